@@ -1,0 +1,693 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vpnhad core: model, tunnel state machine, route decision.
+ */
+#include <zebra.h>
+
+#include "lib/memory.h"
+#include "lib/monotime.h"
+#include "lib/log.h"
+
+#include "vpnha.h"
+
+DEFINE_MGROUP(VPNHAD, "vpnhad");
+DEFINE_MTYPE_STATIC(VPNHAD, VPNHA, "VPN HA instance");
+DEFINE_MTYPE_STATIC(VPNHAD, VPNHA_PEER, "VPN HA peer");
+DEFINE_MTYPE_STATIC(VPNHAD, VPNHA_TUNNEL, "VPN HA tunnel");
+DEFINE_MTYPE_STATIC(VPNHAD, VPNHA_ROUTE, "VPN HA route");
+DEFINE_MTYPE_STATIC(VPNHAD, VPNHA_PATH, "VPN HA zebra route");
+
+struct vpnha *vpnha;
+
+static const char *const vpnha_tunnel_state_names[] = {
+	[VPNHA_TUNNEL_INIT] = "init",
+	[VPNHA_TUNNEL_UP] = "up",
+	[VPNHA_TUNNEL_DOWN] = "down",
+	[VPNHA_TUNNEL_ADMIN_DOWN] = "admin-down",
+	[VPNHA_TUNNEL_RECOVERING] = "recovering",
+};
+
+static const char *const vpnha_route_reason_names[] = {
+	[VPNHA_RR_NONE] = "none",
+	[VPNHA_RR_ACTIVE] = "active",
+	[VPNHA_RR_KEPT_ALL_DOWN] = "kept: all tunnels down",
+	[VPNHA_RR_TUNNEL_ADMIN_DOWN] = "admin-down",
+	[VPNHA_RR_TUNNEL_DOWN] = "tunnel down",
+	[VPNHA_RR_TUNNEL_RECOVERING] = "tunnel in failback hold-down",
+	[VPNHA_RR_INTERFACE_DOWN] = "interface down",
+	[VPNHA_RR_NO_INTERFACE] = "interface not found",
+	[VPNHA_RR_ZEBRA_DOWN] = "zebra not connected",
+	[VPNHA_RR_ECMP_LIMIT] = "ecmp limit reached",
+};
+
+const char *vpnha_tunnel_state_name(enum vpnha_tunnel_state s)
+{
+	if ((size_t)s < array_size(vpnha_tunnel_state_names))
+		return vpnha_tunnel_state_names[s];
+	return "unknown";
+}
+
+const char *vpnha_route_reason_name(enum vpnha_route_reason r)
+{
+	if ((size_t)r < array_size(vpnha_route_reason_names))
+		return vpnha_route_reason_names[r];
+	return "unknown";
+}
+
+static int64_t vpnha_monotime(void)
+{
+	return monotime(NULL);
+}
+
+struct vpnha *vpnha_new(const struct vpnha_rib_ops *rib,
+			const struct vpnha_io_ops *io, int64_t (*now)(void))
+{
+	struct vpnha *v = XCALLOC(MTYPE_VPNHA, sizeof(*v));
+
+	v->distance_base = VPNHA_DISTANCE_BASE_DEFAULT;
+	v->all_down = VPNHA_ALL_DOWN_KEEP_BEST;
+	vpnha_peers_init(&v->peers);
+	vpnha_tunnels_init(&v->tunnels);
+	vpnha_routes_init(&v->routes);
+	vpnha_paths_init(&v->paths);
+	v->rib = rib;
+	v->io = io;
+	v->now = now ? now : vpnha_monotime;
+	vpnha = v;
+	return v;
+}
+
+void vpnha_free(struct vpnha *v)
+{
+	struct vpnha_route *r;
+	struct vpnha_tunnel *t;
+	struct vpnha_peer *p;
+
+	while ((r = vpnha_routes_first(&v->routes)))
+		vpnha_route_del(v, r);
+	while ((t = vpnha_tunnels_first(&v->tunnels)))
+		vpnha_tunnel_del(v, t);
+	while ((p = vpnha_peers_first(&v->peers)))
+		vpnha_peer_del(v, p);
+	vpnha_recompute(v);
+
+	vpnha_routes_fini(&v->routes);
+	vpnha_tunnels_fini(&v->tunnels);
+	vpnha_peers_fini(&v->peers);
+	vpnha_paths_fini(&v->paths);
+	if (vpnha == v)
+		vpnha = NULL;
+	XFREE(MTYPE_VPNHA, v);
+}
+
+uint8_t vpnha_distance(const struct vpnha *v, uint8_t weight)
+{
+	unsigned int d = v->distance_base + weight;
+
+	return d > 255 ? 255 : d;
+}
+
+/* Lookups --------------------------------------------------------------- */
+
+struct vpnha_peer *vpnha_peer_find(struct vpnha *v, const char *name)
+{
+	struct vpnha_peer key = {};
+
+	strlcpy(key.name, name, sizeof(key.name));
+	return vpnha_peers_find(&v->peers, &key);
+}
+
+struct vpnha_tunnel *vpnha_tunnel_find(struct vpnha *v, const char *name)
+{
+	struct vpnha_tunnel key = {};
+
+	strlcpy(key.name, name, sizeof(key.name));
+	return vpnha_tunnels_find(&v->tunnels, &key);
+}
+
+struct vpnha_tunnel *vpnha_tunnel_find_ifname(struct vpnha *v,
+					      const char *ifname)
+{
+	struct vpnha_tunnel *t;
+
+	vpnha_each_tunnel(v, t) if (strcmp(t->ifname, ifname) == 0) return t;
+	return NULL;
+}
+
+struct vpnha_route *vpnha_route_find(struct vpnha *v, const struct prefix *p,
+				     const char *tunnel)
+{
+	struct vpnha_route key = {};
+
+	prefix_copy(&key.prefix, p);
+	strlcpy(key.tunnel, tunnel, sizeof(key.tunnel));
+	return vpnha_routes_find(&v->routes, &key);
+}
+
+/* Peers ---------------------------------------------------------------- */
+
+struct vpnha_peer *vpnha_peer_add(struct vpnha *v, const char *name)
+{
+	struct vpnha_peer *p = XCALLOC(MTYPE_VPNHA_PEER, sizeof(*p));
+
+	strlcpy(p->name, name, sizeof(p->name));
+	vpnha_peers_add(&v->peers, p);
+	return p;
+}
+
+void vpnha_peer_del(struct vpnha *v, struct vpnha_peer *p)
+{
+	vpnha_peers_del(&v->peers, p);
+	XFREE(MTYPE_VPNHA_PEER, p);
+}
+
+/* Tunnel state machine -------------------------------------------------- */
+
+static bool vpnha_tunnel_usable(const struct vpnha_tunnel *t)
+{
+	return (t->state == VPNHA_TUNNEL_UP || t->state == VPNHA_TUNNEL_INIT) &&
+	       t->if_up && t->ifindex != IFINDEX_INTERNAL;
+}
+
+static unsigned int vpnha_recompute_count(struct vpnha *v);
+
+/*
+ * The single place where a tunnel changes state: counts, logs at info
+ * with the reason, records the failover timeline and recomputes routes.
+ */
+static void vpnha_tunnel_set_state(struct vpnha *v, struct vpnha_tunnel *t,
+				   enum vpnha_tunnel_state state,
+				   const char *reason)
+{
+	enum vpnha_tunnel_state old = t->state;
+	bool was_usable = vpnha_tunnel_usable(t);
+	int64_t now = v->now();
+
+	if (old == state && strcmp(t->reason, reason) == 0)
+		return;
+
+	strlcpy(t->reason, reason, sizeof(t->reason));
+	if (old != state) {
+		t->state = state;
+		t->last_change = now;
+		t->stats.transitions++;
+		zlog_info("tunnel %s: %s -> %s (%s)", t->name,
+			  vpnha_tunnel_state_name(old),
+			  vpnha_tunnel_state_name(state), reason);
+	}
+
+	if (was_usable && !vpnha_tunnel_usable(t)) {
+		/* A failover starts: record its timeline. */
+		memset(&t->timeline, 0, sizeof(t->timeline));
+		if (state == VPNHA_TUNNEL_DOWN && t->hc_enabled) {
+			t->timeline.last_good = t->health.last_good;
+			t->timeline.first_miss = t->health.first_miss;
+		}
+		t->timeline.declared_down = now;
+		t->stats.failovers++;
+		if (vpnha_recompute_count(v))
+			t->timeline.withdraw_sent = v->now();
+	} else
+		vpnha_recompute(v);
+}
+
+/* Derive the tunnel's state from admin state, interface and health. */
+static void vpnha_tunnel_eval(struct vpnha *v, struct vpnha_tunnel *t)
+{
+	if (t->shutdown) {
+		vpnha_tunnel_set_state(v, t, VPNHA_TUNNEL_ADMIN_DOWN,
+				       "administratively shut down");
+		return;
+	}
+	if (t->ifindex == IFINDEX_INTERNAL) {
+		vpnha_tunnel_set_state(v, t, VPNHA_TUNNEL_DOWN,
+				       "interface not found");
+		return;
+	}
+	if (!t->if_up) {
+		vpnha_tunnel_set_state(v, t, VPNHA_TUNNEL_DOWN,
+				       "interface down");
+		return;
+	}
+	if (!t->hc_enabled) {
+		vpnha_tunnel_set_state(v, t, VPNHA_TUNNEL_UP,
+				       "interface up, no health check");
+		return;
+	}
+	switch (t->health.verdict) {
+	case VPNHA_HC_UNKNOWN:
+		vpnha_tunnel_set_state(v, t, VPNHA_TUNNEL_INIT,
+				       "waiting for the first probe reply");
+		break;
+	case VPNHA_HC_ALIVE:
+		vpnha_tunnel_set_state(v, t, VPNHA_TUNNEL_UP,
+				       "health check passing");
+		break;
+	case VPNHA_HC_DEAD:
+		vpnha_tunnel_set_state(v, t, VPNHA_TUNNEL_DOWN,
+				       "health check failed");
+		break;
+	case VPNHA_HC_RECOVERING:
+		vpnha_tunnel_set_state(
+			v, t, VPNHA_TUNNEL_RECOVERING,
+			t->health.preempt_block
+				? "recovered, no-preempt: waiting for release"
+				: "recovered, in failback hold-down");
+		break;
+	}
+}
+
+void vpnha_tunnel_health_update(struct vpnha *v, struct vpnha_tunnel *t)
+{
+	vpnha_tunnel_eval(v, t);
+}
+
+static void vpnha_tunnel_io_restart(struct vpnha *v, struct vpnha_tunnel *t)
+{
+	if (!v->io)
+		return;
+	if (v->io->tunnel_stop)
+		v->io->tunnel_stop(t);
+	if (t->hc_enabled && !t->shutdown && t->ifindex != IFINDEX_INTERNAL &&
+	    v->io->tunnel_start)
+		v->io->tunnel_start(t);
+}
+
+struct vpnha_tunnel *vpnha_tunnel_add(struct vpnha *v, const char *name)
+{
+	struct vpnha_tunnel *t = XCALLOC(MTYPE_VPNHA_TUNNEL, sizeof(*t));
+
+	strlcpy(t->name, name, sizeof(t->name));
+	t->ifindex = IFINDEX_INTERNAL;
+	t->state = VPNHA_TUNNEL_DOWN;
+	strlcpy(t->reason, "interface not found", sizeof(t->reason));
+	t->last_change = v->now();
+	vpnha_hc_config_default(&t->hc);
+	vpnha_health_init(&t->health, &t->hc, true);
+	vpnha_tunnels_add(&v->tunnels, t);
+	return t;
+}
+
+void vpnha_tunnel_del(struct vpnha *v, struct vpnha_tunnel *t)
+{
+	if (v->io && v->io->tunnel_stop)
+		v->io->tunnel_stop(t);
+	vpnha_tunnels_del(&v->tunnels, t);
+	XFREE(MTYPE_VPNHA_TUNNEL, t);
+	vpnha_recompute(v);
+}
+
+void vpnha_tunnel_set_ifname(struct vpnha *v, struct vpnha_tunnel *t,
+			     const char *ifname)
+{
+	strlcpy(t->ifname, ifname, sizeof(t->ifname));
+	/* The adapter resolves the name; until then, not found. */
+	t->ifindex = IFINDEX_INTERNAL;
+	t->if_up = false;
+	if (v->io && v->io->tunnel_stop)
+		v->io->tunnel_stop(t);
+	vpnha_tunnel_eval(v, t);
+}
+
+void vpnha_tunnel_set_shutdown(struct vpnha *v, struct vpnha_tunnel *t,
+			       bool shutdown)
+{
+	if (t->shutdown == shutdown)
+		return;
+	t->shutdown = shutdown;
+	/* Back from shutdown: start afresh, optimistic as at boot. */
+	vpnha_health_init(&t->health, &t->hc, false);
+	vpnha_tunnel_io_restart(v, t);
+	vpnha_tunnel_eval(v, t);
+}
+
+void vpnha_tunnel_hc_changed(struct vpnha *v, struct vpnha_tunnel *t)
+{
+	enum vpnha_hc_verdict verdict = t->health.verdict;
+
+	vpnha_health_init(&t->health, &t->hc, false);
+	/* A parameter change must not flap a healthy tunnel. */
+	if (verdict == VPNHA_HC_ALIVE)
+		t->health.verdict = VPNHA_HC_ALIVE;
+	vpnha_tunnel_io_restart(v, t);
+	vpnha_tunnel_eval(v, t);
+}
+
+void vpnha_interface_update(struct vpnha *v, const char *ifname,
+			    ifindex_t ifindex, bool up)
+{
+	struct vpnha_tunnel *t;
+
+	vpnha_each_tunnel(v, t)
+	{
+		bool had = t->ifindex != IFINDEX_INTERNAL;
+
+		if (strcmp(t->ifname, ifname) != 0)
+			continue;
+		if (t->ifindex == ifindex && t->if_up == up)
+			continue;
+		t->ifindex = ifindex;
+		t->if_up = up && ifindex != IFINDEX_INTERNAL;
+		if (had != (ifindex != IFINDEX_INTERNAL))
+			vpnha_tunnel_io_restart(v, t);
+		vpnha_tunnel_eval(v, t);
+	}
+}
+
+/* Routes ---------------------------------------------------------------- */
+
+struct vpnha_route *vpnha_route_add(struct vpnha *v, const struct prefix *p,
+				    const char *tunnel, uint8_t weight)
+{
+	struct vpnha_route *r = XCALLOC(MTYPE_VPNHA_ROUTE, sizeof(*r));
+
+	prefix_copy(&r->prefix, p);
+	apply_mask(&r->prefix);
+	strlcpy(r->tunnel, tunnel, sizeof(r->tunnel));
+	r->weight = weight;
+	vpnha_routes_add(&v->routes, r);
+	return r;
+}
+
+void vpnha_route_del(struct vpnha *v, struct vpnha_route *r)
+{
+	vpnha_routes_del(&v->routes, r);
+	XFREE(MTYPE_VPNHA_ROUTE, r);
+}
+
+void vpnha_route_set_weight(struct vpnha *v, struct vpnha_route *r,
+			    uint8_t weight)
+{
+	r->weight = weight;
+}
+
+/* Route decision -------------------------------------------------------- */
+
+static enum vpnha_route_reason vpnha_route_eval(const struct vpnha_route *r,
+						const struct vpnha_tunnel *t)
+{
+	if (!t)
+		return VPNHA_RR_NO_INTERFACE;
+	if (t->state == VPNHA_TUNNEL_ADMIN_DOWN)
+		return VPNHA_RR_TUNNEL_ADMIN_DOWN;
+	if (t->ifindex == IFINDEX_INTERNAL)
+		return VPNHA_RR_NO_INTERFACE;
+	if (!t->if_up)
+		return VPNHA_RR_INTERFACE_DOWN;
+	if (t->state == VPNHA_TUNNEL_RECOVERING)
+		return VPNHA_RR_TUNNEL_RECOVERING;
+	if (t->state == VPNHA_TUNNEL_DOWN)
+		return VPNHA_RR_TUNNEL_DOWN;
+	return VPNHA_RR_ACTIVE;
+}
+
+static bool vpnha_path_same(const struct vpnha_path *a,
+			    const struct vpnha_path *b)
+{
+	return a->nh_num == b->nh_num &&
+	       memcmp(a->nh_ifindex, b->nh_ifindex,
+		      a->nh_num * sizeof(a->nh_ifindex[0])) == 0;
+}
+
+static void vpnha_path_add_nh(struct vpnha_path *path, ifindex_t ifindex)
+{
+	unsigned int i;
+
+	for (i = 0; i < path->nh_num; i++)
+		if (path->nh_ifindex[i] == ifindex)
+			return;
+	/* Keep nexthops sorted so equal sets compare equal. */
+	for (i = path->nh_num; i > 0 && path->nh_ifindex[i - 1] > ifindex; i--)
+		path->nh_ifindex[i] = path->nh_ifindex[i - 1];
+	path->nh_ifindex[i] = ifindex;
+	path->nh_num++;
+}
+
+/*
+ * Recompute one prefix: routes [first, ...) sharing first's prefix.
+ * Returns the number of zebra messages sent.
+ */
+static unsigned int vpnha_recompute_prefix(struct vpnha *v,
+					   struct vpnha_route *first)
+{
+	struct vpnha_path want[VPNHA_ECMP_MAX] = {};
+	unsigned int nwant = 0, sent = 0, i;
+	struct vpnha_route *r;
+	struct vpnha_path key = {}, *path, *next;
+	bool any_usable = false;
+	uint8_t best = 255;
+
+	/* Pass 1: reasons, and whether any tunnel is usable. */
+	for (r = first; r && prefix_same(&r->prefix, &first->prefix);
+	     r = vpnha_routes_next(&v->routes, r)) {
+		struct vpnha_tunnel *t = vpnha_tunnel_find(v, r->tunnel);
+
+		r->reason = vpnha_route_eval(r, t);
+		r->installed = false;
+		if (r->reason == VPNHA_RR_ACTIVE)
+			any_usable = true;
+		else if (t && t->ifindex != IFINDEX_INTERNAL &&
+			 t->state != VPNHA_TUNNEL_ADMIN_DOWN)
+			best = MIN(best, vpnha_distance(v, r->weight));
+	}
+
+	/*
+	 * All down: keep-best keeps the most preferred routes whose
+	 * interface exists (not admin-down: an operator's shutdown is
+	 * always honoured).
+	 */
+	if (!any_usable && v->all_down == VPNHA_ALL_DOWN_KEEP_BEST) {
+		for (r = first; r && prefix_same(&r->prefix, &first->prefix);
+		     r = vpnha_routes_next(&v->routes, r)) {
+			struct vpnha_tunnel *t =
+				vpnha_tunnel_find(v, r->tunnel);
+
+			if (t && t->ifindex != IFINDEX_INTERNAL &&
+			    t->state != VPNHA_TUNNEL_ADMIN_DOWN &&
+			    vpnha_distance(v, r->weight) == best)
+				r->reason = VPNHA_RR_KEPT_ALL_DOWN;
+		}
+	}
+
+	/* Pass 2: group what goes to zebra by distance. */
+	for (r = first; r && prefix_same(&r->prefix, &first->prefix);
+	     r = vpnha_routes_next(&v->routes, r)) {
+		struct vpnha_tunnel *t;
+		uint8_t d = vpnha_distance(v, r->weight);
+
+		if (r->reason != VPNHA_RR_ACTIVE &&
+		    r->reason != VPNHA_RR_KEPT_ALL_DOWN)
+			continue;
+		if (!v->rib_up) {
+			r->reason = VPNHA_RR_ZEBRA_DOWN;
+			continue;
+		}
+		t = vpnha_tunnel_find(v, r->tunnel);
+		for (i = 0; i < nwant; i++)
+			if (want[i].distance == d)
+				break;
+		if (i == nwant) {
+			if (nwant == VPNHA_ECMP_MAX) {
+				r->reason = VPNHA_RR_ECMP_LIMIT;
+				continue;
+			}
+			prefix_copy(&want[i].prefix, &first->prefix);
+			want[i].distance = d;
+			nwant++;
+		}
+		if (want[i].nh_num == VPNHA_ECMP_MAX) {
+			r->reason = VPNHA_RR_ECMP_LIMIT;
+			continue;
+		}
+		vpnha_path_add_nh(&want[i], t->ifindex);
+		r->installed = true;
+	}
+
+	/* Pass 3: withdraw what is no longer wanted (first: make room). */
+	prefix_copy(&key.prefix, &first->prefix);
+	key.distance = 0;
+	for (path = vpnha_paths_find_gteq(&v->paths, &key);
+	     path && prefix_same(&path->prefix, &first->prefix); path = next) {
+		next = vpnha_paths_next(&v->paths, path);
+		for (i = 0; i < nwant; i++)
+			if (want[i].distance == path->distance)
+				break;
+		if (i < nwant)
+			continue;
+		if (v->rib_up && v->rib && v->rib->route_del) {
+			v->rib->route_del(path);
+			sent++;
+		}
+		vpnha_paths_del(&v->paths, path);
+		XFREE(MTYPE_VPNHA_PATH, path);
+	}
+
+	/* Pass 4: add or replace. */
+	for (i = 0; i < nwant; i++) {
+		path = vpnha_paths_find(&v->paths, &want[i]);
+		if (path && vpnha_path_same(path, &want[i]))
+			continue;
+		if (!path) {
+			path = XCALLOC(MTYPE_VPNHA_PATH, sizeof(*path));
+			*path = want[i];
+			vpnha_paths_add(&v->paths, path);
+		} else {
+			path->nh_num = want[i].nh_num;
+			memcpy(path->nh_ifindex, want[i].nh_ifindex,
+			       sizeof(path->nh_ifindex));
+		}
+		path->state = VPNHA_PATH_SENT;
+		if (v->rib && v->rib->route_add) {
+			v->rib->route_add(path);
+			sent++;
+		}
+	}
+	return sent;
+}
+
+/* Withdraw paths whose prefix has no route left. */
+static unsigned int vpnha_recompute_orphans(struct vpnha *v)
+{
+	struct vpnha_path *path, *next;
+	struct vpnha_route key = {}, *r;
+	unsigned int sent = 0;
+
+	for (path = vpnha_paths_first(&v->paths); path; path = next) {
+		next = vpnha_paths_next(&v->paths, path);
+		prefix_copy(&key.prefix, &path->prefix);
+		key.tunnel[0] = '\0';
+		r = vpnha_routes_find_gteq(&v->routes, &key);
+		if (r && prefix_same(&r->prefix, &path->prefix))
+			continue;
+		if (v->rib_up && v->rib && v->rib->route_del) {
+			v->rib->route_del(path);
+			sent++;
+		}
+		vpnha_paths_del(&v->paths, path);
+		XFREE(MTYPE_VPNHA_PATH, path);
+	}
+	return sent;
+}
+
+static unsigned int vpnha_recompute_count(struct vpnha *v)
+{
+	struct vpnha_route *r;
+	unsigned int sent;
+
+	sent = vpnha_recompute_orphans(v);
+	for (r = vpnha_routes_first(&v->routes); r;) {
+		struct vpnha_route *first = r;
+
+		sent += vpnha_recompute_prefix(v, first);
+		while (r && prefix_same(&r->prefix, &first->prefix))
+			r = vpnha_routes_next(&v->routes, r);
+	}
+	return sent;
+}
+
+void vpnha_recompute(struct vpnha *v)
+{
+	vpnha_recompute_count(v);
+}
+
+/* zebra events ---------------------------------------------------------- */
+
+void vpnha_rib_connected(struct vpnha *v)
+{
+	struct vpnha_path *path;
+
+	/* zebra is a cache of our intent: replay everything. */
+	v->rib_up = true;
+	while ((path = vpnha_paths_pop(&v->paths)))
+		XFREE(MTYPE_VPNHA_PATH, path);
+	vpnha_recompute(v);
+}
+
+void vpnha_rib_disconnected(struct vpnha *v)
+{
+	struct vpnha_path *path;
+
+	/* zebra drops a disconnected client's routes. */
+	v->rib_up = false;
+	while ((path = vpnha_paths_pop(&v->paths)))
+		XFREE(MTYPE_VPNHA_PATH, path);
+	vpnha_recompute(v);
+}
+
+void vpnha_rib_notify(struct vpnha *v, const struct prefix *p, bool installed)
+{
+	struct vpnha_path key = {}, *path, *lowest = NULL;
+	struct vpnha_route rkey = {}, *r;
+	unsigned int n = 0;
+	int64_t now = v->now();
+
+	prefix_copy(&key.prefix, p);
+	for (path = vpnha_paths_find_gteq(&v->paths, &key);
+	     path && prefix_same(&path->prefix, p);
+	     path = vpnha_paths_next(&v->paths, path)) {
+		if (!lowest)
+			lowest = path;
+		n++;
+	}
+	if (!lowest)
+		return;
+
+	/*
+	 * zebra's notification names the prefix, not the distance; of our
+	 * routes zebra always selects the lowest distance.
+	 */
+	if (installed) {
+		for (path = lowest; path && prefix_same(&path->prefix, p);
+		     path = vpnha_paths_next(&v->paths, path))
+			path->state = path == lowest ? VPNHA_PATH_INSTALLED
+						     : VPNHA_PATH_NOT_INSTALLED;
+	} else if (n == 1)
+		lowest->state = VPNHA_PATH_NOT_INSTALLED;
+
+	if (!installed)
+		return;
+
+	/* Close the timeline of tunnels whose failover this completes. */
+	prefix_copy(&rkey.prefix, p);
+	for (r = vpnha_routes_find_gteq(&v->routes, &rkey);
+	     r && prefix_same(&r->prefix, p);
+	     r = vpnha_routes_next(&v->routes, r)) {
+		struct vpnha_tunnel *t = vpnha_tunnel_find(v, r->tunnel);
+
+		if (t && t->timeline.withdraw_sent && !t->timeline.switched &&
+		    !r->installed) {
+			t->timeline.switched = now;
+			zlog_info(
+				"tunnel %s: %pFX switched over, %lld ms after the down verdict",
+				t->name, p,
+				(long long)(now - t->timeline.declared_down) /
+					1000);
+		}
+	}
+}
+
+struct vpnha_tunnel *vpnha_prefix_active_tunnel(struct vpnha *v,
+						const struct prefix *p)
+{
+	struct vpnha_route key = {}, *r, *best = NULL;
+
+	prefix_copy(&key.prefix, p);
+	for (r = vpnha_routes_find_gteq(&v->routes, &key);
+	     r && prefix_same(&r->prefix, p);
+	     r = vpnha_routes_next(&v->routes, r))
+		if (r->installed && (!best || r->weight < best->weight))
+			best = r;
+	return best ? vpnha_tunnel_find(v, best->tunnel) : NULL;
+}
+
+bool vpnha_route_selected(struct vpnha *v, const struct vpnha_route *r)
+{
+	struct vpnha_path key = {}, *path;
+
+	if (!r->installed)
+		return false;
+	prefix_copy(&key.prefix, &r->prefix);
+	key.distance = vpnha_distance(v, r->weight);
+	path = vpnha_paths_find(&v->paths, &key);
+	return path && path->state == VPNHA_PATH_INSTALLED;
+}

@@ -1,0 +1,315 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vpnhad core: the model of the VPN HA scheme (gateway, peers, tunnels,
+ * routes), the tunnel state machine and the route decision.
+ *
+ * Nothing here talks to zebra, a vty or a socket: the adapters
+ * (vpnha_zebra.c, vpnha_nb_*.c, vpnha_vty.c, vpnha_io.c) call in, and
+ * the core calls out through struct vpnha_rib_ops, so unit tests link
+ * this file alone with a fake RIB.
+ */
+#ifndef _FRR_VPNHA_H
+#define _FRR_VPNHA_H
+
+#include "lib/prefix.h"
+#include "lib/ipaddr.h"
+#include "lib/if.h"
+#include "lib/typesafe.h"
+
+#include "vpnha_health.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define VPNHA_NAME_MAX 60
+#define VPNHA_IFNAME_MAX 15
+
+/* Most nexthops one zebra route of ours carries (ECMP over tunnels). */
+#define VPNHA_ECMP_MAX 16
+
+enum vpnha_tunnel_state {
+	/* Same values as frr-vpnhad:tunnel-state-type. */
+	VPNHA_TUNNEL_INIT = 0,
+	VPNHA_TUNNEL_UP = 1,
+	VPNHA_TUNNEL_DOWN = 2,
+	VPNHA_TUNNEL_ADMIN_DOWN = 3,
+	VPNHA_TUNNEL_RECOVERING = 4,
+};
+
+enum vpnha_all_down_action {
+	VPNHA_ALL_DOWN_KEEP_BEST = 0,
+	VPNHA_ALL_DOWN_WITHDRAW = 1,
+};
+
+/* Why a route is (not) sent to zebra. */
+enum vpnha_route_reason {
+	VPNHA_RR_NONE = 0,
+	VPNHA_RR_ACTIVE,	/* tunnel usable, sent to zebra */
+	VPNHA_RR_KEPT_ALL_DOWN, /* all tunnels down, kept (keep-best) */
+	VPNHA_RR_TUNNEL_ADMIN_DOWN,
+	VPNHA_RR_TUNNEL_DOWN,	    /* health check failed */
+	VPNHA_RR_TUNNEL_RECOVERING, /* in failback hold-down */
+	VPNHA_RR_INTERFACE_DOWN,
+	VPNHA_RR_NO_INTERFACE,
+	VPNHA_RR_ZEBRA_DOWN, /* not connected to zebra */
+	VPNHA_RR_ECMP_LIMIT,
+};
+
+PREDECL_RBTREE_UNIQ(vpnha_peers);
+PREDECL_RBTREE_UNIQ(vpnha_tunnels);
+PREDECL_RBTREE_UNIQ(vpnha_routes);
+PREDECL_RBTREE_UNIQ(vpnha_paths);
+
+struct vpnha_peer {
+	struct vpnha_peers_item itm;
+	char name[VPNHA_NAME_MAX + 1];
+	struct ipaddr addr;
+};
+
+/* Timeline of the last failover, monotonic microseconds (0 = unset). */
+struct vpnha_timeline {
+	int64_t last_good;     /* last good reply before the failure */
+	int64_t first_miss;    /* send time of the first probe lost */
+	int64_t declared_down; /* the down verdict */
+	int64_t withdraw_sent; /* route delete sent to zebra */
+	int64_t switched;      /* zebra: replacement route installed */
+};
+
+struct vpnha_tunnel {
+	struct vpnha_tunnels_item itm;
+
+	/* Configuration. */
+	char name[VPNHA_NAME_MAX + 1];
+	char ifname[VPNHA_IFNAME_MAX + 1];
+	char peer[VPNHA_NAME_MAX + 1];
+	bool shutdown;
+	bool hc_enabled;
+	struct vpnha_hc_config hc;
+	bool hc_dirty; /* northbound: hc changed in this commit */
+
+	/* Runtime. */
+	ifindex_t ifindex; /* IFINDEX_INTERNAL when absent */
+	bool if_up;
+	enum vpnha_tunnel_state state;
+	char reason[80];
+	int64_t last_change; /* monotonic us */
+	struct vpnha_health health;
+	struct vpnha_timeline timeline;
+	struct {
+		uint32_t transitions;
+		uint32_t failovers;
+	} stats;
+
+	/* Owned by the probe I/O adapter. */
+	void *io;
+};
+
+struct vpnha_route {
+	struct vpnha_routes_item itm;
+
+	/* Configuration; key is (prefix, tunnel). */
+	struct prefix prefix;
+	char tunnel[VPNHA_NAME_MAX + 1];
+	uint8_t weight;
+
+	/* Runtime. */
+	enum vpnha_route_reason reason;
+	bool installed; /* part of a path sent to zebra */
+};
+
+/* What we have sent to zebra: one zebra route per (prefix, distance). */
+enum vpnha_path_state {
+	VPNHA_PATH_SENT = 0,
+	VPNHA_PATH_INSTALLED,	  /* zebra: in the FIB */
+	VPNHA_PATH_NOT_INSTALLED, /* zebra: another route won, or failure */
+};
+
+struct vpnha_path {
+	struct vpnha_paths_item itm;
+	struct prefix prefix;
+	uint8_t distance;
+	unsigned int nh_num;
+	ifindex_t nh_ifindex[VPNHA_ECMP_MAX];
+	enum vpnha_path_state state;
+};
+
+/* Containers: sorted by name, routes by (prefix, tunnel), paths by
+ * (prefix, distance). */
+static inline int vpnha_peer_cmp(const struct vpnha_peer *a,
+				 const struct vpnha_peer *b)
+{
+	return strcmp(a->name, b->name);
+}
+DECLARE_RBTREE_UNIQ(vpnha_peers, struct vpnha_peer, itm, vpnha_peer_cmp);
+
+static inline int vpnha_tunnel_cmp(const struct vpnha_tunnel *a,
+				   const struct vpnha_tunnel *b)
+{
+	return strcmp(a->name, b->name);
+}
+DECLARE_RBTREE_UNIQ(vpnha_tunnels, struct vpnha_tunnel, itm, vpnha_tunnel_cmp);
+
+static inline int vpnha_route_cmp(const struct vpnha_route *a,
+				  const struct vpnha_route *b)
+{
+	int ret = prefix_cmp(&a->prefix, &b->prefix);
+
+	if (ret)
+		return ret;
+	return strcmp(a->tunnel, b->tunnel);
+}
+DECLARE_RBTREE_UNIQ(vpnha_routes, struct vpnha_route, itm, vpnha_route_cmp);
+
+static inline int vpnha_path_cmp(const struct vpnha_path *a,
+				 const struct vpnha_path *b)
+{
+	int ret = prefix_cmp(&a->prefix, &b->prefix);
+
+	if (ret)
+		return ret;
+	return (int)a->distance - (int)b->distance;
+}
+DECLARE_RBTREE_UNIQ(vpnha_paths, struct vpnha_path, itm, vpnha_path_cmp);
+
+/* The core calls out to the RIB (zebra) through these. */
+struct vpnha_rib_ops {
+	/* Send (add or replace) one route; return false when not sent. */
+	bool (*route_add)(const struct vpnha_path *path);
+	/* Withdraw one route (same prefix and distance). */
+	bool (*route_del)(const struct vpnha_path *path);
+};
+
+/* Hooks to the probe I/O adapter; any may be NULL. */
+struct vpnha_io_ops {
+	void (*tunnel_start)(struct vpnha_tunnel *t);
+	void (*tunnel_stop)(struct vpnha_tunnel *t);
+};
+
+struct vpnha {
+	char gw_name[VPNHA_NAME_MAX + 1];
+	struct ipaddr gw_addr;
+	uint8_t distance_base;
+	enum vpnha_all_down_action all_down;
+
+	struct vpnha_peers_head peers;
+	struct vpnha_tunnels_head tunnels;
+	struct vpnha_routes_head routes;
+	struct vpnha_paths_head paths;
+
+	bool rib_up; /* connected to zebra */
+	const struct vpnha_rib_ops *rib;
+	const struct vpnha_io_ops *io;
+
+	/* Clock, injectable for tests: monotonic microseconds. */
+	int64_t (*now)(void);
+};
+
+/* The daemon's single instance. */
+extern struct vpnha *vpnha;
+
+/* Defaults, mirrored from the YANG module. */
+#define VPNHA_DISTANCE_BASE_DEFAULT 1
+
+/*
+ * Create the instance.
+ *
+ * rib
+ *    Callbacks that reach zebra (may be NULL until connected).
+ *
+ * io
+ *    Probe I/O hooks (may be NULL).
+ *
+ * now
+ *    Monotonic clock in microseconds; NULL means monotime().
+ *
+ * Returns:
+ *    The new instance, also stored in the global vpnha.
+ */
+extern struct vpnha *vpnha_new(const struct vpnha_rib_ops *rib,
+			       const struct vpnha_io_ops *io,
+			       int64_t (*now)(void));
+
+/* Withdraw everything and free the instance. */
+extern void vpnha_free(struct vpnha *v);
+
+/* Lookups; NULL when absent. */
+extern struct vpnha_peer *vpnha_peer_find(struct vpnha *v, const char *name);
+extern struct vpnha_tunnel *vpnha_tunnel_find(struct vpnha *v,
+					      const char *name);
+extern struct vpnha_tunnel *vpnha_tunnel_find_ifname(struct vpnha *v,
+						     const char *ifname);
+extern struct vpnha_route *
+vpnha_route_find(struct vpnha *v, const struct prefix *p, const char *tunnel);
+
+/* Peers. */
+extern struct vpnha_peer *vpnha_peer_add(struct vpnha *v, const char *name);
+extern void vpnha_peer_del(struct vpnha *v, struct vpnha_peer *peer);
+
+/* Tunnels. */
+extern struct vpnha_tunnel *vpnha_tunnel_add(struct vpnha *v, const char *name);
+extern void vpnha_tunnel_del(struct vpnha *v, struct vpnha_tunnel *t);
+extern void vpnha_tunnel_set_ifname(struct vpnha *v, struct vpnha_tunnel *t,
+				    const char *ifname);
+extern void vpnha_tunnel_set_shutdown(struct vpnha *v, struct vpnha_tunnel *t,
+				      bool shutdown);
+/* Health check configuration changed (enabled, or any parameter). */
+extern void vpnha_tunnel_hc_changed(struct vpnha *v, struct vpnha_tunnel *t);
+
+/* Routes. */
+extern struct vpnha_route *vpnha_route_add(struct vpnha *v,
+					   const struct prefix *p,
+					   const char *tunnel, uint8_t weight);
+extern void vpnha_route_del(struct vpnha *v, struct vpnha_route *r);
+extern void vpnha_route_set_weight(struct vpnha *v, struct vpnha_route *r,
+				   uint8_t weight);
+
+/*
+ * Weight -> zebra administrative distance: distance-base + weight.
+ * With the default base 1, weight 0 -> 1 and weight 100 -> 101.
+ */
+extern uint8_t vpnha_distance(const struct vpnha *v, uint8_t weight);
+
+/*
+ * Recompute what zebra must hold for every prefix and send only the
+ * differences.  Cheap enough to call after every commit and event.
+ */
+extern void vpnha_recompute(struct vpnha *v);
+
+/* Events from the adapters. */
+extern void vpnha_interface_update(struct vpnha *v, const char *ifname,
+				   ifindex_t ifindex, bool up);
+extern void vpnha_rib_connected(struct vpnha *v);
+extern void vpnha_rib_disconnected(struct vpnha *v);
+/* zebra's notification for a prefix. */
+extern void vpnha_rib_notify(struct vpnha *v, const struct prefix *p,
+			     bool installed);
+
+/*
+ * Feed the health checker's verdict (or its change) to the tunnel
+ * state machine: the single place where tunnel states change.
+ */
+extern void vpnha_tunnel_health_update(struct vpnha *v, struct vpnha_tunnel *t);
+
+/* The tunnel a prefix currently uses (lowest distance installed). */
+extern struct vpnha_tunnel *vpnha_prefix_active_tunnel(struct vpnha *v,
+						       const struct prefix *p);
+
+/* The route is part of the path zebra reports as installed in the FIB. */
+extern bool vpnha_route_selected(struct vpnha *v, const struct vpnha_route *r);
+
+/* Names for show output and logs. */
+extern const char *vpnha_tunnel_state_name(enum vpnha_tunnel_state s);
+extern const char *vpnha_route_reason_name(enum vpnha_route_reason r);
+
+/* Iteration helpers for adapters. */
+#define vpnha_each_peer(v, p) frr_each (vpnha_peers, &(v)->peers, (p))
+#define vpnha_each_tunnel(v, t) frr_each (vpnha_tunnels, &(v)->tunnels, (t))
+#define vpnha_each_route(v, r) frr_each (vpnha_routes, &(v)->routes, (r))
+#define vpnha_each_path(v, p) frr_each (vpnha_paths, &(v)->paths, (p))
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* _FRR_VPNHA_H */

@@ -1,0 +1,596 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vpnhad configuration commands (DEFPY_YANG) and their cli_show
+ * callbacks, which print the running configuration from the YANG tree.
+ *
+ * vpn-ha
+ *  gateway NAME [local-address ADDR]
+ *  peer NAME
+ *   address ADDR
+ *  tunnel NAME
+ *   interface IFNAME
+ *   peer NAME
+ *   [no] shutdown
+ *   health-check source ADDR destination ADDR
+ *   health-check interval|timeout|miss-count|... VALUE
+ *  route PREFIX tunnel NAME weight (0-100)
+ */
+#include <zebra.h>
+
+#include "lib/command.h"
+#include "lib/northbound_cli.h"
+#include "lib/vty.h"
+#include "lib/yang.h"
+#include "lib/yang_wrappers.h"
+
+#include "vpnha.h"
+#include "vpnha_nb.h"
+#include "vpnha_nodes.h"
+#include "vpnha_vty.h"
+
+#ifndef VTYSH_EXTRACT_PL
+#include "vpnha_cli_clippy.c"
+#endif
+
+#define VPNHA_XPATH "/frr-vpnhad:vpnhad"
+#define VPNHA_STR "VPN high availability (vpnhad)\n"
+#define HC_STR "Tunnel health check\n"
+
+/* vpn-ha ----------------------------------------------------------------- */
+
+DEFPY_YANG_NOSH(vpnha_enter, vpnha_enter_cmd, "vpn-ha", VPNHA_STR)
+{
+	int ret;
+
+	nb_cli_enqueue_change(vty, VPNHA_XPATH, NB_OP_CREATE, NULL);
+	ret = nb_cli_apply_changes(vty, NULL);
+	if (ret == CMD_SUCCESS)
+		VTY_PUSH_XPATH(VPNHA_NODE, VPNHA_XPATH);
+	return ret;
+}
+
+DEFPY_YANG(no_vpnha, no_vpnha_cmd, "no vpn-ha", NO_STR VPNHA_STR)
+{
+	nb_cli_enqueue_change(vty, VPNHA_XPATH, NB_OP_DESTROY, NULL);
+	return nb_cli_apply_changes(vty, NULL);
+}
+
+void vpnha_cli_show(struct vty *vty, const struct lyd_node *dnode,
+		    bool show_defaults)
+{
+	vty_out(vty, "vpn-ha\n");
+}
+
+void vpnha_cli_show_end(struct vty *vty, const struct lyd_node *dnode)
+{
+	vty_out(vty, "exit\n!\n");
+}
+
+DEFPY_YANG(vpnha_gateway, vpnha_gateway_cmd,
+	   "gateway NAME$name [local-address <A.B.C.D|X:X::X:X>$addr]",
+	   "The local VPN gateway (this router)\n"
+	   "Gateway name (up to 60 characters)\n"
+	   "Public/local address the tunnels originate from\n"
+	   "IPv4 address\n"
+	   "IPv6 address\n")
+{
+	nb_cli_enqueue_change(vty, "./gateway/name", NB_OP_MODIFY, name);
+	nb_cli_enqueue_change(vty, "./gateway/local-address",
+			      addr_str ? NB_OP_MODIFY : NB_OP_DESTROY,
+			      addr_str);
+	return nb_cli_apply_changes(vty, NULL);
+}
+
+DEFPY_YANG(no_vpnha_gateway, no_vpnha_gateway_cmd, "no gateway [NAME]",
+	   NO_STR
+	   "The local VPN gateway (this router)\n"
+	   "Gateway name\n")
+{
+	nb_cli_enqueue_change(vty, "./gateway/name", NB_OP_DESTROY, NULL);
+	nb_cli_enqueue_change(vty, "./gateway/local-address", NB_OP_DESTROY,
+			      NULL);
+	return nb_cli_apply_changes(vty, NULL);
+}
+
+void vpnha_cli_show_gateway(struct vty *vty, const struct lyd_node *dnode,
+			    bool show_defaults)
+{
+	if (!yang_dnode_exists(dnode, "./name"))
+		return;
+	vty_out(vty, " gateway %s", yang_dnode_get_string(dnode, "./name"));
+	if (yang_dnode_exists(dnode, "./local-address"))
+		vty_out(vty, " local-address %s",
+			yang_dnode_get_string(dnode, "./local-address"));
+	vty_out(vty, "\n");
+}
+
+DEFPY_YANG(
+	vpnha_distance_base, vpnha_distance_base_cmd,
+	"distance-base (1-155)$base",
+	"zebra administrative distance of a weight-0 route (distance = base + weight)\n"
+	"Distance (default 1)\n")
+{
+	nb_cli_enqueue_change(vty, "./distance-base", NB_OP_MODIFY, base_str);
+	return nb_cli_apply_changes(vty, NULL);
+}
+
+DEFPY_YANG(
+	no_vpnha_distance_base, no_vpnha_distance_base_cmd,
+	"no distance-base [(1-155)]",
+	NO_STR
+	"zebra administrative distance of a weight-0 route (distance = base + weight)\n"
+	"Distance\n")
+{
+	nb_cli_enqueue_change(vty, "./distance-base", NB_OP_DESTROY, NULL);
+	return nb_cli_apply_changes(vty, NULL);
+}
+
+void vpnha_cli_show_distance_base(struct vty *vty, const struct lyd_node *dnode,
+				  bool show_defaults)
+{
+	if (show_defaults || !yang_dnode_is_default(dnode, NULL))
+		vty_out(vty, " distance-base %s\n",
+			yang_dnode_get_string(dnode, NULL));
+}
+
+DEFPY_YANG(vpnha_all_down, vpnha_all_down_cmd,
+	   "all-down-action <keep-best|withdraw>$action",
+	   "What to do for a prefix whose tunnels are all down\n"
+	   "Keep the most preferred route installed (default)\n"
+	   "Withdraw them all so a less specific route takes over\n")
+{
+	nb_cli_enqueue_change(vty, "./all-down-action", NB_OP_MODIFY, action);
+	return nb_cli_apply_changes(vty, NULL);
+}
+
+DEFPY_YANG(no_vpnha_all_down, no_vpnha_all_down_cmd,
+	   "no all-down-action [<keep-best|withdraw>]",
+	   NO_STR
+	   "What to do for a prefix whose tunnels are all down\n"
+	   "Keep the most preferred route installed\n"
+	   "Withdraw them all\n")
+{
+	nb_cli_enqueue_change(vty, "./all-down-action", NB_OP_DESTROY, NULL);
+	return nb_cli_apply_changes(vty, NULL);
+}
+
+void vpnha_cli_show_all_down_action(struct vty *vty,
+				    const struct lyd_node *dnode,
+				    bool show_defaults)
+{
+	if (show_defaults || !yang_dnode_is_default(dnode, NULL))
+		vty_out(vty, " all-down-action %s\n",
+			yang_dnode_get_string(dnode, NULL));
+}
+
+/* peer ------------------------------------------------------------------- */
+
+DEFPY_YANG_NOSH(vpnha_peer, vpnha_peer_cmd, "peer NAME$name",
+		"Peer (remote) VPN gateway\n"
+		"Peer name (up to 60 characters)\n")
+{
+	char xpath[XPATH_MAXLEN];
+	int ret;
+
+	snprintf(xpath, sizeof(xpath), VPNHA_XPATH "/peer[name='%s']", name);
+	nb_cli_enqueue_change(vty, xpath, NB_OP_CREATE, NULL);
+	ret = nb_cli_apply_changes(vty, NULL);
+	if (ret == CMD_SUCCESS)
+		VTY_PUSH_XPATH(VPNHA_PEER_NODE, xpath);
+	return ret;
+}
+
+DEFPY_YANG(no_vpnha_peer, no_vpnha_peer_cmd, "no peer NAME$name",
+	   NO_STR
+	   "Peer (remote) VPN gateway\n"
+	   "Peer name\n")
+{
+	char xpath[XPATH_MAXLEN];
+
+	snprintf(xpath, sizeof(xpath), VPNHA_XPATH "/peer[name='%s']", name);
+	nb_cli_enqueue_change(vty, xpath, NB_OP_DESTROY, NULL);
+	return nb_cli_apply_changes(vty, NULL);
+}
+
+void vpnha_cli_show_peer(struct vty *vty, const struct lyd_node *dnode,
+			 bool show_defaults)
+{
+	vty_out(vty, " peer %s\n", yang_dnode_get_string(dnode, "./name"));
+}
+
+void vpnha_cli_show_sub_end(struct vty *vty, const struct lyd_node *dnode)
+{
+	vty_out(vty, " exit\n");
+}
+
+DEFPY_YANG(vpnha_peer_address, vpnha_peer_address_cmd,
+	   "address <A.B.C.D|X:X::X:X>$addr",
+	   "Public IP address of the remote device\n"
+	   "IPv4 address\n"
+	   "IPv6 address\n")
+{
+	nb_cli_enqueue_change(vty, "./address", NB_OP_MODIFY, addr_str);
+	return nb_cli_apply_changes(vty, NULL);
+}
+
+DEFPY_YANG(no_vpnha_peer_address, no_vpnha_peer_address_cmd,
+	   "no address [<A.B.C.D|X:X::X:X>]",
+	   NO_STR
+	   "Public IP address of the remote device\n"
+	   "IPv4 address\n"
+	   "IPv6 address\n")
+{
+	nb_cli_enqueue_change(vty, "./address", NB_OP_DESTROY, NULL);
+	return nb_cli_apply_changes(vty, NULL);
+}
+
+void vpnha_cli_show_peer_address(struct vty *vty, const struct lyd_node *dnode,
+				 bool show_defaults)
+{
+	vty_out(vty, "  address %s\n", yang_dnode_get_string(dnode, NULL));
+}
+
+/* tunnel ----------------------------------------------------------------- */
+
+DEFPY_YANG_NOSH(vpnha_tunnel, vpnha_tunnel_cmd, "tunnel NAME$name",
+		"Route-based IPsec tunnel\n"
+		"Tunnel name (up to 60 characters)\n")
+{
+	char xpath[XPATH_MAXLEN];
+	int ret;
+
+	snprintf(xpath, sizeof(xpath), VPNHA_XPATH "/tunnel[name='%s']", name);
+	nb_cli_enqueue_change(vty, xpath, NB_OP_CREATE, NULL);
+	ret = nb_cli_apply_changes(vty, NULL);
+	if (ret == CMD_SUCCESS)
+		VTY_PUSH_XPATH(VPNHA_TUNNEL_NODE, xpath);
+	return ret;
+}
+
+DEFPY_YANG(no_vpnha_tunnel, no_vpnha_tunnel_cmd, "no tunnel NAME$name",
+	   NO_STR
+	   "Route-based IPsec tunnel\n"
+	   "Tunnel name\n")
+{
+	char xpath[XPATH_MAXLEN];
+
+	snprintf(xpath, sizeof(xpath), VPNHA_XPATH "/tunnel[name='%s']", name);
+	nb_cli_enqueue_change(vty, xpath, NB_OP_DESTROY, NULL);
+	return nb_cli_apply_changes(vty, NULL);
+}
+
+void vpnha_cli_show_tunnel(struct vty *vty, const struct lyd_node *dnode,
+			   bool show_defaults)
+{
+	vty_out(vty, " tunnel %s\n", yang_dnode_get_string(dnode, "./name"));
+}
+
+DEFPY_YANG(vpnha_tunnel_interface, vpnha_tunnel_interface_cmd,
+	   "interface IFNAME$ifname",
+	   "The tunnel's route-based interface\n"
+	   "Interface name (e.g. vti1, ipsec0)\n")
+{
+	nb_cli_enqueue_change(vty, "./interface", NB_OP_MODIFY, ifname);
+	return nb_cli_apply_changes(vty, NULL);
+}
+
+DEFPY_YANG(no_vpnha_tunnel_interface, no_vpnha_tunnel_interface_cmd,
+	   "no interface [IFNAME]",
+	   NO_STR
+	   "The tunnel's route-based interface\n"
+	   "Interface name\n")
+{
+	nb_cli_enqueue_change(vty, "./interface", NB_OP_DESTROY, NULL);
+	return nb_cli_apply_changes(vty, NULL);
+}
+
+void vpnha_cli_show_tunnel_interface(struct vty *vty,
+				     const struct lyd_node *dnode,
+				     bool show_defaults)
+{
+	vty_out(vty, "  interface %s\n", yang_dnode_get_string(dnode, NULL));
+}
+
+DEFPY_YANG(vpnha_tunnel_peer, vpnha_tunnel_peer_cmd, "peer NAME$name",
+	   "The peer gateway the tunnel leads to\n"
+	   "Peer name\n")
+{
+	nb_cli_enqueue_change(vty, "./peer", NB_OP_MODIFY, name);
+	return nb_cli_apply_changes(vty, NULL);
+}
+
+DEFPY_YANG(no_vpnha_tunnel_peer, no_vpnha_tunnel_peer_cmd, "no peer [NAME]",
+	   NO_STR
+	   "The peer gateway the tunnel leads to\n"
+	   "Peer name\n")
+{
+	nb_cli_enqueue_change(vty, "./peer", NB_OP_DESTROY, NULL);
+	return nb_cli_apply_changes(vty, NULL);
+}
+
+void vpnha_cli_show_tunnel_peer(struct vty *vty, const struct lyd_node *dnode,
+				bool show_defaults)
+{
+	vty_out(vty, "  peer %s\n", yang_dnode_get_string(dnode, NULL));
+}
+
+DEFPY_YANG(vpnha_tunnel_shutdown, vpnha_tunnel_shutdown_cmd, "[no] shutdown",
+	   NO_STR
+	   "Shut the tunnel down: withdraw its routes (planned switch)\n")
+{
+	nb_cli_enqueue_change(vty, "./shutdown", NB_OP_MODIFY,
+			      no ? "false" : "true");
+	return nb_cli_apply_changes(vty, NULL);
+}
+
+void vpnha_cli_show_tunnel_shutdown(struct vty *vty,
+				    const struct lyd_node *dnode,
+				    bool show_defaults)
+{
+	if (yang_dnode_get_bool(dnode, NULL))
+		vty_out(vty, "  shutdown\n");
+	else if (show_defaults)
+		vty_out(vty, "  no shutdown\n");
+}
+
+/* health-check ----------------------------------------------------------- */
+
+DEFPY_YANG(
+	vpnha_hc, vpnha_hc_cmd,
+	"health-check source <A.B.C.D|X:X::X:X>$src destination <A.B.C.D|X:X::X:X>$dst",
+	HC_STR
+	"Local probe address (on the tunnel interface)\n"
+	"IPv4 address\n"
+	"IPv6 address\n"
+	"Peer probe address (reached through the tunnel)\n"
+	"IPv4 address\n"
+	"IPv6 address\n")
+{
+	if (sockunion_same(src, dst)) {
+		vty_out(vty,
+			"%% health-check destination %s must differ from source\n",
+			dst_str);
+		return CMD_WARNING_CONFIG_FAILED;
+	}
+	if (sockunion_family(src) != sockunion_family(dst)) {
+		vty_out(vty,
+			"%% health-check source and destination must be of the same address family\n");
+		return CMD_WARNING_CONFIG_FAILED;
+	}
+	nb_cli_enqueue_change(vty, "./health-check", NB_OP_CREATE, NULL);
+	nb_cli_enqueue_change(vty, "./health-check/source", NB_OP_MODIFY,
+			      src_str);
+	nb_cli_enqueue_change(vty, "./health-check/destination", NB_OP_MODIFY,
+			      dst_str);
+	return nb_cli_apply_changes(vty, NULL);
+}
+
+DEFPY_YANG(no_vpnha_hc, no_vpnha_hc_cmd, "no health-check", NO_STR HC_STR)
+{
+	nb_cli_enqueue_change(vty, "./health-check", NB_OP_DESTROY, NULL);
+	return nb_cli_apply_changes(vty, NULL);
+}
+
+void vpnha_cli_show_hc(struct vty *vty, const struct lyd_node *dnode,
+		       bool show_defaults)
+{
+	vty_out(vty, "  health-check source %s destination %s\n",
+		yang_dnode_get_string(dnode, "./source"),
+		yang_dnode_get_string(dnode, "./destination"));
+}
+
+/*
+ * One command for every numeric health-check parameter; "no" restores
+ * the default (or disables an optional threshold).
+ */
+DEFPY_YANG(
+	vpnha_hc_param, vpnha_hc_param_cmd,
+	"[no] health-check <interval$p (10-60000)$v|timeout$p (10-60000)$v|miss-count$p (1-100)$v|recovery-count$p (1-1000)$v|hold-down$p (0-3600000)$v|loss-threshold$p (1-100)$v|latency-threshold$p (1-60000)$v|window$p (10-1000)$v>",
+	NO_STR HC_STR
+	"Time between two probes\n"
+	"Milliseconds (default 100)\n"
+	"Time after which an unanswered probe counts as lost\n"
+	"Milliseconds (default 500)\n"
+	"Consecutive lost probes that declare the tunnel down\n"
+	"Probes (default 5)\n"
+	"Consecutive answered probes that end a down state\n"
+	"Probes (default 10)\n"
+	"Failback hold-down: loss-free time before routes come back\n"
+	"Milliseconds (default 3000)\n"
+	"Declare down when the loss over the window reaches this\n"
+	"Percent\n"
+	"Declare down when the average RTT over the window reaches this\n"
+	"Milliseconds\n"
+	"Probes the loss and RTT figures are computed over\n"
+	"Probes (default 100)\n")
+{
+	char xpath[64];
+
+	if (!yang_dnode_existsf(vty->candidate_config->dnode, "%s/health-check",
+				VTY_CURR_XPATH)) {
+		vty_out(vty,
+			"%% configure 'health-check source ADDR destination ADDR' first\n");
+		return CMD_WARNING_CONFIG_FAILED;
+	}
+	snprintf(xpath, sizeof(xpath), "./health-check/%s", p);
+	nb_cli_enqueue_change(vty, xpath, no ? NB_OP_DESTROY : NB_OP_MODIFY,
+			      v_str);
+	return nb_cli_apply_changes(vty, NULL);
+}
+
+DEFPY_YANG(
+	vpnha_hc_preempt, vpnha_hc_preempt_cmd, "[no] health-check preempt",
+	NO_STR HC_STR
+	"Fail back to this tunnel once it recovers (default); 'no': stay on the backup until it fails or 'clear vpn-ha tunnel'\n")
+{
+	if (!yang_dnode_existsf(vty->candidate_config->dnode, "%s/health-check",
+				VTY_CURR_XPATH)) {
+		vty_out(vty,
+			"%% configure 'health-check source ADDR destination ADDR' first\n");
+		return CMD_WARNING_CONFIG_FAILED;
+	}
+	nb_cli_enqueue_change(vty, "./health-check/preempt", NB_OP_MODIFY,
+			      no ? "false" : "true");
+	return nb_cli_apply_changes(vty, NULL);
+}
+
+void vpnha_cli_show_hc_leaf(struct vty *vty, const struct lyd_node *dnode,
+			    bool show_defaults)
+{
+	const char *name = dnode->schema->name;
+
+	if (!show_defaults && yang_dnode_is_default(dnode, NULL))
+		return;
+	if (strcmp(name, "preempt") == 0)
+		vty_out(vty, "  %shealth-check preempt\n",
+			yang_dnode_get_bool(dnode, NULL) ? "" : "no ");
+	else
+		vty_out(vty, "  health-check %s %s\n", name,
+			yang_dnode_get_string(dnode, NULL));
+}
+
+/* route ------------------------------------------------------------------ */
+
+/*
+ * The prefix is taken as a word and the weight with a wide range, so
+ * that bad input gets an error naming the field instead of the parser's
+ * "% Unknown command".
+ */
+DEFPY_YANG(vpnha_route, vpnha_route_cmd,
+	   "[no] route WORD$pfx tunnel NAME$tunnel [weight (0-255)$weight]",
+	   NO_STR
+	   "Route to a remote prefix over a tunnel\n"
+	   "Destination prefix (A.B.C.D/M or X:X::X:X/M)\n"
+	   "Next-hop tunnel\n"
+	   "Tunnel name\n"
+	   "Priority: 0 preferred .. 100 backup (default 0)\n"
+	   "Weight, 0-100\n")
+{
+	char xpath[XPATH_MAXLEN];
+	struct prefix p, masked;
+	char buf[PREFIX2STR_BUFFER];
+
+	if (!str2prefix(pfx, &p) || !strchr(pfx, '/') ||
+	    (p.family != AF_INET && p.family != AF_INET6)) {
+		vty_out(vty,
+			"%% route prefix '%s' is malformed: expected A.B.C.D/M or X:X::X:X/M\n",
+			pfx);
+		return CMD_WARNING_CONFIG_FAILED;
+	}
+	prefix_copy(&masked, &p);
+	apply_mask(&masked);
+	if (!prefix_same(&p, &masked)) {
+		vty_out(vty,
+			"%% route prefix %s has host bits set (did you mean %s?)\n",
+			pfx, prefix2str(&masked, buf, sizeof(buf)));
+		return CMD_WARNING_CONFIG_FAILED;
+	}
+	if (weight_str && weight > 100) {
+		vty_out(vty,
+			"%% route weight %ld out of range: 0 (preferred) to 100 (backup)\n",
+			weight);
+		return CMD_WARNING_CONFIG_FAILED;
+	}
+	if (!no &&
+	    !yang_dnode_existsf(vty->candidate_config->dnode,
+				VPNHA_XPATH "/tunnel[name='%s']", tunnel)) {
+		vty_out(vty, "%% route tunnel '%s' does not exist\n", tunnel);
+		return CMD_WARNING_CONFIG_FAILED;
+	}
+
+	snprintfrr(xpath, sizeof(xpath),
+		   VPNHA_XPATH "/route[prefix='%pFX'][tunnel='%s']", &p,
+		   tunnel);
+	if (no) {
+		nb_cli_enqueue_change(vty, xpath, NB_OP_DESTROY, NULL);
+	} else {
+		nb_cli_enqueue_change(vty, xpath, NB_OP_CREATE, NULL);
+		strlcat(xpath, "/weight", sizeof(xpath));
+		nb_cli_enqueue_change(vty, xpath,
+				      weight_str ? NB_OP_MODIFY : NB_OP_DESTROY,
+				      weight_str);
+	}
+	return nb_cli_apply_changes(vty, NULL);
+}
+
+void vpnha_cli_show_route(struct vty *vty, const struct lyd_node *dnode,
+			  bool show_defaults)
+{
+	vty_out(vty, " route %s tunnel %s weight %s\n",
+		yang_dnode_get_string(dnode, "./prefix"),
+		yang_dnode_get_string(dnode, "./tunnel"),
+		yang_dnode_get_string(dnode, "./weight"));
+}
+
+/* Nodes ------------------------------------------------------------------ */
+
+static int vpnha_config_write(struct vty *vty)
+{
+	const struct lyd_node *dnode;
+
+	dnode = yang_dnode_get(running_config->dnode, VPNHA_XPATH);
+	if (!dnode)
+		return 0;
+	nb_cli_show_dnode_cmds(vty, dnode, false);
+	return 1;
+}
+
+static struct cmd_node vpnha_node = {
+	.name = "vpn-ha",
+	.node = VPNHA_NODE,
+	.parent_node = CONFIG_NODE,
+	.prompt = "%s(config-vpn-ha)# ",
+	.config_write = vpnha_config_write,
+};
+
+static struct cmd_node vpnha_peer_node = {
+	.name = "vpn-ha peer",
+	.node = VPNHA_PEER_NODE,
+	.parent_node = VPNHA_NODE,
+	.prompt = "%s(config-vpn-ha-peer)# ",
+};
+
+static struct cmd_node vpnha_tunnel_node = {
+	.name = "vpn-ha tunnel",
+	.node = VPNHA_TUNNEL_NODE,
+	.parent_node = VPNHA_NODE,
+	.prompt = "%s(config-vpn-ha-tunnel)# ",
+};
+
+void vpnha_cli_init(void)
+{
+	install_node(&vpnha_node);
+	install_node(&vpnha_peer_node);
+	install_node(&vpnha_tunnel_node);
+	install_default(VPNHA_NODE);
+	install_default(VPNHA_PEER_NODE);
+	install_default(VPNHA_TUNNEL_NODE);
+
+	install_element(CONFIG_NODE, &vpnha_enter_cmd);
+	install_element(CONFIG_NODE, &no_vpnha_cmd);
+
+	install_element(VPNHA_NODE, &vpnha_gateway_cmd);
+	install_element(VPNHA_NODE, &no_vpnha_gateway_cmd);
+	install_element(VPNHA_NODE, &vpnha_distance_base_cmd);
+	install_element(VPNHA_NODE, &no_vpnha_distance_base_cmd);
+	install_element(VPNHA_NODE, &vpnha_all_down_cmd);
+	install_element(VPNHA_NODE, &no_vpnha_all_down_cmd);
+	install_element(VPNHA_NODE, &vpnha_peer_cmd);
+	install_element(VPNHA_NODE, &no_vpnha_peer_cmd);
+	install_element(VPNHA_NODE, &vpnha_tunnel_cmd);
+	install_element(VPNHA_NODE, &no_vpnha_tunnel_cmd);
+	install_element(VPNHA_NODE, &vpnha_route_cmd);
+
+	install_element(VPNHA_PEER_NODE, &vpnha_peer_address_cmd);
+	install_element(VPNHA_PEER_NODE, &no_vpnha_peer_address_cmd);
+
+	install_element(VPNHA_TUNNEL_NODE, &vpnha_tunnel_interface_cmd);
+	install_element(VPNHA_TUNNEL_NODE, &no_vpnha_tunnel_interface_cmd);
+	install_element(VPNHA_TUNNEL_NODE, &vpnha_tunnel_peer_cmd);
+	install_element(VPNHA_TUNNEL_NODE, &no_vpnha_tunnel_peer_cmd);
+	install_element(VPNHA_TUNNEL_NODE, &vpnha_tunnel_shutdown_cmd);
+	install_element(VPNHA_TUNNEL_NODE, &vpnha_hc_cmd);
+	install_element(VPNHA_TUNNEL_NODE, &no_vpnha_hc_cmd);
+	install_element(VPNHA_TUNNEL_NODE, &vpnha_hc_param_cmd);
+	install_element(VPNHA_TUNNEL_NODE, &vpnha_hc_preempt_cmd);
+}

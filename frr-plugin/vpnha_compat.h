@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The libfrr calls that differ between FRR 8.4 (Debian 12) and FRR 10.x
+ * (Debian 13), in one place.  Select on the event loop header: 10.x has
+ * lib/frrevent.h, 8.4 has lib/thread.h.  Typedefs, not "#define event
+ * thread": that would break xref macros and nb callback args.
+ */
+#ifndef _FRR_VPNHA_COMPAT_H
+#define _FRR_VPNHA_COMPAT_H
+
+#if __has_include("lib/frrevent.h")
+#include "lib/frrevent.h"
+#define VPNHA_FRR_10 1
+
+typedef struct event vpnha_event_t;
+typedef struct event_loop vpnha_loop_t;
+#define VPNHA_EVENT_ARGS EVENT_ARGS
+#define VPNHA_EVENT_ARG(e) EVENT_ARG(e)
+#define VPNHA_EVENT_FD(e) EVENT_FD(e)
+#define VPNHA_EVENT_OFF(e) EVENT_OFF(e)
+#define vpnha_add_timer_msec(loop, cb, arg, ms, ref)                           \
+	event_add_timer_msec(loop, cb, arg, ms, ref)
+#define vpnha_add_read(loop, cb, arg, fd, ref)                                 \
+	event_add_read(loop, cb, arg, fd, ref)
+#define vpnha_add_event(loop, cb, arg, val, ref)                               \
+	event_add_event(loop, cb, arg, val, ref)
+#define vpnha_timer_remain_msec(e) event_timer_remain_msec(e)
+
+#else /* FRR 8.4 */
+#include "lib/thread.h"
+
+typedef struct thread vpnha_event_t;
+typedef struct thread_master vpnha_loop_t;
+#define VPNHA_EVENT_ARGS THREAD_ARGS
+#define VPNHA_EVENT_ARG(e) THREAD_ARG(e)
+#define VPNHA_EVENT_FD(e) THREAD_FD(e)
+#define VPNHA_EVENT_OFF(e) THREAD_OFF(e)
+#define vpnha_add_timer_msec(loop, cb, arg, ms, ref)                           \
+	thread_add_timer_msec(loop, cb, arg, ms, ref)
+#define vpnha_add_read(loop, cb, arg, fd, ref)                                 \
+	thread_add_read(loop, cb, arg, fd, ref)
+#define vpnha_add_event(loop, cb, arg, val, ref)                               \
+	thread_add_event(loop, cb, arg, val, ref)
+#define vpnha_timer_remain_msec(e) thread_timer_remain_msec(e)
+#endif
+
+/* The daemon's event loop (vpnha_main.c). */
+extern vpnha_loop_t *master;
+
+#endif /* _FRR_VPNHA_COMPAT_H */

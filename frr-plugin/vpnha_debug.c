@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vpnhad debugging: "debug vpn-ha [events|probe|zebra|northbound]".
+ */
+#include <zebra.h>
+
+#include "lib/command.h"
+#include "lib/debug.h"
+
+#include "vpnha_debug.h"
+
+/* clang-format off */
+struct debug vpnha_dbg_events = {0, "VPN HA state machine events"};
+struct debug vpnha_dbg_probe = {0, "VPN HA health-check probes"};
+struct debug vpnha_dbg_zebra = {0, "VPN HA zebra messages"};
+struct debug vpnha_dbg_nb = {0, "VPN HA northbound"};
+
+static struct debug *const vpnha_debugs[] = {
+	&vpnha_dbg_events,
+	&vpnha_dbg_probe,
+	&vpnha_dbg_zebra,
+	&vpnha_dbg_nb,
+};
+
+static const char *const vpnha_debugs_conflines[] = {
+	"debug vpn-ha events",
+	"debug vpn-ha probe",
+	"debug vpn-ha zebra",
+	"debug vpn-ha northbound",
+};
+/* clang-format on */
+
+#ifndef VTYSH_EXTRACT_PL
+#include "vpnha_debug_clippy.c"
+#endif
+
+static void vpnha_debug_set_all(uint32_t flags, bool set)
+{
+	for (unsigned int i = 0; i < array_size(vpnha_debugs); i++) {
+		DEBUG_FLAGS_SET(vpnha_debugs[i], flags, set);
+		if (!DEBUG_MODE_CHECK(vpnha_debugs[i], DEBUG_MODE_ALL))
+			DEBUG_CLEAR(vpnha_debugs[i]);
+	}
+}
+
+static int vpnha_debug_write(struct vty *vty, uint32_t mode)
+{
+	int n = 0;
+
+	for (unsigned int i = 0; i < array_size(vpnha_debugs); i++)
+		if (DEBUG_MODE_CHECK(vpnha_debugs[i], mode)) {
+			vty_out(vty, "%s\n", vpnha_debugs_conflines[i]);
+			n++;
+		}
+	return n;
+}
+
+static int vpnha_debug_config_write(struct vty *vty)
+{
+	return vpnha_debug_write(vty, DEBUG_MODE_CONF);
+}
+
+DEFPY_NOSH(vpnha_debug, vpnha_debug_cmd,
+	   "[no] debug vpn-ha [<events$ev|probe$pr|zebra$zb|northbound$nb>]",
+	   NO_STR DEBUG_STR
+	   "VPN high availability (vpnhad)\n"
+	   "Tunnel state machine events\n"
+	   "Health-check probes\n"
+	   "zebra messages\n"
+	   "Northbound (configuration) callbacks\n")
+{
+	uint32_t mode = DEBUG_NODE2MODE(vty->node);
+	bool all = !ev && !pr && !zb && !nb;
+
+	if (all || ev)
+		DEBUG_MODE_SET(&vpnha_dbg_events, mode, !no);
+	if (all || pr)
+		DEBUG_MODE_SET(&vpnha_dbg_probe, mode, !no);
+	if (all || zb)
+		DEBUG_MODE_SET(&vpnha_dbg_zebra, mode, !no);
+	if (all || nb)
+		DEBUG_MODE_SET(&vpnha_dbg_nb, mode, !no);
+	return CMD_SUCCESS;
+}
+
+DEFUN_NOSH(vpnha_show_debugging, vpnha_show_debugging_cmd,
+	   "show debugging [vpn-ha]",
+	   SHOW_STR DEBUG_STR "VPN high availability (vpnhad)\n")
+{
+	vty_out(vty, "vpnhad debugging status:\n");
+	vpnha_debug_write(vty, DEBUG_MODE_ALL);
+	return CMD_SUCCESS;
+}
+
+static struct debug_callbacks vpnha_dbg_cbs = {
+	.debug_set_all = vpnha_debug_set_all,
+};
+
+static struct cmd_node vpnha_debug_node = {
+	.name = "debug",
+	.node = DEBUG_NODE,
+	.prompt = "",
+	.config_write = vpnha_debug_config_write,
+};
+
+void vpnha_debug_init(void)
+{
+	debug_init(&vpnha_dbg_cbs);
+	install_node(&vpnha_debug_node);
+	install_element(ENABLE_NODE, &vpnha_debug_cmd);
+	install_element(CONFIG_NODE, &vpnha_debug_cmd);
+	install_element(ENABLE_NODE, &vpnha_show_debugging_cmd);
+}

@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vpnhad health checker: probe bookkeeping, sliding-window figures and
+ * the health verdict of one tunnel (miss/recovery counts, failback
+ * hold-down with flap damping, no-preempt, loss/latency thresholds).
+ *
+ * Pure logic on an injected monotonic clock (microseconds): no sockets,
+ * no timers, no libfrr event loop, no allocation.  The I/O adapter sends
+ * probes and feeds replies and the clock in; vpnha.c turns verdict
+ * changes into tunnel state transitions.
+ *
+ * Semantics
+ * ---------
+ * Probes.  Every probe gets the next 16-bit sequence number (wrapping)
+ * and a slot in a ring of the last cfg.window probes.  A reply is looked
+ * up in O(1) by how many probes ago its sequence was sent; sequences
+ * not sent within the last cfg.window probes (since the last init) are
+ * UNKNOWN.
+ *
+ * Loss.  A probe is lost when timeout_ms has passed since it was sent
+ * (now - sent >= timeout) without a reply; losses are processed in send
+ * order.  A reply that arrives after that is LATE: counted in
+ * stats.late, never a success, the probe stays lost in the window.  A
+ * probe still outstanding when its ring slot is reused (only possible
+ * when timeout_ms > window * interval_ms, which configuration should
+ * reject, as dpinger does) is counted lost at that moment.
+ *
+ * Consecutive counts.  consec_miss counts consecutive lost probes in
+ * send order, consec_ok consecutive good (REPLY_OK) replies; each resets
+ * the other.
+ *
+ * Verdicts.
+ *  - UNKNOWN -> ALIVE on the first good reply (optimistic start; no
+ *    hold-down, no preempt check).
+ *  - UNKNOWN/ALIVE -> DEAD when consec_miss reaches miss_count: exactly
+ *    on the miss_count-th consecutive lost probe.  first_miss is set to
+ *    the send time of the first probe of that run of misses.
+ *  - any -> DEAD (cause LOSS or LATENCY) when a threshold is crossed,
+ *    see below.
+ *  - DEAD -> RECOVERING when consec_ok reaches recovery_count and no
+ *    threshold is crossed; hold_until = now + (hold_down_ms <<
+ *    damp_shift).  With an effective hold-down of 0 and preempt on, DEAD
+ *    goes straight to ALIVE instead.
+ *  - RECOVERING -> DEAD on ANY lost probe (or a crossed threshold):
+ *    consec_ok restarts from 0, so one lucky ping never brings a
+ *    flapping link back; the full recovery_count and hold-down start
+ *    over.
+ *  - RECOVERING -> ALIVE (failback) once now >= hold_until, if preempt
+ *    is on or vpnha_health_release() was called since RECOVERING began
+ *    (no-preempt).  last_restore = that time.
+ *  Recovery always applies recovery_count and the hold-down, also for a
+ *  tunnel that went DEAD from UNKNOWN.
+ *
+ * Flap damping.  The damping period is 10 x the effective hold-down
+ * used for the last failback (10 x (hold_down_ms << damp_shift)).  When
+ * an ALIVE tunnel that came back through a failback goes DEAD within
+ * that period of last_restore, damp_shift++ (up to
+ * VPNHA_HC_DAMP_MAX_SHIFT), so the next hold-down doubles; when it goes
+ * DEAD later than that, damp_shift = 0.  Once ALIVE has lasted the
+ * damping period since last_restore, tick resets damp_shift to 0.  With
+ * hold_down_ms 0 there is nothing to damp.  Failures from UNKNOWN or
+ * RECOVERING do not change damp_shift.
+ *
+ * Thresholds (both an explicit opt-in, 0 = off).  They are evaluated
+ * only once the ring is full, i.e. at least cfg.window probes have
+ * been sent since init (so a blind period of window * interval after
+ * start or reconfiguration; miss_count covers hard failures meanwhile),
+ * over the completed (answered or lost, not in flight) probes of the
+ * window, after each reply and each loss:
+ *  - loss: lost * 100 >= loss_threshold * completed (loss_pct is the
+ *    same figure rounded down, so loss_pct >= loss_threshold);
+ *  - latency: the average RTT of the answered probes of the window
+ *    >= latency_threshold_ms (not evaluated with no answered probe;
+ *    total loss is miss_count's job).
+ * Crossing one sends any verdict to DEAD.  Recovery (DEAD ->
+ * RECOVERING) needs every enabled figure back under its threshold AND
+ * recovery_count consecutive good replies, whatever the cause of DEAD.
+ *
+ * Ordering.  vpnha_health_reply() and vpnha_health_probe_sent() first
+ * advance the clock like vpnha_health_tick(), so a reply with
+ * now - sent >= timeout is LATE even if tick was not called in between.
+ * Within one tick, expiries (losses, end of hold-down) are processed in
+ * time order; on a tie the loss comes first.
+ *
+ * Every mutating call (probe_sent, reply, tick, release) may change the
+ * verdict: compare h->verdict before and after.
+ *
+ * Figures.  Over the slots of the window: probes = answered + lost
+ * (late replies count as lost), loss_pct rounded down, RTT min/avg/max
+ * over answered probes (avg rounded down), jitter = mean absolute
+ * difference between the RTTs of consecutive answered probes in send
+ * order (rounded down; 0 with fewer than two).
+ */
+#ifndef _FRR_VPNHA_HEALTH_H
+#define _FRR_VPNHA_HEALTH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lib/ipaddr.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Configuration, mirrored from frr-vpnhad's health-check container. */
+struct vpnha_hc_config {
+	struct ipaddr source; /* IPADDR_NONE when unset */
+	struct ipaddr destination;
+	uint32_t interval_ms;	       /* 10..60000, default 100 */
+	uint32_t timeout_ms;	       /* 10..60000, default 500 */
+	uint8_t miss_count;	       /* 1..100, default 5 */
+	uint16_t recovery_count;       /* 1..1000, default 10 */
+	uint32_t hold_down_ms;	       /* 0..3600000, default 3000 */
+	bool preempt;		       /* default true */
+	uint8_t loss_threshold;	       /* percent, 0 = off */
+	uint32_t latency_threshold_ms; /* 0 = off */
+	uint16_t window;	       /* 10..1000, default 100 */
+};
+
+#define VPNHA_HC_INTERVAL_DEFAULT 100
+#define VPNHA_HC_TIMEOUT_DEFAULT 500
+#define VPNHA_HC_MISS_DEFAULT 5
+#define VPNHA_HC_RECOVERY_DEFAULT 10
+#define VPNHA_HC_HOLD_DOWN_DEFAULT 3000
+#define VPNHA_HC_WINDOW_DEFAULT 100
+#define VPNHA_HC_WINDOW_MIN 10
+#define VPNHA_HC_WINDOW_MAX 1000
+/* Flap damping: hold-down doubles per close failure, up to 16x. */
+#define VPNHA_HC_DAMP_MAX_SHIFT 4
+/* Damping period, in effective hold-downs. */
+#define VPNHA_HC_DAMP_PERIODS 10
+
+/* Fill in the defaults above (addresses unset, preempt on). */
+void vpnha_hc_config_default(struct vpnha_hc_config *cfg);
+
+enum vpnha_hc_verdict {
+	VPNHA_HC_UNKNOWN = 0, /* no verdict yet */
+	VPNHA_HC_ALIVE,	      /* healthy */
+	VPNHA_HC_DEAD,	      /* miss-count reached / threshold crossed */
+	VPNHA_HC_RECOVERING,  /* recovery-count reached, in hold-down */
+};
+
+/* Why the verdict is DEAD (the last transition to DEAD). */
+enum vpnha_hc_cause {
+	VPNHA_HC_CAUSE_NONE = 0,
+	VPNHA_HC_CAUSE_MISS,	  /* miss_count consecutive losses */
+	VPNHA_HC_CAUSE_LOSS,	  /* window loss >= loss_threshold */
+	VPNHA_HC_CAUSE_LATENCY,	  /* window avg RTT >= latency_threshold */
+	VPNHA_HC_CAUSE_HOLD_DOWN, /* a loss during the failback hold-down */
+};
+
+/* Result of feeding one reply. */
+enum vpnha_hc_reply {
+	VPNHA_HC_REPLY_OK = 0,	  /* matched an in-flight probe */
+	VPNHA_HC_REPLY_LATE,	  /* matched a probe already counted lost */
+	VPNHA_HC_REPLY_UNKNOWN,	  /* no such sequence in flight/recently */
+	VPNHA_HC_REPLY_DUPLICATE, /* probe already answered */
+};
+
+enum vpnha_hc_slot_status {
+	VPNHA_HC_SLOT_EMPTY = 0,
+	VPNHA_HC_SLOT_SENT,	/* in flight */
+	VPNHA_HC_SLOT_RECEIVED, /* answered in time, rtt_us valid */
+	VPNHA_HC_SLOT_LOST,	/* timed out */
+	VPNHA_HC_SLOT_LATE,	/* timed out, then answered (still lost) */
+};
+
+struct vpnha_hc_slot {
+	uint16_t seq;
+	uint8_t status; /* enum vpnha_hc_slot_status */
+	int64_t sent;	/* monotonic us */
+	uint32_t rtt_us;
+};
+
+struct vpnha_health {
+	struct vpnha_hc_config cfg;
+	enum vpnha_hc_verdict verdict;
+	enum vpnha_hc_cause cause; /* valid while DEAD */
+
+	uint16_t next_seq;
+	/* Ring of the last cfg.window probes (slots allocated here). */
+	struct vpnha_hc_slot ring[VPNHA_HC_WINDOW_MAX];
+	unsigned int ring_head;	 /* index of the next slot to use */
+	unsigned int ring_count; /* slots in use, <= cfg.window */
+	uint16_t scan_seq; /* oldest probe possibly still in flight */
+
+	/* Running window totals (O(1) threshold checks). */
+	unsigned int win_ok;   /* answered slots */
+	unsigned int win_lost; /* lost (and late) slots */
+	uint64_t win_rtt_sum;  /* sum of rtt_us of answered slots */
+
+	uint16_t consec_miss;
+	uint16_t consec_ok;
+
+	int64_t last_good;  /* monotonic us of the last good reply */
+	int64_t first_miss; /* send time of the first probe of the run of
+			     * misses that led to DEAD */
+	int64_t miss_run_start; /* send time of the first probe of the
+				 * current run of misses */
+	int64_t hold_until;	/* RECOVERING: end of hold-down */
+	int64_t last_restore;	/* when RECOVERING last became ALIVE */
+	unsigned int damp_shift; /* current hold-down multiplier 2^n */
+	bool preempt_block; /* no-preempt: waiting for vpnha_health_release */
+
+	struct {
+		uint64_t sent;
+		uint64_t received;
+		uint64_t lost;
+		uint64_t late;
+		uint64_t invalid; /* failed packet checks + UNKNOWN seqs */
+		uint64_t duplicate;
+	} stats;
+};
+
+/* Figures over the window. */
+struct vpnha_hc_figures {
+	unsigned int probes; /* answered + lost in the window */
+	uint8_t loss_pct;
+	uint32_t rtt_min_us;
+	uint32_t rtt_avg_us;
+	uint32_t rtt_max_us;
+	uint32_t jitter_us; /* mean absolute difference of consecutive RTTs */
+};
+
+/*
+ * Reset the checker with a configuration: verdict UNKNOWN, ring empty,
+ * damping and consecutive counts cleared, counters kept unless
+ * reset_stats.  next_seq is kept, so replies to probes sent before the
+ * reset are UNKNOWN rather than matched.  h must be zeroed before its
+ * first init (or pass reset_stats).  cfg->window is clamped to
+ * VPNHA_HC_WINDOW_MIN..VPNHA_HC_WINDOW_MAX.
+ */
+void vpnha_health_init(struct vpnha_health *h,
+		       const struct vpnha_hc_config *cfg, bool reset_stats);
+
+/*
+ * A probe is about to be sent at now.
+ *
+ * Returns:
+ *    The sequence number to put in it.
+ */
+uint16_t vpnha_health_probe_sent(struct vpnha_health *h, int64_t now);
+
+/*
+ * A reply passed the packet checks (id, cookie, source, interface) and
+ * carries sequence seq.  The RTT is now minus the slot's send time.
+ *
+ * Returns:
+ *    What it matched; the verdict may have changed (compare before/after).
+ *    UNKNOWN replies are counted in stats.invalid.
+ */
+enum vpnha_hc_reply vpnha_health_reply(struct vpnha_health *h, uint16_t seq,
+				       int64_t now);
+
+/* A reply failed the packet checks: count it, nothing else. */
+void vpnha_health_invalid(struct vpnha_health *h);
+
+/*
+ * Advance the clock: probes older than timeout count as lost, a
+ * hold-down that has run out ends, damping decays.  Call at least on
+ * every probe tick, and at vpnha_health_next_deadline(); cheap
+ * (amortised O(1): it only looks at probes that expire).
+ */
+void vpnha_health_tick(struct vpnha_health *h, int64_t now);
+
+/*
+ * No-preempt release: a RECOVERING checker blocked by preempt=false may
+ * become ALIVE (another tunnel failed, or an operator cleared it).  The
+ * hold-down still applies: ALIVE now if it has run out, else at
+ * hold_until.  Only affects the current RECOVERING period; no-op in
+ * other verdicts.
+ */
+void vpnha_health_release(struct vpnha_health *h, int64_t now);
+
+/*
+ * The earliest time vpnha_health_tick has something to do (the oldest
+ * in-flight probe times out, the hold-down ends unless blocked by
+ * no-preempt, damping decays); 0 if none.
+ */
+int64_t vpnha_health_next_deadline(const struct vpnha_health *h);
+
+/* Window figures (O(window)). */
+void vpnha_health_figures(const struct vpnha_health *h,
+			  struct vpnha_hc_figures *f);
+
+/* Effective hold-down in ms: hold_down_ms << damp_shift. */
+uint64_t vpnha_health_hold_down_ms(const struct vpnha_health *h);
+
+const char *vpnha_hc_verdict_name(enum vpnha_hc_verdict v);
+const char *vpnha_hc_cause_name(enum vpnha_hc_cause c);
+const char *vpnha_hc_reply_name(enum vpnha_hc_reply r);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* _FRR_VPNHA_HEALTH_H */

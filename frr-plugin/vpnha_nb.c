@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vpnhad northbound: the frr-vpnhad callback table.
+ */
+#include <zebra.h>
+
+#include "lib/northbound.h"
+
+#include "vpnha_nb.h"
+
+/* clang-format off */
+const struct frr_yang_module_info frr_vpnhad_info = {
+	.name = "frr-vpnhad",
+	.nodes = {
+		{
+			.xpath = "/frr-vpnhad:vpnhad",
+			.cbs = {
+				.create = vpnha_nb_create,
+				.destroy = vpnha_nb_destroy,
+				.apply_finish = vpnha_nb_apply_finish,
+				.cli_show = vpnha_cli_show,
+				.cli_show_end = vpnha_cli_show_end,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/gateway",
+			.cbs = {
+				.cli_show = vpnha_cli_show_gateway,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/gateway/name",
+			.cbs = {
+				.modify = vpnha_nb_gateway_name_modify,
+				.destroy = vpnha_nb_gateway_name_destroy,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/gateway/local-address",
+			.cbs = {
+				.modify = vpnha_nb_gateway_address_modify,
+				.destroy = vpnha_nb_gateway_address_destroy,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/distance-base",
+			.cbs = {
+				.modify = vpnha_nb_distance_base_modify,
+				.cli_show = vpnha_cli_show_distance_base,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/all-down-action",
+			.cbs = {
+				.modify = vpnha_nb_all_down_action_modify,
+				.cli_show = vpnha_cli_show_all_down_action,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/peer",
+			.cbs = {
+				.create = vpnha_nb_peer_create,
+				.destroy = vpnha_nb_peer_destroy,
+				.cli_show = vpnha_cli_show_peer,
+				.cli_show_end = vpnha_cli_show_sub_end,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/peer/address",
+			.cbs = {
+				.destroy = vpnha_nb_peer_address_destroy,
+				.modify = vpnha_nb_peer_address_modify,
+				.cli_show = vpnha_cli_show_peer_address,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel",
+			.cbs = {
+				.create = vpnha_nb_tunnel_create,
+				.destroy = vpnha_nb_tunnel_destroy,
+				.cli_show = vpnha_cli_show_tunnel,
+				.cli_show_end = vpnha_cli_show_sub_end,
+				.get_next = vpnha_nb_tunnel_get_next,
+				.get_keys = vpnha_nb_tunnel_get_keys,
+				.lookup_entry = vpnha_nb_tunnel_lookup_entry,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/interface",
+			.cbs = {
+				.destroy = vpnha_nb_tunnel_interface_destroy,
+				.modify = vpnha_nb_tunnel_interface_modify,
+				.cli_show = vpnha_cli_show_tunnel_interface,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/peer",
+			.cbs = {
+				.destroy = vpnha_nb_tunnel_peer_destroy,
+				.modify = vpnha_nb_tunnel_peer_modify,
+				.cli_show = vpnha_cli_show_tunnel_peer,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/shutdown",
+			.cbs = {
+				.modify = vpnha_nb_tunnel_shutdown_modify,
+				.cli_show = vpnha_cli_show_tunnel_shutdown,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/health-check",
+			.cbs = {
+				.create = vpnha_nb_hc_create,
+				.destroy = vpnha_nb_hc_destroy,
+				.cli_show = vpnha_cli_show_hc,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/health-check/source",
+			.cbs = {
+				.modify = vpnha_nb_hc_leaf_modify,
+				.destroy = vpnha_nb_hc_leaf_destroy,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/health-check/destination",
+			.cbs = {
+				.modify = vpnha_nb_hc_leaf_modify,
+				.destroy = vpnha_nb_hc_leaf_destroy,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/health-check/interval",
+			.cbs = {
+				.modify = vpnha_nb_hc_leaf_modify,
+				.cli_show = vpnha_cli_show_hc_leaf,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/health-check/timeout",
+			.cbs = {
+				.modify = vpnha_nb_hc_leaf_modify,
+				.cli_show = vpnha_cli_show_hc_leaf,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/health-check/miss-count",
+			.cbs = {
+				.modify = vpnha_nb_hc_leaf_modify,
+				.cli_show = vpnha_cli_show_hc_leaf,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/health-check/recovery-count",
+			.cbs = {
+				.modify = vpnha_nb_hc_leaf_modify,
+				.cli_show = vpnha_cli_show_hc_leaf,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/health-check/hold-down",
+			.cbs = {
+				.modify = vpnha_nb_hc_leaf_modify,
+				.cli_show = vpnha_cli_show_hc_leaf,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/health-check/preempt",
+			.cbs = {
+				.modify = vpnha_nb_hc_leaf_modify,
+				.cli_show = vpnha_cli_show_hc_leaf,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/health-check/loss-threshold",
+			.cbs = {
+				.modify = vpnha_nb_hc_leaf_modify,
+				.destroy = vpnha_nb_hc_leaf_destroy,
+				.cli_show = vpnha_cli_show_hc_leaf,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/health-check/latency-threshold",
+			.cbs = {
+				.modify = vpnha_nb_hc_leaf_modify,
+				.destroy = vpnha_nb_hc_leaf_destroy,
+				.cli_show = vpnha_cli_show_hc_leaf,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/health-check/window",
+			.cbs = {
+				.modify = vpnha_nb_hc_leaf_modify,
+				.cli_show = vpnha_cli_show_hc_leaf,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/state",
+			.cbs = {
+				.get_elem = vpnha_nb_tunnel_state_get_elem,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/reason",
+			.cbs = {
+				.get_elem = vpnha_nb_tunnel_state_get_elem,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/interface-up",
+			.cbs = {
+				.get_elem = vpnha_nb_tunnel_state_get_elem,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/transitions",
+			.cbs = {
+				.get_elem = vpnha_nb_tunnel_state_get_elem,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/routes-installed",
+			.cbs = {
+				.get_elem = vpnha_nb_tunnel_state_get_elem,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/counters/probes-sent",
+			.cbs = {
+				.get_elem = vpnha_nb_tunnel_state_get_elem,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/counters/probes-received",
+			.cbs = {
+				.get_elem = vpnha_nb_tunnel_state_get_elem,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/counters/probes-lost",
+			.cbs = {
+				.get_elem = vpnha_nb_tunnel_state_get_elem,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/counters/probes-late",
+			.cbs = {
+				.get_elem = vpnha_nb_tunnel_state_get_elem,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/counters/probes-invalid",
+			.cbs = {
+				.get_elem = vpnha_nb_tunnel_state_get_elem,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/window/loss-percent",
+			.cbs = {
+				.get_elem = vpnha_nb_tunnel_state_get_elem,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/window/rtt-min-us",
+			.cbs = {
+				.get_elem = vpnha_nb_tunnel_state_get_elem,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/window/rtt-avg-us",
+			.cbs = {
+				.get_elem = vpnha_nb_tunnel_state_get_elem,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/window/rtt-max-us",
+			.cbs = {
+				.get_elem = vpnha_nb_tunnel_state_get_elem,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/window/jitter-us",
+			.cbs = {
+				.get_elem = vpnha_nb_tunnel_state_get_elem,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/last-failover/detection-ms",
+			.cbs = {
+				.get_elem = vpnha_nb_tunnel_state_get_elem,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/last-failover/switch-ms",
+			.cbs = {
+				.get_elem = vpnha_nb_tunnel_state_get_elem,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/last-failover/total-ms",
+			.cbs = {
+				.get_elem = vpnha_nb_tunnel_state_get_elem,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/route",
+			.cbs = {
+				.create = vpnha_nb_route_create,
+				.destroy = vpnha_nb_route_destroy,
+				.cli_show = vpnha_cli_show_route,
+				.get_next = vpnha_nb_route_get_next,
+				.get_keys = vpnha_nb_route_get_keys,
+				.lookup_entry = vpnha_nb_route_lookup_entry,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/route/weight",
+			.cbs = {
+				.modify = vpnha_nb_route_weight_modify,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/route/state/distance",
+			.cbs = {
+				.get_elem = vpnha_nb_route_state_get_elem,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/route/state/installed",
+			.cbs = {
+				.get_elem = vpnha_nb_route_state_get_elem,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/route/state/selected",
+			.cbs = {
+				.get_elem = vpnha_nb_route_state_get_elem,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/route/state/reason",
+			.cbs = {
+				.get_elem = vpnha_nb_route_state_get_elem,
+			},
+		},
+		{
+			.xpath = NULL,
+		},
+	}
+};
+/* clang-format on */

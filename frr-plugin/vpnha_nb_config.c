@@ -1,0 +1,411 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vpnhad northbound: configuration callbacks.
+ *
+ * Structural checks (ranges, names, leafrefs, unique interfaces, the
+ * health-check source != destination rule) are in the YANG module; the
+ * few checks YANG cannot express are done on NB_EV_VALIDATE.  On
+ * NB_EV_APPLY the callbacks only update the core model; routes are
+ * recomputed once per commit in vpnha_nb_apply_finish().
+ */
+#include <zebra.h>
+
+#include "lib/log.h"
+#include "lib/northbound.h"
+#include "lib/vrf.h"
+#include "lib/yang.h"
+#include "lib/yang_wrappers.h"
+
+#include "vpnha.h"
+#include "vpnha_debug.h"
+#include "vpnha_nb.h"
+
+/* /frr-vpnhad:vpnhad ---------------------------------------------------- */
+
+int vpnha_nb_create(struct nb_cb_create_args *args)
+{
+	return NB_OK;
+}
+
+int vpnha_nb_destroy(struct nb_cb_destroy_args *args)
+{
+	if (args->event != NB_EV_APPLY)
+		return NB_OK;
+	vpnha->gw_name[0] = '\0';
+	memset(&vpnha->gw_addr, 0, sizeof(vpnha->gw_addr));
+	vpnha->distance_base = VPNHA_DISTANCE_BASE_DEFAULT;
+	vpnha->all_down = VPNHA_ALL_DOWN_KEEP_BEST;
+	return NB_OK;
+}
+
+void vpnha_nb_apply_finish(struct nb_cb_apply_finish_args *args)
+{
+	struct vpnha_tunnel *t;
+
+	vpnha_each_tunnel(vpnha, t)
+	{
+		if (!t->hc_dirty)
+			continue;
+		t->hc_dirty = false;
+		vpnha_tunnel_hc_changed(vpnha, t);
+	}
+	vpnha_recompute(vpnha);
+}
+
+/* gateway ---------------------------------------------------------------- */
+
+int vpnha_nb_gateway_name_modify(struct nb_cb_modify_args *args)
+{
+	if (args->event != NB_EV_APPLY)
+		return NB_OK;
+	yang_dnode_get_string_buf(vpnha->gw_name, sizeof(vpnha->gw_name),
+				  args->dnode, NULL);
+	return NB_OK;
+}
+
+int vpnha_nb_gateway_name_destroy(struct nb_cb_destroy_args *args)
+{
+	if (args->event == NB_EV_APPLY)
+		vpnha->gw_name[0] = '\0';
+	return NB_OK;
+}
+
+int vpnha_nb_gateway_address_modify(struct nb_cb_modify_args *args)
+{
+	if (args->event == NB_EV_APPLY)
+		yang_dnode_get_ip(&vpnha->gw_addr, args->dnode, NULL);
+	return NB_OK;
+}
+
+int vpnha_nb_gateway_address_destroy(struct nb_cb_destroy_args *args)
+{
+	if (args->event == NB_EV_APPLY)
+		memset(&vpnha->gw_addr, 0, sizeof(vpnha->gw_addr));
+	return NB_OK;
+}
+
+int vpnha_nb_distance_base_modify(struct nb_cb_modify_args *args)
+{
+	if (args->event == NB_EV_APPLY)
+		vpnha->distance_base = yang_dnode_get_uint8(args->dnode, NULL);
+	return NB_OK;
+}
+
+int vpnha_nb_all_down_action_modify(struct nb_cb_modify_args *args)
+{
+	if (args->event == NB_EV_APPLY)
+		vpnha->all_down = yang_dnode_get_enum(args->dnode, NULL);
+	return NB_OK;
+}
+
+/* peer ------------------------------------------------------------------- */
+
+int vpnha_nb_peer_create(struct nb_cb_create_args *args)
+{
+	struct vpnha_peer *p;
+
+	if (args->event != NB_EV_APPLY)
+		return NB_OK;
+	p = vpnha_peer_add(vpnha, yang_dnode_get_string(args->dnode, "./name"));
+	nb_running_set_entry(args->dnode, p);
+	return NB_OK;
+}
+
+int vpnha_nb_peer_destroy(struct nb_cb_destroy_args *args)
+{
+	struct vpnha_peer *p;
+
+	if (args->event != NB_EV_APPLY)
+		return NB_OK;
+	p = nb_running_unset_entry(args->dnode);
+	vpnha_peer_del(vpnha, p);
+	return NB_OK;
+}
+
+int vpnha_nb_peer_address_modify(struct nb_cb_modify_args *args)
+{
+	struct vpnha_peer *p;
+
+	if (args->event != NB_EV_APPLY)
+		return NB_OK;
+	p = nb_running_get_entry(args->dnode, NULL, true);
+	yang_dnode_get_ip(&p->addr, args->dnode, NULL);
+	return NB_OK;
+}
+
+int vpnha_nb_peer_address_destroy(struct nb_cb_destroy_args *args)
+{
+	struct vpnha_peer *p;
+
+	if (args->event != NB_EV_APPLY)
+		return NB_OK;
+	p = nb_running_get_entry(args->dnode, NULL, true);
+	memset(&p->addr, 0, sizeof(p->addr));
+	return NB_OK;
+}
+
+/* tunnel ----------------------------------------------------------------- */
+
+int vpnha_nb_tunnel_create(struct nb_cb_create_args *args)
+{
+	struct vpnha_tunnel *t;
+
+	if (args->event != NB_EV_APPLY)
+		return NB_OK;
+	t = vpnha_tunnel_add(vpnha,
+			     yang_dnode_get_string(args->dnode, "./name"));
+	nb_running_set_entry(args->dnode, t);
+	return NB_OK;
+}
+
+int vpnha_nb_tunnel_destroy(struct nb_cb_destroy_args *args)
+{
+	struct vpnha_tunnel *t;
+
+	if (args->event != NB_EV_APPLY)
+		return NB_OK;
+	t = nb_running_unset_entry(args->dnode);
+	vpnha_tunnel_del(vpnha, t);
+	return NB_OK;
+}
+
+int vpnha_nb_tunnel_interface_modify(struct nb_cb_modify_args *args)
+{
+	struct vpnha_tunnel *t;
+	const char *ifname;
+	struct interface *ifp;
+
+	if (args->event != NB_EV_APPLY)
+		return NB_OK;
+	t = nb_running_get_entry(args->dnode, NULL, true);
+	ifname = yang_dnode_get_string(args->dnode, NULL);
+	vpnha_tunnel_set_ifname(vpnha, t, ifname);
+	/* Known to zebra already? */
+	ifp = if_lookup_by_name(ifname, VRF_DEFAULT);
+	if (ifp && ifp->ifindex != IFINDEX_INTERNAL)
+		vpnha_interface_update(vpnha, ifname, ifp->ifindex,
+				       if_is_operative(ifp));
+	return NB_OK;
+}
+
+int vpnha_nb_tunnel_interface_destroy(struct nb_cb_destroy_args *args)
+{
+	struct vpnha_tunnel *t;
+
+	if (args->event != NB_EV_APPLY)
+		return NB_OK;
+	t = nb_running_get_entry(args->dnode, NULL, true);
+	vpnha_tunnel_set_ifname(vpnha, t, "");
+	return NB_OK;
+}
+
+int vpnha_nb_tunnel_peer_destroy(struct nb_cb_destroy_args *args)
+{
+	struct vpnha_tunnel *t;
+
+	if (args->event != NB_EV_APPLY)
+		return NB_OK;
+	t = nb_running_get_entry(args->dnode, NULL, true);
+	t->peer[0] = '\0';
+	return NB_OK;
+}
+
+int vpnha_nb_tunnel_peer_modify(struct nb_cb_modify_args *args)
+{
+	struct vpnha_tunnel *t;
+
+	if (args->event != NB_EV_APPLY)
+		return NB_OK;
+	t = nb_running_get_entry(args->dnode, NULL, true);
+	yang_dnode_get_string_buf(t->peer, sizeof(t->peer), args->dnode, NULL);
+	return NB_OK;
+}
+
+int vpnha_nb_tunnel_shutdown_modify(struct nb_cb_modify_args *args)
+{
+	struct vpnha_tunnel *t;
+
+	if (args->event != NB_EV_APPLY)
+		return NB_OK;
+	t = nb_running_get_entry(args->dnode, NULL, true);
+	vpnha_tunnel_set_shutdown(vpnha, t,
+				  yang_dnode_get_bool(args->dnode, NULL));
+	return NB_OK;
+}
+
+/* health-check ----------------------------------------------------------- */
+
+void vpnha_nb_hc_read(const struct lyd_node *hc, struct vpnha_hc_config *cfg)
+{
+	vpnha_hc_config_default(cfg);
+	if (yang_dnode_exists(hc, "./source"))
+		yang_dnode_get_ip(&cfg->source, hc, "./source");
+	if (yang_dnode_exists(hc, "./destination"))
+		yang_dnode_get_ip(&cfg->destination, hc, "./destination");
+	cfg->interval_ms = yang_dnode_get_uint32(hc, "./interval");
+	cfg->timeout_ms = yang_dnode_get_uint32(hc, "./timeout");
+	cfg->miss_count = yang_dnode_get_uint8(hc, "./miss-count");
+	cfg->recovery_count = yang_dnode_get_uint16(hc, "./recovery-count");
+	cfg->hold_down_ms = yang_dnode_get_uint32(hc, "./hold-down");
+	cfg->preempt = yang_dnode_get_bool(hc, "./preempt");
+	cfg->window = yang_dnode_get_uint16(hc, "./window");
+	cfg->loss_threshold = 0;
+	if (yang_dnode_exists(hc, "./loss-threshold"))
+		cfg->loss_threshold =
+			yang_dnode_get_uint8(hc, "./loss-threshold");
+	cfg->latency_threshold_ms = 0;
+	if (yang_dnode_exists(hc, "./latency-threshold"))
+		cfg->latency_threshold_ms =
+			yang_dnode_get_uint32(hc, "./latency-threshold");
+}
+
+/* Rules YANG cannot express: same address family on both ends. */
+static int vpnha_nb_hc_validate(const struct lyd_node *hc, char *errmsg,
+				size_t errmsg_len)
+{
+	struct ipaddr src, dst;
+
+	if (!yang_dnode_exists(hc, "./source") ||
+	    !yang_dnode_exists(hc, "./destination"))
+		return NB_OK;
+	yang_dnode_get_ip(&src, hc, "./source");
+	yang_dnode_get_ip(&dst, hc, "./destination");
+	if (src.ipa_type != dst.ipa_type) {
+		snprintf(
+			errmsg, errmsg_len,
+			"health-check source and destination must be of the same address family");
+		return NB_ERR_VALIDATION;
+	}
+	return NB_OK;
+}
+
+static void vpnha_nb_hc_apply(const struct lyd_node *hc)
+{
+	struct vpnha_tunnel *t = nb_running_get_entry(hc, NULL, true);
+
+	vpnha_nb_hc_read(hc, &t->hc);
+	t->hc_dirty = true;
+}
+
+int vpnha_nb_hc_create(struct nb_cb_create_args *args)
+{
+	struct vpnha_tunnel *t;
+
+	if (args->event != NB_EV_APPLY)
+		return NB_OK;
+	t = nb_running_get_entry(args->dnode, NULL, true);
+	t->hc_enabled = true;
+	vpnha_nb_hc_apply(args->dnode);
+	return NB_OK;
+}
+
+int vpnha_nb_hc_destroy(struct nb_cb_destroy_args *args)
+{
+	struct vpnha_tunnel *t;
+
+	if (args->event != NB_EV_APPLY)
+		return NB_OK;
+	t = nb_running_get_entry(args->dnode, NULL, true);
+	t->hc_enabled = false;
+	vpnha_hc_config_default(&t->hc);
+	t->hc_dirty = true;
+	return NB_OK;
+}
+
+int vpnha_nb_hc_leaf_modify(struct nb_cb_modify_args *args)
+{
+	const struct lyd_node *hc = lyd_parent(args->dnode);
+
+	switch (args->event) {
+	case NB_EV_VALIDATE:
+		return vpnha_nb_hc_validate(hc, args->errmsg, args->errmsg_len);
+	case NB_EV_APPLY:
+		vpnha_nb_hc_apply(hc);
+		break;
+	default:
+		break;
+	}
+	return NB_OK;
+}
+
+int vpnha_nb_hc_leaf_destroy(struct nb_cb_destroy_args *args)
+{
+	const struct lyd_node *hc = lyd_parent(args->dnode);
+	struct vpnha_tunnel *t;
+
+	if (args->event != NB_EV_APPLY)
+		return NB_OK;
+	/* The whole container may be on its way out. */
+	t = nb_running_get_entry(hc, NULL, true);
+	if (!t->hc_enabled)
+		return NB_OK;
+	vpnha_nb_hc_read(hc, &t->hc);
+	/* The destroyed leaf is still in the tree: clear it. */
+	if (strcmp(args->dnode->schema->name, "source") == 0)
+		memset(&t->hc.source, 0, sizeof(t->hc.source));
+	else if (strcmp(args->dnode->schema->name, "destination") == 0)
+		memset(&t->hc.destination, 0, sizeof(t->hc.destination));
+	else if (strcmp(args->dnode->schema->name, "loss-threshold") == 0)
+		t->hc.loss_threshold = 0;
+	else if (strcmp(args->dnode->schema->name, "latency-threshold") == 0)
+		t->hc.latency_threshold_ms = 0;
+	t->hc_dirty = true;
+	return NB_OK;
+}
+
+/* route ------------------------------------------------------------------ */
+
+int vpnha_nb_route_create(struct nb_cb_create_args *args)
+{
+	struct prefix p, masked;
+	struct vpnha_route *r;
+
+	yang_dnode_get_prefix(&p, args->dnode, "./prefix");
+
+	switch (args->event) {
+	case NB_EV_VALIDATE:
+		prefix_copy(&masked, &p);
+		apply_mask(&masked);
+		if (!prefix_same(&p, &masked)) {
+			snprintfrr(
+				args->errmsg, args->errmsg_len,
+				"route prefix %pFX has host bits set (did you mean %pFX?)",
+				&p, &masked);
+			return NB_ERR_VALIDATION;
+		}
+		return NB_OK;
+	case NB_EV_APPLY:
+		r = vpnha_route_add(
+			vpnha, &p,
+			yang_dnode_get_string(args->dnode, "./tunnel"),
+			yang_dnode_get_uint8(args->dnode, "./weight"));
+		nb_running_set_entry(args->dnode, r);
+		break;
+	default:
+		break;
+	}
+	return NB_OK;
+}
+
+int vpnha_nb_route_destroy(struct nb_cb_destroy_args *args)
+{
+	struct vpnha_route *r;
+
+	if (args->event != NB_EV_APPLY)
+		return NB_OK;
+	r = nb_running_unset_entry(args->dnode);
+	vpnha_route_del(vpnha, r);
+	return NB_OK;
+}
+
+int vpnha_nb_route_weight_modify(struct nb_cb_modify_args *args)
+{
+	struct vpnha_route *r;
+
+	if (args->event != NB_EV_APPLY)
+		return NB_OK;
+	r = nb_running_get_entry(args->dnode, NULL, true);
+	vpnha_route_set_weight(vpnha, r,
+			       yang_dnode_get_uint8(args->dnode, NULL));
+	return NB_OK;
+}

@@ -1,0 +1,430 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vpnhad show commands: "show vpn-ha [gateway|peer|tunnel|route] [json]"
+ * and "clear vpn-ha tunnel NAME".
+ */
+#include <zebra.h>
+
+#include "lib/command.h"
+#include "lib/json.h"
+#include "lib/printfrr.h"
+#include "lib/vty.h"
+
+#include "vpnha.h"
+#include "vpnha_vty.h"
+#include "vpnha_zebra.h"
+
+#ifndef VTYSH_EXTRACT_PL
+#include "vpnha_vty_clippy.c"
+#endif
+
+#define VPNHA_SHOW_STR "VPN high availability (vpnhad)\n"
+
+static void vpnha_json_ms(json_object *j, const char *key, int64_t from,
+			  int64_t to)
+{
+	if (from && to && to >= from)
+		json_object_int_add(j, key, (to - from) / 1000);
+	else
+		json_object_object_add(j, key, NULL);
+}
+
+/* Age of a monotonic timestamp, in ms before now, or null. */
+static void vpnha_json_ago(json_object *j, const char *key, int64_t when)
+{
+	vpnha_json_ms(j, key, when, when ? vpnha->now() : 0);
+}
+
+static json_object *vpnha_json_gateway(void)
+{
+	json_object *j = json_object_new_object();
+
+	if (vpnha->gw_name[0])
+		json_object_string_add(j, "name", vpnha->gw_name);
+	if (vpnha->gw_addr.ipa_type != IPADDR_NONE)
+		json_object_string_addf(j, "localAddress", "%pIA",
+					&vpnha->gw_addr);
+	return j;
+}
+
+static json_object *vpnha_json_peer(const struct vpnha_peer *p)
+{
+	json_object *j = json_object_new_object();
+	json_object *ja = json_object_new_array();
+	struct vpnha_tunnel *t;
+
+	if (p->addr.ipa_type != IPADDR_NONE)
+		json_object_string_addf(j, "address", "%pIA", &p->addr);
+	vpnha_each_tunnel(vpnha, t) if (strcmp(t->peer, p->name) == 0)
+		json_object_array_add(ja, json_object_new_string(t->name));
+	json_object_object_add(j, "tunnels", ja);
+	return j;
+}
+
+static unsigned int vpnha_tunnel_routes_installed(const struct vpnha_tunnel *t)
+{
+	struct vpnha_route *r;
+	unsigned int n = 0;
+
+	vpnha_each_route(vpnha, r) if (r->installed &&
+				       strcmp(r->tunnel, t->name) == 0) n++;
+	return n;
+}
+
+static json_object *vpnha_json_tunnel(const struct vpnha_tunnel *t)
+{
+	json_object *j = json_object_new_object();
+	struct vpnha_peer *peer = vpnha_peer_find(vpnha, t->peer);
+	const struct vpnha_timeline *tl = &t->timeline;
+
+	json_object_string_add(j, "interface", t->ifname);
+	json_object_int_add(j, "ifindex", t->ifindex);
+	json_object_boolean_add(j, "interfaceUp", t->if_up);
+	json_object_string_add(j, "peer", t->peer);
+	if (peer && peer->addr.ipa_type != IPADDR_NONE)
+		json_object_string_addf(j, "peerAddress", "%pIA", &peer->addr);
+	json_object_boolean_add(j, "adminShutdown", t->shutdown);
+	json_object_string_add(j, "state", vpnha_tunnel_state_name(t->state));
+	json_object_string_add(j, "reason", t->reason);
+	vpnha_json_ago(j, "lastChangeMsAgo", t->last_change);
+	json_object_int_add(j, "transitions", t->stats.transitions);
+	json_object_int_add(j, "failovers", t->stats.failovers);
+	json_object_int_add(j, "routesInstalled",
+			    vpnha_tunnel_routes_installed(t));
+
+	if (t->hc_enabled) {
+		const struct vpnha_health *h = &t->health;
+		json_object *jh = json_object_new_object();
+		json_object *jc = json_object_new_object();
+		json_object *jw = json_object_new_object();
+		struct vpnha_hc_figures f;
+
+		json_object_string_addf(jh, "source", "%pIA", &t->hc.source);
+		json_object_string_addf(jh, "destination", "%pIA",
+					&t->hc.destination);
+		json_object_int_add(jh, "intervalMs", t->hc.interval_ms);
+		json_object_int_add(jh, "timeoutMs", t->hc.timeout_ms);
+		json_object_int_add(jh, "missCount", t->hc.miss_count);
+		json_object_int_add(jh, "recoveryCount", t->hc.recovery_count);
+		json_object_int_add(jh, "holdDownMs", t->hc.hold_down_ms);
+		json_object_boolean_add(jh, "preempt", t->hc.preempt);
+		if (t->hc.loss_threshold)
+			json_object_int_add(jh, "lossThresholdPercent",
+					    t->hc.loss_threshold);
+		if (t->hc.latency_threshold_ms)
+			json_object_int_add(jh, "latencyThresholdMs",
+					    t->hc.latency_threshold_ms);
+		json_object_int_add(jh, "window", t->hc.window);
+		json_object_string_add(jh, "verdict",
+				       vpnha_hc_verdict_name(h->verdict));
+		json_object_int_add(jh, "consecutiveMisses", h->consec_miss);
+		json_object_int_add(jh, "consecutiveReplies", h->consec_ok);
+		vpnha_json_ago(jh, "lastReplyMsAgo", h->last_good);
+
+		json_object_int_add(jc, "probesSent", h->stats.sent);
+		json_object_int_add(jc, "probesReceived", h->stats.received);
+		json_object_int_add(jc, "probesLost", h->stats.lost);
+		json_object_int_add(jc, "probesLate", h->stats.late);
+		json_object_int_add(jc, "probesInvalid", h->stats.invalid);
+		json_object_object_add(jh, "counters", jc);
+
+		vpnha_health_figures(h, &f);
+		json_object_int_add(jw, "probes", f.probes);
+		json_object_int_add(jw, "lossPercent", f.loss_pct);
+		json_object_int_add(jw, "rttMinUs", f.rtt_min_us);
+		json_object_int_add(jw, "rttAvgUs", f.rtt_avg_us);
+		json_object_int_add(jw, "rttMaxUs", f.rtt_max_us);
+		json_object_int_add(jw, "jitterUs", f.jitter_us);
+		json_object_object_add(jh, "window", jw);
+		json_object_object_add(j, "healthCheck", jh);
+	}
+
+	if (tl->declared_down) {
+		json_object *jf = json_object_new_object();
+
+		vpnha_json_ago(jf, "msAgo", tl->declared_down);
+		vpnha_json_ms(jf, "detectionMs", tl->last_good,
+			      tl->declared_down);
+		vpnha_json_ms(jf, "firstMissToDownMs", tl->first_miss,
+			      tl->declared_down);
+		vpnha_json_ms(jf, "downToWithdrawMs", tl->declared_down,
+			      tl->withdraw_sent);
+		vpnha_json_ms(jf, "switchMs", tl->declared_down, tl->switched);
+		vpnha_json_ms(jf, "totalMs", tl->last_good, tl->switched);
+		json_object_object_add(j, "lastFailover", jf);
+	}
+	return j;
+}
+
+static json_object *vpnha_json_routes(void)
+{
+	json_object *jroutes = json_object_new_object();
+	json_object *jp = NULL, *jpaths = NULL;
+	struct vpnha_route *r, *prev = NULL;
+
+	vpnha_each_route(vpnha, r)
+	{
+		json_object *jr = json_object_new_object();
+
+		if (!prev || !prefix_same(&prev->prefix, &r->prefix)) {
+			struct vpnha_tunnel *at;
+
+			jp = json_object_new_object();
+			jpaths = json_object_new_array();
+			at = vpnha_prefix_active_tunnel(vpnha, &r->prefix);
+			if (at)
+				json_object_string_add(jp, "activeTunnel",
+						       at->name);
+			else
+				json_object_object_add(jp, "activeTunnel",
+						       NULL);
+			json_object_object_add(jp, "paths", jpaths);
+			json_object_object_addf(jroutes, jp, "%pFX",
+						&r->prefix);
+		}
+		prev = r;
+
+		json_object_string_add(jr, "tunnel", r->tunnel);
+		json_object_int_add(jr, "weight", r->weight);
+		json_object_int_add(jr, "distance",
+				    vpnha_distance(vpnha, r->weight));
+		json_object_boolean_add(jr, "installed", r->installed);
+		json_object_boolean_add(jr, "selected",
+					vpnha_route_selected(vpnha, r));
+		json_object_string_add(jr, "reason",
+				       vpnha_route_reason_name(r->reason));
+		json_object_array_add(jpaths, jr);
+		if (r->reason == VPNHA_RR_KEPT_ALL_DOWN)
+			json_object_boolean_add(jp, "allDown", true);
+	}
+
+	/* allDown defaults to false. */
+	json_object_object_foreach(jroutes, key, val)
+	{
+		json_object *x;
+
+		(void)key;
+		if (!json_object_object_get_ex(val, "allDown", &x))
+			json_object_boolean_add(val, "allDown", false);
+	}
+	return jroutes;
+}
+
+/* Text renderers. --------------------------------------------------------- */
+
+static void vpnha_show_gateway_text(struct vty *vty)
+{
+	vty_out(vty, "Gateway: %s", vpnha->gw_name[0] ? vpnha->gw_name : "-");
+	if (vpnha->gw_addr.ipa_type != IPADDR_NONE)
+		vty_out(vty, " (%pIA)", &vpnha->gw_addr);
+	vty_out(vty, ", zebra %s, distance = %u + weight, all down: %s\n",
+		vpnha_zebra_connected() ? "connected" : "NOT connected",
+		vpnha->distance_base,
+		vpnha->all_down == VPNHA_ALL_DOWN_KEEP_BEST ? "keep best"
+							    : "withdraw");
+}
+
+static void vpnha_show_peers_text(struct vty *vty, const char *name)
+{
+	struct vpnha_peer *p;
+
+	vty_out(vty, "%-20s %-40s\n", "Peer", "Address");
+	vpnha_each_peer(vpnha, p)
+	{
+		if (name && strcmp(name, p->name))
+			continue;
+		vty_out(vty, "%-20s %-40pIA\n", p->name, &p->addr);
+	}
+}
+
+static void vpnha_show_tunnels_text(struct vty *vty, const char *name)
+{
+	struct vpnha_tunnel *t;
+
+	vty_out(vty, "%-16s %-12s %-16s %-11s %-7s %s\n", "Tunnel", "Interface",
+		"Peer", "State", "Routes", "Reason");
+	vpnha_each_tunnel(vpnha, t)
+	{
+		if (name && strcmp(name, t->name))
+			continue;
+		vty_out(vty, "%-16s %-12s %-16s %-11s %-7u %s\n", t->name,
+			t->ifname, t->peer, vpnha_tunnel_state_name(t->state),
+			vpnha_tunnel_routes_installed(t), t->reason);
+		if (name && t->hc_enabled) {
+			const struct vpnha_health *h = &t->health;
+			struct vpnha_hc_figures f;
+
+			vpnha_health_figures(h, &f);
+			vty_out(vty,
+				"  health-check %pIA -> %pIA every %u ms, timeout %u ms, down after %u misses, up after %u replies + %u ms hold-down%s\n",
+				&t->hc.source, &t->hc.destination,
+				t->hc.interval_ms, t->hc.timeout_ms,
+				t->hc.miss_count, t->hc.recovery_count,
+				t->hc.hold_down_ms,
+				t->hc.preempt ? "" : ", no preempt");
+			vty_out(vty,
+				"  probes sent %" PRIu64 ", received %" PRIu64
+				", lost %" PRIu64 ", late %" PRIu64
+				", invalid %" PRIu64 "\n",
+				h->stats.sent, h->stats.received, h->stats.lost,
+				h->stats.late, h->stats.invalid);
+			vty_out(vty,
+				"  last %u probes: loss %u%%, rtt min/avg/max %.3f/%.3f/%.3f ms, jitter %.3f ms\n",
+				f.probes, f.loss_pct, f.rtt_min_us / 1000.0,
+				f.rtt_avg_us / 1000.0, f.rtt_max_us / 1000.0,
+				f.jitter_us / 1000.0);
+		}
+		if (name && t->timeline.declared_down) {
+			const struct vpnha_timeline *tl = &t->timeline;
+
+			vty_out(vty, "  last failover: ");
+			if (tl->last_good)
+				vty_out(vty, "detection %lld ms, ",
+					(long long)(tl->declared_down -
+						    tl->last_good) /
+						1000);
+			if (tl->switched)
+				vty_out(vty, "switch %lld ms",
+					(long long)(tl->switched -
+						    tl->declared_down) /
+						1000);
+			else
+				vty_out(vty, "no switch confirmed by zebra");
+			vty_out(vty, ", %d transitions\n",
+				(int)t->stats.transitions);
+		}
+	}
+}
+
+static void vpnha_show_routes_text(struct vty *vty)
+{
+	struct vpnha_route *r;
+
+	vty_out(vty, "Codes: > selected by zebra, * sent to zebra\n");
+	vty_out(vty, "   %-24s %-16s %6s %8s  %s\n", "Prefix", "Tunnel",
+		"Weight", "Distance", "Reason");
+	vpnha_each_route(vpnha, r)
+	{
+		vty_out(vty, "%c%c %-24pFX %-16s %6u %8u  %s\n",
+			vpnha_route_selected(vpnha, r) ? '>' : ' ',
+			r->installed ? '*' : ' ', &r->prefix, r->tunnel,
+			r->weight, vpnha_distance(vpnha, r->weight),
+			vpnha_route_reason_name(r->reason));
+	}
+}
+
+/* Commands. --------------------------------------------------------------- */
+
+DEFPY(vpnha_show, vpnha_show_cmd,
+      "show vpn-ha [<gateway$gw|peer$peer [NAME$pname]|tunnel$tun [NAME$tname]|route$route>] [json$json]",
+      SHOW_STR VPNHA_SHOW_STR
+      "The local gateway\n"
+      "Peer gateways\n"
+      "Peer name\n"
+      "Tunnels, their health checks and last failover\n"
+      "Tunnel name\n"
+      "Routes and which tunnel carries each prefix\n" JSON_STR)
+{
+	bool all = !gw && !peer && !tun && !route;
+	struct vpnha_peer *p;
+	struct vpnha_tunnel *t;
+
+	if (pname && !vpnha_peer_find(vpnha, pname)) {
+		vty_out(vty, "%% No peer named '%s'\n", pname);
+		return CMD_WARNING;
+	}
+	if (tname && !vpnha_tunnel_find(vpnha, tname)) {
+		vty_out(vty, "%% No tunnel named '%s'\n", tname);
+		return CMD_WARNING;
+	}
+
+	if (json) {
+		json_object *j = json_object_new_object();
+
+		if (all || gw) {
+			json_object_object_add(j, "gateway",
+					       vpnha_json_gateway());
+			json_object_boolean_add(j, "zebraConnected",
+						vpnha_zebra_connected());
+			json_object_int_add(j, "distanceBase",
+					    vpnha->distance_base);
+			json_object_string_add(
+				j, "allDownAction",
+				vpnha->all_down == VPNHA_ALL_DOWN_KEEP_BEST
+					? "keep-best"
+					: "withdraw");
+		}
+		if (all || peer) {
+			json_object *jp = json_object_new_object();
+
+			vpnha_each_peer(vpnha, p) if (!pname ||
+						      !strcmp(pname, p->name))
+				json_object_object_add(jp, p->name,
+						       vpnha_json_peer(p));
+			json_object_object_add(j, "peers", jp);
+		}
+		if (all || tun) {
+			json_object *jt = json_object_new_object();
+
+			vpnha_each_tunnel(vpnha, t) if (!tname ||
+							!strcmp(tname, t->name))
+				json_object_object_add(jt, t->name,
+						       vpnha_json_tunnel(t));
+			json_object_object_add(j, "tunnels", jt);
+		}
+		if (all || route)
+			json_object_object_add(j, "routes",
+					       vpnha_json_routes());
+		vty_json(vty, j);
+		return CMD_SUCCESS;
+	}
+
+	if (all || gw)
+		vpnha_show_gateway_text(vty);
+	if (all || peer) {
+		if (all)
+			vty_out(vty, "\n");
+		vpnha_show_peers_text(vty, pname);
+	}
+	if (all || tun) {
+		if (all)
+			vty_out(vty, "\n");
+		vpnha_show_tunnels_text(vty, tname);
+	}
+	if (all || route) {
+		if (all)
+			vty_out(vty, "\n");
+		vpnha_show_routes_text(vty);
+	}
+	return CMD_SUCCESS;
+}
+
+DEFPY(vpnha_clear_tunnel, vpnha_clear_tunnel_cmd,
+      "clear vpn-ha tunnel NAME$name",
+      CLEAR_STR VPNHA_SHOW_STR
+      "Release a recovered no-preempt tunnel: let it carry traffic again\n"
+      "Tunnel name\n")
+{
+	struct vpnha_tunnel *t = vpnha_tunnel_find(vpnha, name);
+
+	if (!t) {
+		vty_out(vty, "%% No tunnel named '%s'\n", name);
+		return CMD_WARNING;
+	}
+	if (t->state != VPNHA_TUNNEL_RECOVERING) {
+		vty_out(vty,
+			"%% Tunnel %s is %s, not recovering: nothing to release\n",
+			name, vpnha_tunnel_state_name(t->state));
+		return CMD_WARNING;
+	}
+	vpnha_health_release(&t->health, vpnha->now());
+	vpnha_tunnel_health_update(vpnha, t);
+	return CMD_SUCCESS;
+}
+
+void vpnha_vty_init(void)
+{
+	vpnha_cli_init();
+	install_element(VIEW_NODE, &vpnha_show_cmd);
+	install_element(ENABLE_NODE, &vpnha_clear_tunnel_cmd);
+}

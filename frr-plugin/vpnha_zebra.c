@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vpnhad <-> zebra (ZAPI) adapter: thin, every callback delegates to
+ * the core.  Routes are ZEBRA_ROUTE_STATIC with instance
+ * VPNHA_ZEBRA_INSTANCE and ZEBRA_FLAG_RR_USE_DISTANCE, so one prefix
+ * can carry several of our routes with different distances, beside
+ * staticd's own routes.
+ */
+#include <zebra.h>
+
+#include "lib/if.h"
+#include "lib/log.h"
+#include "lib/prefix.h"
+#include "lib/privs.h"
+#include "lib/vrf.h"
+#include "lib/zclient.h"
+
+#include "vpnha_compat.h"
+#include "vpnha_debug.h"
+#include "vpnha_zebra.h"
+
+extern struct zebra_privs_t vpnha_privs;
+
+static struct zclient *zclient;
+static vpnha_event_t *t_disconnected;
+
+bool vpnha_zebra_connected(void)
+{
+	return zclient && zclient->sock >= 0;
+}
+
+static void vpnha_zebra_disconnected_ev(vpnha_event_t *e)
+{
+	if (!vpnha_zebra_connected() && vpnha->rib_up) {
+		zlog_warn(
+			"lost the connection to zebra; routes will be replayed on reconnect");
+		vpnha_rib_disconnected(vpnha);
+	}
+}
+
+/* A send failed: the zclient is reconnecting.  Tell the core, later. */
+static void vpnha_zebra_send_failed(void)
+{
+	vpnha_add_event(master, vpnha_zebra_disconnected_ev, NULL, 0,
+			&t_disconnected);
+}
+
+static bool vpnha_zebra_route_send(int cmd, const struct vpnha_path *path)
+{
+	struct zapi_route api = {};
+	unsigned int i;
+
+	if (!vpnha_zebra_connected())
+		return false;
+
+	api.vrf_id = VRF_DEFAULT;
+	api.type = ZEBRA_ROUTE_STATIC;
+	api.instance = VPNHA_ZEBRA_INSTANCE;
+	api.safi = SAFI_UNICAST;
+	prefix_copy(&api.prefix, &path->prefix);
+	SET_FLAG(api.flags, ZEBRA_FLAG_RR_USE_DISTANCE);
+	SET_FLAG(api.message, ZAPI_MESSAGE_DISTANCE);
+	api.distance = path->distance;
+
+	if (cmd == ZEBRA_ROUTE_ADD) {
+		SET_FLAG(api.message, ZAPI_MESSAGE_NEXTHOP);
+		for (i = 0; i < path->nh_num; i++) {
+			struct zapi_nexthop *nh = &api.nexthops[i];
+
+			nh->vrf_id = VRF_DEFAULT;
+			nh->type = NEXTHOP_TYPE_IFINDEX;
+			nh->ifindex = path->nh_ifindex[i];
+		}
+		api.nexthop_num = path->nh_num;
+	}
+
+	if (VPNHA_DEBUG(zebra))
+		zlog_debug("zebra: %s %pFX distance %u nexthops %u",
+			   cmd == ZEBRA_ROUTE_ADD ? "add" : "delete",
+			   &path->prefix, path->distance, path->nh_num);
+
+	if (zclient_route_send(cmd, zclient, &api) == ZCLIENT_SEND_FAILURE) {
+		vpnha_zebra_send_failed();
+		return false;
+	}
+	return true;
+}
+
+static bool vpnha_zebra_route_add(const struct vpnha_path *path)
+{
+	return vpnha_zebra_route_send(ZEBRA_ROUTE_ADD, path);
+}
+
+static bool vpnha_zebra_route_del(const struct vpnha_path *path)
+{
+	return vpnha_zebra_route_send(ZEBRA_ROUTE_DELETE, path);
+}
+
+const struct vpnha_rib_ops vpnha_zebra_rib_ops = {
+	.route_add = vpnha_zebra_route_add,
+	.route_del = vpnha_zebra_route_del,
+};
+
+static int vpnha_zebra_notify_owner(ZAPI_CALLBACK_ARGS)
+{
+	struct prefix p;
+	enum zapi_route_notify_owner note;
+	uint32_t table_id;
+	safi_t safi;
+
+	if (!zapi_route_notify_decode(zclient->ibuf, &p, &table_id, &note, NULL,
+				      &safi))
+		return -1;
+
+	if (VPNHA_DEBUG(zebra))
+		zlog_debug("zebra: notify %pFX: %d", &p, note);
+
+	switch (note) {
+	case ZAPI_ROUTE_INSTALLED:
+		vpnha_rib_notify(vpnha, &p, true);
+		break;
+	case ZAPI_ROUTE_FAIL_INSTALL:
+		zlog_warn("zebra failed to install %pFX", &p);
+		vpnha_rib_notify(vpnha, &p, false);
+		break;
+	case ZAPI_ROUTE_BETTER_ADMIN_WON:
+		vpnha_rib_notify(vpnha, &p, false);
+		break;
+	case ZAPI_ROUTE_REMOVED:
+	case ZAPI_ROUTE_REMOVE_FAIL:
+		break;
+	}
+	return 0;
+}
+
+static void vpnha_zebra_connected_cb(struct zclient *zc)
+{
+	zlog_info("connected to zebra, replaying all routes");
+	zclient_send_reg_requests(zc, VRF_DEFAULT);
+	vpnha_rib_connected(vpnha);
+}
+
+/* Interfaces: resolve tunnel interface names to ifindexes. */
+static void vpnha_zebra_if_update(struct interface *ifp)
+{
+	bool up = if_is_operative(ifp);
+
+	if (VPNHA_DEBUG(zebra))
+		zlog_debug("zebra: interface %s ifindex %d %s", ifp->name,
+			   ifp->ifindex, up ? "up" : "down");
+	vpnha_interface_update(vpnha, ifp->name, ifp->ifindex, up);
+}
+
+#ifdef VPNHA_FRR_10
+static int vpnha_ifp_up(struct interface *ifp)
+{
+	vpnha_zebra_if_update(ifp);
+	return 0;
+}
+
+static int vpnha_ifp_down(struct interface *ifp)
+{
+	vpnha_zebra_if_update(ifp);
+	return 0;
+}
+
+static int vpnha_ifp_destroy(struct interface *ifp)
+{
+	vpnha_interface_update(vpnha, ifp->name, IFINDEX_INTERNAL, false);
+	return 0;
+}
+#else
+static int vpnha_ifp_create(struct interface *ifp)
+{
+	vpnha_zebra_if_update(ifp);
+	return 0;
+}
+
+static int vpnha_ifp_up(struct interface *ifp)
+{
+	vpnha_zebra_if_update(ifp);
+	return 0;
+}
+
+static int vpnha_ifp_down(struct interface *ifp)
+{
+	vpnha_zebra_if_update(ifp);
+	return 0;
+}
+
+static int vpnha_ifp_destroy(struct interface *ifp)
+{
+	vpnha_interface_update(vpnha, ifp->name, IFINDEX_INTERNAL, false);
+	return 0;
+}
+#endif
+
+static zclient_handler *const vpnha_handlers[] = {
+	[ZEBRA_ROUTE_NOTIFY_OWNER] = vpnha_zebra_notify_owner,
+};
+
+void vpnha_zebra_init(void)
+{
+#ifdef VPNHA_FRR_10
+	hook_register_prio(if_up, 0, vpnha_ifp_up);
+	hook_register_prio(if_down, 0, vpnha_ifp_down);
+	hook_register_prio(if_unreal, 0, vpnha_ifp_destroy);
+	zclient = zclient_new(master, &zclient_options_default, vpnha_handlers,
+			      array_size(vpnha_handlers));
+#else
+	struct zclient_options opt = {.receive_notify = true};
+
+	if_zapi_callbacks(vpnha_ifp_create, vpnha_ifp_up, vpnha_ifp_down,
+			  vpnha_ifp_destroy);
+	zclient = zclient_new(master, &opt, vpnha_handlers,
+			      array_size(vpnha_handlers));
+#endif
+	zclient_init(zclient, ZEBRA_ROUTE_STATIC, VPNHA_ZEBRA_INSTANCE,
+		     &vpnha_privs);
+	zclient->zebra_connected = vpnha_zebra_connected_cb;
+}
+
+void vpnha_zebra_stop(void)
+{
+	VPNHA_EVENT_OFF(t_disconnected);
+	if (!zclient)
+		return;
+	zclient_stop(zclient);
+	zclient_free(zclient);
+	zclient = NULL;
+}

@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vpnhad <-> zebra (ZAPI) adapter.
+ */
+#ifndef _FRR_VPNHA_ZEBRA_H
+#define _FRR_VPNHA_ZEBRA_H
+
+#include "vpnha.h"
+
+/* zebra route instance of vpnhad's routes: shown as S[5]. */
+#define VPNHA_ZEBRA_INSTANCE 5
+
+extern const struct vpnha_rib_ops vpnha_zebra_rib_ops;
+
+extern void vpnha_zebra_init(void);
+extern void vpnha_zebra_stop(void);
+/* Connected to zebra right now. */
+extern bool vpnha_zebra_connected(void);
+
+#endif /* _FRR_VPNHA_ZEBRA_H */
