@@ -25,26 +25,33 @@
  * when timeout_ms > window * interval_ms, which configuration should
  * reject, as dpinger does) is counted lost at that moment.
  *
- * Consecutive counts.  consec_miss counts consecutive lost probes in
- * send order, consec_ok consecutive good (REPLY_OK) replies; each resets
- * the other.
+ * Consecutive counts, in send order.  consec_miss counts consecutive
+ * lost probes, consec_ok consecutive answered (REPLY_OK) probes; each
+ * resets the other.  A probe's outcome is counted when every probe sent
+ * before it is resolved (answered or lost): normally at once, but a
+ * reply that overtakes an older probe still in flight is counted when
+ * that one resolves.  So lost, lost, answered, lost, lost is two runs of
+ * two, whatever the arrival order, and after an outage the good run
+ * starts only once the outage's last probe has timed out (recovery takes
+ * about timeout + recovery_count x interval + hold-down).
  *
  * Verdicts.
- *  - UNKNOWN -> ALIVE on the first good reply (optimistic start; no
- *    hold-down, no preempt check).
+ *  - UNKNOWN -> ALIVE on the first good reply, at once, in whatever
+ *    order it arrives (optimistic start; no hold-down, no preempt).
  *  - UNKNOWN/ALIVE -> DEAD when consec_miss reaches miss_count: exactly
  *    on the miss_count-th consecutive lost probe.  first_miss is set to
  *    the send time of the first probe of that run of misses.
  *  - any -> DEAD (cause LOSS or LATENCY) when a threshold is crossed,
  *    see below.
- *  - DEAD -> RECOVERING when consec_ok reaches recovery_count and no
- *    threshold is crossed; hold_until = now + (hold_down_ms <<
- *    damp_shift).  With an effective hold-down of 0 and preempt on, DEAD
- *    goes straight to ALIVE instead.
+ *  - DEAD -> RECOVERING when consec_ok reaches recovery_count (good
+ *    replies counted since the DEAD verdict) and no threshold is
+ *    crossed; hold_until = now + (hold_down_ms << damp_shift).  With an
+ *    effective hold-down of 0 and preempt on, DEAD goes straight to
+ *    ALIVE instead (with preempt off: RECOVERING until released).
  *  - RECOVERING -> DEAD on ANY lost probe (or a crossed threshold):
- *    consec_ok restarts from 0, so one lucky ping never brings a
- *    flapping link back; the full recovery_count and hold-down start
- *    over.
+ *    the good run restarts after that probe, so one lucky ping never
+ *    brings a flapping link back; the full recovery_count and hold-down
+ *    start over.  Any transition to DEAD sets consec_ok to 0.
  *  - RECOVERING -> ALIVE (failback) once now >= hold_until, if preempt
  *    is on or vpnha_health_release() was called since RECOVERING began
  *    (no-preempt).  last_restore = that time.
@@ -80,7 +87,10 @@
  * advance the clock like vpnha_health_tick(), so a reply with
  * now - sent >= timeout is LATE even if tick was not called in between.
  * Within one tick, expiries (losses, end of hold-down) are processed in
- * time order; on a tie the loss comes first.
+ * time order; on a tie the loss comes first.  Each event uses its own
+ * time, not the time tick() was called: a loss happens at sent +
+ * timeout, a failback at hold_until (so last_restore, hold_until and the
+ * damping comparison do not depend on timer jitter).
  *
  * Every mutating call (probe_sent, reply, tick, release) may change the
  * verdict: compare h->verdict before and after.
@@ -183,7 +193,7 @@ struct vpnha_health {
 	struct vpnha_hc_slot ring[VPNHA_HC_WINDOW_MAX];
 	unsigned int ring_head;	 /* index of the next slot to use */
 	unsigned int ring_count; /* slots in use, <= cfg.window */
-	uint16_t scan_seq; /* oldest probe possibly still in flight */
+	uint16_t scan_seq;	 /* oldest probe possibly still in flight */
 
 	/* Running window totals (O(1) threshold checks). */
 	unsigned int win_ok;   /* answered slots */
@@ -193,13 +203,13 @@ struct vpnha_health {
 	uint16_t consec_miss;
 	uint16_t consec_ok;
 
-	int64_t last_good;  /* monotonic us of the last good reply */
-	int64_t first_miss; /* send time of the first probe of the run of
-			     * misses that led to DEAD */
-	int64_t miss_run_start; /* send time of the first probe of the
-				 * current run of misses */
-	int64_t hold_until;	/* RECOVERING: end of hold-down */
-	int64_t last_restore;	/* when RECOVERING last became ALIVE */
+	int64_t last_good;	 /* monotonic us of the last good reply */
+	int64_t first_miss;	 /* send time of the first probe of the run of
+				  * misses that led to DEAD */
+	int64_t miss_run_start;	 /* send time of the first probe of the
+				  * current run of misses */
+	int64_t hold_until;	 /* RECOVERING: end of hold-down */
+	int64_t last_restore;	 /* when RECOVERING last became ALIVE */
 	unsigned int damp_shift; /* current hold-down multiplier 2^n */
 	bool preempt_block; /* no-preempt: waiting for vpnha_health_release */
 

@@ -1,0 +1,525 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vpnhad health checker: probe bookkeeping, window figures and verdict.
+ * See vpnha_health.h for the semantics.
+ */
+#include <zebra.h>
+
+#include "vpnha_health.h"
+
+#define US_PER_MS 1000
+
+static const char *const vpnha_hc_verdict_names[] = {
+	[VPNHA_HC_UNKNOWN] = "unknown",
+	[VPNHA_HC_ALIVE] = "alive",
+	[VPNHA_HC_DEAD] = "dead",
+	[VPNHA_HC_RECOVERING] = "recovering",
+};
+
+static const char *const vpnha_hc_cause_names[] = {
+	[VPNHA_HC_CAUSE_NONE] = "none",
+	[VPNHA_HC_CAUSE_MISS] = "miss-count",
+	[VPNHA_HC_CAUSE_LOSS] = "loss-threshold",
+	[VPNHA_HC_CAUSE_LATENCY] = "latency-threshold",
+	[VPNHA_HC_CAUSE_HOLD_DOWN] = "loss-in-hold-down",
+};
+
+static const char *const vpnha_hc_reply_names[] = {
+	[VPNHA_HC_REPLY_OK] = "ok",
+	[VPNHA_HC_REPLY_LATE] = "late",
+	[VPNHA_HC_REPLY_UNKNOWN] = "unknown",
+	[VPNHA_HC_REPLY_DUPLICATE] = "duplicate",
+};
+
+const char *vpnha_hc_verdict_name(enum vpnha_hc_verdict v)
+{
+	if ((unsigned int)v >= array_size(vpnha_hc_verdict_names))
+		return "invalid";
+	return vpnha_hc_verdict_names[v];
+}
+
+const char *vpnha_hc_cause_name(enum vpnha_hc_cause c)
+{
+	if ((unsigned int)c >= array_size(vpnha_hc_cause_names))
+		return "invalid";
+	return vpnha_hc_cause_names[c];
+}
+
+const char *vpnha_hc_reply_name(enum vpnha_hc_reply r)
+{
+	if ((unsigned int)r >= array_size(vpnha_hc_reply_names))
+		return "invalid";
+	return vpnha_hc_reply_names[r];
+}
+
+void vpnha_hc_config_default(struct vpnha_hc_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->source.ipa_type = IPADDR_NONE;
+	cfg->destination.ipa_type = IPADDR_NONE;
+	cfg->interval_ms = VPNHA_HC_INTERVAL_DEFAULT;
+	cfg->timeout_ms = VPNHA_HC_TIMEOUT_DEFAULT;
+	cfg->miss_count = VPNHA_HC_MISS_DEFAULT;
+	cfg->recovery_count = VPNHA_HC_RECOVERY_DEFAULT;
+	cfg->hold_down_ms = VPNHA_HC_HOLD_DOWN_DEFAULT;
+	cfg->preempt = true;
+	cfg->loss_threshold = 0;
+	cfg->latency_threshold_ms = 0;
+	cfg->window = VPNHA_HC_WINDOW_DEFAULT;
+}
+
+/* --- Ring --- */
+
+/*
+ * The ring index of sequence seq, or -1 when seq is not one of the last
+ * ring_count probes.  O(1): seq was sent (next_seq - 1 - seq) probes
+ * ago, modulo 2^16.
+ */
+static int vpnha_hc_slot_idx(const struct vpnha_health *h, uint16_t seq)
+{
+	unsigned int window = h->cfg.window;
+	uint16_t ago = (uint16_t)(h->next_seq - 1 - seq);
+
+	if (ago >= h->ring_count)
+		return -1;
+	return (int)((h->ring_head + window - 1 - ago) % window);
+}
+
+static struct vpnha_hc_slot *vpnha_hc_slot_get(struct vpnha_health *h,
+					       uint16_t seq)
+{
+	int idx = vpnha_hc_slot_idx(h, seq);
+
+	return idx < 0 ? NULL : &h->ring[idx];
+}
+
+/* A slot leaves the window: remove it from the running totals. */
+static void vpnha_hc_slot_forget(struct vpnha_health *h,
+				 struct vpnha_hc_slot *s)
+{
+	switch (s->status) {
+	case VPNHA_HC_SLOT_RECEIVED:
+		h->win_ok--;
+		h->win_rtt_sum -= s->rtt_us;
+		break;
+	case VPNHA_HC_SLOT_LOST:
+	case VPNHA_HC_SLOT_LATE:
+		h->win_lost--;
+		break;
+	default:
+		break;
+	}
+	s->status = VPNHA_HC_SLOT_EMPTY;
+}
+
+/*
+ * The ring index of the oldest probe in flight, or -1.  Every change of
+ * a slot's status is followed by vpnha_hc_scan_advance(), so scan_seq
+ * is that probe (or next_seq): O(1).
+ */
+static int vpnha_hc_oldest_inflight(const struct vpnha_health *h)
+{
+	if (h->scan_seq == h->next_seq)
+		return -1;
+	return vpnha_hc_slot_idx(h, h->scan_seq);
+}
+
+/* --- Verdict --- */
+
+uint64_t vpnha_health_hold_down_ms(const struct vpnha_health *h)
+{
+	return (uint64_t)h->cfg.hold_down_ms << h->damp_shift;
+}
+
+/* Damping period in us: VPNHA_HC_DAMP_PERIODS effective hold-downs. */
+static int64_t vpnha_hc_damp_period(const struct vpnha_health *h)
+{
+	return (int64_t)(vpnha_health_hold_down_ms(h) * VPNHA_HC_DAMP_PERIODS *
+			 US_PER_MS);
+}
+
+/* Is a threshold crossed?  Returns the cause, or CAUSE_NONE. */
+static enum vpnha_hc_cause vpnha_hc_threshold(const struct vpnha_health *h)
+{
+	uint64_t completed = (uint64_t)h->win_ok + h->win_lost;
+
+	/* Only over a full window. */
+	if (h->ring_count < h->cfg.window)
+		return VPNHA_HC_CAUSE_NONE;
+
+	if (h->cfg.loss_threshold && completed &&
+	    (uint64_t)h->win_lost * 100 >=
+		    (uint64_t)h->cfg.loss_threshold * completed)
+		return VPNHA_HC_CAUSE_LOSS;
+
+	if (h->cfg.latency_threshold_ms && h->win_ok &&
+	    h->win_rtt_sum >= (uint64_t)h->cfg.latency_threshold_ms *
+				      US_PER_MS * h->win_ok)
+		return VPNHA_HC_CAUSE_LATENCY;
+
+	return VPNHA_HC_CAUSE_NONE;
+}
+
+static void vpnha_hc_go_dead(struct vpnha_health *h, enum vpnha_hc_cause cause,
+			     int64_t at, int64_t first_miss)
+{
+	/* Flap damping: only for failures of a tunnel that failed back. */
+	if (h->verdict == VPNHA_HC_ALIVE && h->last_restore) {
+		int64_t period = vpnha_hc_damp_period(h);
+
+		if (period > 0 && at - h->last_restore < period) {
+			if (h->damp_shift < VPNHA_HC_DAMP_MAX_SHIFT)
+				h->damp_shift++;
+		} else
+			h->damp_shift = 0;
+	}
+
+	h->verdict = VPNHA_HC_DEAD;
+	h->cause = cause;
+	h->first_miss = first_miss;
+	h->consec_ok = 0;
+	h->hold_until = 0;
+	h->preempt_block = false;
+}
+
+static void vpnha_hc_go_alive(struct vpnha_health *h, int64_t at)
+{
+	if (h->verdict == VPNHA_HC_DEAD || h->verdict == VPNHA_HC_RECOVERING)
+		h->last_restore = at;
+	h->verdict = VPNHA_HC_ALIVE;
+	h->cause = VPNHA_HC_CAUSE_NONE;
+	h->hold_until = 0;
+	h->preempt_block = false;
+}
+
+/* DEAD and a good reply at `at`: start the failback if allowed. */
+static void vpnha_hc_try_recover(struct vpnha_health *h, int64_t at)
+{
+	uint64_t hold_us;
+
+	if (h->consec_ok < h->cfg.recovery_count)
+		return;
+	if (vpnha_hc_threshold(h) != VPNHA_HC_CAUSE_NONE)
+		return;
+
+	hold_us = vpnha_health_hold_down_ms(h) * US_PER_MS;
+	if (hold_us == 0 && h->cfg.preempt) {
+		vpnha_hc_go_alive(h, at);
+		return;
+	}
+	h->verdict = VPNHA_HC_RECOVERING;
+	h->hold_until = at + (int64_t)hold_us;
+	h->preempt_block = !h->cfg.preempt;
+}
+
+/* After a completed probe: a crossed threshold sends to DEAD. */
+static void vpnha_hc_check_threshold(struct vpnha_health *h, int64_t at,
+				     int64_t probe_sent)
+{
+	enum vpnha_hc_cause cause;
+
+	if (h->verdict == VPNHA_HC_DEAD)
+		return;
+	cause = vpnha_hc_threshold(h);
+	if (cause == VPNHA_HC_CAUSE_NONE)
+		return;
+	vpnha_hc_go_dead(h, cause, at,
+			 h->consec_miss ? h->miss_run_start : probe_sent);
+}
+
+/*
+ * The send-order cursor passes the completed probe s at `at`: this is
+ * where the consecutive counts and their verdicts live.
+ */
+static void vpnha_hc_pass(struct vpnha_health *h, const struct vpnha_hc_slot *s,
+			  int64_t at)
+{
+	if (s->status == VPNHA_HC_SLOT_RECEIVED) {
+		h->consec_miss = 0;
+		if (h->consec_ok < UINT16_MAX)
+			h->consec_ok++;
+		if (h->verdict == VPNHA_HC_DEAD)
+			vpnha_hc_try_recover(h, at);
+		return;
+	}
+
+	/* Lost (or lost, then late). */
+	if (h->consec_miss == 0)
+		h->miss_run_start = s->sent;
+	if (h->consec_miss < UINT16_MAX)
+		h->consec_miss++;
+	h->consec_ok = 0;
+
+	switch (h->verdict) {
+	case VPNHA_HC_RECOVERING:
+		vpnha_hc_go_dead(h, VPNHA_HC_CAUSE_HOLD_DOWN, at,
+				 h->miss_run_start);
+		break;
+	case VPNHA_HC_UNKNOWN:
+	case VPNHA_HC_ALIVE:
+		if (h->consec_miss >= h->cfg.miss_count)
+			vpnha_hc_go_dead(h, VPNHA_HC_CAUSE_MISS, at,
+					 h->miss_run_start);
+		break;
+	case VPNHA_HC_DEAD:
+		break;
+	}
+}
+
+/*
+ * Move scan_seq over every completed probe up to the oldest one still in
+ * flight (or next_seq), counting each in send order.  Amortised O(1):
+ * each probe is passed once.
+ */
+static void vpnha_hc_scan_advance(struct vpnha_health *h, int64_t at)
+{
+	while (h->scan_seq != h->next_seq) {
+		const struct vpnha_hc_slot *s =
+			vpnha_hc_slot_get(h, h->scan_seq);
+
+		if (s && s->seq == h->scan_seq) {
+			if (s->status == VPNHA_HC_SLOT_SENT)
+				break;
+			if (s->status != VPNHA_HC_SLOT_EMPTY)
+				vpnha_hc_pass(h, s, at);
+		}
+		h->scan_seq++;
+	}
+}
+
+/*
+ * Probe s, the oldest in flight, is lost, detected at `at`.
+ */
+static void vpnha_hc_lose(struct vpnha_health *h, struct vpnha_hc_slot *s,
+			  int64_t at)
+{
+	int64_t sent = s->sent;
+
+	s->status = VPNHA_HC_SLOT_LOST;
+	h->stats.lost++;
+	h->win_lost++;
+
+	vpnha_hc_scan_advance(h, at);
+	vpnha_hc_check_threshold(h, at, sent);
+}
+
+/* --- API --- */
+
+void vpnha_health_init(struct vpnha_health *h,
+		       const struct vpnha_hc_config *cfg, bool reset_stats)
+{
+	uint16_t seq = h->next_seq;
+	typeof(h->stats) stats = h->stats;
+
+	memset(h, 0, sizeof(*h));
+	h->cfg = *cfg;
+	if (h->cfg.window < VPNHA_HC_WINDOW_MIN)
+		h->cfg.window = VPNHA_HC_WINDOW_MIN;
+	if (h->cfg.window > VPNHA_HC_WINDOW_MAX)
+		h->cfg.window = VPNHA_HC_WINDOW_MAX;
+	if (h->cfg.miss_count == 0)
+		h->cfg.miss_count = 1;
+	if (h->cfg.recovery_count == 0)
+		h->cfg.recovery_count = 1;
+	if (h->cfg.hold_down_ms > 3600000)
+		h->cfg.hold_down_ms = 3600000;
+
+	h->verdict = VPNHA_HC_UNKNOWN;
+	h->next_seq = seq;
+	h->scan_seq = seq;
+	if (!reset_stats)
+		h->stats = stats;
+}
+
+uint16_t vpnha_health_probe_sent(struct vpnha_health *h, int64_t now)
+{
+	struct vpnha_hc_slot *s;
+	uint16_t seq;
+
+	vpnha_health_tick(h, now);
+
+	s = &h->ring[h->ring_head];
+	if (h->ring_count == h->cfg.window) {
+		/* Reusing the oldest slot: it leaves the window. */
+		if (s->status == VPNHA_HC_SLOT_SENT)
+			vpnha_hc_lose(h, s, now);
+		vpnha_hc_slot_forget(h, s);
+	} else
+		h->ring_count++;
+
+	seq = h->next_seq++;
+	s->seq = seq;
+	s->status = VPNHA_HC_SLOT_SENT;
+	s->sent = now;
+	s->rtt_us = 0;
+	h->ring_head = (h->ring_head + 1) % h->cfg.window;
+	h->stats.sent++;
+
+	vpnha_hc_scan_advance(h, now);
+	return seq;
+}
+
+enum vpnha_hc_reply vpnha_health_reply(struct vpnha_health *h, uint16_t seq,
+				       int64_t now)
+{
+	struct vpnha_hc_slot *s;
+	int64_t rtt;
+
+	vpnha_health_tick(h, now);
+
+	s = vpnha_hc_slot_get(h, seq);
+	if (!s || s->seq != seq || s->status == VPNHA_HC_SLOT_EMPTY) {
+		h->stats.invalid++;
+		return VPNHA_HC_REPLY_UNKNOWN;
+	}
+
+	switch (s->status) {
+	case VPNHA_HC_SLOT_RECEIVED:
+	case VPNHA_HC_SLOT_LATE:
+		h->stats.duplicate++;
+		return VPNHA_HC_REPLY_DUPLICATE;
+	case VPNHA_HC_SLOT_LOST:
+		s->status = VPNHA_HC_SLOT_LATE;
+		h->stats.late++;
+		return VPNHA_HC_REPLY_LATE;
+	default:
+		break;
+	}
+
+	/* In flight: a good reply. */
+	rtt = now - s->sent;
+	if (rtt < 0)
+		rtt = 0;
+	if (rtt > UINT32_MAX)
+		rtt = UINT32_MAX;
+	s->status = VPNHA_HC_SLOT_RECEIVED;
+	s->rtt_us = (uint32_t)rtt;
+	h->win_ok++;
+	h->win_rtt_sum += s->rtt_us;
+	h->stats.received++;
+	h->last_good = now;
+
+	/* Optimistic start: the first good reply, whatever its order. */
+	if (h->verdict == VPNHA_HC_UNKNOWN)
+		vpnha_hc_go_alive(h, now);
+
+	/* Consecutive counts (and recovery) in send order. */
+	vpnha_hc_scan_advance(h, now);
+	vpnha_hc_check_threshold(h, now, s->sent);
+	return VPNHA_HC_REPLY_OK;
+}
+
+void vpnha_health_invalid(struct vpnha_health *h)
+{
+	h->stats.invalid++;
+}
+
+void vpnha_health_tick(struct vpnha_health *h, int64_t now)
+{
+	int64_t timeout_us = (int64_t)h->cfg.timeout_ms * US_PER_MS;
+
+	/* Expiries in time order; a loss wins a tie with the hold-down. */
+	for (;;) {
+		int idx = vpnha_hc_oldest_inflight(h);
+		struct vpnha_hc_slot *s = idx < 0 ? NULL : &h->ring[idx];
+		int64_t loss_at = s ? s->sent + timeout_us : INT64_MAX;
+		int64_t hold_at = INT64_MAX;
+
+		if (h->verdict == VPNHA_HC_RECOVERING && !h->preempt_block)
+			hold_at = h->hold_until;
+
+		if (s && loss_at <= now && loss_at <= hold_at) {
+			vpnha_hc_lose(h, s, loss_at);
+			continue;
+		}
+		if (hold_at <= now) {
+			vpnha_hc_go_alive(h, hold_at);
+			continue;
+		}
+		break;
+	}
+
+	/* Damping decays after a stable period. */
+	if (h->verdict == VPNHA_HC_ALIVE && h->damp_shift && h->last_restore &&
+	    now - h->last_restore >= vpnha_hc_damp_period(h))
+		h->damp_shift = 0;
+}
+
+void vpnha_health_release(struct vpnha_health *h, int64_t now)
+{
+	if (h->verdict != VPNHA_HC_RECOVERING || !h->preempt_block)
+		return;
+
+	h->preempt_block = false;
+	/* Blocked past the hold-down: failback happens now. */
+	if (h->hold_until < now)
+		h->hold_until = now;
+	vpnha_health_tick(h, now);
+}
+
+int64_t vpnha_health_next_deadline(const struct vpnha_health *h)
+{
+	int idx = vpnha_hc_oldest_inflight(h);
+	int64_t next = INT64_MAX;
+
+	if (idx >= 0)
+		next = h->ring[idx].sent +
+		       (int64_t)h->cfg.timeout_ms * US_PER_MS;
+	if (h->verdict == VPNHA_HC_RECOVERING && !h->preempt_block &&
+	    h->hold_until < next)
+		next = h->hold_until;
+	if (h->verdict == VPNHA_HC_ALIVE && h->damp_shift && h->last_restore &&
+	    h->last_restore + vpnha_hc_damp_period(h) < next)
+		next = h->last_restore + vpnha_hc_damp_period(h);
+
+	return next == INT64_MAX ? 0 : next;
+}
+
+void vpnha_health_figures(const struct vpnha_health *h,
+			  struct vpnha_hc_figures *f)
+{
+	unsigned int window = h->cfg.window;
+	unsigned int start, i, ok = 0, lost = 0, jn = 0;
+	uint64_t sum = 0, jsum = 0;
+	uint32_t prev = 0;
+
+	memset(f, 0, sizeof(*f));
+	if (window == 0)
+		return;
+
+	start = (h->ring_head + window - h->ring_count) % window;
+	for (i = 0; i < h->ring_count; i++) {
+		const struct vpnha_hc_slot *s = &h->ring[(start + i) % window];
+
+		switch (s->status) {
+		case VPNHA_HC_SLOT_RECEIVED:
+			if (ok == 0 || s->rtt_us < f->rtt_min_us)
+				f->rtt_min_us = s->rtt_us;
+			if (s->rtt_us > f->rtt_max_us)
+				f->rtt_max_us = s->rtt_us;
+			if (ok > 0) {
+				jsum += s->rtt_us > prev ? s->rtt_us - prev
+							 : prev - s->rtt_us;
+				jn++;
+			}
+			prev = s->rtt_us;
+			sum += s->rtt_us;
+			ok++;
+			break;
+		case VPNHA_HC_SLOT_LOST:
+		case VPNHA_HC_SLOT_LATE:
+			lost++;
+			break;
+		default:
+			break;
+		}
+	}
+
+	f->probes = ok + lost;
+	if (f->probes)
+		f->loss_pct = (uint8_t)(lost * 100 / f->probes);
+	if (ok)
+		f->rtt_avg_us = (uint32_t)(sum / ok);
+	if (jn)
+		f->jitter_us = (uint32_t)(jsum / jn);
+}

@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vpnhad probe packets: ICMP / ICMPv6 echo build, parse and validation.
+ * See vpnha_probe.h for the wire format.
+ */
+#include <zebra.h>
+
+#include "lib/checksum.h"
+
+#include "vpnha_probe.h"
+
+#define IPV4_HDR_MIN 20
+#define IPV6_HDR_LEN 40
+
+/* Payload offsets. */
+#define PL_MAGIC 0
+#define PL_VERSION 5
+#define PL_COOKIE 8
+#define PL_SENT 16
+
+static const char *const vpnha_probe_check_names[] = {
+	[VPNHA_PROBE_OK] = "ok",
+	[VPNHA_PROBE_WRONG_IDENT] = "wrong-ident",
+	[VPNHA_PROBE_WRONG_COOKIE] = "wrong-cookie",
+	[VPNHA_PROBE_WRONG_SOURCE] = "wrong-source",
+	[VPNHA_PROBE_WRONG_INTERFACE] = "wrong-interface",
+};
+
+const char *vpnha_probe_check_name(enum vpnha_probe_check c)
+{
+	if ((unsigned int)c >= array_size(vpnha_probe_check_names))
+		return "invalid";
+	return vpnha_probe_check_names[c];
+}
+
+/* Byte-wise accessors: receive buffers need not be aligned. */
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = v >> 8;
+	p[1] = v & 0xff;
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+	int i;
+
+	for (i = 7; i >= 0; i--) {
+		p[i] = v & 0xff;
+		v >>= 8;
+	}
+}
+
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)((p[0] << 8) | p[1]);
+}
+
+static uint64_t get64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+size_t vpnha_probe_build(uint8_t *buf, size_t len, int family, uint16_t ident,
+			 uint16_t seq, uint64_t cookie, int64_t sent_us)
+{
+	uint8_t *pl = buf + VPNHA_PROBE_ICMP_HDR_LEN;
+
+	if (len < VPNHA_PROBE_LEN)
+		return 0;
+	if (family != AF_INET && family != AF_INET6)
+		return 0;
+
+	memset(buf, 0, VPNHA_PROBE_LEN);
+	buf[0] = family == AF_INET ? VPNHA_ICMP_ECHO_REQUEST
+				   : VPNHA_ICMP6_ECHO_REQUEST;
+	buf[1] = 0; /* code */
+	put16(buf + 4, ident);
+	put16(buf + 6, seq);
+
+	memcpy(pl + PL_MAGIC, VPNHA_PROBE_MAGIC, VPNHA_PROBE_MAGIC_LEN);
+	pl[PL_VERSION] = VPNHA_PROBE_VERSION;
+	put64(pl + PL_COOKIE, cookie);
+	put64(pl + PL_SENT, (uint64_t)sent_us);
+
+	if (family == AF_INET) {
+		/* in_cksum() yields the value in network byte order. */
+		uint16_t sum = in_cksum(buf, VPNHA_PROBE_LEN);
+
+		memcpy(buf + 2, &sum, sizeof(sum));
+	}
+
+	return VPNHA_PROBE_LEN;
+}
+
+#define VPNHA_PKT_VCHECK(cond, _f, ...)                                        \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
+			if (errmsg && errlen)                                  \
+				snprintf(errmsg, errlen, (_f), ##__VA_ARGS__); \
+			return -1;                                             \
+		}                                                              \
+	} while (0)
+
+int vpnha_probe_parse(const uint8_t *pkt, size_t len, int family,
+		      bool has_ip_header, struct vpnha_probe_reply *out,
+		      char *errmsg, size_t errlen)
+{
+	const uint8_t *icmp = pkt;
+	const uint8_t *pl;
+	size_t icmp_len = len;
+	uint8_t type, code, want, req;
+
+	VPNHA_PKT_VCHECK(family == AF_INET || family == AF_INET6,
+			 "Unsupported address family %d", family);
+
+	memset(out, 0, sizeof(*out));
+	out->src.ipa_type = IPADDR_NONE;
+	out->ifindex = IFINDEX_INTERNAL;
+
+	if (has_ip_header && family == AF_INET) {
+		size_t hl, total;
+
+		VPNHA_PKT_VCHECK(
+			len >= IPV4_HDR_MIN,
+			"Datagram too short for an IPv4 header (%zu bytes)",
+			len);
+		VPNHA_PKT_VCHECK((pkt[0] >> 4) == 4, "Not IPv4 (version %u)",
+				 pkt[0] >> 4);
+		hl = (size_t)(pkt[0] & 0x0f) << 2;
+		VPNHA_PKT_VCHECK(
+			hl >= IPV4_HDR_MIN && hl <= len,
+			"Bad IPv4 header length %zu (%zu bytes received)", hl,
+			len);
+		/* Linux raw sockets deliver ip_len in network byte order. */
+		total = get16(pkt + 2);
+		VPNHA_PKT_VCHECK(total >= hl,
+				 "Bad IPv4 total length %zu (header %zu)",
+				 total, hl);
+		VPNHA_PKT_VCHECK(
+			total <= len,
+			"Truncated datagram: IPv4 length %zu, %zu bytes received",
+			total, len);
+		VPNHA_PKT_VCHECK(pkt[9] == IPPROTO_ICMP,
+				 "Not ICMP (IPv4 protocol %u)", pkt[9]);
+		VPNHA_PKT_VCHECK((get16(pkt + 6) & 0x3fff) == 0,
+				 "IPv4 fragment");
+
+		out->src.ipa_type = IPADDR_V4;
+		memcpy(&out->src.ipaddr_v4, pkt + 12, sizeof(struct in_addr));
+		icmp = pkt + hl;
+		icmp_len = total - hl;
+	} else if (has_ip_header) {
+		size_t plen;
+
+		VPNHA_PKT_VCHECK(
+			len >= IPV6_HDR_LEN,
+			"Datagram too short for an IPv6 header (%zu bytes)",
+			len);
+		VPNHA_PKT_VCHECK((pkt[0] >> 4) == 6, "Not IPv6 (version %u)",
+				 pkt[0] >> 4);
+		plen = get16(pkt + 4);
+		VPNHA_PKT_VCHECK(
+			plen <= len - IPV6_HDR_LEN,
+			"Truncated datagram: IPv6 payload length %zu, %zu bytes received",
+			plen, len - IPV6_HDR_LEN);
+		VPNHA_PKT_VCHECK(pkt[6] == IPPROTO_ICMPV6,
+				 "Not ICMPv6 (IPv6 next header %u)", pkt[6]);
+
+		out->src.ipa_type = IPADDR_V6;
+		memcpy(&out->src.ipaddr_v6, pkt + 8, sizeof(struct in6_addr));
+		icmp = pkt + IPV6_HDR_LEN;
+		icmp_len = plen;
+	}
+
+	VPNHA_PKT_VCHECK(icmp_len >= VPNHA_PROBE_ICMP_HDR_LEN,
+			 "Truncated ICMP header (%zu bytes)", icmp_len);
+
+	type = icmp[0];
+	code = icmp[1];
+	if (family == AF_INET) {
+		want = VPNHA_ICMP_ECHO_REPLY;
+		req = VPNHA_ICMP_ECHO_REQUEST;
+	} else {
+		want = VPNHA_ICMP6_ECHO_REPLY;
+		req = VPNHA_ICMP6_ECHO_REQUEST;
+	}
+	VPNHA_PKT_VCHECK(type != req, "Echo request, not an echo reply");
+	VPNHA_PKT_VCHECK(type == want, "ICMP%s type %u is not an echo reply",
+			 family == AF_INET ? "" : "v6", type);
+	VPNHA_PKT_VCHECK(code == 0, "Echo reply with code %u", code);
+
+	VPNHA_PKT_VCHECK(icmp_len >= VPNHA_PROBE_LEN,
+			 "Truncated echo reply: %zu bytes of ICMP, need %u",
+			 icmp_len, (unsigned int)VPNHA_PROBE_LEN);
+
+	/* ICMPv6: the kernel verified it (it needs the pseudo-header). */
+	if (family == AF_INET)
+		VPNHA_PKT_VCHECK(in_cksum(icmp, icmp_len) == 0,
+				 "Bad ICMP checksum 0x%04x", get16(icmp + 2));
+
+	pl = icmp + VPNHA_PROBE_ICMP_HDR_LEN;
+	VPNHA_PKT_VCHECK(memcmp(pl + PL_MAGIC, VPNHA_PROBE_MAGIC,
+				VPNHA_PROBE_MAGIC_LEN) == 0,
+			 "No vpnhad magic in echo reply payload");
+	VPNHA_PKT_VCHECK(pl[PL_VERSION] == VPNHA_PROBE_VERSION,
+			 "Unsupported probe version %u", pl[PL_VERSION]);
+
+	out->ident = get16(icmp + 4);
+	out->seq = get16(icmp + 6);
+	out->cookie = get64(pl + PL_COOKIE);
+	out->sent_us = (int64_t)get64(pl + PL_SENT);
+
+	return 0;
+}
+
+static bool vpnha_probe_same_addr(const struct ipaddr *a,
+				  const struct ipaddr *b)
+{
+	if (a->ipa_type != b->ipa_type)
+		return false;
+	switch (a->ipa_type) {
+	case IPADDR_V4:
+		return a->ipaddr_v4.s_addr == b->ipaddr_v4.s_addr;
+	case IPADDR_V6:
+		return memcmp(&a->ipaddr_v6, &b->ipaddr_v6,
+			      sizeof(struct in6_addr)) == 0;
+	case IPADDR_NONE:
+		return true;
+	}
+	return false;
+}
+
+enum vpnha_probe_check vpnha_probe_validate(const struct vpnha_probe_reply *r,
+					    const struct vpnha_probe_expect *e)
+{
+	if (r->ident != e->ident)
+		return VPNHA_PROBE_WRONG_IDENT;
+	if (r->cookie != e->cookie)
+		return VPNHA_PROBE_WRONG_COOKIE;
+	if (!IS_IPADDR_NONE(&e->peer) &&
+	    !vpnha_probe_same_addr(&r->src, &e->peer))
+		return VPNHA_PROBE_WRONG_SOURCE;
+	if (e->ifindex != IFINDEX_INTERNAL && r->ifindex != e->ifindex)
+		return VPNHA_PROBE_WRONG_INTERFACE;
+	return VPNHA_PROBE_OK;
+}

@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vpnhad probe packets: ICMP / ICMPv6 echo request build, echo reply
+ * parse and validation.  Pure functions on buffers (like vrrpd's
+ * vrrp_packet.c): no sockets, no logging.
+ *
+ * Wire format (all multi-byte fields in network byte order):
+ *
+ *   ICMP header (8 bytes)
+ *     type     8 (echo request) / 0 (echo reply)       IPv4
+ *              128 (echo request) / 129 (echo reply)   IPv6
+ *     code     0
+ *     checksum IPv4: computed here; IPv6: left 0, the kernel always
+ *              computes it for IPPROTO_ICMPV6 raw sockets (it needs
+ *              the pseudo-header) and verifies it on receive
+ *     ident    per tunnel / socket
+ *     seq      vpnha_health_probe_sent()
+ *   Payload (VPNHA_PROBE_PAYLOAD_LEN = 32 bytes)
+ *     0..4     magic "VPNHA"
+ *     5        format version (1)
+ *     6..7     0
+ *     8..15    cookie: per-daemon random 64-bit value
+ *     16..23   send time, monotonic microseconds (int64)
+ *     24..31   0
+ *
+ * So a probe is VPNHA_PROBE_LEN = 40 bytes of ICMP (60 on the wire in
+ * IPv4, 80 in IPv6, plus the tunnel's own overhead).
+ */
+#ifndef _FRR_VPNHA_PROBE_H
+#define _FRR_VPNHA_PROBE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/ipaddr.h"
+#include "lib/if.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define VPNHA_PROBE_MAGIC "VPNHA"
+#define VPNHA_PROBE_MAGIC_LEN 5
+#define VPNHA_PROBE_VERSION 1
+#define VPNHA_PROBE_ICMP_HDR_LEN 8
+#define VPNHA_PROBE_PAYLOAD_LEN 32
+/* Bytes vpnha_probe_build() writes: the whole ICMP message. */
+#define VPNHA_PROBE_LEN (VPNHA_PROBE_ICMP_HDR_LEN + VPNHA_PROBE_PAYLOAD_LEN)
+/* A receive buffer this large holds any reply we accept (IPv4 with
+ * options + our message); bigger datagrams are simply truncated. */
+#define VPNHA_PROBE_RECV_MAX 1500
+
+#define VPNHA_ICMP_ECHO_REPLY 0
+#define VPNHA_ICMP_ECHO_REQUEST 8
+#define VPNHA_ICMP6_ECHO_REQUEST 128
+#define VPNHA_ICMP6_ECHO_REPLY 129
+
+/* A parsed echo reply. */
+struct vpnha_probe_reply {
+	/*
+	 * Source address.  Filled by vpnha_probe_parse() from the IP header
+	 * when has_ip_header (IPv4 raw sockets); otherwise IPADDR_NONE and
+	 * the caller fills it from recvmsg()'s msg_name.
+	 */
+	struct ipaddr src;
+	/* Arrival interface; the caller fills it (IP_PKTINFO /
+	 * IPV6_RECVPKTINFO).  vpnha_probe_parse() sets IFINDEX_INTERNAL. */
+	ifindex_t ifindex;
+
+	uint16_t ident;
+	uint16_t seq;
+	uint64_t cookie;
+	int64_t sent_us; /* the send time we put in the request */
+};
+
+/* What a reply must match to be ours and this tunnel's. */
+struct vpnha_probe_expect {
+	uint16_t ident;
+	uint64_t cookie;
+	struct ipaddr peer; /* health-check destination; IPADDR_NONE: any */
+	ifindex_t ifindex;  /* tunnel interface; IFINDEX_INTERNAL: any */
+};
+
+enum vpnha_probe_check {
+	VPNHA_PROBE_OK = 0,
+	VPNHA_PROBE_WRONG_IDENT,     /* someone else's ping */
+	VPNHA_PROBE_WRONG_COOKIE,    /* another vpnhad, or forged */
+	VPNHA_PROBE_WRONG_SOURCE,    /* not from the peer */
+	VPNHA_PROBE_WRONG_INTERFACE, /* not through the tunnel */
+};
+
+/*
+ * Build an echo request.
+ *
+ * buf, len
+ *    Output buffer; needs VPNHA_PROBE_LEN bytes.
+ *
+ * family
+ *    AF_INET (ICMP, checksum filled in) or AF_INET6 (ICMPv6, checksum
+ *    left 0 for the kernel).
+ *
+ * ident, seq, cookie, sent_us
+ *    Header and payload fields, see the wire format above.
+ *
+ * Returns:
+ *    Bytes written (VPNHA_PROBE_LEN), or 0 if len is too small or the
+ *    family unknown.
+ */
+size_t vpnha_probe_build(uint8_t *buf, size_t len, int family, uint16_t ident,
+			 uint16_t seq, uint64_t cookie, int64_t sent_us);
+
+/*
+ * Parse a received datagram as one of our echo replies.
+ *
+ * pkt, len
+ *    The datagram as read from the socket.
+ *
+ * family
+ *    AF_INET or AF_INET6.
+ *
+ * has_ip_header
+ *    True when pkt starts with the IP header: AF_INET raw sockets
+ *    (SOCK_RAW, IPPROTO_ICMP).  ICMPv6 raw sockets and ping sockets
+ *    (SOCK_DGRAM) deliver the ICMP message only.  IPv6 headers with
+ *    extension headers are not supported.
+ *
+ * out
+ *    Filled on success: ident, seq, cookie, sent_us, and src from the IP
+ *    header (if any); ifindex = IFINDEX_INTERNAL.
+ *
+ * errmsg, errlen
+ *    On failure, a reason; may be NULL.
+ *
+ * Checks: IP header sane (version, length, protocol), ICMP type is an
+ * echo reply with code 0, the ICMP message holds our payload, IPv4
+ * checksum, magic and version.
+ *
+ * Returns:
+ *    0 on success, -1 on failure.
+ */
+int vpnha_probe_parse(const uint8_t *pkt, size_t len, int family,
+		      bool has_ip_header, struct vpnha_probe_reply *out,
+		      char *errmsg, size_t errlen);
+
+/*
+ * Does a parsed reply belong to the tunnel that expects e?  Checked in
+ * order: ident, cookie, source address, arrival interface.
+ *
+ * Returns:
+ *    VPNHA_PROBE_OK or the first mismatch.
+ */
+enum vpnha_probe_check vpnha_probe_validate(const struct vpnha_probe_reply *r,
+					    const struct vpnha_probe_expect *e);
+
+const char *vpnha_probe_check_name(enum vpnha_probe_check c);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* _FRR_VPNHA_PROBE_H */

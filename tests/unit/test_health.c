@@ -1,0 +1,1534 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * CUnit tests of the vpnhad health checker (vpnha_health.c) and the
+ * probe packets (vpnha_probe.c), on an injected clock.
+ */
+#include <zebra.h>
+
+#include <CUnit/Basic.h>
+
+#include "vpnha_health.h"
+#include "vpnha_probe.h"
+
+#define MS 1000LL
+#define T0 (1000000LL * MS) /* arbitrary non-zero monotonic start, us */
+
+/* CU_ASSERT_EQUAL with the values in the failure message. */
+#define EXPECT_EQ(a, b)                                                        \
+	do {                                                                   \
+		long long _a = (a), _b = (b);                                  \
+		if (_a != _b)                                                  \
+			fprintf(stderr, "\n%s:%d: %s = %lld, expected %lld\n", \
+				__FILE__, __LINE__, #a, _a, _b);               \
+		CU_ASSERT(_a == _b);                                           \
+	} while (0)
+
+#define EXPECT_VERDICT(h, v)                                                   \
+	do {                                                                   \
+		if ((h)->verdict != (v))                                       \
+			fprintf(stderr, "\n%s:%d: verdict %s, expected %s\n",  \
+				__FILE__, __LINE__,                            \
+				vpnha_hc_verdict_name((h)->verdict),           \
+				vpnha_hc_verdict_name(v));                     \
+		CU_ASSERT((h)->verdict == (v));                                \
+	} while (0)
+
+/* --- A small simulator: 1 ms steps, probes every interval --- */
+
+struct sim_reply {
+	uint16_t seq;
+	int64_t at;
+};
+
+struct sim {
+	struct vpnha_health h;
+	int64_t now; /* last simulated time, us */
+	int64_t next_send;
+	uint64_t nsent;
+
+	/* Fate of probe n: RTT in ms, or -1 for no reply. */
+	int (*fate)(struct sim *s, uint64_t n);
+	bool down;  /* for fate_switch: no replies */
+	int rtt_ms; /* for fate_switch */
+	void *arg;
+
+	struct sim_reply q[4096];
+	unsigned int qn;
+
+	/* Verdict transitions. */
+	enum vpnha_hc_verdict prev;
+	unsigned int entered[4]; /* how often each verdict was entered */
+	int64_t entered_at[4];	 /* last time each verdict was entered */
+};
+
+static int fate_switch(struct sim *s, uint64_t n)
+{
+	return s->down ? -1 : s->rtt_ms;
+}
+
+static void sim_note(struct sim *s)
+{
+	if (s->h.verdict != s->prev) {
+		s->prev = s->h.verdict;
+		s->entered[s->h.verdict]++;
+		s->entered_at[s->h.verdict] = s->now;
+	}
+}
+
+static void sim_init(struct sim *s, const struct vpnha_hc_config *cfg)
+{
+	memset(s, 0, sizeof(*s));
+	vpnha_health_init(&s->h, cfg, true);
+	s->now = T0 - MS;
+	s->next_send = T0;
+	s->fate = fate_switch;
+	s->rtt_ms = 10;
+	s->prev = s->h.verdict;
+}
+
+/* One millisecond: due replies, then tick, then a probe if due. */
+static void sim_step(struct sim *s)
+{
+	unsigned int i;
+
+	s->now += MS;
+
+	for (i = 0; i < s->qn;) {
+		if (s->q[i].at <= s->now) {
+			vpnha_health_reply(&s->h, s->q[i].seq, s->now);
+			sim_note(s);
+			s->q[i] = s->q[--s->qn];
+		} else
+			i++;
+	}
+
+	vpnha_health_tick(&s->h, s->now);
+	sim_note(s);
+
+	if (s->now >= s->next_send) {
+		uint16_t seq = vpnha_health_probe_sent(&s->h, s->now);
+		int rtt = s->fate(s, s->nsent++);
+
+		sim_note(s);
+		if (rtt >= 0 && s->qn < array_size(s->q)) {
+			s->q[s->qn].seq = seq;
+			s->q[s->qn].at = s->now + rtt * MS;
+			s->qn++;
+		}
+		s->next_send += (int64_t)s->h.cfg.interval_ms * MS;
+	}
+}
+
+static void sim_run_until(struct sim *s, int64_t t)
+{
+	while (s->now < t)
+		sim_step(s);
+}
+
+/* Run until verdict v (at most limit us); returns the time, or 0. */
+static int64_t sim_run_to_verdict(struct sim *s, enum vpnha_hc_verdict v,
+				  int64_t limit)
+{
+	int64_t end = s->now + limit;
+
+	while (s->now < end) {
+		sim_step(s);
+		if (s->h.verdict == v)
+			return s->now;
+	}
+	return 0;
+}
+
+static struct sim S; /* large: keep it off the stack */
+
+/* --- Health: basics --- */
+
+static void test_config_default(void)
+{
+	struct vpnha_hc_config c;
+
+	vpnha_hc_config_default(&c);
+	EXPECT_EQ(c.interval_ms, 100);
+	EXPECT_EQ(c.timeout_ms, 500);
+	EXPECT_EQ(c.miss_count, 5);
+	EXPECT_EQ(c.recovery_count, 10);
+	EXPECT_EQ(c.hold_down_ms, 3000);
+	CU_ASSERT(c.preempt);
+	EXPECT_EQ(c.loss_threshold, 0);
+	EXPECT_EQ(c.latency_threshold_ms, 0);
+	EXPECT_EQ(c.window, 100);
+	CU_ASSERT(IS_IPADDR_NONE(&c.source));
+	CU_ASSERT(IS_IPADDR_NONE(&c.destination));
+
+	CU_ASSERT_STRING_EQUAL(vpnha_hc_verdict_name(VPNHA_HC_UNKNOWN),
+			       "unknown");
+	CU_ASSERT_STRING_EQUAL(vpnha_hc_verdict_name(VPNHA_HC_ALIVE), "alive");
+	CU_ASSERT_STRING_EQUAL(vpnha_hc_verdict_name(VPNHA_HC_DEAD), "dead");
+	CU_ASSERT_STRING_EQUAL(vpnha_hc_verdict_name(VPNHA_HC_RECOVERING),
+			       "recovering");
+	CU_ASSERT_STRING_EQUAL(vpnha_hc_verdict_name(42), "invalid");
+	CU_ASSERT_STRING_EQUAL(vpnha_hc_cause_name(VPNHA_HC_CAUSE_MISS),
+			       "miss-count");
+	CU_ASSERT_STRING_EQUAL(vpnha_hc_reply_name(VPNHA_HC_REPLY_LATE),
+			       "late");
+}
+
+static void test_init(void)
+{
+	static struct vpnha_health h;
+	struct vpnha_hc_config c;
+	uint16_t seq;
+
+	vpnha_hc_config_default(&c);
+	c.window = 5;
+	vpnha_health_init(&h, &c, true);
+	EXPECT_EQ(h.cfg.window, VPNHA_HC_WINDOW_MIN);
+	c.window = 5000;
+	vpnha_health_init(&h, &c, true);
+	EXPECT_EQ(h.cfg.window, VPNHA_HC_WINDOW_MAX);
+	EXPECT_VERDICT(&h, VPNHA_HC_UNKNOWN);
+	EXPECT_EQ(vpnha_health_next_deadline(&h), 0);
+
+	/* Re-init keeps stats and next_seq unless told otherwise. */
+	seq = vpnha_health_probe_sent(&h, T0);
+	vpnha_health_reply(&h, seq, T0 + 5 * MS);
+	EXPECT_VERDICT(&h, VPNHA_HC_ALIVE);
+	vpnha_health_probe_sent(&h, T0 + 100 * MS);
+	vpnha_health_init(&h, &c, false);
+	EXPECT_VERDICT(&h, VPNHA_HC_UNKNOWN);
+	EXPECT_EQ(h.stats.sent, 2);
+	EXPECT_EQ(h.stats.received, 1);
+	EXPECT_EQ(h.next_seq, (uint16_t)(seq + 2));
+	EXPECT_EQ(vpnha_health_next_deadline(&h), 0);
+	/* A reply to a probe sent before the reset is not matched. */
+	EXPECT_EQ(vpnha_health_reply(&h, seq + 1, T0 + 150 * MS),
+		  VPNHA_HC_REPLY_UNKNOWN);
+	EXPECT_VERDICT(&h, VPNHA_HC_UNKNOWN);
+	vpnha_health_init(&h, &c, true);
+	EXPECT_EQ(h.stats.sent, 0);
+	EXPECT_EQ(h.stats.invalid, 0);
+}
+
+/* UNKNOWN -> ALIVE on the first good reply. */
+static void test_optimistic_start(void)
+{
+	static struct vpnha_health h;
+	struct vpnha_hc_config c;
+	uint16_t s0, s1;
+
+	vpnha_hc_config_default(&c);
+	c.preempt = false; /* no effect on the start */
+	vpnha_health_init(&h, &c, true);
+
+	s0 = vpnha_health_probe_sent(&h, T0);
+	s1 = vpnha_health_probe_sent(&h, T0 + 100 * MS);
+	EXPECT_VERDICT(&h, VPNHA_HC_UNKNOWN);
+	/* One loss is not a verdict. */
+	vpnha_health_tick(&h, T0 + 500 * MS);
+	EXPECT_VERDICT(&h, VPNHA_HC_UNKNOWN);
+	EXPECT_EQ(h.consec_miss, 1);
+	EXPECT_EQ(vpnha_health_reply(&h, s1, T0 + 520 * MS), VPNHA_HC_REPLY_OK);
+	EXPECT_VERDICT(&h, VPNHA_HC_ALIVE);
+	EXPECT_EQ(h.last_good, T0 + 520 * MS);
+	EXPECT_EQ(h.last_restore, 0); /* not a failback */
+	EXPECT_EQ(h.consec_miss, 0);
+	EXPECT_EQ(h.consec_ok, 1);
+	EXPECT_EQ(s0 + 1, s1);
+}
+
+/* DEAD exactly on the miss_count-th consecutive lost probe. */
+static void test_miss_count(void)
+{
+	struct vpnha_hc_config c;
+	struct sim *s = &S;
+
+	vpnha_hc_config_default(&c);
+	sim_init(s, &c);
+
+	/* Probe n is sent at T0 + n * 100 ms; 0..19 answered in 10 ms. */
+	sim_run_until(s, T0 + 1999 * MS);
+	EXPECT_VERDICT(&s->h, VPNHA_HC_ALIVE);
+	EXPECT_EQ(s->entered_at[VPNHA_HC_ALIVE], T0 + 10 * MS);
+	s->down = true;
+
+	/* Probes 20..24 are lost at 2500, 2600, ... 2900 ms. */
+	sim_run_until(s, T0 + 2899 * MS);
+	EXPECT_VERDICT(&s->h, VPNHA_HC_ALIVE);
+	EXPECT_EQ(s->h.consec_miss, 4);
+	EXPECT_EQ(s->h.stats.lost, 4);
+	sim_step(s);
+	EXPECT_VERDICT(&s->h, VPNHA_HC_DEAD);
+	EXPECT_EQ(s->entered_at[VPNHA_HC_DEAD], T0 + 2900 * MS);
+	EXPECT_EQ(s->h.cause, VPNHA_HC_CAUSE_MISS);
+	EXPECT_EQ(s->h.consec_miss, 5);
+	EXPECT_EQ(s->h.stats.lost, 5);
+	EXPECT_EQ(s->h.first_miss, T0 + 2000 * MS);
+	EXPECT_EQ(s->h.last_good, T0 + 1910 * MS);
+	EXPECT_EQ(s->entered[VPNHA_HC_DEAD], 1);
+
+	/* A good reply in the middle of a run restarts the count. */
+	sim_init(s, &c);
+	sim_run_until(s, T0 + 999 * MS);
+	s->down = true; /* probes 10..13 lost */
+	sim_run_until(s, T0 + 1399 * MS);
+	s->down = false; /* probe 14 answered */
+	sim_run_until(s, T0 + 1499 * MS);
+	s->down = true; /* 15..: lost at 2000.. */
+	sim_run_until(s, T0 + 5000 * MS);
+	EXPECT_EQ(s->entered[VPNHA_HC_DEAD], 1);
+	EXPECT_EQ(s->entered_at[VPNHA_HC_DEAD], T0 + 2400 * MS);
+	EXPECT_EQ(s->h.first_miss, T0 + 1500 * MS);
+}
+
+/* A tunnel that never answers goes UNKNOWN -> DEAD. */
+static void test_unknown_to_dead(void)
+{
+	struct vpnha_hc_config c;
+	struct sim *s = &S;
+
+	vpnha_hc_config_default(&c);
+	sim_init(s, &c);
+	s->down = true;
+	sim_run_until(s, T0 + 899 * MS);
+	EXPECT_VERDICT(&s->h, VPNHA_HC_UNKNOWN);
+	sim_step(s);
+	EXPECT_VERDICT(&s->h, VPNHA_HC_DEAD);
+	EXPECT_EQ(s->h.first_miss, T0);
+	EXPECT_EQ(s->h.last_good, 0);
+	EXPECT_EQ(s->entered[VPNHA_HC_ALIVE], 0);
+
+	/* Recovery from there also takes recovery_count + hold-down. */
+	s->down = false; /* probe 10 (1000 ms) on */
+	EXPECT_EQ(sim_run_to_verdict(s, VPNHA_HC_RECOVERING, 10000 * MS),
+		  T0 + 1910 * MS);
+	EXPECT_EQ(sim_run_to_verdict(s, VPNHA_HC_ALIVE, 10000 * MS),
+		  T0 + 4910 * MS);
+}
+
+/* DEAD -> RECOVERING -> ALIVE; a loss in the hold-down -> DEAD. */
+static void test_recovery_hold_down(void)
+{
+	struct vpnha_hc_config c;
+	struct sim *s = &S;
+
+	vpnha_hc_config_default(&c);
+	sim_init(s, &c);
+	sim_run_until(s, T0 + 1999 * MS);
+	s->down = true;
+	sim_run_until(s, T0 + 3999 * MS);
+	EXPECT_VERDICT(&s->h, VPNHA_HC_DEAD);
+	s->down = false;
+
+	/* Probes 40.. answered at 4010, 4110, ...: the 10th at 4910. */
+	sim_run_until(s, T0 + 4909 * MS);
+	EXPECT_VERDICT(&s->h, VPNHA_HC_DEAD);
+	EXPECT_EQ(s->h.consec_ok, 9);
+	sim_step(s);
+	EXPECT_VERDICT(&s->h, VPNHA_HC_RECOVERING);
+	EXPECT_EQ(s->h.hold_until, T0 + 7910 * MS);
+	EXPECT_EQ(vpnha_health_hold_down_ms(&s->h), 3000);
+
+	/* ALIVE exactly when the hold-down ends. */
+	sim_run_until(s, T0 + 7909 * MS);
+	EXPECT_VERDICT(&s->h, VPNHA_HC_RECOVERING);
+	sim_step(s);
+	EXPECT_VERDICT(&s->h, VPNHA_HC_ALIVE);
+	EXPECT_EQ(s->h.last_restore, T0 + 7910 * MS);
+	EXPECT_EQ(s->h.damp_shift, 0);
+
+	/*
+	 * Fail again 990 ms after that failback (probes 80..84 lost: DEAD
+	 * at 8900): a flap, so damp_shift 1 and a 6 s hold-down next.
+	 */
+	s->down = true;
+	sim_run_until(s, T0 + 9999 * MS); /* 80..99 lost */
+	EXPECT_EQ(s->entered_at[VPNHA_HC_DEAD], T0 + 8900 * MS);
+	EXPECT_EQ(s->h.damp_shift, 1);
+	s->down = false;
+	/* Probe 99 times out at 10400; 100..103 count then, 109 at 10910. */
+	EXPECT_EQ(sim_run_to_verdict(s, VPNHA_HC_RECOVERING, 10000 * MS),
+		  T0 + 10910 * MS);
+	EXPECT_EQ(s->h.hold_until, T0 + 16910 * MS);
+
+	/*
+	 * Probe 120 (sent 12000 ms, in the hold-down) is lost: DEAD at
+	 * 12500.  The good run restarts after it: 121..124 (answered
+	 * before 12500) count at once, the 10th is probe 130 at 13010.
+	 */
+	sim_run_until(s, T0 + 11999 * MS);
+	s->down = true;
+	sim_run_until(s, T0 + 12000 * MS);
+	s->down = false;
+	sim_run_until(s, T0 + 12499 * MS);
+	EXPECT_VERDICT(&s->h, VPNHA_HC_RECOVERING);
+	EXPECT_EQ(s->h.consec_ok, 20);
+	sim_step(s);
+	EXPECT_VERDICT(&s->h, VPNHA_HC_DEAD);
+	EXPECT_EQ(s->h.cause, VPNHA_HC_CAUSE_HOLD_DOWN);
+	EXPECT_EQ(s->h.consec_ok, 4);
+	EXPECT_EQ(s->h.consec_miss, 0);
+	EXPECT_EQ(s->h.first_miss, T0 + 12000 * MS);
+	EXPECT_EQ(sim_run_to_verdict(s, VPNHA_HC_RECOVERING, 10000 * MS),
+		  T0 + 13010 * MS);
+	/* A failure from RECOVERING does not change the damping. */
+	EXPECT_EQ(s->h.damp_shift, 1);
+	EXPECT_EQ(s->h.hold_until, T0 + (13010 + 6000) * MS);
+	EXPECT_EQ(sim_run_to_verdict(s, VPNHA_HC_ALIVE, 10000 * MS),
+		  T0 + 19010 * MS);
+}
+
+/* hold-down 0: DEAD -> ALIVE at recovery_count. */
+static void test_hold_down_zero(void)
+{
+	struct vpnha_hc_config c;
+	struct sim *s = &S;
+
+	vpnha_hc_config_default(&c);
+	c.hold_down_ms = 0;
+	sim_init(s, &c);
+	sim_run_until(s, T0 + 999 * MS);
+	s->down = true;
+	sim_run_until(s, T0 + 2999 * MS);
+	EXPECT_VERDICT(&s->h, VPNHA_HC_DEAD);
+	s->down = false;
+	EXPECT_EQ(sim_run_to_verdict(s, VPNHA_HC_ALIVE, 10000 * MS),
+		  T0 + 3910 * MS);
+	EXPECT_EQ(s->entered[VPNHA_HC_RECOVERING], 0);
+	EXPECT_EQ(s->h.last_restore, T0 + 3910 * MS);
+
+	/* With no-preempt it waits in RECOVERING for a release. */
+	c.preempt = false;
+	sim_init(s, &c);
+	sim_run_until(s, T0 + 999 * MS);
+	s->down = true;
+	sim_run_until(s, T0 + 2999 * MS);
+	s->down = false;
+	EXPECT_EQ(sim_run_to_verdict(s, VPNHA_HC_RECOVERING, 10000 * MS),
+		  T0 + 3910 * MS);
+	sim_run_until(s, T0 + 9999 * MS);
+	EXPECT_VERDICT(&s->h, VPNHA_HC_RECOVERING);
+	vpnha_health_release(&s->h, s->now);
+	EXPECT_VERDICT(&s->h, VPNHA_HC_ALIVE);
+	EXPECT_EQ(s->h.last_restore, T0 + 9999 * MS);
+}
+
+/*
+ * Flap damping, exact, with direct calls (miss 1, recovery 1, hold-down
+ * 1 s, timeout 500 ms): also checks next_deadline all the way.
+ */
+static void test_damping_exact(void)
+{
+	static struct vpnha_health h;
+	struct vpnha_hc_config c;
+	uint16_t seq;
+	int64_t t;
+
+	vpnha_hc_config_default(&c);
+	c.miss_count = 1;
+	c.recovery_count = 1;
+	c.hold_down_ms = 1000;
+	vpnha_health_init(&h, &c, true);
+	EXPECT_EQ(vpnha_health_next_deadline(&h), 0);
+
+	vpnha_health_probe_sent(&h, T0);
+	EXPECT_EQ(vpnha_health_next_deadline(&h), T0 + 500 * MS);
+	vpnha_health_tick(&h, T0 + 499 * MS);
+	EXPECT_VERDICT(&h, VPNHA_HC_UNKNOWN);
+	vpnha_health_tick(&h, T0 + 500 * MS);
+	EXPECT_VERDICT(&h, VPNHA_HC_DEAD);
+	EXPECT_EQ(vpnha_health_next_deadline(&h), 0);
+
+	seq = vpnha_health_probe_sent(&h, T0 + 600 * MS);
+	EXPECT_EQ(vpnha_health_next_deadline(&h), T0 + 1100 * MS);
+	vpnha_health_reply(&h, seq, T0 + 610 * MS);
+	EXPECT_VERDICT(&h, VPNHA_HC_RECOVERING);
+	EXPECT_EQ(h.hold_until, T0 + 1610 * MS);
+	EXPECT_EQ(vpnha_health_next_deadline(&h), T0 + 1610 * MS);
+	seq = vpnha_health_probe_sent(&h, T0 + 700 * MS);
+	EXPECT_EQ(vpnha_health_next_deadline(&h), T0 + 1200 * MS);
+	vpnha_health_reply(&h, seq, T0 + 710 * MS);
+	EXPECT_EQ(vpnha_health_next_deadline(&h), T0 + 1610 * MS);
+	vpnha_health_tick(&h, T0 + 1609 * MS);
+	EXPECT_VERDICT(&h, VPNHA_HC_RECOVERING);
+	vpnha_health_tick(&h, T0 + 1610 * MS);
+	EXPECT_VERDICT(&h, VPNHA_HC_ALIVE);
+	EXPECT_EQ(h.last_restore, T0 + 1610 * MS);
+	EXPECT_EQ(h.damp_shift, 0);
+	EXPECT_EQ(vpnha_health_next_deadline(&h), 0);
+
+	/*
+	 * Each failure within 10 x the effective hold-down of the last
+	 * failback doubles the next hold-down, up to 2^4.
+	 */
+	t = T0 + 2000 * MS;
+	for (unsigned int i = 1; i <= VPNHA_HC_DAMP_MAX_SHIFT + 2; i++) {
+		unsigned int shift = i < VPNHA_HC_DAMP_MAX_SHIFT
+					     ? i
+					     : VPNHA_HC_DAMP_MAX_SHIFT;
+		int64_t hold = (1000LL << shift) * MS;
+
+		vpnha_health_probe_sent(&h, t);
+		vpnha_health_tick(&h, t + 500 * MS);
+		EXPECT_VERDICT(&h, VPNHA_HC_DEAD);
+		EXPECT_EQ(h.damp_shift, shift);
+		EXPECT_EQ(vpnha_health_hold_down_ms(&h), 1000LL << shift);
+
+		seq = vpnha_health_probe_sent(&h, t + 600 * MS);
+		vpnha_health_reply(&h, seq, t + 610 * MS);
+		EXPECT_VERDICT(&h, VPNHA_HC_RECOVERING);
+		EXPECT_EQ(h.hold_until, t + 610 * MS + hold);
+		EXPECT_EQ(vpnha_health_next_deadline(&h), t + 610 * MS + hold);
+		vpnha_health_tick(&h, t + 610 * MS + hold);
+		EXPECT_VERDICT(&h, VPNHA_HC_ALIVE);
+		EXPECT_EQ(h.last_restore, t + 610 * MS + hold);
+		/* The decay is a deadline too. */
+		EXPECT_EQ(vpnha_health_next_deadline(&h),
+			  t + 610 * MS + hold + 10 * hold);
+		t = t + 610 * MS + hold + 2000 * MS;
+	}
+
+	/* Stable for 10 x 16 s: damping decays to 0. */
+	t = h.last_restore;
+	vpnha_health_tick(&h, t + 160000 * MS - 1);
+	EXPECT_EQ(h.damp_shift, VPNHA_HC_DAMP_MAX_SHIFT);
+	vpnha_health_tick(&h, t + 160000 * MS);
+	EXPECT_EQ(h.damp_shift, 0);
+	EXPECT_EQ(vpnha_health_next_deadline(&h), 0);
+
+	/* A failure long after the failback leaves it at 0. */
+	t += 200000 * MS;
+	vpnha_health_probe_sent(&h, t);
+	vpnha_health_tick(&h, t + 500 * MS);
+	EXPECT_VERDICT(&h, VPNHA_HC_DEAD);
+	EXPECT_EQ(h.damp_shift, 0);
+	seq = vpnha_health_probe_sent(&h, t + 600 * MS);
+	vpnha_health_reply(&h, seq, t + 610 * MS);
+	EXPECT_EQ(h.hold_until, t + 1610 * MS);
+	vpnha_health_tick(&h, t + 1610 * MS);
+	EXPECT_VERDICT(&h, VPNHA_HC_ALIVE);
+
+	/* No tick at the decay time: a late failure still resets it. */
+	h.damp_shift = 2; /* as if: last failback used 4 s */
+	t = h.last_restore + 40000 * MS;
+	vpnha_health_probe_sent(&h, t - 500 * MS);
+	vpnha_health_tick(&h, t);
+	EXPECT_VERDICT(&h, VPNHA_HC_DEAD);
+	EXPECT_EQ(h.damp_shift, 0);
+}
+
+/* Flap damping through the simulator with the default timers. */
+static void test_damping_sim(void)
+{
+	struct vpnha_hc_config c;
+	struct sim *s = &S;
+	int64_t t;
+
+	vpnha_hc_config_default(&c);
+	sim_init(s, &c);
+	sim_run_until(s, T0 + 999 * MS);
+	for (unsigned int i = 0; i < 6; i++) {
+		unsigned int shift = i < VPNHA_HC_DAMP_MAX_SHIFT
+					     ? i
+					     : VPNHA_HC_DAMP_MAX_SHIFT;
+
+		s->down = true;
+		CU_ASSERT(sim_run_to_verdict(s, VPNHA_HC_DEAD, 5000 * MS));
+		EXPECT_EQ(s->h.damp_shift, shift);
+		s->down = false;
+		t = sim_run_to_verdict(s, VPNHA_HC_RECOVERING, 5000 * MS);
+		CU_ASSERT(t != 0);
+		EXPECT_EQ(s->h.hold_until - t, (3000LL << shift) * MS);
+		EXPECT_EQ(sim_run_to_verdict(s, VPNHA_HC_ALIVE, 60000 * MS),
+			  t + (3000LL << shift) * MS);
+		/* Fail again 2 s after the failback. */
+		sim_run_until(s, s->now + 2000 * MS);
+	}
+	EXPECT_EQ(s->h.damp_shift, VPNHA_HC_DAMP_MAX_SHIFT);
+	sim_run_until(s, s->h.last_restore + 480000 * MS - MS);
+	EXPECT_EQ(s->h.damp_shift, VPNHA_HC_DAMP_MAX_SHIFT);
+	sim_step(s);
+	EXPECT_EQ(s->h.damp_shift, 0);
+	EXPECT_EQ(s->entered[VPNHA_HC_DEAD], 6);
+}
+
+/* No-preempt: RECOVERING stays until vpnha_health_release(). */
+static void test_no_preempt(void)
+{
+	struct vpnha_hc_config c;
+	struct sim *s = &S;
+	int64_t t, dl;
+
+	vpnha_hc_config_default(&c);
+	c.preempt = false;
+	sim_init(s, &c);
+	sim_run_until(s, T0 + 999 * MS);
+	s->down = true;
+	sim_run_until(s, T0 + 2999 * MS);
+	s->down = false;
+	t = sim_run_to_verdict(s, VPNHA_HC_RECOVERING, 5000 * MS);
+	EXPECT_EQ(t, T0 + 3910 * MS);
+	CU_ASSERT(s->h.preempt_block);
+
+	/* Long past the hold-down: still RECOVERING. */
+	sim_run_until(s, T0 + 60000 * MS);
+	EXPECT_VERDICT(&s->h, VPNHA_HC_RECOVERING);
+	/* The blocked hold-down is no deadline: only the probe in flight. */
+	dl = vpnha_health_next_deadline(&s->h);
+	EXPECT_EQ(dl, T0 + 60000 * MS + 500 * MS);
+
+	vpnha_health_release(&s->h, s->now);
+	EXPECT_VERDICT(&s->h, VPNHA_HC_ALIVE);
+	EXPECT_EQ(s->h.last_restore, T0 + 60000 * MS);
+	CU_ASSERT(!s->h.preempt_block);
+	/* Release is a no-op outside RECOVERING. */
+	vpnha_health_release(&s->h, s->now);
+	EXPECT_VERDICT(&s->h, VPNHA_HC_ALIVE);
+
+	/* Released during the hold-down: ALIVE when it ends. */
+	s->down = true;
+	sim_run_until(s, s->now + 2000 * MS);
+	EXPECT_VERDICT(&s->h, VPNHA_HC_DEAD);
+	s->down = false;
+	t = sim_run_to_verdict(s, VPNHA_HC_RECOVERING, 5000 * MS);
+	CU_ASSERT(t != 0);
+	/* damp_shift 1 now (failure 2 s after the failback): 6 s. */
+	EXPECT_EQ(s->h.hold_until, t + 6000 * MS);
+	sim_run_until(s, t + 1000 * MS);
+	vpnha_health_release(&s->h, s->now);
+	EXPECT_VERDICT(&s->h, VPNHA_HC_RECOVERING);
+	EXPECT_EQ(vpnha_health_next_deadline(&s->h) <= t + 6000 * MS, 1);
+	EXPECT_EQ(sim_run_to_verdict(s, VPNHA_HC_ALIVE, 10000 * MS),
+		  t + 6000 * MS);
+
+	/* A blocked RECOVERING still falls back to DEAD on a loss. */
+	s->down = true;
+	sim_run_until(s, s->now + 2000 * MS);
+	s->down = false;
+	CU_ASSERT(sim_run_to_verdict(s, VPNHA_HC_RECOVERING, 5000 * MS));
+	sim_run_until(s, s->now + 70000 * MS);
+	EXPECT_VERDICT(&s->h, VPNHA_HC_RECOVERING);
+	s->down = true;
+	CU_ASSERT(sim_run_to_verdict(s, VPNHA_HC_DEAD, 1000 * MS));
+	EXPECT_EQ(s->h.cause, VPNHA_HC_CAUSE_HOLD_DOWN);
+	CU_ASSERT(!s->h.preempt_block);
+}
+
+/* Ties and ordering inside one late tick. */
+static void test_tick_order(void)
+{
+	static struct vpnha_health h;
+	struct vpnha_hc_config c;
+	uint16_t seq;
+	int64_t hu;
+
+	vpnha_hc_config_default(&c);
+	c.miss_count = 2;
+	c.recovery_count = 1;
+	c.hold_down_ms = 1000;
+	vpnha_health_init(&h, &c, true);
+
+	/* To RECOVERING (hold_until hu). */
+	vpnha_health_probe_sent(&h, T0);
+	vpnha_health_probe_sent(&h, T0 + 100 * MS);
+	vpnha_health_tick(&h, T0 + 600 * MS);
+	EXPECT_VERDICT(&h, VPNHA_HC_DEAD);
+	seq = vpnha_health_probe_sent(&h, T0 + 700 * MS);
+	vpnha_health_reply(&h, seq, T0 + 710 * MS);
+	EXPECT_VERDICT(&h, VPNHA_HC_RECOVERING);
+	hu = h.hold_until;
+	EXPECT_EQ(hu, T0 + 1710 * MS);
+
+	/* A probe lost after hu, one tick later: ALIVE first, then 1 miss. */
+	vpnha_health_probe_sent(&h, hu - 400 * MS);
+	vpnha_health_tick(&h, hu + 200 * MS);
+	EXPECT_VERDICT(&h, VPNHA_HC_ALIVE);
+	EXPECT_EQ(h.last_restore, hu);
+	EXPECT_EQ(h.consec_miss, 1);
+
+	/* Same again, but the loss ties with the end of the hold-down. */
+	vpnha_health_init(&h, &c, true);
+	vpnha_health_probe_sent(&h, T0);
+	vpnha_health_probe_sent(&h, T0 + 100 * MS);
+	vpnha_health_tick(&h, T0 + 600 * MS);
+	seq = vpnha_health_probe_sent(&h, T0 + 700 * MS);
+	vpnha_health_reply(&h, seq, T0 + 710 * MS);
+	hu = h.hold_until;
+	vpnha_health_probe_sent(&h, hu - 500 * MS);
+	vpnha_health_tick(&h, hu + 200 * MS);
+	EXPECT_VERDICT(&h, VPNHA_HC_DEAD);
+	EXPECT_EQ(h.cause, VPNHA_HC_CAUSE_HOLD_DOWN);
+	EXPECT_EQ(h.last_restore, 0);
+}
+
+/* timeout > interval: several probes in flight, replies out of order. */
+static void test_out_of_order(void)
+{
+	static struct vpnha_health h;
+	struct vpnha_hc_config c;
+	struct vpnha_hc_figures f;
+	uint16_t seq[10];
+	int i;
+
+	vpnha_hc_config_default(&c);
+	c.timeout_ms = 1000;
+	c.window = 20;
+	vpnha_health_init(&h, &c, true);
+
+	for (i = 0; i < 10; i++)
+		seq[i] = vpnha_health_probe_sent(&h, T0 + i * 100 * MS);
+	EXPECT_EQ(vpnha_health_next_deadline(&h), T0 + 1000 * MS);
+
+	/* Reverse order, at 950 + (9 - i) ms: probe i's RTT is known. */
+	for (i = 9; i >= 0; i--) {
+		int64_t at = T0 + (950 + (9 - i)) * MS;
+
+		EXPECT_EQ(vpnha_health_reply(&h, seq[i], at),
+			  VPNHA_HC_REPLY_OK);
+		EXPECT_EQ(h.ring[(h.ring_head + 20 - 10 + i) % 20].rtt_us,
+			  at - (T0 + i * 100 * MS));
+		/* The oldest in flight stays probe 0 until it is answered. */
+		if (i > 0)
+			EXPECT_EQ(vpnha_health_next_deadline(&h),
+				  T0 + 1000 * MS);
+	}
+	EXPECT_EQ(vpnha_health_next_deadline(&h), 0);
+	EXPECT_VERDICT(&h, VPNHA_HC_ALIVE);
+	EXPECT_EQ(h.stats.received, 10);
+	EXPECT_EQ(h.stats.lost, 0);
+	vpnha_health_tick(&h, T0 + 5000 * MS);
+	EXPECT_EQ(h.stats.lost, 0);
+
+	vpnha_health_figures(&h, &f);
+	EXPECT_EQ(f.probes, 10);
+	EXPECT_EQ(f.loss_pct, 0);
+	EXPECT_EQ(f.rtt_min_us, 50 * MS);  /* probe 9: 950 - 900 */
+	EXPECT_EQ(f.rtt_max_us, 959 * MS); /* probe 0: 959 - 0 */
+}
+
+/* Sequence numbers wrap at 16 bits. */
+static void test_seq_wrap(void)
+{
+	static struct vpnha_health h;
+	struct vpnha_hc_config c;
+	uint16_t seq[12];
+	static const int order[12] = {3, 7, 0, 11, 5, 6, 1, 10, 2, 9, 4, 8};
+	int i;
+
+	vpnha_hc_config_default(&c);
+	c.timeout_ms = 2000;
+	c.window = 10;
+	memset(&h, 0, sizeof(h));
+	h.next_seq = 65530;
+	vpnha_health_init(&h, &c, true);
+
+	/* 12 probes over a window of 10: the 11th reuses probe 0's slot. */
+	for (i = 0; i < 10; i++)
+		seq[i] = vpnha_health_probe_sent(&h, T0 + i * 100 * MS);
+	EXPECT_EQ(seq[0], 65530);
+	EXPECT_EQ(seq[6], 0);
+	for (i = 0; i < 3; i++)
+		vpnha_health_reply(&h, seq[order[i] % 10], T0 + 1000 * MS);
+	for (i = 10; i < 12; i++)
+		seq[i] = vpnha_health_probe_sent(&h, T0 + i * 100 * MS);
+	EXPECT_EQ(seq[11], 5);
+	/* Probe 1 (65531) was still in flight when its slot was reused. */
+	EXPECT_EQ(h.stats.lost, 1);
+
+	for (i = 3; i < 12; i++) {
+		enum vpnha_hc_reply r =
+			vpnha_health_reply(&h, seq[order[i]], T0 + 1200 * MS);
+
+		if (order[i] == 1)
+			EXPECT_EQ(r, VPNHA_HC_REPLY_UNKNOWN);
+		else
+			EXPECT_EQ(r, VPNHA_HC_REPLY_OK);
+	}
+	EXPECT_EQ(h.stats.received, 11);
+	EXPECT_EQ(h.stats.invalid, 1);
+	EXPECT_EQ(vpnha_health_next_deadline(&h), 0);
+	/* seq 65530 replied at 1000 ms (before its slot went away). */
+	EXPECT_EQ(vpnha_health_reply(&h, 65530, T0 + 1300 * MS),
+		  VPNHA_HC_REPLY_UNKNOWN);
+	EXPECT_EQ(vpnha_health_reply(&h, 5, T0 + 1300 * MS),
+		  VPNHA_HC_REPLY_DUPLICATE);
+	/* Never sent. */
+	EXPECT_EQ(vpnha_health_reply(&h, 6, T0 + 1300 * MS),
+		  VPNHA_HC_REPLY_UNKNOWN);
+	EXPECT_EQ(vpnha_health_reply(&h, 30000, T0 + 1300 * MS),
+		  VPNHA_HC_REPLY_UNKNOWN);
+}
+
+/* A reply after its probe was counted lost is LATE, not a success. */
+static void test_late_reply(void)
+{
+	static struct vpnha_health h;
+	struct vpnha_hc_config c;
+	struct vpnha_hc_figures f;
+	uint16_t a, b;
+
+	vpnha_hc_config_default(&c);
+	c.miss_count = 1;
+	vpnha_health_init(&h, &c, true);
+
+	a = vpnha_health_probe_sent(&h, T0);
+	vpnha_health_tick(&h, T0 + 500 * MS);
+	EXPECT_EQ(h.stats.lost, 1);
+	EXPECT_VERDICT(&h, VPNHA_HC_DEAD);
+	EXPECT_EQ(vpnha_health_reply(&h, a, T0 + 600 * MS),
+		  VPNHA_HC_REPLY_LATE);
+	EXPECT_EQ(h.stats.late, 1);
+	EXPECT_EQ(h.stats.received, 0);
+	EXPECT_EQ(h.consec_ok, 0);
+	EXPECT_EQ(h.consec_miss, 1);
+	EXPECT_EQ(h.last_good, 0);
+	EXPECT_VERDICT(&h, VPNHA_HC_DEAD);
+	/* A second copy is a duplicate. */
+	EXPECT_EQ(vpnha_health_reply(&h, a, T0 + 700 * MS),
+		  VPNHA_HC_REPLY_DUPLICATE);
+	EXPECT_EQ(h.stats.duplicate, 1);
+	/* Still a loss in the window. */
+	vpnha_health_figures(&h, &f);
+	EXPECT_EQ(f.probes, 1);
+	EXPECT_EQ(f.loss_pct, 100);
+
+	/* Exactly at the timeout, without a tick in between: LATE. */
+	b = vpnha_health_probe_sent(&h, T0 + 1000 * MS);
+	EXPECT_EQ(vpnha_health_reply(&h, b, T0 + 1500 * MS),
+		  VPNHA_HC_REPLY_LATE);
+	EXPECT_EQ(h.stats.lost, 2);
+	/* One microsecond earlier: OK. */
+	b = vpnha_health_probe_sent(&h, T0 + 2000 * MS);
+	EXPECT_EQ(vpnha_health_reply(&h, b, T0 + 2500 * MS - 1),
+		  VPNHA_HC_REPLY_OK);
+	EXPECT_EQ(h.stats.received, 1);
+	EXPECT_EQ(h.consec_ok, 1);
+}
+
+static void test_duplicate_unknown(void)
+{
+	static struct vpnha_health h;
+	struct vpnha_hc_config c;
+	uint16_t a;
+
+	vpnha_hc_config_default(&c);
+	vpnha_health_init(&h, &c, true);
+
+	/* Nothing sent yet. */
+	EXPECT_EQ(vpnha_health_reply(&h, 0, T0), VPNHA_HC_REPLY_UNKNOWN);
+	EXPECT_EQ(vpnha_health_reply(&h, 65535, T0), VPNHA_HC_REPLY_UNKNOWN);
+	EXPECT_EQ(h.stats.invalid, 2);
+	EXPECT_VERDICT(&h, VPNHA_HC_UNKNOWN);
+
+	a = vpnha_health_probe_sent(&h, T0);
+	EXPECT_EQ(vpnha_health_reply(&h, a + 1, T0 + 5 * MS),
+		  VPNHA_HC_REPLY_UNKNOWN);
+	EXPECT_EQ(vpnha_health_reply(&h, a, T0 + 10 * MS), VPNHA_HC_REPLY_OK);
+	EXPECT_EQ(vpnha_health_reply(&h, a, T0 + 11 * MS),
+		  VPNHA_HC_REPLY_DUPLICATE);
+	EXPECT_EQ(h.stats.received, 1);
+	EXPECT_EQ(h.stats.duplicate, 1);
+	EXPECT_EQ(h.stats.invalid, 3);
+	EXPECT_EQ(h.consec_ok, 1);
+	EXPECT_EQ(h.win_ok, 1);
+	EXPECT_EQ(h.win_rtt_sum, 10 * MS);
+
+	vpnha_health_invalid(&h);
+	EXPECT_EQ(h.stats.invalid, 4);
+	EXPECT_EQ(h.stats.sent, 1);
+}
+
+/* Probe still in flight when its slot is reused: lost at that moment. */
+static void test_slot_reuse(void)
+{
+	static struct vpnha_health h;
+	struct vpnha_hc_config c;
+	uint16_t first;
+	int i;
+
+	vpnha_hc_config_default(&c);
+	c.timeout_ms = 5000;
+	c.window = 10;
+	c.miss_count = 3;
+	vpnha_health_init(&h, &c, true);
+
+	first = vpnha_health_probe_sent(&h, T0);
+	for (i = 1; i < 10; i++)
+		vpnha_health_probe_sent(&h, T0 + i * 100 * MS);
+	EXPECT_EQ(h.stats.lost, 0);
+	for (i = 10; i < 13; i++)
+		vpnha_health_probe_sent(&h, T0 + i * 100 * MS);
+	EXPECT_EQ(h.stats.lost, 3);
+	EXPECT_VERDICT(&h, VPNHA_HC_DEAD);
+	EXPECT_EQ(h.first_miss, T0);
+	EXPECT_EQ(vpnha_health_reply(&h, first, T0 + 1300 * MS),
+		  VPNHA_HC_REPLY_UNKNOWN);
+	EXPECT_EQ(vpnha_health_next_deadline(&h), T0 + 300 * MS + 5000 * MS);
+	EXPECT_EQ(h.win_lost, 0); /* they left the window */
+}
+
+/* Loss threshold over a full window, without miss_count in a row. */
+static void test_loss_threshold(void)
+{
+	struct vpnha_hc_config c;
+	struct sim *s = &S;
+
+	vpnha_hc_config_default(&c);
+	c.window = 20;
+	c.loss_threshold = 10;
+	sim_init(s, &c);
+
+	/* Every 4th probe lost (3, 7, 11, ...): 25 % loss, 1 in a row. */
+	s->down = false;
+	while (s->now < T0 + 2400 * MS) {
+		s->down = (s->nsent % 4) == 3;
+		sim_step(s);
+	}
+	/*
+	 * The window fills at probe 19 (1900 ms); the first completion
+	 * after that is probe 15's loss at 2000 ms: 4 lost of 19 completed.
+	 * Earlier (probe 3's loss at 800 ms: 1 of 8) it is not evaluated.
+	 */
+	EXPECT_EQ(s->entered[VPNHA_HC_DEAD], 1);
+	EXPECT_EQ(s->entered_at[VPNHA_HC_DEAD], T0 + 2000 * MS);
+	EXPECT_EQ(s->h.cause, VPNHA_HC_CAUSE_LOSS);
+
+	/* Probes 20..23 as before, then all good. */
+	while (s->now < T0 + 4500 * MS) {
+		s->down = s->nsent < 24 && (s->nsent % 4) == 3;
+		sim_step(s);
+		if (s->now == T0 + 3810 * MS) {
+			/* 15 good in a row (24..38), but 2 of 20 lost (19,
+			 * 23): 10 %. */
+			EXPECT_VERDICT(&s->h, VPNHA_HC_DEAD);
+			EXPECT_EQ(s->h.consec_ok, 15);
+			EXPECT_EQ(s->h.win_lost, 2);
+		}
+	}
+	/* Probe 39's reply at 3910: window 20..39, 1 lost (23): 5 %. */
+	EXPECT_EQ(s->entered_at[VPNHA_HC_RECOVERING], T0 + 3910 * MS);
+	EXPECT_EQ(s->entered[VPNHA_HC_DEAD], 1);
+}
+
+/* Latency threshold: DEAD only when the window average reaches it. */
+static void test_latency_threshold(void)
+{
+	struct vpnha_hc_config c;
+	struct vpnha_hc_figures f;
+	struct sim *s = &S;
+
+	vpnha_hc_config_default(&c);
+	c.window = 10;
+	c.latency_threshold_ms = 50;
+	sim_init(s, &c);
+
+	/* 49 ms forever: never. */
+	s->rtt_ms = 49;
+	sim_run_until(s, T0 + 20000 * MS);
+	EXPECT_VERDICT(&s->h, VPNHA_HC_ALIVE);
+	EXPECT_EQ(s->entered[VPNHA_HC_DEAD], 0);
+
+	/* Exactly 50 ms: DEAD at the first reply over a full window. */
+	sim_init(s, &c);
+	s->rtt_ms = 50;
+	EXPECT_EQ(sim_run_to_verdict(s, VPNHA_HC_DEAD, 5000 * MS),
+		  T0 + 950 * MS);
+	EXPECT_EQ(s->h.cause, VPNHA_HC_CAUSE_LATENCY);
+
+	/*
+	 * Probes 0..9 at 40 ms, 10..19 at 70 ms: at probe k's reply the
+	 * window average is 3k + 13 ms: 49 at k = 12, 52 at k = 13.
+	 */
+	sim_init(s, &c);
+	while (s->now < T0 + 1999 * MS) {
+		s->rtt_ms = s->nsent < 10 ? 40 : 70;
+		sim_step(s);
+		if (s->now == T0 + 1270 * MS) {
+			vpnha_health_figures(&s->h, &f);
+			EXPECT_EQ(f.rtt_avg_us, 49 * MS);
+			EXPECT_VERDICT(&s->h, VPNHA_HC_ALIVE);
+		}
+	}
+	EXPECT_EQ(s->entered_at[VPNHA_HC_DEAD], T0 + 1370 * MS);
+	EXPECT_EQ(s->h.cause, VPNHA_HC_CAUSE_LATENCY);
+	EXPECT_EQ(s->h.stats.lost, 0);
+
+	/*
+	 * Back to 40 ms from probe 20: 10 good replies by probe 23, but
+	 * the average is 127 - 3k: under 50 from k = 26 (2640 ms).
+	 */
+	while (s->now < T0 + 4000 * MS) {
+		s->rtt_ms = s->nsent < 20 ? 70 : 40;
+		sim_step(s);
+		if (s->now == T0 + 2540 * MS) {
+			EXPECT_VERDICT(&s->h, VPNHA_HC_DEAD);
+			vpnha_health_figures(&s->h, &f);
+			EXPECT_EQ(f.rtt_avg_us, 52 * MS);
+		}
+	}
+	EXPECT_EQ(s->entered_at[VPNHA_HC_RECOVERING], T0 + 2640 * MS);
+}
+
+/* Window figures, exact. */
+static void test_figures(void)
+{
+	static struct vpnha_health h;
+	struct vpnha_hc_config c;
+	struct vpnha_hc_figures f;
+	/* RTT in ms per probe, -1 = lost. */
+	static const int rtt[10] = {10, 20, -1, 40, 30, -1, 50, 50, 10, 20};
+	int i;
+
+	vpnha_hc_config_default(&c);
+	c.window = 10;
+	c.miss_count = 3;
+	vpnha_health_init(&h, &c, true);
+
+	vpnha_health_figures(&h, &f);
+	EXPECT_EQ(f.probes, 0);
+	EXPECT_EQ(f.loss_pct, 0);
+	EXPECT_EQ(f.rtt_avg_us, 0);
+
+	for (i = 0; i < 10; i++) {
+		int64_t t = T0 + i * 100 * MS;
+		uint16_t seq = vpnha_health_probe_sent(&h, t);
+
+		if (rtt[i] >= 0)
+			vpnha_health_reply(&h, seq, t + rtt[i] * MS);
+	}
+	/* Probe 5's loss is not known yet (1000 ms): in flight. */
+	vpnha_health_tick(&h, T0 + 999 * MS);
+	vpnha_health_figures(&h, &f);
+	EXPECT_EQ(f.probes, 9);
+	EXPECT_EQ(f.loss_pct, 11); /* 1 of 9, rounded down */
+
+	vpnha_health_tick(&h, T0 + 1000 * MS);
+	vpnha_health_figures(&h, &f);
+	EXPECT_EQ(f.probes, 10);
+	EXPECT_EQ(f.loss_pct, 20);
+	EXPECT_EQ(f.rtt_min_us, 10 * MS);
+	EXPECT_EQ(f.rtt_max_us, 50 * MS);
+	EXPECT_EQ(f.rtt_avg_us, 28750); /* 230 ms / 8 */
+	EXPECT_EQ(f.jitter_us, 15714);	/* (10+20+10+20+0+40+10) / 7 ms */
+	EXPECT_EQ(h.win_ok, 8);
+	EXPECT_EQ(h.win_lost, 2);
+	EXPECT_EQ(h.win_rtt_sum, 230 * MS);
+	EXPECT_VERDICT(&h, VPNHA_HC_ALIVE);
+
+	/* Probe 10 pushes probe 0 out and is in flight. */
+	vpnha_health_probe_sent(&h, T0 + 1000 * MS);
+	vpnha_health_figures(&h, &f);
+	EXPECT_EQ(f.probes, 9);
+	EXPECT_EQ(f.loss_pct, 22); /* 2 of 9 */
+	EXPECT_EQ(f.rtt_min_us, 10 * MS);
+	EXPECT_EQ(f.rtt_avg_us, 31428); /* 220 ms / 7 */
+	EXPECT_EQ(f.jitter_us, 16666);	/* (20+10+20+0+40+10) / 6 ms */
+	EXPECT_EQ(h.win_ok, 7);
+	EXPECT_EQ(h.win_rtt_sum, 220 * MS);
+
+	/* Sub-millisecond values are kept. */
+	vpnha_health_init(&h, &c, true);
+	for (i = 0; i < 3; i++) {
+		int64_t t = T0 + i * 100 * MS;
+		uint16_t seq = vpnha_health_probe_sent(&h, t);
+
+		vpnha_health_reply(&h, seq, t + 1000 + 333 * i);
+	}
+	vpnha_health_figures(&h, &f);
+	EXPECT_EQ(f.rtt_min_us, 1000);
+	EXPECT_EQ(f.rtt_max_us, 1666);
+	EXPECT_EQ(f.rtt_avg_us, 1333);
+	EXPECT_EQ(f.jitter_us, 333);
+}
+
+/* Deterministic pseudo-random numbers (xorshift32). */
+static uint32_t rng_state;
+
+static uint32_t rng(void)
+{
+	uint32_t x = rng_state;
+
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	rng_state = x;
+	return x;
+}
+
+static int fate_random_loss(struct sim *s, uint64_t n)
+{
+	unsigned int pct = *(unsigned int *)s->arg;
+
+	if (rng() % 100 < pct)
+		return -1;
+	return 5 + (int)(rng() % 40); /* 5..44 ms */
+}
+
+/* 5 % scattered loss with the defaults: never DEAD. */
+static void test_scattered_loss(void)
+{
+	struct vpnha_hc_config c;
+	struct sim *s = &S;
+	unsigned int pct = 5;
+	struct vpnha_hc_figures f;
+
+	vpnha_hc_config_default(&c);
+	sim_init(s, &c);
+	rng_state = 0x5eed1234;
+	s->fate = fate_random_loss;
+	s->arg = &pct;
+
+	/* 10000 probes (1000 s), then let the last ones complete. */
+	sim_run_until(s, T0 + 1000000 * MS - MS);
+	EXPECT_EQ(s->nsent, 10000);
+	s->fate = fate_switch;
+	s->down = false;
+	sim_run_until(s, s->now + 600 * MS);
+
+	EXPECT_EQ(s->entered[VPNHA_HC_DEAD], 0);
+	EXPECT_VERDICT(&s->h, VPNHA_HC_ALIVE);
+	CU_ASSERT(s->h.stats.lost > 400 && s->h.stats.lost < 600);
+	EXPECT_EQ(s->h.stats.lost + s->h.stats.received, s->h.stats.sent);
+	EXPECT_EQ(s->h.stats.late, 0);
+	EXPECT_EQ(s->h.stats.invalid, 0);
+	vpnha_health_figures(&s->h, &f);
+	EXPECT_EQ(f.probes, 100);
+
+	/*
+	 * The same with a 20 % loss threshold: still never.  (A 10 %
+	 * threshold over a 100-probe window is NOT safe at 5 % random loss:
+	 * P(>= 10 of 100) is about 3 %, and this run hits it 17 times.)
+	 */
+	c.loss_threshold = 20;
+	sim_init(s, &c);
+	rng_state = 0x5eed1234;
+	s->fate = fate_random_loss;
+	s->arg = &pct;
+	sim_run_until(s, T0 + 1000000 * MS - MS);
+	EXPECT_EQ(s->entered[VPNHA_HC_DEAD], 0);
+
+	/* Sanity: 50 % loss does get caught by miss_count. */
+	c.loss_threshold = 0;
+	pct = 50;
+	sim_init(s, &c);
+	rng_state = 0x5eed1234;
+	s->fate = fate_random_loss;
+	s->arg = &pct;
+	sim_run_until(s, T0 + 100000 * MS);
+	CU_ASSERT(s->entered[VPNHA_HC_DEAD] > 0);
+}
+
+/* --- Probe packets --- */
+
+/* Independent RFC 1071 checksum for the tests. */
+static uint16_t test_cksum(const uint8_t *p, size_t len)
+{
+	uint32_t sum = 0;
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+	if (len & 1)
+		sum += (uint32_t)(p[len - 1] << 8);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+static void test_fix_cksum(uint8_t *icmp, size_t len)
+{
+	uint16_t c;
+
+	icmp[2] = icmp[3] = 0;
+	c = test_cksum(icmp, len);
+	icmp[2] = c >> 8;
+	icmp[3] = c & 0xff;
+}
+
+#define COOKIE 0x0123456789abcdefULL
+
+/*
+ * What a raw IPv4 ICMP socket reads for the reply to our request: IP
+ * header (hl bytes, options zero) + the request turned into a reply.
+ */
+static size_t make_v4_reply(uint8_t *buf, size_t hl, const char *src,
+			    uint16_t ident, uint16_t seq, int64_t sent)
+{
+	uint8_t *icmp = buf + hl;
+	size_t n;
+
+	memset(buf, 0, hl);
+	n = vpnha_probe_build(icmp, 200, AF_INET, ident, seq, COOKIE, sent);
+	icmp[0] = VPNHA_ICMP_ECHO_REPLY;
+	test_fix_cksum(icmp, n);
+
+	buf[0] = 0x40 | (uint8_t)(hl / 4);
+	buf[2] = (uint8_t)((hl + n) >> 8);
+	buf[3] = (uint8_t)((hl + n) & 0xff);
+	buf[8] = 64;
+	buf[9] = IPPROTO_ICMP;
+	inet_pton(AF_INET, src, buf + 12);
+	inet_pton(AF_INET, "10.0.0.1", buf + 16);
+	return hl + n;
+}
+
+static void test_probe_build(void)
+{
+	uint8_t buf[64];
+	size_t n;
+
+	CU_ASSERT_EQUAL(vpnha_probe_build(buf, VPNHA_PROBE_LEN - 1, AF_INET, 1,
+					  2, 3, 4),
+			0);
+	CU_ASSERT_EQUAL(
+		vpnha_probe_build(buf, sizeof(buf), AF_UNIX, 1, 2, 3, 4), 0);
+
+	n = vpnha_probe_build(buf, sizeof(buf), AF_INET, 0x1234, 0xfffe, COOKIE,
+			      T0);
+	EXPECT_EQ(n, 40);
+	EXPECT_EQ(VPNHA_PROBE_LEN, 40);
+	EXPECT_EQ(buf[0], 8);
+	EXPECT_EQ(buf[1], 0);
+	EXPECT_EQ(buf[4], 0x12);
+	EXPECT_EQ(buf[5], 0x34);
+	EXPECT_EQ(buf[6], 0xff);
+	EXPECT_EQ(buf[7], 0xfe);
+	CU_ASSERT(memcmp(buf + 8, "VPNHA", 5) == 0);
+	EXPECT_EQ(buf[8 + 5], VPNHA_PROBE_VERSION);
+	EXPECT_EQ(buf[16], 0x01); /* cookie, big-endian */
+	EXPECT_EQ(buf[23], 0xef);
+	/* The checksum verifies with an independent implementation. */
+	EXPECT_EQ(test_cksum(buf, n), 0);
+
+	n = vpnha_probe_build(buf, sizeof(buf), AF_INET6, 0x1234, 7, COOKIE,
+			      T0);
+	EXPECT_EQ(n, 40);
+	EXPECT_EQ(buf[0], 128);
+	EXPECT_EQ(buf[2], 0); /* the kernel fills it */
+	EXPECT_EQ(buf[3], 0);
+}
+
+static void test_probe_roundtrip_v4(void)
+{
+	uint8_t buf[128];
+	struct vpnha_probe_reply r;
+	char err[128] = "";
+	struct in_addr a;
+	size_t n;
+
+	n = make_v4_reply(buf, 20, "10.0.0.2", 0xbeef, 65535, T0 + 42);
+	EXPECT_EQ(n, 60);
+	CU_ASSERT_EQUAL_FATAL(
+		vpnha_probe_parse(buf, n, AF_INET, true, &r, err, sizeof(err)),
+		0);
+	EXPECT_EQ(r.ident, 0xbeef);
+	EXPECT_EQ(r.seq, 65535);
+	CU_ASSERT(r.cookie == COOKIE);
+	EXPECT_EQ(r.sent_us, T0 + 42);
+	EXPECT_EQ(r.src.ipa_type, IPADDR_V4);
+	inet_pton(AF_INET, "10.0.0.2", &a);
+	CU_ASSERT(r.src.ipaddr_v4.s_addr == a.s_addr);
+	EXPECT_EQ(r.ifindex, IFINDEX_INTERNAL);
+
+	/* IP options (24-byte header) are skipped. */
+	n = make_v4_reply(buf, 24, "10.0.0.2", 1, 2, -5);
+	CU_ASSERT_EQUAL(
+		vpnha_probe_parse(buf, n, AF_INET, true, &r, err, sizeof(err)),
+		0);
+	EXPECT_EQ(r.sent_us, -5);
+	EXPECT_EQ(r.seq, 2);
+
+	/* Trailing bytes past the IP total length are ignored. */
+	n = make_v4_reply(buf, 20, "10.0.0.2", 1, 3, 0);
+	CU_ASSERT_EQUAL(vpnha_probe_parse(buf, n + 4, AF_INET, true, &r, err,
+					  sizeof(err)),
+			0);
+
+	/* Without the IP header (ping sockets): no source. */
+	CU_ASSERT_EQUAL(vpnha_probe_parse(buf + 20, n - 20, AF_INET, false, &r,
+					  err, sizeof(err)),
+			0);
+	EXPECT_EQ(r.src.ipa_type, IPADDR_NONE);
+	EXPECT_EQ(r.seq, 3);
+}
+
+static void test_probe_roundtrip_v6(void)
+{
+	uint8_t buf[128];
+	struct vpnha_probe_reply r;
+	char err[128] = "";
+	struct in6_addr a;
+	size_t n;
+
+	n = vpnha_probe_build(buf, sizeof(buf), AF_INET6, 0x4242, 9, COOKIE,
+			      T0 + 7);
+	buf[0] = VPNHA_ICMP6_ECHO_REPLY;
+	CU_ASSERT_EQUAL_FATAL(vpnha_probe_parse(buf, n, AF_INET6, false, &r,
+						err, sizeof(err)),
+			      0);
+	EXPECT_EQ(r.ident, 0x4242);
+	EXPECT_EQ(r.seq, 9);
+	CU_ASSERT(r.cookie == COOKIE);
+	EXPECT_EQ(r.sent_us, T0 + 7);
+	EXPECT_EQ(r.src.ipa_type, IPADDR_NONE);
+
+	/* With an IPv6 header in front. */
+	memmove(buf + 40, buf, n);
+	memset(buf, 0, 40);
+	buf[0] = 0x60;
+	buf[5] = (uint8_t)n;
+	buf[6] = IPPROTO_ICMPV6;
+	buf[7] = 64;
+	inet_pton(AF_INET6, "2001:db8::2", buf + 8);
+	inet_pton(AF_INET6, "2001:db8::1", buf + 24);
+	CU_ASSERT_EQUAL(vpnha_probe_parse(buf, n + 40, AF_INET6, true, &r, err,
+					  sizeof(err)),
+			0);
+	EXPECT_EQ(r.src.ipa_type, IPADDR_V6);
+	inet_pton(AF_INET6, "2001:db8::2", &a);
+	CU_ASSERT(memcmp(&r.src.ipaddr_v6, &a, sizeof(a)) == 0);
+	EXPECT_EQ(r.seq, 9);
+	/* Wrong next header. */
+	buf[6] = IPPROTO_UDP;
+	CU_ASSERT_EQUAL(vpnha_probe_parse(buf, n + 40, AF_INET6, true, &r, err,
+					  sizeof(err)),
+			-1);
+}
+
+#define EXPECT_PARSE_FAIL(buf, n, fam, hdr, substr)                            \
+	do {                                                                   \
+		struct vpnha_probe_reply _r;                                   \
+		char _err[160] = "";                                           \
+		CU_ASSERT_EQUAL(vpnha_probe_parse(buf, n, fam, hdr, &_r, _err, \
+						  sizeof(_err)),               \
+				-1);                                           \
+		if (!strstr(_err, substr))                                     \
+			fprintf(stderr, "\n%s:%d: errmsg '%s' lacks '%s'\n",   \
+				__FILE__, __LINE__, _err, substr);             \
+		CU_ASSERT(strstr(_err, substr) != NULL);                       \
+	} while (0)
+
+static void test_probe_parse_errors(void)
+{
+	uint8_t buf[128];
+	size_t n;
+
+	/* Bad checksum. */
+	n = make_v4_reply(buf, 20, "10.0.0.2", 1, 2, 3);
+	buf[20 + 30] ^= 0x01;
+	EXPECT_PARSE_FAIL(buf, n, AF_INET, true, "checksum");
+
+	/* Truncated: IP says 60, 50 received. */
+	n = make_v4_reply(buf, 20, "10.0.0.2", 1, 2, 3);
+	EXPECT_PARSE_FAIL(buf, n - 10, AF_INET, true, "Truncated");
+	/* Truncated: short ICMP message (consistent IP length). */
+	buf[2] = 0;
+	buf[3] = 50;
+	EXPECT_PARSE_FAIL(buf, 50, AF_INET, true, "Truncated echo reply");
+	/* Truncated: not even an IP header / an ICMP header. */
+	EXPECT_PARSE_FAIL(buf, 12, AF_INET, true, "IPv4 header");
+	n = vpnha_probe_build(buf, sizeof(buf), AF_INET6, 1, 2, 3, 4);
+	buf[0] = VPNHA_ICMP6_ECHO_REPLY;
+	EXPECT_PARSE_FAIL(buf, 6, AF_INET6, false, "ICMP header");
+	EXPECT_PARSE_FAIL(buf, n - 1, AF_INET6, false, "Truncated echo reply");
+
+	/* Echo request, not a reply (both families). */
+	n = vpnha_probe_build(buf, sizeof(buf), AF_INET, 1, 2, 3, 4);
+	EXPECT_PARSE_FAIL(buf, n, AF_INET, false, "request");
+	n = vpnha_probe_build(buf, sizeof(buf), AF_INET6, 1, 2, 3, 4);
+	EXPECT_PARSE_FAIL(buf, n, AF_INET6, false, "request");
+	/* Other ICMP types: destination unreachable. */
+	n = make_v4_reply(buf, 20, "10.0.0.2", 1, 2, 3);
+	buf[20] = 3;
+	test_fix_cksum(buf + 20, n - 20);
+	EXPECT_PARSE_FAIL(buf, n, AF_INET, true, "not an echo reply");
+	/* Non-zero code. */
+	n = make_v4_reply(buf, 20, "10.0.0.2", 1, 2, 3);
+	buf[21] = 1;
+	test_fix_cksum(buf + 20, n - 20);
+	EXPECT_PARSE_FAIL(buf, n, AF_INET, true, "code");
+
+	/* Wrong magic: someone else's echo reply (checksum correct). */
+	n = make_v4_reply(buf, 20, "10.0.0.2", 1, 2, 3);
+	buf[28] = 'X';
+	test_fix_cksum(buf + 20, n - 20);
+	EXPECT_PARSE_FAIL(buf, n, AF_INET, true, "magic");
+	n = vpnha_probe_build(buf, sizeof(buf), AF_INET6, 1, 2, 3, 4);
+	buf[0] = VPNHA_ICMP6_ECHO_REPLY;
+	buf[12] = 'Z';
+	EXPECT_PARSE_FAIL(buf, n, AF_INET6, false, "magic");
+	/* Wrong version. */
+	buf[12] = 'A';
+	buf[13] = 9;
+	EXPECT_PARSE_FAIL(buf, n, AF_INET6, false, "version");
+
+	/* Not ICMP, not IPv4, a fragment. */
+	n = make_v4_reply(buf, 20, "10.0.0.2", 1, 2, 3);
+	buf[9] = IPPROTO_UDP;
+	EXPECT_PARSE_FAIL(buf, n, AF_INET, true, "Not ICMP");
+	n = make_v4_reply(buf, 20, "10.0.0.2", 1, 2, 3);
+	buf[0] = 0x65;
+	EXPECT_PARSE_FAIL(buf, n, AF_INET, true, "Not IPv4");
+	n = make_v4_reply(buf, 20, "10.0.0.2", 1, 2, 3);
+	buf[6] = 0x20; /* MF */
+	EXPECT_PARSE_FAIL(buf, n, AF_INET, true, "fragment");
+	n = make_v4_reply(buf, 20, "10.0.0.2", 1, 2, 3);
+	buf[0] = 0x44; /* IHL 16 bytes */
+	EXPECT_PARSE_FAIL(buf, n, AF_INET, true, "header length");
+	EXPECT_PARSE_FAIL(buf, n, AF_UNIX, true, "family");
+
+	/* errmsg may be NULL. */
+	{
+		struct vpnha_probe_reply r;
+
+		CU_ASSERT_EQUAL(
+			vpnha_probe_parse(buf, 3, AF_INET, true, &r, NULL, 0),
+			-1);
+	}
+}
+
+static void test_probe_validate(void)
+{
+	uint8_t buf[128];
+	struct vpnha_probe_reply r, r6;
+	struct vpnha_probe_expect e, e6;
+	size_t n;
+
+	n = make_v4_reply(buf, 20, "10.0.0.2", 0x77, 5, T0);
+	CU_ASSERT_EQUAL_FATAL(
+		vpnha_probe_parse(buf, n, AF_INET, true, &r, NULL, 0), 0);
+	r.ifindex = 7; /* the caller's IP_PKTINFO */
+
+	memset(&e, 0, sizeof(e));
+	e.ident = 0x77;
+	e.cookie = COOKIE;
+	str2ipaddr("10.0.0.2", &e.peer);
+	e.ifindex = 7;
+	EXPECT_EQ(vpnha_probe_validate(&r, &e), VPNHA_PROBE_OK);
+
+	e.ident = 0x78;
+	EXPECT_EQ(vpnha_probe_validate(&r, &e), VPNHA_PROBE_WRONG_IDENT);
+	e.ident = 0x77;
+	e.cookie = COOKIE + 1;
+	EXPECT_EQ(vpnha_probe_validate(&r, &e), VPNHA_PROBE_WRONG_COOKIE);
+	e.cookie = COOKIE;
+	str2ipaddr("10.0.0.3", &e.peer);
+	EXPECT_EQ(vpnha_probe_validate(&r, &e), VPNHA_PROBE_WRONG_SOURCE);
+	str2ipaddr("::ffff:10.0.0.2", &e.peer);
+	EXPECT_EQ(vpnha_probe_validate(&r, &e), VPNHA_PROBE_WRONG_SOURCE);
+	str2ipaddr("10.0.0.2", &e.peer);
+	e.ifindex = 8;
+	EXPECT_EQ(vpnha_probe_validate(&r, &e), VPNHA_PROBE_WRONG_INTERFACE);
+	/* Ident is checked first. */
+	e.ident = 1;
+	EXPECT_EQ(vpnha_probe_validate(&r, &e), VPNHA_PROBE_WRONG_IDENT);
+
+	/* Unset peer / interface: any. */
+	memset(&e, 0, sizeof(e));
+	e.ident = 0x77;
+	e.cookie = COOKIE;
+	EXPECT_EQ(vpnha_probe_validate(&r, &e), VPNHA_PROBE_OK);
+
+	/* IPv6: the caller fills src and ifindex. */
+	n = vpnha_probe_build(buf, sizeof(buf), AF_INET6, 0x99, 1, COOKIE, T0);
+	buf[0] = VPNHA_ICMP6_ECHO_REPLY;
+	CU_ASSERT_EQUAL_FATAL(
+		vpnha_probe_parse(buf, n, AF_INET6, false, &r6, NULL, 0), 0);
+	memset(&e6, 0, sizeof(e6));
+	e6.ident = 0x99;
+	e6.cookie = COOKIE;
+	str2ipaddr("2001:db8::2", &e6.peer);
+	e6.ifindex = 3;
+	/* No source filled in: cannot be the peer. */
+	EXPECT_EQ(vpnha_probe_validate(&r6, &e6), VPNHA_PROBE_WRONG_SOURCE);
+	str2ipaddr("2001:db8::2", &r6.src);
+	r6.ifindex = 3;
+	EXPECT_EQ(vpnha_probe_validate(&r6, &e6), VPNHA_PROBE_OK);
+	str2ipaddr("2001:db8::3", &r6.src);
+	EXPECT_EQ(vpnha_probe_validate(&r6, &e6), VPNHA_PROBE_WRONG_SOURCE);
+	str2ipaddr("2001:db8::2", &r6.src);
+	r6.ifindex = 4;
+	EXPECT_EQ(vpnha_probe_validate(&r6, &e6), VPNHA_PROBE_WRONG_INTERFACE);
+
+	CU_ASSERT_STRING_EQUAL(vpnha_probe_check_name(VPNHA_PROBE_OK), "ok");
+	CU_ASSERT_STRING_EQUAL(vpnha_probe_check_name(VPNHA_PROBE_WRONG_IDENT),
+			       "wrong-ident");
+	CU_ASSERT_STRING_EQUAL(vpnha_probe_check_name(VPNHA_PROBE_WRONG_COOKIE),
+			       "wrong-cookie");
+	CU_ASSERT_STRING_EQUAL(vpnha_probe_check_name(VPNHA_PROBE_WRONG_SOURCE),
+			       "wrong-source");
+	CU_ASSERT_STRING_EQUAL(
+		vpnha_probe_check_name(VPNHA_PROBE_WRONG_INTERFACE),
+		"wrong-interface");
+	CU_ASSERT_STRING_EQUAL(vpnha_probe_check_name(99), "invalid");
+}
+
+/* --- Runner --- */
+
+struct test_def {
+	const char *name;
+	void (*fn)(void);
+};
+
+static const struct test_def health_tests[] = {
+	{"config defaults and names", test_config_default},
+	{"init keeps/resets", test_init},
+	{"optimistic start", test_optimistic_start},
+	{"miss-count exact", test_miss_count},
+	{"unknown to dead", test_unknown_to_dead},
+	{"recovery and hold-down", test_recovery_hold_down},
+	{"hold-down zero", test_hold_down_zero},
+	{"flap damping exact + next_deadline", test_damping_exact},
+	{"flap damping simulated", test_damping_sim},
+	{"no-preempt", test_no_preempt},
+	{"tick ordering", test_tick_order},
+	{"out-of-order replies", test_out_of_order},
+	{"sequence wrap", test_seq_wrap},
+	{"late reply", test_late_reply},
+	{"duplicate and unknown", test_duplicate_unknown},
+	{"slot reuse while in flight", test_slot_reuse},
+	{"loss threshold", test_loss_threshold},
+	{"latency threshold", test_latency_threshold},
+	{"window figures", test_figures},
+	{"5% scattered loss never dead", test_scattered_loss},
+};
+
+static const struct test_def probe_tests[] = {
+	{"build", test_probe_build},
+	{"round trip v4", test_probe_roundtrip_v4},
+	{"round trip v6", test_probe_roundtrip_v6},
+	{"parse errors", test_probe_parse_errors},
+	{"validate", test_probe_validate},
+};
+
+static int add_suite(const char *name, const struct test_def *t, size_t n)
+{
+	CU_pSuite suite = CU_add_suite(name, NULL, NULL);
+	size_t i;
+
+	if (!suite)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (!CU_add_test(suite, t[i].name, t[i].fn))
+			return -1;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned int failures;
+
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 2;
+	if (add_suite("health", health_tests, array_size(health_tests)) ||
+	    add_suite("probe", probe_tests, array_size(probe_tests))) {
+		CU_cleanup_registry();
+		return 2;
+	}
+
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	failures = CU_get_number_of_failures();
+	CU_cleanup_registry();
+
+	return failures ? 1 : 0;
+}
