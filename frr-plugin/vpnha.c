@@ -54,9 +54,13 @@ const char *vpnha_route_reason_name(enum vpnha_route_reason r)
 	return "unknown";
 }
 
+/* Monotonic microseconds (FRR's monotime() returns seconds). */
 static int64_t vpnha_monotime(void)
 {
-	return monotime(NULL);
+	struct timeval tv;
+
+	monotime(&tv);
+	return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
 }
 
 struct vpnha *vpnha_new(const struct vpnha_rib_ops *rib,
@@ -170,6 +174,7 @@ static bool vpnha_tunnel_usable(const struct vpnha_tunnel *t)
 }
 
 static unsigned int vpnha_recompute_count(struct vpnha *v);
+static void vpnha_preempt_release(struct vpnha *v);
 
 /*
  * The single place where a tunnel changes state: counts, logs at info
@@ -209,6 +214,59 @@ static void vpnha_tunnel_set_state(struct vpnha *v, struct vpnha_tunnel *t,
 			t->timeline.withdraw_sent = v->now();
 	} else
 		vpnha_recompute(v);
+
+	if (old != state)
+		vpnha_preempt_release(v);
+}
+
+/*
+ * No-preempt: a recovered tunnel waits in RECOVERING while another
+ * tunnel carries its prefixes.  Release it as soon as, for one of its
+ * prefixes, no other tunnel is usable (the backup failed too).
+ */
+static bool vpnha_tunnel_needed(struct vpnha *v, const struct vpnha_tunnel *t)
+{
+	struct vpnha_route *r, *o;
+	struct vpnha_route key = {};
+
+	vpnha_each_route(v, r)
+	{
+		bool other = false;
+
+		if (strcmp(r->tunnel, t->name) != 0)
+			continue;
+		prefix_copy(&key.prefix, &r->prefix);
+		for (o = vpnha_routes_find_gteq(&v->routes, &key);
+		     o && prefix_same(&o->prefix, &r->prefix);
+		     o = vpnha_routes_next(&v->routes, o)) {
+			const struct vpnha_tunnel *ot;
+
+			if (o == r)
+				continue;
+			ot = vpnha_tunnel_find(v, o->tunnel);
+			if (ot && vpnha_tunnel_usable(ot))
+				other = true;
+		}
+		if (!other)
+			return true;
+	}
+	return false;
+}
+
+static void vpnha_preempt_release(struct vpnha *v)
+{
+	struct vpnha_tunnel *t;
+
+	vpnha_each_tunnel(v, t)
+	{
+		if (t->state != VPNHA_TUNNEL_RECOVERING ||
+		    !t->health.preempt_block || !vpnha_tunnel_needed(v, t))
+			continue;
+		zlog_info(
+			"tunnel %s: released from no-preempt: no other tunnel carries its prefixes",
+			t->name);
+		vpnha_health_release(&t->health, v->now());
+	}
 }
 
 /* Derive the tunnel's state from admin state, interface and health. */
@@ -306,7 +364,6 @@ void vpnha_tunnel_set_ifname(struct vpnha *v, struct vpnha_tunnel *t,
 	t->if_up = false;
 	if (v->io && v->io->tunnel_stop)
 		v->io->tunnel_stop(t);
-	vpnha_tunnel_eval(v, t);
 }
 
 void vpnha_tunnel_set_shutdown(struct vpnha *v, struct vpnha_tunnel *t,
@@ -379,6 +436,35 @@ void vpnha_route_set_weight(struct vpnha *v, struct vpnha_route *r,
 			    uint8_t weight)
 {
 	r->weight = weight;
+}
+
+int vpnha_route_prefix_parse(const char *str, struct prefix *p, char *errmsg,
+			     size_t errmsg_len)
+{
+	const char *slash = strchr(str, '/');
+	struct prefix masked;
+
+	/* str2prefix() takes "10.0.0.0/16x" for /16: check the length. */
+	if (!slash || !slash[1] ||
+	    strspn(slash + 1, "0123456789") != strlen(slash + 1) ||
+	    !str2prefix(str, p) ||
+	    (p->family != AF_INET && p->family != AF_INET6)) {
+		snprintf(
+			errmsg, errmsg_len,
+			"route prefix '%s' is malformed: expected A.B.C.D/M or X:X::X:X/M",
+			str);
+		return -1;
+	}
+	prefix_copy(&masked, p);
+	apply_mask(&masked);
+	if (!prefix_same(p, &masked)) {
+		snprintfrr(
+			errmsg, errmsg_len,
+			"route prefix %s has host bits set (did you mean %pFX?)",
+			str, &masked);
+		return -1;
+	}
+	return 0;
 }
 
 /* Route decision -------------------------------------------------------- */

@@ -15,12 +15,15 @@
 #include "lib/ipaddr.h"
 #include "lib/if.h"
 #include "lib/typesafe.h"
+#include "lib/memory.h"
 
 #include "vpnha_health.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+DECLARE_MGROUP(VPNHAD);
 
 #define VPNHA_NAME_MAX 60
 #define VPNHA_IFNAME_MAX 15
@@ -86,7 +89,7 @@ struct vpnha_tunnel {
 	bool shutdown;
 	bool hc_enabled;
 	struct vpnha_hc_config hc;
-	bool hc_dirty; /* northbound: hc changed in this commit */
+	bool nb_dirty; /* northbound: changed in this commit */
 
 	/* Runtime. */
 	ifindex_t ifindex; /* IFINDEX_INTERNAL when absent */
@@ -249,6 +252,10 @@ extern void vpnha_peer_del(struct vpnha *v, struct vpnha_peer *peer);
 /* Tunnels. */
 extern struct vpnha_tunnel *vpnha_tunnel_add(struct vpnha *v, const char *name);
 extern void vpnha_tunnel_del(struct vpnha *v, struct vpnha_tunnel *t);
+/*
+ * Set the interface name; the tunnel is without interface until the
+ * adapter reports it (vpnha_interface_update()).
+ */
 extern void vpnha_tunnel_set_ifname(struct vpnha *v, struct vpnha_tunnel *t,
 				    const char *ifname);
 extern void vpnha_tunnel_set_shutdown(struct vpnha *v, struct vpnha_tunnel *t,
@@ -263,6 +270,16 @@ extern struct vpnha_route *vpnha_route_add(struct vpnha *v,
 extern void vpnha_route_del(struct vpnha *v, struct vpnha_route *r);
 extern void vpnha_route_set_weight(struct vpnha *v, struct vpnha_route *r,
 				   uint8_t weight);
+
+/*
+ * Check a route destination as typed by a user: an IPv4 or IPv6 prefix
+ * in A.B.C.D/M or X:X::X:X/M form without host bits.
+ *
+ * Returns:
+ *    0 with *p filled in, or -1 with a message naming the problem.
+ */
+extern int vpnha_route_prefix_parse(const char *str, struct prefix *p,
+				    char *errmsg, size_t errmsg_len);
 
 /*
  * Weight -> zebra administrative distance: distance-base + weight.

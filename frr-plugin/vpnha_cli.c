@@ -467,22 +467,11 @@ DEFPY_YANG(vpnha_route, vpnha_route_cmd,
 	   "Weight, 0-100\n")
 {
 	char xpath[XPATH_MAXLEN];
-	struct prefix p, masked;
-	char buf[PREFIX2STR_BUFFER];
+	struct prefix p;
+	char errmsg[128];
 
-	if (!str2prefix(pfx, &p) || !strchr(pfx, '/') ||
-	    (p.family != AF_INET && p.family != AF_INET6)) {
-		vty_out(vty,
-			"%% route prefix '%s' is malformed: expected A.B.C.D/M or X:X::X:X/M\n",
-			pfx);
-		return CMD_WARNING_CONFIG_FAILED;
-	}
-	prefix_copy(&masked, &p);
-	apply_mask(&masked);
-	if (!prefix_same(&p, &masked)) {
-		vty_out(vty,
-			"%% route prefix %s has host bits set (did you mean %s?)\n",
-			pfx, prefix2str(&masked, buf, sizeof(buf)));
+	if (vpnha_route_prefix_parse(pfx, &p, errmsg, sizeof(errmsg)) < 0) {
+		vty_out(vty, "%% %s\n", errmsg);
 		return CMD_WARNING_CONFIG_FAILED;
 	}
 	if (weight_str && weight > 100) {

@@ -60,14 +60,14 @@ static int vpnha_debug_config_write(struct vty *vty)
 	return vpnha_debug_write(vty, DEBUG_MODE_CONF);
 }
 
-DEFPY_NOSH(vpnha_debug, vpnha_debug_cmd,
-	   "[no] debug vpn-ha [<events$ev|probe$pr|zebra$zb|northbound$nb>]",
-	   NO_STR DEBUG_STR
-	   "VPN high availability (vpnhad)\n"
-	   "Tunnel state machine events\n"
-	   "Health-check probes\n"
-	   "zebra messages\n"
-	   "Northbound (configuration) callbacks\n")
+DEFPY(vpnha_debug, vpnha_debug_cmd,
+      "[no] debug vpn-ha [<events$ev|probe$pr|zebra$zb|northbound$nb>]",
+      NO_STR DEBUG_STR
+      "VPN high availability (vpnhad)\n"
+      "Tunnel state machine events\n"
+      "Health-check probes\n"
+      "zebra messages\n"
+      "Northbound (configuration) callbacks\n")
 {
 	uint32_t mode = DEBUG_NODE2MODE(vty->node);
 	bool all = !ev && !pr && !zb && !nb;

@@ -1,18 +1,482 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * vpnhad probe I/O (placeholder until the health-check engine lands):
- * tunnels without probes are judged by interface state alone.
+ * vpnhad probe I/O: one raw ICMP/ICMPv6 socket per health-checked
+ * tunnel, bound to the tunnel interface and to the health-check source
+ * address, so probes leave (and replies are accepted) through that
+ * tunnel only.  All tunnels share the daemon's single event loop: a
+ * send timer on an absolute schedule, a read event and one deadline
+ * timer (probe timeouts, failback hold-down) per tunnel.
+ *
+ * Packet building/parsing and the health decision are in the core
+ * (vpnha_probe.c, vpnha_health.c); this file only moves bytes and time.
+ *
+ * It also makes sure the local health-check address is present on the
+ * tunnel interface, since the peer probes it through the same tunnel:
+ * if the interface lacks it, vpnhad adds "source peer destination" and
+ * removes it again when the health check goes (never an address it did
+ * not add).
  */
 #include <zebra.h>
 
-#include "vpnha_io.h"
+#include <netinet/icmp6.h>
+#include <linux/icmp.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/if_addr.h>
+#include <sys/random.h>
 
-const struct vpnha_io_ops vpnha_io_ops = {};
+#include "lib/if.h"
+#include "lib/log.h"
+#include "lib/memory.h"
+#include "lib/privs.h"
+#include "lib/sockopt.h"
+#include "lib/network.h"
+#include "lib/vrf.h"
+
+#include "vpnha_compat.h"
+#include "vpnha_debug.h"
+#include "vpnha_io.h"
+#include "vpnha_probe.h"
+
+DEFINE_MTYPE_STATIC(VPNHAD, VPNHA_IO, "VPN HA probe socket");
+
+extern struct zebra_privs_t vpnha_privs;
+
+struct vpnha_io {
+	struct vpnha_tunnel *t;
+	int fd;
+	int family;
+	uint16_t ident;
+	int64_t next_send; /* monotonic us of the next probe */
+	bool addr_added;   /* we added the source address */
+	int send_errno;	   /* last send error, 0 when fine */
+	vpnha_event_t *t_send;
+	vpnha_event_t *t_read;
+	vpnha_event_t *t_deadline;
+};
+
+static uint64_t vpnha_cookie;
+static uint16_t vpnha_ident_next;
+
+static void vpnha_io_schedule_deadline(struct vpnha_io *io);
+
+/* Address management (netlink) ------------------------------------------ */
+
+static int vpnha_io_addr_msg(int type, int flags, ifindex_t ifindex,
+			     const struct ipaddr *src, const struct ipaddr *dst)
+{
+	struct {
+		struct nlmsghdr n;
+		struct ifaddrmsg ifa;
+		char buf[64];
+	} req = {};
+	struct sockaddr_nl nl = {.nl_family = AF_NETLINK};
+	struct rtattr *rta;
+	size_t alen = IS_IPADDR_V4(src) ? 4 : 16;
+	int fd, ret = 0;
+	struct {
+		struct nlmsghdr n;
+		struct nlmsgerr e;
+	} ack;
+
+	req.n.nlmsg_len = NLMSG_LENGTH(sizeof(req.ifa));
+	req.n.nlmsg_type = type;
+	req.n.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
+	req.ifa.ifa_family = IS_IPADDR_V4(src) ? AF_INET : AF_INET6;
+	req.ifa.ifa_prefixlen = alen * 8;
+	req.ifa.ifa_index = ifindex;
+
+	rta = (struct rtattr *)((char *)&req + NLMSG_ALIGN(req.n.nlmsg_len));
+	rta->rta_type = IFA_LOCAL;
+	rta->rta_len = RTA_LENGTH(alen);
+	memcpy(RTA_DATA(rta), &src->ip, alen);
+	req.n.nlmsg_len = NLMSG_ALIGN(req.n.nlmsg_len) + rta->rta_len;
+	rta = (struct rtattr *)((char *)&req + NLMSG_ALIGN(req.n.nlmsg_len));
+	rta->rta_type = IFA_ADDRESS;
+	rta->rta_len = RTA_LENGTH(alen);
+	memcpy(RTA_DATA(rta), &dst->ip, alen);
+	req.n.nlmsg_len = NLMSG_ALIGN(req.n.nlmsg_len) + rta->rta_len;
+
+	frr_with_privs (&vpnha_privs) {
+		fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+		if (fd < 0)
+			return -errno;
+		if (sendto(fd, &req, req.n.nlmsg_len, 0, (struct sockaddr *)&nl,
+			   sizeof(nl)) < 0)
+			ret = -errno;
+		else if (recv(fd, &ack, sizeof(ack), 0) < 0)
+			ret = -errno;
+		else if (ack.n.nlmsg_type == NLMSG_ERROR)
+			ret = ack.e.error;
+		close(fd);
+	}
+	return ret;
+}
+
+/* Is the source address on the tunnel's interface (zebra's view)? */
+static bool vpnha_io_addr_present(const struct vpnha_tunnel *t)
+{
+	struct interface *ifp = if_lookup_by_index(t->ifindex, VRF_DEFAULT);
+	struct interface *owner;
+
+	if (!ifp)
+		return false;
+	owner = if_lookup_address_local(
+		&t->hc.source.ip,
+		IS_IPADDR_V4(&t->hc.source) ? AF_INET : AF_INET6, VRF_DEFAULT);
+	return owner == ifp;
+}
+
+static void vpnha_io_addr_ensure(struct vpnha_io *io)
+{
+	struct vpnha_tunnel *t = io->t;
+	int ret;
+
+	if (io->addr_added || vpnha_io_addr_present(t))
+		return;
+	ret = vpnha_io_addr_msg(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL,
+				t->ifindex, &t->hc.source, &t->hc.destination);
+	if (ret == 0) {
+		io->addr_added = true;
+		zlog_info(
+			"tunnel %s: added health-check address %pIA peer %pIA to %s",
+			t->name, &t->hc.source, &t->hc.destination, t->ifname);
+	} else if (ret != -EEXIST)
+		zlog_warn(
+			"tunnel %s: health-check address %pIA is not on %s and could not be added: %s",
+			t->name, &t->hc.source, t->ifname, safe_strerror(-ret));
+}
+
+static void vpnha_io_addr_release(struct vpnha_io *io)
+{
+	struct vpnha_tunnel *t = io->t;
+
+	if (!io->addr_added)
+		return;
+	io->addr_added = false;
+	if (t->ifindex == IFINDEX_INTERNAL)
+		return;
+	if (vpnha_io_addr_msg(RTM_DELADDR, 0, t->ifindex, &t->hc.source,
+			      &t->hc.destination) == 0)
+		zlog_info(
+			"tunnel %s: removed health-check address %pIA from %s",
+			t->name, &t->hc.source, t->ifname);
+}
+
+const char *vpnha_io_source_status(const struct vpnha_tunnel *t)
+{
+	const struct vpnha_io *io = t->io;
+
+	if (t->ifindex == IFINDEX_INTERNAL || !vpnha_io_addr_present(t))
+		return "missing";
+	return io && io->addr_added ? "added by vpnhad" : "present";
+}
+
+/* Sockets ----------------------------------------------------------------- */
+
+static int vpnha_io_socket(struct vpnha_tunnel *t, int family)
+{
+	union sockunion su = {};
+	int fd, on = 1, ret = 0;
+
+	frr_with_privs (&vpnha_privs) {
+		fd = socket(family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			    family == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6);
+		if (fd < 0)
+			return -1;
+		/* Probes leave, and replies are taken, via the tunnel only. */
+		if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, t->ifname,
+			       strlen(t->ifname) + 1) < 0)
+			ret = -1;
+	}
+	if (ret < 0)
+		goto fail;
+
+	if (family == AF_INET) {
+		struct icmp_filter filt = {
+			.data = ~(1U << ICMP_ECHOREPLY),
+		};
+
+		if (setsockopt(fd, SOL_RAW, ICMP_FILTER, &filt, sizeof(filt)) <
+			    0 ||
+		    setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on)) <
+			    0 ||
+		    setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &on, sizeof(on)) <
+			    0)
+			goto fail;
+		su.sin.sin_family = AF_INET;
+		su.sin.sin_addr = t->hc.source.ipaddr_v4;
+	} else {
+		struct icmp6_filter filt;
+
+		ICMP6_FILTER_SETBLOCKALL(&filt);
+		ICMP6_FILTER_SETPASS(ICMP6_ECHO_REPLY, &filt);
+		if (setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &filt,
+			       sizeof(filt)) < 0 ||
+		    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on,
+			       sizeof(on)) < 0 ||
+		    setsockopt(fd, IPPROTO_IPV6, IPV6_FREEBIND, &on,
+			       sizeof(on)) < 0)
+			goto fail;
+		su.sin6.sin6_family = AF_INET6;
+		su.sin6.sin6_addr = t->hc.source.ipaddr_v6;
+		su.sin6.sin6_scope_id = t->ifindex;
+	}
+	/* The scheme's local probe address is the source. */
+	if (bind(fd, &su.sa, sockunion_sizeof(&su)) < 0)
+		goto fail;
+	return fd;
+
+fail:
+	zlog_warn("tunnel %s: cannot open the probe socket on %s: %s", t->name,
+		  t->ifname, safe_strerror(errno));
+	close(fd);
+	return -1;
+}
+
+/* Feed the health checker and act on a verdict change. */
+static void vpnha_io_after(struct vpnha_io *io, enum vpnha_hc_verdict before)
+{
+	struct vpnha_tunnel *t = io->t;
+
+	if (t->health.verdict != before) {
+		if (VPNHA_DEBUG(events))
+			zlog_debug("tunnel %s: health %s -> %s", t->name,
+				   vpnha_hc_verdict_name(before),
+				   vpnha_hc_verdict_name(t->health.verdict));
+		vpnha_tunnel_health_update(vpnha, t);
+	}
+	/* The state update may have stopped us. */
+	if (t->io == io)
+		vpnha_io_schedule_deadline(io);
+}
+
+static void vpnha_io_deadline(vpnha_event_t *e)
+{
+	struct vpnha_io *io = VPNHA_EVENT_ARG(e);
+	enum vpnha_hc_verdict before = io->t->health.verdict;
+
+	vpnha_health_tick(&io->t->health, vpnha->now());
+	vpnha_io_after(io, before);
+}
+
+static void vpnha_io_schedule_deadline(struct vpnha_io *io)
+{
+	int64_t when = vpnha_health_next_deadline(&io->t->health);
+	int64_t now = vpnha->now();
+	long ms;
+
+	VPNHA_EVENT_OFF(io->t_deadline);
+	if (!when)
+		return;
+	ms = when > now ? (when - now + 999) / 1000 : 0;
+	vpnha_add_timer_msec(master, vpnha_io_deadline, io, ms,
+			     &io->t_deadline);
+}
+
+static void vpnha_io_send(vpnha_event_t *e)
+{
+	struct vpnha_io *io = VPNHA_EVENT_ARG(e);
+	struct vpnha_tunnel *t = io->t;
+	enum vpnha_hc_verdict before = t->health.verdict;
+	uint8_t buf[VPNHA_PROBE_LEN];
+	union sockunion dst = {};
+	int64_t now = vpnha->now();
+	uint16_t seq;
+	size_t len;
+
+	/* Absolute schedule: no drift, and no burst after a stall. */
+	io->next_send += (int64_t)t->hc.interval_ms * 1000;
+	if (io->next_send <= now)
+		io->next_send = now + (int64_t)t->hc.interval_ms * 1000;
+	vpnha_add_timer_msec(master, vpnha_io_send, io,
+			     (io->next_send - now) / 1000, &io->t_send);
+
+	vpnha_health_tick(&t->health, now);
+	seq = vpnha_health_probe_sent(&t->health, now);
+	len = vpnha_probe_build(buf, sizeof(buf), io->family, io->ident, seq,
+				vpnha_cookie, now);
+	if (io->family == AF_INET) {
+		dst.sin.sin_family = AF_INET;
+		dst.sin.sin_addr = t->hc.destination.ipaddr_v4;
+	} else {
+		dst.sin6.sin6_family = AF_INET6;
+		dst.sin6.sin6_addr = t->hc.destination.ipaddr_v6;
+		dst.sin6.sin6_scope_id = t->ifindex;
+	}
+	if (sendto(io->fd, buf, len, 0, &dst.sa, sockunion_sizeof(&dst)) < 0) {
+		/* The probe counts as sent: it will time out as lost. */
+		if (io->send_errno != errno)
+			zlog_warn("tunnel %s: probe to %pIA failed: %s",
+				  t->name, &t->hc.destination,
+				  safe_strerror(errno));
+		io->send_errno = errno;
+	} else
+		io->send_errno = 0;
+	if (VPNHA_DEBUG(probe))
+		zlog_debug("tunnel %s: probe seq %u to %pIA", t->name, seq,
+			   &t->hc.destination);
+	vpnha_io_after(io, before);
+}
+
+static void vpnha_io_read(vpnha_event_t *e)
+{
+	struct vpnha_io *io = VPNHA_EVENT_ARG(e);
+	struct vpnha_tunnel *t = io->t;
+	enum vpnha_hc_verdict before = t->health.verdict;
+	uint8_t buf[VPNHA_PROBE_RECV_MAX];
+	uint8_t cbuf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	struct vpnha_probe_expect expect = {
+		.ident = io->ident,
+		.cookie = vpnha_cookie,
+		.peer = t->hc.destination,
+		.ifindex = t->ifindex,
+	};
+	union sockunion from;
+	struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf)};
+	struct msghdr msg = {
+		.msg_name = &from,
+		.msg_namelen = sizeof(from),
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = cbuf,
+		.msg_controllen = sizeof(cbuf),
+	};
+	struct vpnha_probe_reply reply;
+	struct cmsghdr *cm;
+	enum vpnha_probe_check check;
+	char errmsg[128];
+	ssize_t n;
+	int i;
+
+	vpnha_add_read(master, vpnha_io_read, io, io->fd, &io->t_read);
+
+	/* Drain what is there, bounded so one tunnel cannot starve others. */
+	for (i = 0; i < 64; i++) {
+		int64_t now;
+
+		msg.msg_namelen = sizeof(from);
+		msg.msg_controllen = sizeof(cbuf);
+		n = recvmsg(io->fd, &msg, 0);
+		if (n < 0)
+			break;
+		now = vpnha->now();
+
+		if (vpnha_probe_parse(buf, n, io->family, io->family == AF_INET,
+				      &reply, errmsg, sizeof(errmsg)) < 0) {
+			/* Not one of ours (another program's echo reply). */
+			if (VPNHA_DEBUG(probe))
+				zlog_debug("tunnel %s: ignored packet: %s",
+					   t->name, errmsg);
+			continue;
+		}
+		if (io->family == AF_INET6) {
+			reply.src.ipa_type = IPADDR_V6;
+			reply.src.ipaddr_v6 = from.sin6.sin6_addr;
+		}
+		for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
+			if (cm->cmsg_level == IPPROTO_IP &&
+			    cm->cmsg_type == IP_PKTINFO)
+				reply.ifindex =
+					((struct in_pktinfo *)CMSG_DATA(cm))
+						->ipi_ifindex;
+			else if (cm->cmsg_level == IPPROTO_IPV6 &&
+				 cm->cmsg_type == IPV6_PKTINFO)
+				reply.ifindex =
+					((struct in6_pktinfo *)CMSG_DATA(cm))
+						->ipi6_ifindex;
+		}
+
+		check = vpnha_probe_validate(&reply, &expect);
+		if (check == VPNHA_PROBE_WRONG_IDENT)
+			continue; /* someone else's ping through the tunnel */
+		if (check != VPNHA_PROBE_OK) {
+			vpnha_health_invalid(&t->health);
+			if (VPNHA_DEBUG(probe))
+				zlog_debug(
+					"tunnel %s: rejected reply seq %u from %pIA: %s",
+					t->name, reply.seq, &reply.src,
+					vpnha_probe_check_name(check));
+			continue;
+		}
+		vpnha_health_reply(&t->health, reply.seq, now);
+		if (VPNHA_DEBUG(probe))
+			zlog_debug("tunnel %s: reply seq %u rtt %lld us",
+				   t->name, reply.seq,
+				   (long long)(now - reply.sent_us));
+	}
+	vpnha_io_after(io, before);
+}
+
+/* Hooks from the core ----------------------------------------------------- */
+
+static void vpnha_io_tunnel_stop(struct vpnha_tunnel *t)
+{
+	struct vpnha_io *io = t->io;
+
+	if (!io)
+		return;
+	VPNHA_EVENT_OFF(io->t_send);
+	VPNHA_EVENT_OFF(io->t_read);
+	VPNHA_EVENT_OFF(io->t_deadline);
+	if (io->fd >= 0)
+		close(io->fd);
+	vpnha_io_addr_release(io);
+	t->io = NULL;
+	XFREE(MTYPE_VPNHA_IO, io);
+}
+
+static void vpnha_io_tunnel_start(struct vpnha_tunnel *t)
+{
+	struct vpnha_io *io;
+
+	if (t->io || !t->hc_enabled || t->ifindex == IFINDEX_INTERNAL ||
+	    t->hc.source.ipa_type == IPADDR_NONE ||
+	    t->hc.destination.ipa_type == IPADDR_NONE)
+		return;
+
+	io = XCALLOC(MTYPE_VPNHA_IO, sizeof(*io));
+	io->t = t;
+	io->family = IS_IPADDR_V4(&t->hc.source) ? AF_INET : AF_INET6;
+	io->ident = vpnha_ident_next++;
+	t->io = io;
+
+	vpnha_io_addr_ensure(io);
+	io->fd = vpnha_io_socket(t, io->family);
+	if (io->fd < 0) {
+		/* No probes: they will all count as lost. */
+		io->fd = -1;
+	} else
+		vpnha_add_read(master, vpnha_io_read, io, io->fd, &io->t_read);
+
+	io->next_send = vpnha->now();
+	vpnha_add_timer_msec(master, vpnha_io_send, io, 0, &io->t_send);
+	if (VPNHA_DEBUG(probe))
+		zlog_debug(
+			"tunnel %s: probing %pIA from %pIA on %s every %u ms (ident %u)",
+			t->name, &t->hc.destination, &t->hc.source, t->ifname,
+			t->hc.interval_ms, io->ident);
+}
+
+const struct vpnha_io_ops vpnha_io_ops = {
+	.tunnel_start = vpnha_io_tunnel_start,
+	.tunnel_stop = vpnha_io_tunnel_stop,
+};
 
 void vpnha_io_init(void)
 {
+	if (getrandom(&vpnha_cookie, sizeof(vpnha_cookie), 0) !=
+	    sizeof(vpnha_cookie))
+		vpnha_cookie =
+			((uint64_t)getpid() << 32) ^ (uint64_t)time(NULL);
+	vpnha_ident_next = (uint16_t)(vpnha_cookie >> 48);
 }
 
 void vpnha_io_fini(void)
 {
+	struct vpnha_tunnel *t;
+
+	if (!vpnha)
+		return;
+	vpnha_each_tunnel(vpnha, t) vpnha_io_tunnel_stop(t);
 }

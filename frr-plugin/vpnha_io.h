@@ -13,4 +13,11 @@ extern const struct vpnha_io_ops vpnha_io_ops;
 extern void vpnha_io_init(void);
 extern void vpnha_io_fini(void);
 
+/*
+ * Is the health-check source address on the tunnel interface (so the
+ * peer's probes are answered through the tunnel)?  "present", "added by
+ * vpnhad" or "missing".
+ */
+extern const char *vpnha_io_source_status(const struct vpnha_tunnel *t);
+
 #endif /* _FRR_VPNHA_IO_H */

@@ -41,13 +41,23 @@ int vpnha_nb_destroy(struct nb_cb_destroy_args *args)
 void vpnha_nb_apply_finish(struct nb_cb_apply_finish_args *args)
 {
 	struct vpnha_tunnel *t;
+	struct interface *ifp;
 
+	/*
+	 * Once per commit: health-check config first, then the interface,
+	 * so a new tunnel goes straight to its real state.
+	 */
 	vpnha_each_tunnel(vpnha, t)
 	{
-		if (!t->hc_dirty)
+		if (!t->nb_dirty)
 			continue;
-		t->hc_dirty = false;
+		t->nb_dirty = false;
 		vpnha_tunnel_hc_changed(vpnha, t);
+		ifp = t->ifname[0] ? if_lookup_by_name(t->ifname, VRF_DEFAULT)
+				   : NULL;
+		if (ifp && ifp->ifindex != IFINDEX_INTERNAL)
+			vpnha_interface_update(vpnha, t->ifname, ifp->ifindex,
+					       if_is_operative(ifp));
 	}
 	vpnha_recompute(vpnha);
 }
@@ -172,19 +182,13 @@ int vpnha_nb_tunnel_destroy(struct nb_cb_destroy_args *args)
 int vpnha_nb_tunnel_interface_modify(struct nb_cb_modify_args *args)
 {
 	struct vpnha_tunnel *t;
-	const char *ifname;
-	struct interface *ifp;
 
 	if (args->event != NB_EV_APPLY)
 		return NB_OK;
 	t = nb_running_get_entry(args->dnode, NULL, true);
-	ifname = yang_dnode_get_string(args->dnode, NULL);
-	vpnha_tunnel_set_ifname(vpnha, t, ifname);
-	/* Known to zebra already? */
-	ifp = if_lookup_by_name(ifname, VRF_DEFAULT);
-	if (ifp && ifp->ifindex != IFINDEX_INTERNAL)
-		vpnha_interface_update(vpnha, ifname, ifp->ifindex,
-				       if_is_operative(ifp));
+	vpnha_tunnel_set_ifname(vpnha, t,
+				yang_dnode_get_string(args->dnode, NULL));
+	t->nb_dirty = true;
 	return NB_OK;
 }
 
@@ -196,6 +200,7 @@ int vpnha_nb_tunnel_interface_destroy(struct nb_cb_destroy_args *args)
 		return NB_OK;
 	t = nb_running_get_entry(args->dnode, NULL, true);
 	vpnha_tunnel_set_ifname(vpnha, t, "");
+	t->nb_dirty = true;
 	return NB_OK;
 }
 
@@ -263,8 +268,19 @@ void vpnha_nb_hc_read(const struct lyd_node *hc, struct vpnha_hc_config *cfg)
 static int vpnha_nb_hc_validate(const struct lyd_node *hc, char *errmsg,
 				size_t errmsg_len)
 {
+	uint32_t interval = yang_dnode_get_uint32(hc, "./interval");
+	uint32_t timeout = yang_dnode_get_uint32(hc, "./timeout");
+	uint16_t window = yang_dnode_get_uint16(hc, "./window");
 	struct ipaddr src, dst;
 
+	/* The probe ring holds `window` probes: all in flight must fit. */
+	if (timeout > (uint64_t)interval * window) {
+		snprintf(
+			errmsg, errmsg_len,
+			"health-check timeout %u ms exceeds window x interval (%u x %u ms): raise the window",
+			timeout, window, interval);
+		return NB_ERR_VALIDATION;
+	}
 	if (!yang_dnode_exists(hc, "./source") ||
 	    !yang_dnode_exists(hc, "./destination"))
 		return NB_OK;
@@ -284,7 +300,7 @@ static void vpnha_nb_hc_apply(const struct lyd_node *hc)
 	struct vpnha_tunnel *t = nb_running_get_entry(hc, NULL, true);
 
 	vpnha_nb_hc_read(hc, &t->hc);
-	t->hc_dirty = true;
+	t->nb_dirty = true;
 }
 
 int vpnha_nb_hc_create(struct nb_cb_create_args *args)
@@ -308,7 +324,7 @@ int vpnha_nb_hc_destroy(struct nb_cb_destroy_args *args)
 	t = nb_running_get_entry(args->dnode, NULL, true);
 	t->hc_enabled = false;
 	vpnha_hc_config_default(&t->hc);
-	t->hc_dirty = true;
+	t->nb_dirty = true;
 	return NB_OK;
 }
 
@@ -349,7 +365,7 @@ int vpnha_nb_hc_leaf_destroy(struct nb_cb_destroy_args *args)
 		t->hc.loss_threshold = 0;
 	else if (strcmp(args->dnode->schema->name, "latency-threshold") == 0)
 		t->hc.latency_threshold_ms = 0;
-	t->hc_dirty = true;
+	t->nb_dirty = true;
 	return NB_OK;
 }
 
@@ -357,24 +373,18 @@ int vpnha_nb_hc_leaf_destroy(struct nb_cb_destroy_args *args)
 
 int vpnha_nb_route_create(struct nb_cb_create_args *args)
 {
-	struct prefix p, masked;
+	struct prefix p;
 	struct vpnha_route *r;
-
-	yang_dnode_get_prefix(&p, args->dnode, "./prefix");
 
 	switch (args->event) {
 	case NB_EV_VALIDATE:
-		prefix_copy(&masked, &p);
-		apply_mask(&masked);
-		if (!prefix_same(&p, &masked)) {
-			snprintfrr(
-				args->errmsg, args->errmsg_len,
-				"route prefix %pFX has host bits set (did you mean %pFX?)",
-				&p, &masked);
+		if (vpnha_route_prefix_parse(
+			    yang_dnode_get_string(args->dnode, "./prefix"), &p,
+			    args->errmsg, args->errmsg_len) < 0)
 			return NB_ERR_VALIDATION;
-		}
 		return NB_OK;
 	case NB_EV_APPLY:
+		yang_dnode_get_prefix(&p, args->dnode, "./prefix");
 		r = vpnha_route_add(
 			vpnha, &p,
 			yang_dnode_get_string(args->dnode, "./tunnel"),

@@ -11,6 +11,7 @@
 #include "lib/vty.h"
 
 #include "vpnha.h"
+#include "vpnha_io.h"
 #include "vpnha_vty.h"
 #include "vpnha_zebra.h"
 
@@ -100,6 +101,8 @@ static json_object *vpnha_json_tunnel(const struct vpnha_tunnel *t)
 		struct vpnha_hc_figures f;
 
 		json_object_string_addf(jh, "source", "%pIA", &t->hc.source);
+		json_object_string_add(jh, "sourceOnInterface",
+				       vpnha_io_source_status(t));
 		json_object_string_addf(jh, "destination", "%pIA",
 					&t->hc.destination);
 		json_object_int_add(jh, "intervalMs", t->hc.interval_ms);
@@ -262,6 +265,8 @@ static void vpnha_show_tunnels_text(struct vty *vty, const char *name)
 				t->hc.miss_count, t->hc.recovery_count,
 				t->hc.hold_down_ms,
 				t->hc.preempt ? "" : ", no preempt");
+			vty_out(vty, "  source address on %s: %s\n", t->ifname,
+				vpnha_io_source_status(t));
 			vty_out(vty,
 				"  probes sent %" PRIu64 ", received %" PRIu64
 				", lost %" PRIu64 ", late %" PRIu64

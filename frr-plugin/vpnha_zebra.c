@@ -195,8 +195,27 @@ static int vpnha_ifp_destroy(struct interface *ifp)
 }
 #endif
 
+/* Interface addresses: libfrr keeps them, we use them for probes. */
+static int vpnha_zebra_address_add(ZAPI_CALLBACK_ARGS)
+{
+	zebra_interface_address_read(cmd, zclient->ibuf, vrf_id);
+	return 0;
+}
+
+static int vpnha_zebra_address_del(ZAPI_CALLBACK_ARGS)
+{
+	struct connected *c;
+
+	c = zebra_interface_address_read(cmd, zclient->ibuf, vrf_id);
+	if (c)
+		connected_free(&c);
+	return 0;
+}
+
 static zclient_handler *const vpnha_handlers[] = {
 	[ZEBRA_ROUTE_NOTIFY_OWNER] = vpnha_zebra_notify_owner,
+	[ZEBRA_INTERFACE_ADDRESS_ADD] = vpnha_zebra_address_add,
+	[ZEBRA_INTERFACE_ADDRESS_DELETE] = vpnha_zebra_address_del,
 };
 
 void vpnha_zebra_init(void)
