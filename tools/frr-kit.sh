@@ -123,14 +123,14 @@ if [ $want_vtysh = 1 ]; then
 	[ -f "$patch" ] || die "$patch missing"
 	if [ -f "$applied" ] && ! cmp -s "$patch" "$applied"; then
 		say "vtysh patch changed, reverting the old one"
-		(cd "$src" && patch -p1 -R -s --no-backup-if-mismatch \
+		(cd "$src" && patch -p1 -R -N -s --no-backup-if-mismatch \
 			<"$applied") ||
 			die "cannot revert the old vtysh patch: remove $kit"
 		rm -f "$applied"
 	fi
 	if [ ! -f "$applied" ]; then
 		say "patching vtysh for vpnhad"
-		(cd "$src" && patch -p1 -s --no-backup-if-mismatch <"$patch") ||
+		(cd "$src" && patch -p1 -N -s --no-backup-if-mismatch <"$patch") ||
 			die "vtysh patch does not apply to frr $ver"
 		cp "$patch" "$applied"
 		# Generated without make dependencies on what the patch changes.
