@@ -1,0 +1,56 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# setup.sh: everything a fresh Debian 12 machine needs before vpnhad can
+# be built, tested or demonstrated: Debian packages, the FRR build kit
+# (Debian's FRR source of the installed version, configured), the
+# patched vtysh, and the build itself in ./build.
+#
+# Idempotent: a second run only rebuilds what changed.
+# Usage: tools/setup.sh   (as root)
+
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+
+say() {
+	echo "setup: $*"
+}
+
+[ "$(id -u)" = 0 ] || {
+	echo "setup: run as root (apt-get, network namespaces)" >&2
+	exit 1
+}
+
+pkgs="frr frr-pythontools autoconf automake libtool make gcc bison flex gawk
+pkg-config libyang2-dev libyang2-tools libjson-c-dev libelf-dev python3-dev
+libreadline-dev libcap-dev libc-ares-dev libsnmp-dev librtr-dev libpam0g-dev
+dpkg-dev libcunit1-dev iproute2 nftables python3-pytest procps psmisc"
+missing=$(for p in $pkgs; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
+		grep -q "install ok installed" || echo "$p"
+done)
+if [ -n "$missing" ]; then
+	say "installing Debian packages:" $missing
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+# Debian's frr package starts its daemons through systemd; tests run
+# their own FRR instances in namespaces, so nothing else is needed.
+
+say "preparing the FRR build kit"
+kit=$(tools/frr-kit.sh --vtysh)
+
+if [ ! -f build/Makefile ] || [ configure.ac -nt build/Makefile ] ||
+	[ Makefile.am -nt build/Makefile ]; then
+	say "configuring"
+	./bootstrap.sh >/dev/null 2>&1
+	mkdir -p build
+	(cd build && ../configure -q --enable-werror --with-frr-kit="$kit")
+fi
+say "building"
+make -s -C build -j"$(nproc)" all
+make -s -C build -j"$(nproc)" check TESTS= >/dev/null
+say "ready: build/frr-plugin/vpnhad, vtysh at $kit/vtysh/vtysh"
