@@ -36,6 +36,38 @@
 #define VPNHA_STR "VPN high availability (vpnhad)\n"
 #define HC_STR "Tunnel health check\n"
 
+/*
+ * The CLI checks values itself before editing the candidate: FRR 8.4
+ * keeps a failed edit in the candidate, where the next command would
+ * commit it.  The YANG module checks the same rules for NETCONF.
+ */
+static bool vpnha_cli_name_ok(struct vty *vty, const char *what,
+			      const char *name, size_t max)
+{
+	size_t len = strlen(name);
+
+	if (len >= 1 && len <= max && isalnum((unsigned char)name[0]) &&
+	    strspn(name,
+		   "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") ==
+		    len)
+		return true;
+	vty_out(vty,
+		"%% %s '%s' is invalid: 1 to %zu letters, digits, '_', '.' or '-', starting with a letter or digit\n",
+		what, name, max);
+	return false;
+}
+
+static bool vpnha_cli_addr_ok(struct vty *vty, const char *what,
+			      const char *str)
+{
+	struct ipaddr ip;
+
+	if (str2ipaddr(str, &ip) == 0)
+		return true;
+	vty_out(vty, "%% %s '%s' is not an IPv4 or IPv6 address\n", what, str);
+	return false;
+}
+
 /* vpn-ha ----------------------------------------------------------------- */
 
 DEFPY_YANG_NOSH(vpnha_enter, vpnha_enter_cmd, "vpn-ha", VPNHA_STR)
@@ -67,17 +99,18 @@ void vpnha_cli_show_end(struct vty *vty, const struct lyd_node *dnode)
 }
 
 DEFPY_YANG(vpnha_gateway, vpnha_gateway_cmd,
-	   "gateway NAME$name [local-address <A.B.C.D|X:X::X:X>$addr]",
+	   "gateway NAME$name [local-address ADDRESS$addr]",
 	   "The local VPN gateway (this router)\n"
 	   "Gateway name (up to 60 characters)\n"
 	   "Public/local address the tunnels originate from\n"
-	   "IPv4 address\n"
-	   "IPv6 address\n")
+	   "IPv4 or IPv6 address\n")
 {
+	if (!vpnha_cli_name_ok(vty, "gateway name", name, VPNHA_NAME_MAX) ||
+	    (addr && !vpnha_cli_addr_ok(vty, "gateway local-address", addr)))
+		return CMD_WARNING_CONFIG_FAILED;
 	nb_cli_enqueue_change(vty, "./gateway/name", NB_OP_MODIFY, name);
 	nb_cli_enqueue_change(vty, "./gateway/local-address",
-			      addr_str ? NB_OP_MODIFY : NB_OP_DESTROY,
-			      addr_str);
+			      addr ? NB_OP_MODIFY : NB_OP_DESTROY, addr);
 	return nb_cli_apply_changes(vty, NULL);
 }
 
@@ -172,6 +205,8 @@ DEFPY_YANG_NOSH(vpnha_peer, vpnha_peer_cmd, "peer NAME$name",
 	char xpath[XPATH_MAXLEN];
 	int ret;
 
+	if (!vpnha_cli_name_ok(vty, "peer name", name, VPNHA_NAME_MAX))
+		return CMD_WARNING_CONFIG_FAILED;
 	snprintf(xpath, sizeof(xpath), VPNHA_XPATH "/peer[name='%s']", name);
 	nb_cli_enqueue_change(vty, xpath, NB_OP_CREATE, NULL);
 	ret = nb_cli_apply_changes(vty, NULL);
@@ -203,13 +238,13 @@ void vpnha_cli_show_sub_end(struct vty *vty, const struct lyd_node *dnode)
 	vty_out(vty, " exit\n");
 }
 
-DEFPY_YANG(vpnha_peer_address, vpnha_peer_address_cmd,
-	   "address <A.B.C.D|X:X::X:X>$addr",
+DEFPY_YANG(vpnha_peer_address, vpnha_peer_address_cmd, "address ADDRESS$addr",
 	   "Public IP address of the remote device\n"
-	   "IPv4 address\n"
-	   "IPv6 address\n")
+	   "IPv4 or IPv6 address\n")
 {
-	nb_cli_enqueue_change(vty, "./address", NB_OP_MODIFY, addr_str);
+	if (!vpnha_cli_addr_ok(vty, "peer address", addr))
+		return CMD_WARNING_CONFIG_FAILED;
+	nb_cli_enqueue_change(vty, "./address", NB_OP_MODIFY, addr);
 	return nb_cli_apply_changes(vty, NULL);
 }
 
@@ -270,6 +305,9 @@ DEFPY_YANG(vpnha_tunnel_interface, vpnha_tunnel_interface_cmd,
 	   "The tunnel's route-based interface\n"
 	   "Interface name (e.g. vti1, ipsec0)\n")
 {
+	if (!vpnha_cli_name_ok(vty, "tunnel interface", ifname,
+			       VPNHA_IFNAME_MAX))
+		return CMD_WARNING_CONFIG_FAILED;
 	nb_cli_enqueue_change(vty, "./interface", NB_OP_MODIFY, ifname);
 	return nb_cli_apply_changes(vty, NULL);
 }
@@ -335,33 +373,36 @@ void vpnha_cli_show_tunnel_shutdown(struct vty *vty,
 
 /* health-check ----------------------------------------------------------- */
 
-DEFPY_YANG(
-	vpnha_hc, vpnha_hc_cmd,
-	"health-check source <A.B.C.D|X:X::X:X>$src destination <A.B.C.D|X:X::X:X>$dst",
-	HC_STR
-	"Local probe address (on the tunnel interface)\n"
-	"IPv4 address\n"
-	"IPv6 address\n"
-	"Peer probe address (reached through the tunnel)\n"
-	"IPv4 address\n"
-	"IPv6 address\n")
+DEFPY_YANG(vpnha_hc, vpnha_hc_cmd,
+	   "health-check source ADDRESS$src destination ADDRESS$dst",
+	   HC_STR
+	   "Local probe address (on the tunnel interface)\n"
+	   "IPv4 or IPv6 address\n"
+	   "Peer probe address (reached through the tunnel)\n"
+	   "IPv4 or IPv6 address\n")
 {
-	if (sockunion_same(src, dst)) {
+	struct ipaddr s, d;
+
+	if (!vpnha_cli_addr_ok(vty, "health-check source", src) ||
+	    !vpnha_cli_addr_ok(vty, "health-check destination", dst))
+		return CMD_WARNING_CONFIG_FAILED;
+	str2ipaddr(src, &s);
+	str2ipaddr(dst, &d);
+	if (ipaddr_cmp(&s, &d) == 0) {
 		vty_out(vty,
 			"%% health-check destination %s must differ from source\n",
-			dst_str);
+			dst);
 		return CMD_WARNING_CONFIG_FAILED;
 	}
-	if (sockunion_family(src) != sockunion_family(dst)) {
+	if (s.ipa_type != d.ipa_type) {
 		vty_out(vty,
 			"%% health-check source and destination must be of the same address family\n");
 		return CMD_WARNING_CONFIG_FAILED;
 	}
 	nb_cli_enqueue_change(vty, "./health-check", NB_OP_CREATE, NULL);
-	nb_cli_enqueue_change(vty, "./health-check/source", NB_OP_MODIFY,
-			      src_str);
+	nb_cli_enqueue_change(vty, "./health-check/source", NB_OP_MODIFY, src);
 	nb_cli_enqueue_change(vty, "./health-check/destination", NB_OP_MODIFY,
-			      dst_str);
+			      dst);
 	return nb_cli_apply_changes(vty, NULL);
 }
 
@@ -379,32 +420,44 @@ void vpnha_cli_show_hc(struct vty *vty, const struct lyd_node *dnode,
 		yang_dnode_get_string(dnode, "./destination"));
 }
 
+/* Numeric health-check parameters and their ranges (as in the YANG). */
+static const struct {
+	const char *name;
+	unsigned long min, max;
+	const char *unit;
+} vpnha_hc_params[] = {
+	{"interval", 10, 60000, "ms"},
+	{"timeout", 10, 60000, "ms"},
+	{"miss-count", 1, 100, "probes"},
+	{"recovery-count", 1, 1000, "probes"},
+	{"hold-down", 0, 3600000, "ms"},
+	{"loss-threshold", 1, 100, "%"},
+	{"latency-threshold", 1, 60000, "ms"},
+	{"window", 10, 1000, "probes"},
+};
+
 /*
  * One command for every numeric health-check parameter; "no" restores
- * the default (or disables an optional threshold).
+ * the default (or disables an optional threshold).  Values are taken
+ * wide and range-checked here, so that an out-of-range value gets an
+ * error naming the parameter rather than "% Unknown command".
  */
 DEFPY_YANG(
 	vpnha_hc_param, vpnha_hc_param_cmd,
-	"[no] health-check <interval$p (10-60000)$v|timeout$p (10-60000)$v|miss-count$p (1-100)$v|recovery-count$p (1-1000)$v|hold-down$p (0-3600000)$v|loss-threshold$p (1-100)$v|latency-threshold$p (1-60000)$v|window$p (10-1000)$v>",
+	"[no] health-check <interval|timeout|miss-count|recovery-count|hold-down|loss-threshold|latency-threshold|window>$p [(0-4294967295)$v]",
 	NO_STR HC_STR
-	"Time between two probes\n"
-	"Milliseconds (default 100)\n"
-	"Time after which an unanswered probe counts as lost\n"
-	"Milliseconds (default 500)\n"
-	"Consecutive lost probes that declare the tunnel down\n"
-	"Probes (default 5)\n"
-	"Consecutive answered probes that end a down state\n"
-	"Probes (default 10)\n"
-	"Failback hold-down: loss-free time before routes come back\n"
-	"Milliseconds (default 3000)\n"
-	"Declare down when the loss over the window reaches this\n"
-	"Percent\n"
-	"Declare down when the average RTT over the window reaches this\n"
-	"Milliseconds\n"
-	"Probes the loss and RTT figures are computed over\n"
-	"Probes (default 100)\n")
+	"Time between two probes, 10-60000 ms (default 100)\n"
+	"Time after which an unanswered probe counts as lost, 10-60000 ms (default 500)\n"
+	"Consecutive lost probes that declare the tunnel down, 1-100 (default 5)\n"
+	"Consecutive answered probes that end a down state, 1-1000 (default 10)\n"
+	"Failback hold-down: loss-free time before routes come back, 0-3600000 ms (default 3000)\n"
+	"Declare down when the loss over the window reaches this, 1-100 percent\n"
+	"Declare down when the average RTT over the window reaches this, 1-60000 ms\n"
+	"Probes the loss and RTT figures are computed over, 10-1000 (default 100)\n"
+	"Value\n")
 {
 	char xpath[64];
+	size_t i;
 
 	if (!yang_dnode_existsf(vty->candidate_config->dnode, "%s/health-check",
 				VTY_CURR_XPATH)) {
@@ -412,9 +465,24 @@ DEFPY_YANG(
 			"%% configure 'health-check source ADDR destination ADDR' first\n");
 		return CMD_WARNING_CONFIG_FAILED;
 	}
+	for (i = 0; i < array_size(vpnha_hc_params); i++)
+		if (strcmp(vpnha_hc_params[i].name, p) == 0)
+			break;
+	assert(i < array_size(vpnha_hc_params));
+	if (!no && !v_str) {
+		vty_out(vty, "%% health-check %s needs a value\n", p);
+		return CMD_WARNING_CONFIG_FAILED;
+	}
+	if (!no && ((unsigned long)v < vpnha_hc_params[i].min ||
+		    (unsigned long)v > vpnha_hc_params[i].max)) {
+		vty_out(vty, "%% health-check %s %s out of range: %lu-%lu %s\n",
+			p, v_str, vpnha_hc_params[i].min,
+			vpnha_hc_params[i].max, vpnha_hc_params[i].unit);
+		return CMD_WARNING_CONFIG_FAILED;
+	}
 	snprintf(xpath, sizeof(xpath), "./health-check/%s", p);
 	nb_cli_enqueue_change(vty, xpath, no ? NB_OP_DESTROY : NB_OP_MODIFY,
-			      v_str);
+			      no ? NULL : v_str);
 	return nb_cli_apply_changes(vty, NULL);
 }
 
@@ -457,7 +525,7 @@ void vpnha_cli_show_hc_leaf(struct vty *vty, const struct lyd_node *dnode,
  * "% Unknown command".
  */
 DEFPY_YANG(vpnha_route, vpnha_route_cmd,
-	   "[no] route WORD$pfx tunnel NAME$tunnel [weight (0-255)$weight]",
+	   "[no] route WORD$pfx tunnel NAME$tunnel [weight (0-4294967295)$weight]",
 	   NO_STR
 	   "Route to a remote prefix over a tunnel\n"
 	   "Destination prefix (A.B.C.D/M or X:X::X:X/M)\n"
