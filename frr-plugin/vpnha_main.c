@@ -24,11 +24,13 @@
 #include "vpnha_vty.h"
 #include "vpnha_zebra.h"
 
-/* Raw ICMP sockets bound to tunnel interfaces; interface addresses. */
+/*
+ * NET_RAW: raw ICMP probe sockets bound to tunnel interfaces;
+ * NET_ADMIN: adding a missing health-check address to a tunnel.
+ */
 static zebra_capabilities_t vpnha_caps_p[] = {
 	ZCAP_NET_RAW,
 	ZCAP_NET_ADMIN,
-	ZCAP_BIND,
 };
 
 struct zebra_privs_t vpnha_privs = {

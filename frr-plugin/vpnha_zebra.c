@@ -23,6 +23,10 @@ extern struct zebra_privs_t vpnha_privs;
 
 static struct zclient *zclient;
 static vpnha_event_t *t_disconnected;
+static vpnha_event_t *t_watchdog;
+
+/* How often to check the zebra connection, and retry it when lost. */
+#define VPNHA_ZEBRA_WATCHDOG_MS 1000
 
 bool vpnha_zebra_connected(void)
 {
@@ -218,6 +222,26 @@ static zclient_handler *const vpnha_handlers[] = {
 	[ZEBRA_INTERFACE_ADDRESS_DELETE] = vpnha_zebra_address_del,
 };
 
+/*
+ * libfrr notices a lost zebra connection only when a read or write
+ * fails, tells nobody, and retries after 10 s (60 s after three
+ * failures).  Every route we own is gone from zebra meanwhile, so check
+ * every second and reconnect at once.
+ */
+static void vpnha_zebra_watchdog(vpnha_event_t *e)
+{
+	vpnha_add_timer_msec(master, vpnha_zebra_watchdog, NULL,
+			     VPNHA_ZEBRA_WATCHDOG_MS, &t_watchdog);
+	if (vpnha_zebra_connected())
+		return;
+	if (vpnha->rib_up) {
+		zlog_warn("lost the connection to zebra; reconnecting");
+		vpnha_rib_disconnected(vpnha);
+	}
+	VPNHA_EVENT_OFF(zclient->t_connect);
+	zclient_start(zclient);
+}
+
 void vpnha_zebra_init(void)
 {
 #ifdef VPNHA_FRR_10
@@ -237,11 +261,14 @@ void vpnha_zebra_init(void)
 	zclient_init(zclient, ZEBRA_ROUTE_STATIC, VPNHA_ZEBRA_INSTANCE,
 		     &vpnha_privs);
 	zclient->zebra_connected = vpnha_zebra_connected_cb;
+	vpnha_add_timer_msec(master, vpnha_zebra_watchdog, NULL,
+			     VPNHA_ZEBRA_WATCHDOG_MS, &t_watchdog);
 }
 
 void vpnha_zebra_stop(void)
 {
 	VPNHA_EVENT_OFF(t_disconnected);
+	VPNHA_EVENT_OFF(t_watchdog);
 	if (!zclient)
 		return;
 	zclient_stop(zclient);
