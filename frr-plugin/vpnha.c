@@ -678,26 +678,28 @@ void vpnha_recompute(struct vpnha *v)
 
 /* zebra events ---------------------------------------------------------- */
 
-void vpnha_rib_connected(struct vpnha *v)
+/*
+ * zebra is a cache of our intent: a new connection starts empty (zebra
+ * drops a disconnected client's routes), and we replay everything.
+ */
+static void vpnha_rib_reset(struct vpnha *v, bool up)
 {
 	struct vpnha_path *path;
 
-	/* zebra is a cache of our intent: replay everything. */
-	v->rib_up = true;
+	v->rib_up = up;
 	while ((path = vpnha_paths_pop(&v->paths)))
 		XFREE(MTYPE_VPNHA_PATH, path);
 	vpnha_recompute(v);
 }
 
+void vpnha_rib_connected(struct vpnha *v)
+{
+	vpnha_rib_reset(v, true);
+}
+
 void vpnha_rib_disconnected(struct vpnha *v)
 {
-	struct vpnha_path *path;
-
-	/* zebra drops a disconnected client's routes. */
-	v->rib_up = false;
-	while ((path = vpnha_paths_pop(&v->paths)))
-		XFREE(MTYPE_VPNHA_PATH, path);
-	vpnha_recompute(v);
+	vpnha_rib_reset(v, false);
 }
 
 void vpnha_rib_notify(struct vpnha *v, const struct prefix *p, bool installed)

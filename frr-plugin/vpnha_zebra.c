@@ -145,7 +145,7 @@ static void vpnha_zebra_connected_cb(struct zclient *zc)
 }
 
 /* Interfaces: resolve tunnel interface names to ifindexes. */
-static void vpnha_zebra_if_update(struct interface *ifp)
+static int vpnha_ifp_update(struct interface *ifp)
 {
 	bool up = if_is_operative(ifp);
 
@@ -153,18 +153,6 @@ static void vpnha_zebra_if_update(struct interface *ifp)
 		zlog_debug("zebra: interface %s ifindex %d %s", ifp->name,
 			   ifp->ifindex, up ? "up" : "down");
 	vpnha_interface_update(vpnha, ifp->name, ifp->ifindex, up);
-}
-
-#ifdef VPNHA_FRR_10
-static int vpnha_ifp_up(struct interface *ifp)
-{
-	vpnha_zebra_if_update(ifp);
-	return 0;
-}
-
-static int vpnha_ifp_down(struct interface *ifp)
-{
-	vpnha_zebra_if_update(ifp);
 	return 0;
 }
 
@@ -173,31 +161,6 @@ static int vpnha_ifp_destroy(struct interface *ifp)
 	vpnha_interface_update(vpnha, ifp->name, IFINDEX_INTERNAL, false);
 	return 0;
 }
-#else
-static int vpnha_ifp_create(struct interface *ifp)
-{
-	vpnha_zebra_if_update(ifp);
-	return 0;
-}
-
-static int vpnha_ifp_up(struct interface *ifp)
-{
-	vpnha_zebra_if_update(ifp);
-	return 0;
-}
-
-static int vpnha_ifp_down(struct interface *ifp)
-{
-	vpnha_zebra_if_update(ifp);
-	return 0;
-}
-
-static int vpnha_ifp_destroy(struct interface *ifp)
-{
-	vpnha_interface_update(vpnha, ifp->name, IFINDEX_INTERNAL, false);
-	return 0;
-}
-#endif
 
 /* Interface addresses: libfrr keeps them, we use them for probes. */
 static int vpnha_zebra_address_add(ZAPI_CALLBACK_ARGS)
@@ -245,15 +208,15 @@ static void vpnha_zebra_watchdog(vpnha_event_t *e)
 void vpnha_zebra_init(void)
 {
 #ifdef VPNHA_FRR_10
-	hook_register_prio(if_up, 0, vpnha_ifp_up);
-	hook_register_prio(if_down, 0, vpnha_ifp_down);
+	hook_register_prio(if_up, 0, vpnha_ifp_update);
+	hook_register_prio(if_down, 0, vpnha_ifp_update);
 	hook_register_prio(if_unreal, 0, vpnha_ifp_destroy);
 	zclient = zclient_new(master, &zclient_options_default, vpnha_handlers,
 			      array_size(vpnha_handlers));
 #else
 	struct zclient_options opt = {.receive_notify = true};
 
-	if_zapi_callbacks(vpnha_ifp_create, vpnha_ifp_up, vpnha_ifp_down,
+	if_zapi_callbacks(vpnha_ifp_update, vpnha_ifp_update, vpnha_ifp_update,
 			  vpnha_ifp_destroy);
 	zclient = zclient_new(master, &opt, vpnha_handlers,
 			      array_size(vpnha_handlers));
