@@ -81,20 +81,29 @@ struct vpnha *vpnha_new(const struct vpnha_rib_ops *rib,
 	return v;
 }
 
-void vpnha_free(struct vpnha *v)
+void vpnha_clear(struct vpnha *v)
 {
 	struct vpnha_route *r;
 	struct vpnha_tunnel *t;
 	struct vpnha_peer *p;
 
+	/* Routes first: they refer to tunnels. */
 	while ((r = vpnha_routes_first(&v->routes)))
 		vpnha_route_del(v, r);
 	while ((t = vpnha_tunnels_first(&v->tunnels)))
 		vpnha_tunnel_del(v, t);
 	while ((p = vpnha_peers_first(&v->peers)))
 		vpnha_peer_del(v, p);
+	v->gw_name[0] = '\0';
+	memset(&v->gw_addr, 0, sizeof(v->gw_addr));
+	v->distance_base = VPNHA_DISTANCE_BASE_DEFAULT;
+	v->all_down = VPNHA_ALL_DOWN_KEEP_BEST;
 	vpnha_recompute(v);
+}
 
+void vpnha_free(struct vpnha *v)
+{
+	vpnha_clear(v);
 	vpnha_routes_fini(&v->routes);
 	vpnha_tunnels_fini(&v->tunnels);
 	vpnha_peers_fini(&v->peers);

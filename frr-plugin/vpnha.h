@@ -233,6 +233,9 @@ extern struct vpnha *vpnha_new(const struct vpnha_rib_ops *rib,
 			       const struct vpnha_io_ops *io,
 			       int64_t (*now)(void));
 
+/* Remove the whole configuration, withdrawing every route. */
+extern void vpnha_clear(struct vpnha *v);
+
 /* Withdraw everything and free the instance. */
 extern void vpnha_free(struct vpnha *v);
 

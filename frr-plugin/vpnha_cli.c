@@ -274,6 +274,8 @@ DEFPY_YANG_NOSH(vpnha_tunnel, vpnha_tunnel_cmd, "tunnel NAME$name",
 	char xpath[XPATH_MAXLEN];
 	int ret;
 
+	if (!vpnha_cli_name_ok(vty, "tunnel name", name, VPNHA_NAME_MAX))
+		return CMD_WARNING_CONFIG_FAILED;
 	snprintf(xpath, sizeof(xpath), VPNHA_XPATH "/tunnel[name='%s']", name);
 	nb_cli_enqueue_change(vty, xpath, NB_OP_CREATE, NULL);
 	ret = nb_cli_apply_changes(vty, NULL);
@@ -524,15 +526,16 @@ void vpnha_cli_show_hc_leaf(struct vty *vty, const struct lyd_node *dnode,
  * that bad input gets an error naming the field instead of the parser's
  * "% Unknown command".
  */
-DEFPY_YANG(vpnha_route, vpnha_route_cmd,
-	   "[no] route WORD$pfx tunnel NAME$tunnel [weight (0-4294967295)$weight]",
-	   NO_STR
-	   "Route to a remote prefix over a tunnel\n"
-	   "Destination prefix (A.B.C.D/M or X:X::X:X/M)\n"
-	   "Next-hop tunnel\n"
-	   "Tunnel name\n"
-	   "Priority: 0 preferred .. 100 backup (default 0)\n"
-	   "Weight, 0-100\n")
+DEFPY_YANG(
+	vpnha_route, vpnha_route_cmd,
+	"[no] route WORD$pfx tunnel NAME$tunnel [weight (0-4294967295)$weight]",
+	NO_STR
+	"Route to a remote prefix over a tunnel\n"
+	"Destination prefix (A.B.C.D/M or X:X::X:X/M)\n"
+	"Next-hop tunnel\n"
+	"Tunnel name\n"
+	"Priority: 0 preferred .. 100 backup (default 0)\n"
+	"Weight, 0-100\n")
 {
 	char xpath[XPATH_MAXLEN];
 	struct prefix p;

@@ -24,17 +24,21 @@
 
 int vpnha_nb_create(struct nb_cb_create_args *args)
 {
+	if (args->event == NB_EV_APPLY)
+		nb_running_set_entry(args->dnode, vpnha);
 	return NB_OK;
 }
 
+/*
+ * "no vpn-ha": FRR calls only this destroy callback, not those of the
+ * children, so remove everything here.
+ */
 int vpnha_nb_destroy(struct nb_cb_destroy_args *args)
 {
 	if (args->event != NB_EV_APPLY)
 		return NB_OK;
-	vpnha->gw_name[0] = '\0';
-	memset(&vpnha->gw_addr, 0, sizeof(vpnha->gw_addr));
-	vpnha->distance_base = VPNHA_DISTANCE_BASE_DEFAULT;
-	vpnha->all_down = VPNHA_ALL_DOWN_KEEP_BEST;
+	nb_running_unset_entry(args->dnode);
+	vpnha_clear(vpnha);
 	return NB_OK;
 }
 

@@ -159,33 +159,62 @@ static json_object *vpnha_json_tunnel(const struct vpnha_tunnel *t)
 	return j;
 }
 
-static json_object *vpnha_json_routes(void)
+static int vpnha_route_pref_cmp(const void *a, const void *b)
 {
-	json_object *jroutes = json_object_new_object();
-	json_object *jp = NULL, *jpaths = NULL;
-	struct vpnha_route *r, *prev = NULL;
+	const struct vpnha_route *ra = *(const struct vpnha_route *const *)a;
+	const struct vpnha_route *rb = *(const struct vpnha_route *const *)b;
 
-	vpnha_each_route(vpnha, r)
-	{
+	if (ra->weight != rb->weight)
+		return ra->weight < rb->weight ? -1 : 1;
+	return strcmp(ra->tunnel, rb->tunnel);
+}
+
+/*
+ * Call cb once per prefix with its routes, most preferred first.
+ */
+static void vpnha_each_prefix(void (*cb)(struct vpnha_route **rs,
+					 unsigned int n, void *arg),
+			      void *arg)
+{
+	struct vpnha_route *r, *first;
+	struct vpnha_route **rs;
+	unsigned int n;
+
+	for (first = vpnha_routes_first(&vpnha->routes); first; first = r) {
+		n = 0;
+		for (r = first; r && prefix_same(&r->prefix, &first->prefix);
+		     r = vpnha_routes_next(&vpnha->routes, r))
+			n++;
+		rs = XCALLOC(MTYPE_TMP, n * sizeof(*rs));
+		n = 0;
+		for (r = first; r && prefix_same(&r->prefix, &first->prefix);
+		     r = vpnha_routes_next(&vpnha->routes, r))
+			rs[n++] = r;
+		qsort(rs, n, sizeof(*rs), vpnha_route_pref_cmp);
+		cb(rs, n, arg);
+		XFREE(MTYPE_TMP, rs);
+	}
+}
+
+static void vpnha_json_prefix(struct vpnha_route **rs, unsigned int n,
+			      void *arg)
+{
+	json_object *jroutes = arg;
+	json_object *jp = json_object_new_object();
+	json_object *jpaths = json_object_new_array();
+	struct vpnha_tunnel *at;
+	bool all_down = false;
+	unsigned int i;
+
+	at = vpnha_prefix_active_tunnel(vpnha, &rs[0]->prefix);
+	if (at)
+		json_object_string_add(jp, "activeTunnel", at->name);
+	else
+		json_object_object_add(jp, "activeTunnel", NULL);
+
+	for (i = 0; i < n; i++) {
 		json_object *jr = json_object_new_object();
-
-		if (!prev || !prefix_same(&prev->prefix, &r->prefix)) {
-			struct vpnha_tunnel *at;
-
-			jp = json_object_new_object();
-			jpaths = json_object_new_array();
-			at = vpnha_prefix_active_tunnel(vpnha, &r->prefix);
-			if (at)
-				json_object_string_add(jp, "activeTunnel",
-						       at->name);
-			else
-				json_object_object_add(jp, "activeTunnel",
-						       NULL);
-			json_object_object_add(jp, "paths", jpaths);
-			json_object_object_addf(jroutes, jp, "%pFX",
-						&r->prefix);
-		}
-		prev = r;
+		struct vpnha_route *r = rs[i];
 
 		json_object_string_add(jr, "tunnel", r->tunnel);
 		json_object_int_add(jr, "weight", r->weight);
@@ -198,18 +227,18 @@ static json_object *vpnha_json_routes(void)
 				       vpnha_route_reason_name(r->reason));
 		json_object_array_add(jpaths, jr);
 		if (r->reason == VPNHA_RR_KEPT_ALL_DOWN)
-			json_object_boolean_add(jp, "allDown", true);
+			all_down = true;
 	}
+	json_object_boolean_add(jp, "allDown", all_down);
+	json_object_object_add(jp, "paths", jpaths);
+	json_object_object_addf(jroutes, jp, "%pFX", &rs[0]->prefix);
+}
 
-	/* allDown defaults to false. */
-	json_object_object_foreach(jroutes, key, val)
-	{
-		json_object *x;
+static json_object *vpnha_json_routes(void)
+{
+	json_object *jroutes = json_object_new_object();
 
-		(void)key;
-		if (!json_object_object_get_ex(val, "allDown", &x))
-			json_object_boolean_add(val, "allDown", false);
-	}
+	vpnha_each_prefix(vpnha_json_prefix, jroutes);
 	return jroutes;
 }
 
@@ -301,21 +330,29 @@ static void vpnha_show_tunnels_text(struct vty *vty, const char *name)
 	}
 }
 
-static void vpnha_show_routes_text(struct vty *vty)
+static void vpnha_text_prefix(struct vpnha_route **rs, unsigned int n,
+			      void *arg)
 {
-	struct vpnha_route *r;
+	struct vty *vty = arg;
+	unsigned int i;
 
-	vty_out(vty, "Codes: > selected by zebra, * sent to zebra\n");
-	vty_out(vty, "   %-24s %-16s %6s %8s  %s\n", "Prefix", "Tunnel",
-		"Weight", "Distance", "Reason");
-	vpnha_each_route(vpnha, r)
-	{
+	for (i = 0; i < n; i++) {
+		struct vpnha_route *r = rs[i];
+
 		vty_out(vty, "%c%c %-24pFX %-16s %6u %8u  %s\n",
 			vpnha_route_selected(vpnha, r) ? '>' : ' ',
 			r->installed ? '*' : ' ', &r->prefix, r->tunnel,
 			r->weight, vpnha_distance(vpnha, r->weight),
 			vpnha_route_reason_name(r->reason));
 	}
+}
+
+static void vpnha_show_routes_text(struct vty *vty)
+{
+	vty_out(vty, "Codes: > selected by zebra, * sent to zebra\n");
+	vty_out(vty, "   %-24s %-16s %6s %8s  %s\n", "Prefix", "Tunnel",
+		"Weight", "Distance", "Reason");
+	vpnha_each_prefix(vpnha_text_prefix, vty);
 }
 
 /* Commands. --------------------------------------------------------------- */

@@ -1,0 +1,896 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Network-namespace test infrastructure for vpnhad.
+
+Building blocks, all registered in a cleanup registry so that a failing
+test still removes what it created:
+
+- Netns: a network namespace named "vpnhat-<id>-<role>", with run()/popen().
+- veth_pair(): a veth pair between two namespaces, with addresses.
+- FrrRouter: FRR daemons (zebra, staticd, bgpd, vpnhad, ...) running in a
+  namespace with FRR's pathspace option "-N <name>" (config in
+  /etc/frr/<name>/, sockets in /var/run/frr/<name>/), driven by vtysh.
+- kernel_routes(), wait_for(), json_subset().
+
+Synchronisation is always by bounded polling (wait_for), never by sleeps.
+
+Environment:
+  VPNHA_DAEMON   vpnhad binary (default: the first existing of
+                 $VPNHA_BUILDDIR, <repo>, <repo>/build + /frr-plugin/vpnhad)
+  VPNHA_VTYSH    vtysh that knows vpnhad (default $FRR_KIT/vtysh/vtysh)
+  FRR_KIT        configured FRR tree (default <repo>/.frr-kit/frr-<ver>)
+  FRR_SBINDIR    stock FRR daemons (default /usr/lib/frr)
+  VPNHA_KEEP_LOGS  set to keep per-test log directories of passing tests
+"""
+
+import errno
+import glob
+import grp
+import json
+import os
+import pwd
+import secrets
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+PREFIX = "vpnhat-"
+FRR_ETC = "/etc/frr"
+FRR_RUN = "/var/run/frr"
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+# --------------------------------------------------------------------------
+# Paths of the things under test
+
+
+def _frr_kit():
+    kit = os.environ.get("FRR_KIT")
+    if kit:
+        return kit
+    kits = sorted(glob.glob(os.path.join(REPO, ".frr-kit", "frr-*/")))
+    return kits[-1].rstrip("/") if kits else os.path.join(REPO, ".frr-kit", "frr")
+
+
+FRR_KIT = _frr_kit()
+FRR_SBINDIR = os.environ.get("FRR_SBINDIR", "/usr/lib/frr")
+STOCK_VTYSH = "/usr/bin/vtysh"
+
+
+def vpnha_daemon_path():
+    if os.environ.get("VPNHA_DAEMON"):
+        return os.environ["VPNHA_DAEMON"]
+    for bdir in (os.environ.get("VPNHA_BUILDDIR"), REPO, os.path.join(REPO, "build")):
+        if bdir and os.path.exists(os.path.join(bdir, "frr-plugin", "vpnhad")):
+            return os.path.join(bdir, "frr-plugin", "vpnhad")
+    return os.path.join(REPO, "frr-plugin", "vpnhad")
+
+
+def vpnha_vtysh_path():
+    return os.environ.get("VPNHA_VTYSH") or os.path.join(FRR_KIT, "vtysh", "vtysh")
+
+
+def is_executable(path):
+    return os.path.isfile(path) and os.access(path, os.X_OK)
+
+
+# --------------------------------------------------------------------------
+# Errors and polling
+
+
+class CommandError(Exception):
+    """A command failed; carries everything needed to understand why."""
+
+    def __init__(self, argv, returncode, stdout, stderr, why=""):
+        self.argv = argv
+        self.returncode = returncode
+        self.stdout = stdout
+        self.stderr = stderr
+        msg = "command failed%s (rc=%s): %s\n--- stdout ---\n%s\n--- stderr ---\n%s" % (
+            (": " + why) if why else "",
+            returncode,
+            " ".join(shlex.quote(str(a)) for a in argv),
+            (stdout or "").rstrip(),
+            (stderr or "").rstrip(),
+        )
+        super().__init__(msg)
+
+
+def wait_for(predicate, timeout, interval=0.05, desc="condition", ok=bool):
+    """Poll predicate() until ok(value) holds; return that value.
+
+    Exceptions raised by predicate are remembered as the observed value and
+    polling goes on. On timeout raise AssertionError with desc and the last
+    observed value (or exception).
+    """
+    deadline = time.monotonic() + timeout
+    last = None
+    tries = 0
+    while True:
+        tries += 1
+        try:
+            last = predicate()
+            if ok(last):
+                return last
+        except Exception as e:  # noqa: BLE001 - reported on timeout
+            last = e
+        if time.monotonic() >= deadline:
+            raise AssertionError(
+                "timed out after %.1fs (%d tries) waiting for %s; last observed:\n%s"
+                % (timeout, tries, desc, _fmt(last))
+            )
+        time.sleep(interval)
+
+
+def _fmt(value):
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Exception):
+        return "%s: %s" % (type(value).__name__, value)
+    try:
+        return json.dumps(value, indent=2, sort_keys=True)
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+def json_subset(actual, expected, path="$", exact_lists=False):
+    """Compare like FRR topotest's json_cmp.
+
+    dicts: every key of expected must be in actual and match; a value of
+    None in expected means the key must be ABSENT from actual.
+    lists: compared by position; actual may be longer unless exact_lists.
+    scalars: equal (booleans only match booleans).
+    Returns None when actual matches, else a human-readable diff.
+    """
+    errors = []
+    _subset(actual, expected, path, exact_lists, errors)
+    return "\n".join(errors) if errors else None
+
+
+def _subset(actual, expected, path, exact_lists, errors):
+    if isinstance(expected, dict):
+        if not isinstance(actual, dict):
+            errors.append("%s: expected an object, got %s" % (path, _short(actual)))
+            return
+        for key, exp in expected.items():
+            sub = "%s.%s" % (path, key)
+            if exp is None:
+                if key in actual:
+                    errors.append("%s: expected absent, got %s" % (sub, _short(actual[key])))
+                continue
+            if key not in actual:
+                errors.append("%s: missing (expected %s)" % (sub, _short(exp)))
+                continue
+            _subset(actual[key], exp, sub, exact_lists, errors)
+    elif isinstance(expected, list):
+        if not isinstance(actual, list):
+            errors.append("%s: expected a list, got %s" % (path, _short(actual)))
+            return
+        if len(actual) < len(expected) or (exact_lists and len(actual) != len(expected)):
+            errors.append(
+                "%s: expected %s%d elements, got %d: %s"
+                % (path, "" if exact_lists else ">= ", len(expected), len(actual), _short(actual))
+            )
+            return
+        for i, exp in enumerate(expected):
+            _subset(actual[i], exp, "%s[%d]" % (path, i), exact_lists, errors)
+    else:
+        same = actual == expected
+        if isinstance(expected, bool) or isinstance(actual, bool):
+            same = same and type(actual) is type(expected)
+        if not same:
+            errors.append("%s: expected %s, got %s" % (path, _short(expected), _short(actual)))
+
+
+def _short(value, limit=300):
+    s = json.dumps(value, sort_keys=True) if not isinstance(value, str) else repr(value)
+    return s if len(s) <= limit else s[:limit] + "..."
+
+
+# --------------------------------------------------------------------------
+# Cleanup registry
+
+
+class Registry:
+    """LIFO list of cleanup actions; close() runs them all, bounded."""
+
+    def __init__(self, name):
+        self.name = name
+        self._actions = []
+
+    def push(self, fn, desc):
+        self._actions.append((fn, desc))
+        return fn
+
+    def discard(self, fn):
+        self._actions = [(f, d) for (f, d) in self._actions if f is not fn]
+
+    def close(self):
+        errors = []
+        while self._actions:
+            fn, desc = self._actions.pop()
+            try:
+                fn()
+            except Exception as e:  # noqa: BLE001 - keep cleaning
+                errors.append("%s: %s" % (desc, e))
+        return errors
+
+
+_registries = [Registry("global")]
+
+
+def current_registry():
+    return _registries[-1]
+
+
+class registry_scope:
+    """with registry_scope("test") as reg: ... everything created inside is
+    registered in reg and cleaned up on exit (also on exceptions)."""
+
+    def __init__(self, name):
+        self.reg = Registry(name)
+        self.errors = []
+
+    def __enter__(self):
+        _registries.append(self.reg)
+        return self.reg
+
+    def __exit__(self, *exc):
+        try:
+            self.errors = self.reg.close()
+        finally:
+            _registries.remove(self.reg)
+        if self.errors:
+            sys.stderr.write("cleanup errors in %s:\n  %s\n" % (self.reg.name, "\n  ".join(self.errors)))
+        return False
+
+
+def _close_all():
+    for reg in reversed(list(_registries)):
+        reg.close()
+
+
+import atexit  # noqa: E402
+
+atexit.register(_close_all)
+
+
+# --------------------------------------------------------------------------
+# Processes
+
+
+def terminate(proc, timeout=5.0, kill_timeout=3.0):
+    """SIGTERM, wait up to timeout, then SIGKILL; bounded. Returns rc."""
+    if proc.poll() is not None:
+        return proc.returncode
+    try:
+        proc.send_signal(signal.SIGTERM)
+        return proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        try:
+            return proc.wait(timeout=kill_timeout)
+        except subprocess.TimeoutExpired:
+            return None
+    except ProcessLookupError:
+        return proc.poll()
+
+
+def _pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+
+
+def _kill_pids(pids, timeout=3.0):
+    """SIGTERM the pids (ours: found in our own namespaces), then SIGKILL."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for pid in pids:
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            pids = [p for p in pids if _pid_alive(p)]
+            if not pids:
+                return
+            time.sleep(0.02)
+
+
+def _run(argv, check=True, timeout=15, input=None, env=None):
+    try:
+        cp = subprocess.run(
+            argv,
+            input=input,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=env,
+        )
+    except subprocess.TimeoutExpired as e:
+        raise CommandError(argv, None, _txt(e.stdout), _txt(e.stderr), "timeout %ss" % timeout) from None
+    if check and cp.returncode != 0:
+        raise CommandError(argv, cp.returncode, cp.stdout, cp.stderr)
+    return cp
+
+
+def _txt(b):
+    if b is None:
+        return ""
+    return b.decode(errors="replace") if isinstance(b, bytes) else b
+
+
+# --------------------------------------------------------------------------
+# Namespaces
+
+
+def unique_name(role):
+    """vpnhat-<owner pid>-<4 hex>-<role>; valid as netns name and FRR
+    pathspace. The pid lets a sweep tell a crashed run's leftovers from
+    a concurrent live run's."""
+    name = "%s%d-%s-%s" % (PREFIX, os.getpid(), secrets.token_hex(2), role)
+    if "." in name or "/" in name:
+        raise ValueError("no dots or slashes in names: %r" % name)
+    return name
+
+
+def _owner_alive(name):
+    """True when name belongs to a live process other than us."""
+    rest = os.path.basename(name)[len(PREFIX):]
+    pid = rest.split("-", 1)[0]
+    if not pid.isdigit():
+        return False
+    pid = int(pid)
+    return pid != os.getpid() and _pid_alive(pid)
+
+
+def netns_list():
+    out = _run(["ip", "netns", "list"], check=False).stdout
+    return [line.split()[0] for line in out.splitlines() if line.strip()]
+
+
+def netns_pids(name):
+    cp = _run(["ip", "netns", "pids", name], check=False)
+    return [int(p) for p in cp.stdout.split() if p.isdigit()]
+
+
+def sweep_stale(include_own=False):
+    """Remove leftovers of crashed runs: vpnhat-* namespaces (and the
+    processes inside them), /etc/frr/vpnhat-*, /var/run/frr/vpnhat-*,
+    unless their owner (pid in the name) still runs. Our own are kept
+    unless include_own. Returns what was removed."""
+
+    def stale(name):
+        own = os.path.basename(name).startswith("%s%d-" % (PREFIX, os.getpid()))
+        return include_own if own else not _owner_alive(name)
+
+    removed = []
+    for ns in netns_list():
+        if ns.startswith(PREFIX) and stale(ns):
+            _kill_pids(netns_pids(ns))
+            _run(["ip", "netns", "del", ns], check=False)
+            removed.append(ns)
+    for base in (FRR_ETC, FRR_RUN):
+        for d in glob.glob(os.path.join(base, PREFIX + "*")):
+            if stale(d):
+                shutil.rmtree(d, ignore_errors=True)
+                removed.append(d)
+    return removed
+
+
+class Netns:
+    """A network namespace "vpnhat-<id>-<role>", deleted at cleanup."""
+
+    def __init__(self, role, registry=None):
+        self.role = role
+        self.name = unique_name(role)
+        self.registry = registry or current_registry()
+        _run(["ip", "netns", "add", self.name])
+        self.registry.push(self.delete, "delete netns %s" % self.name)
+        self.run(["ip", "link", "set", "lo", "up"])
+
+    def __repr__(self):
+        return "Netns(%s)" % self.name
+
+    def argv(self, cmd):
+        if isinstance(cmd, str):
+            cmd = ["sh", "-c", cmd]
+        return ["ip", "netns", "exec", self.name] + [str(c) for c in cmd]
+
+    def run(self, cmd, check=True, timeout=15, input=None, env=None):
+        """Run cmd (list, or str for sh -c) in the namespace; return a
+        CompletedProcess (text); raise CommandError if check and rc != 0."""
+        return _run(self.argv(cmd), check=check, timeout=timeout, input=input, env=env)
+
+    def popen(self, cmd, **kwargs):
+        """Start cmd in the namespace. `ip netns exec` execs, so the Popen's
+        pid is the command's. The caller owns the process (see Daemon)."""
+        kwargs.setdefault("stdin", subprocess.DEVNULL)
+        kwargs.setdefault("start_new_session", True)
+        return subprocess.Popen(self.argv(cmd), **kwargs)
+
+    def sysctl(self, key, value):
+        self.run(["sysctl", "-q", "-w", "%s=%s" % (key, value)])
+
+    def ip(self, *args, check=True):
+        return _run(["ip", "-n", self.name] + [str(a) for a in args], check=check)
+
+    def ip_json(self, *args):
+        out = _run(["ip", "-j", "-n", self.name] + [str(a) for a in args]).stdout.strip()
+        return json.loads(out) if out else []
+
+    def link_set(self, ifname, state):
+        self.ip("link", "set", ifname, state)
+
+    def ifindex(self, ifname):
+        return self.ip_json("link", "show", ifname)[0]["ifindex"]
+
+    def add_addr(self, ifname, addr):
+        fam = ["-6"] if ":" in addr else []
+        _run(["ip", "-n", self.name] + fam + ["addr", "add", addr, "dev", ifname] +
+             (["nodad"] if fam else []))
+
+    def delete(self):
+        if self.name not in netns_list():
+            return
+        _kill_pids(netns_pids(self.name))
+        _run(["ip", "netns", "del", self.name], check=False)
+
+
+def veth_pair(ns_a, if_a, ns_b, if_b, addrs_a=(), addrs_b=(), up=True):
+    """Create veth if_a (in ns_a) <-> if_b (in ns_b); add addresses
+    ("A.B.C.D/len" or IPv6, a string or a list); bring both up. The pair
+    disappears with its namespaces."""
+    _run(["ip", "-n", ns_a.name, "link", "add", if_a, "type", "veth",
+          "peer", "name", if_b, "netns", ns_b.name])
+    for ns, ifname, addrs in ((ns_a, if_a, addrs_a), (ns_b, if_b, addrs_b)):
+        if isinstance(addrs, str):
+            addrs = [addrs]
+        for a in addrs:
+            ns.add_addr(ifname, a)
+        if up:
+            ns.link_set(ifname, "up")
+
+
+def kernel_routes(ns, prefix, family=4, table=None):
+    """Kernel routes exactly matching prefix, as `ip -j route show` dicts
+    (keys: dst, dev, protocol, metric, nhid, ...)."""
+    ns_name = ns.name if isinstance(ns, Netns) else ns
+    argv = ["ip", "-j", "-%d" % family, "-n", ns_name, "route", "show"]
+    if table is not None:
+        argv += ["table", str(table)]
+    argv += ["exact", prefix]
+    out = _run(argv).stdout.strip()
+    return json.loads(out) if out else []
+
+
+def kernel_route_devs(ns, prefix, family=4):
+    """Sorted output devices of the exact-match kernel routes of prefix."""
+    devs = []
+    for r in kernel_routes(ns, prefix, family):
+        if "dev" in r:
+            devs.append(r["dev"])
+        for nh in r.get("nexthops", []):
+            if "dev" in nh:
+                devs.append(nh["dev"])
+    return sorted(devs)
+
+
+def nft_table(ns, family, table, ruleset_text):
+    """Load an nft ruleset (text containing `table <family> <table> {...}`)
+    in ns; the table is deleted at cleanup."""
+    ns.run(["nft", "-f", "-"], input=ruleset_text)
+    current_registry().push(
+        lambda: ns.run(["nft", "delete", "table", family, table], check=False),
+        "nft table %s %s in %s" % (family, table, ns.name),
+    )
+
+
+# --------------------------------------------------------------------------
+# FRR
+
+
+def _frr_ids():
+    try:
+        return pwd.getpwnam("frr").pw_uid, grp.getgrnam("frr").gr_gid
+    except KeyError:
+        return 0, 0
+
+
+class Daemon:
+    """One FRR daemon process running in the foreground under Popen."""
+
+    def __init__(self, name, argv, proc, log_path):
+        self.name = name
+        self.argv = argv
+        self.proc = proc
+        self.log_path = log_path
+
+    @property
+    def pid(self):
+        return self.proc.pid
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def stop(self, timeout=5.0):
+        return terminate(self.proc, timeout=timeout)
+
+    def kill(self):
+        if self.alive():
+            self.proc.kill()
+            try:
+                self.proc.wait(timeout=3)
+            except subprocess.TimeoutExpired:
+                pass
+        return self.proc.poll()
+
+
+def log_tail(path, lines=60):
+    try:
+        with open(path, errors="replace") as f:
+            return "".join(f.readlines()[-lines:])
+    except OSError as e:
+        return "<%s>" % e
+
+
+# Routers alive in the current test (conftest prints their logs on failure).
+ACTIVE_ROUTERS = []
+
+
+class FrrRouter:
+    """FRR daemons in namespace ns, pathspace = ns.name.
+
+    logdir: directory that receives <daemon>.log (stdout+stderr of each
+    daemon run; a restart appends).
+    """
+
+    # Extra options per stock daemon.
+    DAEMON_ARGS = {
+        "bgpd": ["-p", "0"],  # no BGP listener
+    }
+
+    def __init__(self, ns, logdir, vtysh=None, registry=None):
+        self.ns = ns
+        self.name = ns.name
+        self.logdir = logdir
+        self.vtysh_bin = vtysh or vpnha_vtysh_path()
+        self.registry = registry or current_registry()
+        self.daemons = {}
+        self.confdir = os.path.join(FRR_ETC, self.name)
+        self.rundir = os.path.join(FRR_RUN, self.name)
+        os.makedirs(logdir, exist_ok=True)
+        uid, gid = _frr_ids()
+        for d, mode in ((self.confdir, 0o750), (self.rundir, 0o755)):
+            os.makedirs(d, exist_ok=True)
+            os.chown(d, uid, gid)
+            os.chmod(d, mode)
+            self.registry.push(lambda d=d: shutil.rmtree(d, ignore_errors=True), "rm %s" % d)
+        # Integrated config, so that `write memory` writes frr.conf.
+        self.write_conf_file("vtysh.conf", "service integrated-vtysh-config\n")
+        self.registry.push(self.stop_all, "stop daemons of %s" % self.name)
+        ACTIVE_ROUTERS.append(self)
+        self.registry.push(lambda: ACTIVE_ROUTERS.remove(self), "forget router %s" % self.name)
+
+    def write_conf_file(self, fname, text):
+        path = os.path.join(self.confdir, fname)
+        with open(path, "w") as f:
+            f.write(text)
+        uid, gid = _frr_ids()
+        os.chown(path, uid, gid)
+        os.chmod(path, 0o640)
+        return path
+
+    # ---- daemons
+
+    def daemon_argv(self, daemon, binary=None, extra_args=()):
+        binary = binary or os.path.join(FRR_SBINDIR, daemon)
+        return ([binary, "-N", self.name, "-A", "127.0.0.1", "-P", "0", "--log", "stdout"]
+                + self.DAEMON_ARGS.get(daemon, []) + list(extra_args))
+
+    def vty_socket(self, daemon):
+        return os.path.join(self.rundir, "%s.vty" % daemon)
+
+    def start_daemon(self, daemon, extra_args=(), binary=None, wait=True, timeout=10.0):
+        """Start daemon in the foreground (no -d) with its log in logdir;
+        return when its vty socket accepts connections."""
+        old = self.daemons.get(daemon)
+        if old is not None and old.alive():
+            raise RuntimeError("%s already running in %s" % (daemon, self.name))
+        argv = self.daemon_argv(daemon, binary, extra_args)
+        log_path = os.path.join(self.logdir, "%s.log" % daemon)
+        # Remove a stale socket so readiness means "this instance".
+        for sock in (self.vty_socket(daemon),):
+            try:
+                os.unlink(sock)
+            except FileNotFoundError:
+                pass
+        with open(log_path, "a") as logf:
+            logf.write("==== %s start: %s\n" % (time.strftime("%H:%M:%S"), " ".join(argv)))
+            logf.flush()
+            proc = self.ns.popen(argv, stdout=logf, stderr=subprocess.STDOUT)
+        d = Daemon(daemon, argv, proc, log_path)
+        self.daemons[daemon] = d
+        if wait:
+            self.wait_daemon_ready(daemon, timeout)
+        return d
+
+    def start_zebra(self, extra_args=(), **kw):
+        return self.start_daemon("zebra", extra_args, **kw)
+
+    def start_vpnhad(self, extra_args=(), **kw):
+        return self.start_daemon("vpnhad", extra_args, binary=vpnha_daemon_path(), **kw)
+
+    def wait_daemon_ready(self, daemon, timeout=10.0):
+        d = self.daemons[daemon]
+        # zebra opens zserv.api before its vty socket; only check that it
+        # exists (a probe connection makes zebra log a client error).
+        files = [os.path.join(self.rundir, "zserv.api")] if daemon == "zebra" else []
+
+        def ready():
+            if not d.alive():
+                raise RuntimeError("%s exited rc=%s; log:\n%s" % (daemon, d.proc.returncode, log_tail(d.log_path)))
+            return _unix_connectable(self.vty_socket(daemon)) and all(os.path.exists(f) for f in files)
+
+        try:
+            wait_for(ready, timeout, desc="%s in %s to accept vty connections" % (daemon, self.name))
+        except AssertionError as e:
+            raise AssertionError("%s\n--- %s log ---\n%s" % (e, daemon, log_tail(d.log_path))) from None
+
+    def stop(self, daemon, timeout=5.0):
+        d = self.daemons.get(daemon)
+        return d.stop(timeout) if d else None
+
+    def kill(self, daemon):
+        d = self.daemons.get(daemon)
+        return d.kill() if d else None
+
+    def restart(self, daemon, extra_args=None, **kw):
+        d = self.daemons.get(daemon)
+        binary = d.argv[0] if d else None
+        if d:
+            d.stop()
+            if extra_args is None:
+                extra_args = d.argv[len(self.daemon_argv(daemon, binary)):]
+        return self.start_daemon(daemon, extra_args or (), binary=binary, **kw)
+
+    def running(self, daemon):
+        d = self.daemons.get(daemon)
+        return bool(d and d.alive())
+
+    def stop_all(self):
+        # Clients first, zebra last (zebra then removes its kernel routes).
+        names = [n for n in self.daemons if n != "zebra"] + (["zebra"] if "zebra" in self.daemons else [])
+        for n in names:
+            self.daemons[n].stop()
+
+    def logs(self, lines=80):
+        """Tails of all daemon logs, for failure reports."""
+        out = []
+        for n, d in self.daemons.items():
+            out.append("--- %s (%s) %s ---\n%s" % (n, self.name, d.log_path, log_tail(d.log_path, lines)))
+        return "\n".join(out)
+
+    # ---- vtysh
+
+    def vtysh_argv(self, cmds, daemon=None, extra=()):
+        argv = [self.vtysh_bin, "-N", self.name] + list(extra)
+        if daemon:
+            argv += ["-d", daemon]
+        for c in cmds:
+            argv += ["-c", c]
+        return argv
+
+    def vtysh_raw(self, *cmds, daemon=None, extra=(), timeout=15):
+        """Run vtysh -c ... in the namespace; return the CompletedProcess."""
+        return self.ns.run(self.vtysh_argv(cmds, daemon, extra), check=False, timeout=timeout)
+
+    def vtysh(self, *cmds, daemon=None, check=True, timeout=15):
+        """Run commands in one vtysh invocation; return stdout. Raise
+        CommandError on a non-zero exit or when an output line starts
+        with "%" (FRR's error marker)."""
+        cp = self.vtysh_raw(*cmds, daemon=daemon, timeout=timeout)
+        if check:
+            bad = [l for l in cp.stdout.splitlines() if l.lstrip().startswith("%")]
+            if cp.returncode != 0 or bad:
+                raise CommandError(cp.args, cp.returncode, cp.stdout, cp.stderr,
+                                   "vtysh error" if bad else "")
+        return cp.stdout
+
+    def vtysh_json(self, cmd, daemon=None, timeout=15):
+        out = self.vtysh(cmd, daemon=daemon, timeout=timeout)
+        try:
+            return json.loads(out) if out.strip() else {}
+        except ValueError as e:
+            raise AssertionError("%r returned no JSON (%s):\n%s" % (cmd, e, out)) from None
+
+    @staticmethod
+    def config_lines(text):
+        lines = []
+        for line in (text.splitlines() if isinstance(text, str) else text):
+            s = line.strip()
+            if not s or s.startswith("!") or s.startswith("#"):
+                continue
+            lines.append(s)
+        return lines
+
+    def configure(self, text, check=True):
+        """Send a multi-line configuration as one vtysh -c chain after
+        'configure terminal'. Return the CompletedProcess; with check,
+        raise CommandError on failure (rc or "%" output)."""
+        cmds = ["configure terminal"] + self.config_lines(text)
+        cp = self.vtysh_raw(*cmds)
+        if check:
+            bad = [l for l in cp.stdout.splitlines() if l.lstrip().startswith("%")]
+            if cp.returncode != 0 or bad:
+                raise CommandError(cp.args, cp.returncode, cp.stdout, cp.stderr, "configuration rejected")
+        return cp
+
+    def running_config(self, daemon=None):
+        return self.vtysh("show running-config", daemon=daemon)
+
+    def write_memory(self):
+        return self.vtysh("write memory")
+
+    def boot(self, timeout=30):
+        """vtysh -b: apply /etc/frr/<name>/frr.conf to the running daemons."""
+        cp = self.ns.run([self.vtysh_bin, "-N", self.name, "-b"], check=False, timeout=timeout)
+        if cp.returncode != 0:
+            raise CommandError(cp.args, cp.returncode, cp.stdout, cp.stderr, "vtysh -b")
+        return cp.stdout
+
+    # ---- RIB
+
+    def rib(self, prefix, family=4):
+        """zebra's `show ip[v6] route PREFIX json` entries for prefix ([])."""
+        cmd = "show %s route %s json" % ("ip" if family == 4 else "ipv6", prefix)
+        return self.vtysh_json(cmd).get(prefix, [])
+
+    def rib_sorted(self, prefix, family=4, protocol=None):
+        """rib() entries (optionally only one protocol) sorted by distance,
+        then instance: zebra lists them in its internal order."""
+        entries = self.rib(prefix, family)
+        if protocol:
+            entries = [e for e in entries if e.get("protocol") == protocol]
+        return sorted(entries, key=lambda e: (e.get("distance", 0), e.get("instance", 0)))
+
+
+def _unix_connectable(path):
+    if not os.path.exists(path):
+        return False
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(0.5)
+    try:
+        s.connect(path)
+        return True
+    except OSError as e:
+        if e.errno in (errno.ECONNREFUSED, errno.ENOENT, errno.EAGAIN):
+            return False
+        raise
+    finally:
+        s.close()
+
+
+# --------------------------------------------------------------------------
+# Running-config helpers
+
+
+def config_block(running_config, start):
+    """The lines of the top-level block that begins with line `start`
+    (e.g. "vpn-ha") up to and including its closing "exit" at column 0;
+    [] if absent. Lines keep their indentation; "!" lines are dropped."""
+    out = []
+    inside = False
+    for line in running_config.splitlines():
+        if not inside:
+            if line.rstrip() == start:
+                inside = True
+                out.append(line.rstrip())
+            continue
+        if line.strip() in ("", "!"):
+            continue
+        out.append(line.rstrip())
+        if line.rstrip() == "exit":
+            break
+    return out
+
+
+_REACH_PY = """
+import socket, sys
+s = socket.socket(socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET)
+s.settimeout(float(sys.argv[3]))
+try:
+    s.connect((sys.argv[1], int(sys.argv[2])))
+    print("open")
+except ConnectionRefusedError:
+    print("refused")
+except OSError as e:
+    print("error %s" % e)
+"""
+
+
+def reachable(ns, dst, port=9, timeout=1.0):
+    """True when dst answers a TCP SYN from ns (a RST counts: the scheme's
+    P owns 10.20.0.0/16 and listens nowhere). Needs no ping binary."""
+    cp = ns.run(["/usr/bin/python3", "-c", _REACH_PY, dst, str(port), str(timeout)],
+                check=False, timeout=timeout + 10)
+    return cp.stdout.strip() in ("open", "refused")
+
+
+# --------------------------------------------------------------------------
+# The dual-tunnel scheme of the README
+
+
+SCHEME_PREFIX = "10.20.0.0/16"
+
+README_CONFIG = """\
+vpn-ha
+ gateway idc-gw local-address 198.51.100.1
+ peer cloud-a
+  address 203.0.113.1
+ exit
+ peer cloud-b
+  address 203.0.113.2
+ exit
+ tunnel primary
+  interface vti1
+  peer cloud-a
+ exit
+ tunnel backup
+  interface vti2
+  peer cloud-b
+ exit
+ route 10.20.0.0/16 tunnel primary weight 0
+ route 10.20.0.0/16 tunnel backup weight 100
+exit
+"""
+
+
+class Scheme:
+    """R (the IDC router running FRR) and P (both cloud gateways):
+
+        R vti1 169.254.1.1/30 <-veth-> P cvti1 169.254.1.2/30
+        R vti2 169.254.2.1/30 <-veth-> P cvti2 169.254.2.2/30
+
+    P owns 10.20.0.0/16 (10.20.0.1/32 on lo plus a local route for the
+    whole /16) and answers ARP on its veth ends (proxy_arp), so an
+    ifindex-only route "10.20.0.0/16 dev vti1" in R carries traffic.
+    zebra runs in R (self.rt); nothing else is started.
+    """
+
+    prefix = SCHEME_PREFIX
+    tunnels = {"primary": "vti1", "backup": "vti2"}
+
+    def __init__(self, logdir, vtysh=None, start_zebra=True, zebra_args=()):
+        self.logdir = logdir
+        self.r = Netns("r")
+        self.p = Netns("p")
+        veth_pair(self.r, "vti1", self.p, "cvti1", "169.254.1.1/30", "169.254.1.2/30")
+        veth_pair(self.r, "vti2", self.p, "cvti2", "169.254.2.1/30", "169.254.2.2/30")
+        self.p.add_addr("lo", "10.20.0.1/32")
+        self.p.ip("route", "add", "local", SCHEME_PREFIX, "dev", "lo")
+        for key in ("all", "default", "cvti1", "cvti2"):
+            self.p.sysctl("net.ipv4.conf.%s.rp_filter" % key, 0)
+        for ifname in ("cvti1", "cvti2"):
+            self.p.sysctl("net.ipv4.conf.%s.proxy_arp" % ifname, 1)
+        self.rt = FrrRouter(self.r, logdir, vtysh=vtysh)
+        if start_zebra:
+            self.rt.start_zebra(zebra_args)
+
+    def kernel_devs(self, prefix=SCHEME_PREFIX):
+        return kernel_route_devs(self.r, prefix)
+
+    def wait_kernel_devs(self, devs, timeout=5.0, prefix=SCHEME_PREFIX):
+        """Wait until the kernel routes for prefix in R leave by exactly
+        devs (a list; [] = no route)."""
+        return wait_for(lambda: self.kernel_devs(prefix), timeout,
+                        ok=lambda v: v == sorted(devs),
+                        desc="kernel route %s in %s via %s" % (prefix, self.r.name, devs or "nothing"))
