@@ -41,15 +41,10 @@ upver=${upver%%-*}
 src=$kit/frr-$upver
 stamp=$kit/.stamp-$ver
 
-if [ -f "$stamp" ] && [ -f "$src/config.h" ] && [ -x "$src/lib/clippy" ]; then
-	say "kit for frr $ver ready in $src"
-else
-	# Kit for another version? Start over.
-	rm -rf "$kit"/frr-* "$kit"/frr_* "$kit"/.stamp-*
-
-	if ! apt-get source --print-uris --only-source "frr=$ver" \
-		>/dev/null 2>&1 ||
-		[ -z "$(apt-get source --print-uris --only-source "frr=$ver" 2>/dev/null | grep "\.dsc")" ]; then
+# fetch_source DIR: download Debian's source of frr $ver into DIR,
+# enabling deb-src first if needed; a few tries (the archive may hiccup).
+fetch_source() {
+	if [ -z "$(apt-get source --print-uris --only-source "frr=$ver" 2>/dev/null | grep "\.dsc")" ]; then
 		say "enabling deb-src for Debian's archive"
 		for f in /etc/apt/sources.list.d/*.sources; do
 			[ -f "$f" ] || continue
@@ -61,12 +56,36 @@ else
 			sed -n 's/^deb /deb-src /p' /etc/apt/sources.list \
 				>/etc/apt/sources.list.d/vpnha-src.list
 		fi
-		apt-get update -qq >&2 || die "apt-get update failed"
+		apt-get update -qq >&2 || say "apt-get update had errors"
 	fi
+	mkdir -p "$1"
+	for try in 1 2 3 4 5; do
+		say "fetching Debian's source of frr $ver (try $try)"
+		if (cd "$1" && apt-get source -qq --download-only \
+			--only-source "frr=$ver" >&2); then
+			return 0
+		fi
+		sleep $((try * 5))
+	done
+	die "apt-get source frr=$ver failed (network? is $ver still in the archive?)"
+}
 
-	say "fetching Debian's source of frr $ver"
-	(cd "$kit" && apt-get source -qq --only-source "frr=$ver" >&2) ||
-		die "apt-get source frr=$ver failed (is $ver still in the archive?)"
+if [ -f "$stamp" ] && [ -f "$src/config.h" ] && [ -x "$src/lib/clippy" ]; then
+	say "kit for frr $ver ready in $src"
+else
+	# Kit for another version? Start over.
+	rm -rf "$kit"/frr-* "$kit"/frr_* "$kit"/.stamp-*
+
+	# Debian's source files are cached outside the kit, so that a fresh
+	# clone (CI right after a session) does not need the network.
+	cache=${FRR_KIT_CACHE:-/var/cache/frr-vpnha}
+	dsc=frr_${ver#*:}.dsc
+	if [ ! -f "$cache/$dsc" ]; then
+		fetch_source "$cache"
+	fi
+	say "unpacking Debian's source of frr $ver"
+	(cd "$kit" && dpkg-source -q -x "$cache/$dsc" "$src" >&2) ||
+		die "dpkg-source -x $cache/$dsc failed"
 	[ -d "$src" ] || die "unpacked source not found at $src"
 
 	# The exact arguments Debian configured with, from the binary itself.
