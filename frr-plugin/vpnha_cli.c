@@ -422,6 +422,28 @@ void vpnha_cli_show_hc(struct vty *vty, const struct lyd_node *dnode,
 		yang_dnode_get_string(dnode, "./destination"));
 }
 
+DEFPY_YANG(vpnha_hc_type, vpnha_hc_type_cmd,
+	   "[no] health-check type [<icmp|bfd>$type]",
+	   NO_STR HC_STR
+	   "How liveness is checked\n"
+	   "vpnhad's own ICMP echo probes (default)\n"
+	   "A BFD session run by FRR's bfdd (the peer must speak BFD)\n")
+{
+	if (!yang_dnode_existsf(vty->candidate_config->dnode, "%s/health-check",
+				VTY_CURR_XPATH)) {
+		vty_out(vty,
+			"%% configure 'health-check source ADDR destination ADDR' first\n");
+		return CMD_WARNING_CONFIG_FAILED;
+	}
+	if (!no && !type) {
+		vty_out(vty, "%% health-check type needs icmp or bfd\n");
+		return CMD_WARNING_CONFIG_FAILED;
+	}
+	nb_cli_enqueue_change(vty, "./health-check/type",
+			      no ? NB_OP_DESTROY : NB_OP_MODIFY, type);
+	return nb_cli_apply_changes(vty, NULL);
+}
+
 /* Numeric health-check parameters and their ranges (as in the YANG). */
 static const struct {
 	const char *name;
@@ -652,5 +674,6 @@ void vpnha_cli_init(void)
 	install_element(VPNHA_TUNNEL_NODE, &vpnha_hc_cmd);
 	install_element(VPNHA_TUNNEL_NODE, &no_vpnha_hc_cmd);
 	install_element(VPNHA_TUNNEL_NODE, &vpnha_hc_param_cmd);
+	install_element(VPNHA_TUNNEL_NODE, &vpnha_hc_type_cmd);
 	install_element(VPNHA_TUNNEL_NODE, &vpnha_hc_preempt_cmd);
 }

@@ -22,6 +22,7 @@ static const char *const vpnha_hc_cause_names[] = {
 	[VPNHA_HC_CAUSE_LOSS] = "loss-threshold",
 	[VPNHA_HC_CAUSE_LATENCY] = "latency-threshold",
 	[VPNHA_HC_CAUSE_HOLD_DOWN] = "loss-in-hold-down",
+	[VPNHA_HC_CAUSE_EXTERNAL] = "external-down",
 };
 
 static const char *const vpnha_hc_reply_names[] = {
@@ -455,6 +456,30 @@ void vpnha_health_release(struct vpnha_health *h, int64_t now)
 	if (h->hold_until < now)
 		h->hold_until = now;
 	vpnha_health_tick(h, now);
+}
+
+void vpnha_health_external(struct vpnha_health *h, bool up, int64_t now)
+{
+	if (!up) {
+		/* The last good BFD packet is bfdd's knowledge, not ours. */
+		h->last_good = 0;
+		if (h->verdict != VPNHA_HC_DEAD)
+			vpnha_hc_go_dead(h, VPNHA_HC_CAUSE_EXTERNAL, now, now);
+		return;
+	}
+	h->last_good = now;
+	switch (h->verdict) {
+	case VPNHA_HC_UNKNOWN:
+		vpnha_hc_go_alive(h, now);
+		break;
+	case VPNHA_HC_DEAD:
+		h->consec_ok = h->cfg.recovery_count;
+		vpnha_hc_try_recover(h, now);
+		break;
+	case VPNHA_HC_RECOVERING:
+	case VPNHA_HC_ALIVE:
+		break;
+	}
 }
 
 int64_t vpnha_health_next_deadline(const struct vpnha_health *h)

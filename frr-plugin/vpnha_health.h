@@ -126,6 +126,13 @@ struct vpnha_hc_config {
 	uint8_t loss_threshold;	       /* percent, 0 = off */
 	uint32_t latency_threshold_ms; /* 0 = off */
 	uint16_t window;	       /* 10..1000, default 100 */
+	uint8_t type;		       /* enum vpnha_hc_type, default ICMP */
+};
+
+/* How liveness is checked (frr-vpnhad health-check/type). */
+enum vpnha_hc_type {
+	VPNHA_HC_TYPE_ICMP = 0, /* our ICMP echo probes */
+	VPNHA_HC_TYPE_BFD = 1,	/* a BFD session run by FRR's bfdd */
 };
 
 #define VPNHA_HC_INTERVAL_DEFAULT 100
@@ -158,6 +165,7 @@ enum vpnha_hc_cause {
 	VPNHA_HC_CAUSE_LOSS,	  /* window loss >= loss_threshold */
 	VPNHA_HC_CAUSE_LATENCY,	  /* window avg RTT >= latency_threshold */
 	VPNHA_HC_CAUSE_HOLD_DOWN, /* a loss during the failback hold-down */
+	VPNHA_HC_CAUSE_EXTERNAL,  /* external check (BFD) reported down */
 };
 
 /* Result of feeding one reply. */
@@ -282,6 +290,15 @@ void vpnha_health_tick(struct vpnha_health *h, int64_t now);
  * other verdicts.
  */
 void vpnha_health_release(struct vpnha_health *h, int64_t now);
+
+/*
+ * An external liveness check (BFD) changed state at now.  Down makes the
+ * verdict DEAD at once (cause EXTERNAL; last_good becomes unknown, so no
+ * detection time is reported); up counts as a completed
+ * recovery: UNKNOWN -> ALIVE, DEAD -> RECOVERING with the (damped)
+ * hold-down and the no-preempt rule, exactly as for probes.
+ */
+void vpnha_health_external(struct vpnha_health *h, bool up, int64_t now);
 
 /*
  * The earliest time vpnha_health_tick has something to do (the oldest

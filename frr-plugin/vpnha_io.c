@@ -25,6 +25,7 @@
 #include <linux/if_addr.h>
 #include <sys/random.h>
 
+#include "lib/bfd.h"
 #include "lib/if.h"
 #include "lib/log.h"
 #include "lib/memory.h"
@@ -37,6 +38,7 @@
 #include "vpnha_debug.h"
 #include "vpnha_io.h"
 #include "vpnha_probe.h"
+#include "vpnha_zebra.h"
 
 DEFINE_MTYPE_STATIC(VPNHAD, VPNHA_IO, "VPN HA probe socket");
 
@@ -47,9 +49,11 @@ struct vpnha_io {
 	int fd;
 	int family;
 	uint16_t ident;
-	int64_t next_send; /* monotonic us of the next probe */
-	bool addr_added;   /* we added the source address */
-	int send_errno;	   /* last send error, 0 when fine */
+	int64_t next_send;		/* monotonic us of the next probe */
+	bool addr_added;		/* we added the source address */
+	int send_errno;			/* last send error, 0 when fine */
+	struct bfd_session_params *bsp; /* health-check type bfd */
+	vpnha_event_t *t_bfd_grace;
 	vpnha_event_t *t_send;
 	vpnha_event_t *t_read;
 	vpnha_event_t *t_deadline;
@@ -408,6 +412,75 @@ static void vpnha_io_read(vpnha_event_t *e)
 	vpnha_io_after(io, before);
 }
 
+/* BFD -------------------------------------------------------------------- */
+
+static void vpnha_io_bfd_update(struct bfd_session_params *bsp,
+				const struct bfd_session_status *bss, void *arg)
+{
+	struct vpnha_io *io = arg;
+	enum vpnha_hc_verdict before = io->t->health.verdict;
+
+	if (VPNHA_DEBUG(probe))
+		zlog_debug("tunnel %s: BFD %s -> %s", io->t->name,
+			   bfd_get_status_str(bss->previous_state),
+			   bfd_get_status_str(bss->state));
+	/*
+	 * A new session reports Down before it first comes up: only an
+	 * Up -> Down edge is a failure (as in bgpd); a session that never
+	 * comes up is caught by the grace timer.
+	 */
+	if (bss->state == BSS_UP)
+		vpnha_health_external(&io->t->health, true, vpnha->now());
+	else if (bss->previous_state == BSS_UP)
+		vpnha_health_external(&io->t->health, false, vpnha->now());
+	vpnha_io_after(io, before);
+}
+
+/* Time a new BFD session gets to come up before it counts as down. */
+#define VPNHA_BFD_GRACE_MS 3000
+
+static void vpnha_io_bfd_grace(vpnha_event_t *e)
+{
+	struct vpnha_io *io = VPNHA_EVENT_ARG(e);
+	enum vpnha_hc_verdict before = io->t->health.verdict;
+
+	if (bfd_sess_status(io->bsp) == BSS_UP)
+		return;
+	zlog_warn("tunnel %s: BFD session to %pIA not up after %d ms",
+		  io->t->name, &io->t->hc.destination, VPNHA_BFD_GRACE_MS);
+	vpnha_health_external(&io->t->health, false, vpnha->now());
+	vpnha_io_after(io, before);
+}
+
+static void vpnha_io_bfd_start(struct vpnha_io *io)
+{
+	struct vpnha_tunnel *t = io->t;
+
+	vpnha_zebra_bfd_enable();
+	io->bsp = bfd_sess_new(vpnha_io_bfd_update, io);
+	if (io->family == AF_INET)
+		bfd_sess_set_ipv4_addrs(io->bsp, &t->hc.source.ipaddr_v4,
+					&t->hc.destination.ipaddr_v4);
+	else
+		bfd_sess_set_ipv6_addrs(io->bsp, &t->hc.source.ipaddr_v6,
+					&t->hc.destination.ipaddr_v6);
+	bfd_sess_set_interface(io->bsp, t->ifname);
+	bfd_sess_set_timers(io->bsp, t->hc.miss_count, t->hc.interval_ms,
+			    t->hc.interval_ms);
+	bfd_sess_install(io->bsp);
+	vpnha_add_timer_msec(master, vpnha_io_bfd_grace, io, VPNHA_BFD_GRACE_MS,
+			     &io->t_bfd_grace);
+}
+
+const char *vpnha_io_bfd_state(const struct vpnha_tunnel *t)
+{
+	const struct vpnha_io *io = t->io;
+
+	if (!io || !io->bsp)
+		return NULL;
+	return bfd_get_status_str(bfd_sess_status(io->bsp));
+}
+
 /* Hooks from the core ----------------------------------------------------- */
 
 static void vpnha_io_tunnel_stop(struct vpnha_tunnel *t)
@@ -419,6 +492,8 @@ static void vpnha_io_tunnel_stop(struct vpnha_tunnel *t)
 	VPNHA_EVENT_OFF(io->t_send);
 	VPNHA_EVENT_OFF(io->t_read);
 	VPNHA_EVENT_OFF(io->t_deadline);
+	VPNHA_EVENT_OFF(io->t_bfd_grace);
+	bfd_sess_free(&io->bsp);
 	if (io->fd >= 0)
 		close(io->fd);
 	vpnha_io_addr_release(io);
@@ -442,6 +517,11 @@ static void vpnha_io_tunnel_start(struct vpnha_tunnel *t)
 	t->io = io;
 
 	vpnha_io_addr_ensure(io);
+	if (t->hc.type == VPNHA_HC_TYPE_BFD) {
+		io->fd = -1;
+		vpnha_io_bfd_start(io);
+		return;
+	}
 	io->fd = vpnha_io_socket(t, io->family);
 	if (io->fd < 0) {
 		/* No probes: they will all count as lost. */

@@ -20,4 +20,7 @@ extern void vpnha_io_fini(void);
  */
 extern const char *vpnha_io_source_status(const struct vpnha_tunnel *t);
 
+/* BFD session state of a type-bfd health check, or NULL. */
+extern const char *vpnha_io_bfd_state(const struct vpnha_tunnel *t);
+
 #endif /* _FRR_VPNHA_IO_H */

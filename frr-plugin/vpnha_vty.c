@@ -101,6 +101,12 @@ static json_object *vpnha_json_tunnel(const struct vpnha_tunnel *t)
 		struct vpnha_hc_figures f;
 
 		json_object_string_addf(jh, "source", "%pIA", &t->hc.source);
+		json_object_string_add(
+			jh, "type",
+			t->hc.type == VPNHA_HC_TYPE_BFD ? "bfd" : "icmp");
+		if (vpnha_io_bfd_state(t))
+			json_object_string_add(jh, "bfdState",
+					       vpnha_io_bfd_state(t));
 		json_object_string_add(jh, "sourceOnInterface",
 				       vpnha_io_source_status(t));
 		json_object_string_addf(jh, "destination", "%pIA",

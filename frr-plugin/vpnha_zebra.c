@@ -14,6 +14,7 @@
 #include "lib/privs.h"
 #include "lib/vrf.h"
 #include "lib/zclient.h"
+#include "lib/bfd.h"
 
 #include "vpnha_compat.h"
 #include "vpnha_debug.h"
@@ -22,6 +23,13 @@
 extern struct zebra_privs_t vpnha_privs;
 
 static struct zclient *zclient;
+/*
+ * zebra 8.4 forwards BFD status only to clients of a routing-protocol
+ * type (zebra_ptm.h: bgp, ospf, ospf6, isis, pim, openfabric), never to
+ * "static" ones.  BFD sessions therefore go through a second client,
+ * registered as openfabric, that carries no routes.
+ */
+static struct zclient *bfd_zclient;
 static vpnha_event_t *t_disconnected;
 static vpnha_event_t *t_watchdog;
 
@@ -228,10 +236,34 @@ void vpnha_zebra_init(void)
 			     VPNHA_ZEBRA_WATCHDOG_MS, &t_watchdog);
 }
 
+static void vpnha_zebra_bfd_connected(struct zclient *zc)
+{
+	bfd_client_sendmsg(zc, ZEBRA_BFD_CLIENT_REGISTER, VRF_DEFAULT);
+}
+
+void vpnha_zebra_bfd_enable(void)
+{
+	if (bfd_zclient)
+		return;
+	bfd_zclient = zclient_new(master, &zclient_options_default, NULL, 0);
+	zclient_init(bfd_zclient, ZEBRA_ROUTE_OPENFABRIC, VPNHA_ZEBRA_INSTANCE,
+		     &vpnha_privs);
+	bfd_zclient->zebra_connected = vpnha_zebra_bfd_connected;
+	bfd_protocol_integration_init(bfd_zclient, master);
+	zlog_info(
+		"BFD health checks enabled (second zebra client for BFD status)");
+}
+
 void vpnha_zebra_stop(void)
 {
 	VPNHA_EVENT_OFF(t_disconnected);
 	VPNHA_EVENT_OFF(t_watchdog);
+	if (bfd_zclient) {
+		bfd_protocol_integration_set_shutdown(true);
+		zclient_stop(bfd_zclient);
+		zclient_free(bfd_zclient);
+		bfd_zclient = NULL;
+	}
 	if (!zclient)
 		return;
 	zclient_stop(zclient);

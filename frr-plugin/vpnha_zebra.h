@@ -14,6 +14,9 @@ extern const struct vpnha_rib_ops vpnha_zebra_rib_ops;
 
 extern void vpnha_zebra_init(void);
 extern void vpnha_zebra_stop(void);
+/* Start the zebra client that carries BFD sessions (idempotent). */
+extern void vpnha_zebra_bfd_enable(void);
+
 /* Connected to zebra right now. */
 extern bool vpnha_zebra_connected(void);
 

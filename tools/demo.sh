@@ -93,7 +93,8 @@ for i in 1 2; do
 	ip -n $P addr add 169.254.$i.2/30 dev cvti$i
 	ip -n $R link set vti$i up
 	ip -n $P link set cvti$i up
-	ip netns exec $P sysctl -qw net.ipv4.conf.cvti$i.proxy_arp=1
+	ip netns exec $P sysctl -qw net.ipv4.conf.cvti$i.proxy_arp=1 \
+		net.ipv4.neigh.cvti$i.proxy_delay=0
 done
 ip -n $P addr add 10.20.0.1/16 dev lo
 

@@ -613,6 +613,66 @@ static void test_no_preempt(void)
 	CU_ASSERT(!s->h.preempt_block);
 }
 
+/* External liveness (BFD): same verdict rules as probes. */
+static void test_external(void)
+{
+	struct vpnha_hc_config c;
+	struct vpnha_health h = {};
+	int64_t now = T0;
+
+	vpnha_hc_config_default(&c);
+	c.type = VPNHA_HC_TYPE_BFD;
+	vpnha_health_init(&h, &c, true);
+	EXPECT_VERDICT(&h, VPNHA_HC_UNKNOWN);
+
+	vpnha_health_external(&h, true, now);
+	EXPECT_VERDICT(&h, VPNHA_HC_ALIVE);
+	EXPECT_EQ(h.last_good, now);
+
+	/* Down: DEAD at once. */
+	now += 100 * MS;
+	vpnha_health_external(&h, false, now);
+	EXPECT_VERDICT(&h, VPNHA_HC_DEAD);
+	EXPECT_EQ(h.cause, VPNHA_HC_CAUSE_EXTERNAL);
+	EXPECT_EQ(h.first_miss, now);
+	/* Unknown to us: no detection time is claimed. */
+	EXPECT_EQ(h.last_good, 0);
+
+	/* Up again: hold-down first, ALIVE when it ends. */
+	now += 1000 * MS;
+	vpnha_health_external(&h, true, now);
+	EXPECT_VERDICT(&h, VPNHA_HC_RECOVERING);
+	EXPECT_EQ(h.hold_until, now + 3000 * MS);
+	EXPECT_EQ(vpnha_health_next_deadline(&h), now + 3000 * MS);
+	vpnha_health_tick(&h, now + 2999 * MS);
+	EXPECT_VERDICT(&h, VPNHA_HC_RECOVERING);
+	/* A flap during the hold-down: DEAD again, hold-down restarts. */
+	vpnha_health_external(&h, false, now + 1000 * MS);
+	EXPECT_VERDICT(&h, VPNHA_HC_DEAD);
+	now += 2000 * MS;
+	vpnha_health_external(&h, true, now);
+	vpnha_health_tick(&h, now + 3000 * MS);
+	EXPECT_VERDICT(&h, VPNHA_HC_ALIVE);
+
+	/* Failing soon after the failback: the next hold-down doubles. */
+	now += 4000 * MS;
+	vpnha_health_external(&h, false, now);
+	now += 100 * MS;
+	vpnha_health_external(&h, true, now);
+	EXPECT_EQ(h.hold_until, now + 6000 * MS);
+
+	/* No-preempt: RECOVERING until released. */
+	c.preempt = false;
+	vpnha_health_init(&h, &c, true);
+	vpnha_health_external(&h, true, now);
+	vpnha_health_external(&h, false, now + 1 * MS);
+	vpnha_health_external(&h, true, now + 2 * MS);
+	vpnha_health_tick(&h, now + 60000 * MS);
+	EXPECT_VERDICT(&h, VPNHA_HC_RECOVERING);
+	vpnha_health_release(&h, now + 60000 * MS);
+	EXPECT_VERDICT(&h, VPNHA_HC_ALIVE);
+}
+
 /* Ties and ordering inside one late tick. */
 static void test_tick_order(void)
 {
@@ -1490,6 +1550,7 @@ static const struct test_def health_tests[] = {
 	{"latency threshold", test_latency_threshold},
 	{"window figures", test_figures},
 	{"5% scattered loss never dead", test_scattered_loss},
+	{"external (BFD) liveness", test_external},
 };
 
 static const struct test_def probe_tests[] = {
