@@ -143,7 +143,9 @@ struct vpnha_tunnel *vpnha_tunnel_find_ifname(struct vpnha *v,
 {
 	struct vpnha_tunnel *t;
 
-	vpnha_each_tunnel(v, t) if (strcmp(t->ifname, ifname) == 0) return t;
+	vpnha_each_tunnel (v, t)
+		if (strcmp(t->ifname, ifname) == 0)
+			return t;
 	return NULL;
 }
 
@@ -176,7 +178,7 @@ void vpnha_peer_del(struct vpnha *v, struct vpnha_peer *p)
 
 /* Tunnel state machine -------------------------------------------------- */
 
-static bool vpnha_tunnel_usable(const struct vpnha_tunnel *t)
+bool vpnha_tunnel_usable(const struct vpnha_tunnel *t)
 {
 	return (t->state == VPNHA_TUNNEL_UP || t->state == VPNHA_TUNNEL_INIT) &&
 	       t->if_up && t->ifindex != IFINDEX_INTERNAL;
@@ -184,6 +186,7 @@ static bool vpnha_tunnel_usable(const struct vpnha_tunnel *t)
 
 static unsigned int vpnha_recompute_count(struct vpnha *v);
 static void vpnha_preempt_release(struct vpnha *v);
+static void vpnha_tunnel_eval(struct vpnha *v, struct vpnha_tunnel *t);
 
 /*
  * The single place where a tunnel changes state: counts, logs at info
@@ -238,8 +241,7 @@ static bool vpnha_tunnel_needed(struct vpnha *v, const struct vpnha_tunnel *t)
 	struct vpnha_route *r, *o;
 	struct vpnha_route key = {};
 
-	vpnha_each_route(v, r)
-	{
+	vpnha_each_route (v, r) {
 		bool other = false;
 
 		if (strcmp(r->tunnel, t->name) != 0)
@@ -266,8 +268,7 @@ static void vpnha_preempt_release(struct vpnha *v)
 {
 	struct vpnha_tunnel *t;
 
-	vpnha_each_tunnel(v, t)
-	{
+	vpnha_each_tunnel (v, t) {
 		if (t->state != VPNHA_TUNNEL_RECOVERING ||
 		    !t->health.preempt_block || !vpnha_tunnel_needed(v, t))
 			continue;
@@ -275,6 +276,8 @@ static void vpnha_preempt_release(struct vpnha *v)
 			"tunnel %s: released from no-preempt: no other tunnel carries its prefixes",
 			t->name);
 		vpnha_health_release(&t->health, v->now());
+		/* Past its hold-down, the release fails back at once. */
+		vpnha_tunnel_eval(v, t);
 	}
 }
 
@@ -404,8 +407,7 @@ void vpnha_interface_update(struct vpnha *v, const char *ifname,
 {
 	struct vpnha_tunnel *t;
 
-	vpnha_each_tunnel(v, t)
-	{
+	vpnha_each_tunnel (v, t) {
 		bool had = t->ifindex != IFINDEX_INTERNAL;
 
 		if (strcmp(t->ifname, ifname) != 0)

@@ -311,6 +311,9 @@ extern void vpnha_rib_notify(struct vpnha *v, const struct prefix *p,
  */
 extern void vpnha_tunnel_health_update(struct vpnha *v, struct vpnha_tunnel *t);
 
+/* The tunnel may carry traffic (init or up, interface up). */
+extern bool vpnha_tunnel_usable(const struct vpnha_tunnel *t);
+
 /* The tunnel a prefix currently uses (lowest distance installed). */
 extern struct vpnha_tunnel *vpnha_prefix_active_tunnel(struct vpnha *v,
 						       const struct prefix *p);

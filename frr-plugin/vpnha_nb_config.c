@@ -51,8 +51,7 @@ void vpnha_nb_apply_finish(struct nb_cb_apply_finish_args *args)
 	 * Once per commit: health-check config first, then the interface,
 	 * so a new tunnel goes straight to its real state.
 	 */
-	vpnha_each_tunnel(vpnha, t)
-	{
+	vpnha_each_tunnel (vpnha, t) {
 		if (!t->nb_dirty)
 			continue;
 		t->nb_dirty = false;

@@ -64,9 +64,9 @@ vpnha_nb_tunnel_state_get_elem(struct nb_cb_get_elem_args *args)
 	if (strcmp(leaf, "transitions") == 0)
 		return yang_data_new_uint32(args->xpath, t->stats.transitions);
 	if (strcmp(leaf, "routes-installed") == 0) {
-		vpnha_each_route(vpnha, r) if (r->installed &&
-					       strcmp(r->tunnel, t->name) == 0)
-			n++;
+		vpnha_each_route (vpnha, r)
+			if (r->installed && strcmp(r->tunnel, t->name) == 0)
+				n++;
 		return yang_data_new_uint32(args->xpath, n);
 	}
 	if (strcmp(leaf, "probes-sent") == 0)

@@ -56,8 +56,10 @@ static json_object *vpnha_json_peer(const struct vpnha_peer *p)
 
 	if (p->addr.ipa_type != IPADDR_NONE)
 		json_object_string_addf(j, "address", "%pIA", &p->addr);
-	vpnha_each_tunnel(vpnha, t) if (strcmp(t->peer, p->name) == 0)
-		json_object_array_add(ja, json_object_new_string(t->name));
+	vpnha_each_tunnel (vpnha, t)
+		if (strcmp(t->peer, p->name) == 0)
+			json_object_array_add(ja,
+					      json_object_new_string(t->name));
 	json_object_object_add(j, "tunnels", ja);
 	return j;
 }
@@ -67,8 +69,9 @@ static unsigned int vpnha_tunnel_routes_installed(const struct vpnha_tunnel *t)
 	struct vpnha_route *r;
 	unsigned int n = 0;
 
-	vpnha_each_route(vpnha, r) if (r->installed &&
-				       strcmp(r->tunnel, t->name) == 0) n++;
+	vpnha_each_route (vpnha, r)
+		if (r->installed && strcmp(r->tunnel, t->name) == 0)
+			n++;
 	return n;
 }
 
@@ -208,8 +211,8 @@ static void vpnha_json_prefix(struct vpnha_route **rs, unsigned int n,
 	json_object *jroutes = arg;
 	json_object *jp = json_object_new_object();
 	json_object *jpaths = json_object_new_array();
-	struct vpnha_tunnel *at;
-	bool all_down = false;
+	struct vpnha_tunnel *at, *rt;
+	bool all_down = true;
 	unsigned int i;
 
 	at = vpnha_prefix_active_tunnel(vpnha, &rs[0]->prefix);
@@ -232,8 +235,10 @@ static void vpnha_json_prefix(struct vpnha_route **rs, unsigned int n,
 		json_object_string_add(jr, "reason",
 				       vpnha_route_reason_name(r->reason));
 		json_object_array_add(jpaths, jr);
-		if (r->reason == VPNHA_RR_KEPT_ALL_DOWN)
-			all_down = true;
+		/* Every tunnel of the prefix down, whatever all-down-action. */
+		rt = vpnha_tunnel_find(vpnha, r->tunnel);
+		if (rt && vpnha_tunnel_usable(rt))
+			all_down = false;
 	}
 	json_object_boolean_add(jp, "allDown", all_down);
 	json_object_object_add(jp, "paths", jpaths);
@@ -267,8 +272,7 @@ static void vpnha_show_peers_text(struct vty *vty, const char *name)
 	struct vpnha_peer *p;
 
 	vty_out(vty, "%-20s %-40s\n", "Peer", "Address");
-	vpnha_each_peer(vpnha, p)
-	{
+	vpnha_each_peer (vpnha, p) {
 		if (name && strcmp(name, p->name))
 			continue;
 		vty_out(vty, "%-20s %-40pIA\n", p->name, &p->addr);
@@ -281,8 +285,7 @@ static void vpnha_show_tunnels_text(struct vty *vty, const char *name)
 
 	vty_out(vty, "%-16s %-12s %-16s %-11s %-7s %s\n", "Tunnel", "Interface",
 		"Peer", "State", "Routes", "Reason");
-	vpnha_each_tunnel(vpnha, t)
-	{
+	vpnha_each_tunnel (vpnha, t) {
 		if (name && strcmp(name, t->name))
 			continue;
 		vty_out(vty, "%-16s %-12s %-16s %-11s %-7u %s\n", t->name,
@@ -405,19 +408,21 @@ DEFPY(vpnha_show, vpnha_show_cmd,
 		if (all || peer) {
 			json_object *jp = json_object_new_object();
 
-			vpnha_each_peer(vpnha, p) if (!pname ||
-						      !strcmp(pname, p->name))
-				json_object_object_add(jp, p->name,
-						       vpnha_json_peer(p));
+			vpnha_each_peer (vpnha, p)
+				if (!pname || !strcmp(pname, p->name))
+					json_object_object_add(
+						jp, p->name,
+						vpnha_json_peer(p));
 			json_object_object_add(j, "peers", jp);
 		}
 		if (all || tun) {
 			json_object *jt = json_object_new_object();
 
-			vpnha_each_tunnel(vpnha, t) if (!tname ||
-							!strcmp(tname, t->name))
-				json_object_object_add(jt, t->name,
-						       vpnha_json_tunnel(t));
+			vpnha_each_tunnel (vpnha, t)
+				if (!tname || !strcmp(tname, t->name))
+					json_object_object_add(
+						jt, t->name,
+						vpnha_json_tunnel(t));
 			json_object_object_add(j, "tunnels", jt);
 		}
 		if (all || route)

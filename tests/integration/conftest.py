@@ -18,6 +18,10 @@ import vpnha_topo as vt
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: waits for a timer of several seconds")
+    config.addinivalue_line(
+        "markers",
+        "vpnha_hc(primary=None, backup=None, **common): health-check parameters for the "
+        "`vpnha_hc` fixture (e.g. hold_down=1000, primary={'preempt': False})")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -63,6 +67,40 @@ def vpnha(scheme):
     scheme.rt.start_vpnhad()
     scheme.rt.configure(vt.README_CONFIG)
     return scheme
+
+
+@pytest.fixture
+def vpnha_hc(vpnha, request):
+    """`vpnha` plus a health check on both tunnels (README addresses),
+    both tunnels up (health alive) and the kernel route on vti1.
+
+    Parameters from @pytest.mark.vpnha_hc(primary={...}, backup={...},
+    **common): common keywords apply to both tunnels, the per-tunnel
+    dicts override them (see vt.health_check_config)."""
+    marker = request.node.get_closest_marker("vpnha_hc")
+    kw = dict(marker.kwargs) if marker else {}
+    per = {name: kw.pop(name, None) or {} for name in ("primary", "backup")}
+    tunnels = {name: dict(kw, **per[name]) for name in ("primary", "backup")}
+    s = vpnha
+    vt.pin_scheme_neighbours(s)
+    s.rt.configure(vt.health_check_config(tunnels))
+
+    def both_up():
+        t = s.rt.vtysh_json("show vpn-ha tunnel json")["tunnels"]
+        return {n: (t[n]["state"], t[n].get("healthCheck", {}).get("verdict")) for n in t}
+
+    vt.wait_for(both_up, 10, ok=lambda v: all(x == ("up", "alive") for x in v.values()),
+                desc="both tunnels up with a passing health check")
+    s.wait_kernel_devs(["vti1"])
+    s.hc = tunnels
+    return s
+
+
+@pytest.fixture
+def block(scheme):
+    """vt.NftBlock in P: drop(ifname)/allow(ifname) silent failures of the
+    tunnels (cvti1 = primary, cvti2 = backup); removed at cleanup."""
+    return vt.NftBlock(scheme.p)
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -817,7 +817,7 @@ except OSError as e:
 """
 
 
-def reachable(ns, dst, port=9, timeout=1.0):
+def reachable(ns, dst, port=9, timeout=3.0):
     """True when dst answers a TCP SYN from ns (a RST counts: the scheme's
     P owns 10.20.0.0/16 and listens nowhere). Needs no ping binary."""
     cp = ns.run(["/usr/bin/python3", "-c", _REACH_PY, dst, str(port), str(timeout)],
@@ -881,6 +881,9 @@ class Scheme:
             self.p.sysctl("net.ipv4.conf.%s.rp_filter" % key, 0)
         for ifname in ("cvti1", "cvti2"):
             self.p.sysctl("net.ipv4.conf.%s.proxy_arp" % ifname, 1)
+            # Answer at once: proxy ARP replies are delayed up to 0.8 s
+            # by default, which a loaded test machine turns into misses.
+            self.p.sysctl("net.ipv4.neigh.%s.proxy_delay" % ifname, 0)
         self.rt = FrrRouter(self.r, logdir, vtysh=vtysh)
         if start_zebra:
             self.rt.start_zebra(zebra_args)
@@ -894,3 +897,113 @@ class Scheme:
         return wait_for(lambda: self.kernel_devs(prefix), timeout,
                         ok=lambda v: v == sorted(devs),
                         desc="kernel route %s in %s via %s" % (prefix, self.r.name, devs or "nothing"))
+
+
+# --------------------------------------------------------------------------
+# Health checks (test_health.py): probe addresses, failure injection
+
+
+# The scheme's health-check addresses: tunnel -> (source in R, destination in P).
+HC_ADDRS = {"primary": ("169.254.1.1", "169.254.1.2"), "backup": ("169.254.2.1", "169.254.2.2")}
+
+# health-check parameters as Python keywords -> CLI words.
+_HC_PARAMS = {
+    "interval": "interval", "timeout": "timeout", "miss_count": "miss-count",
+    "recovery_count": "recovery-count", "hold_down": "hold-down", "window": "window",
+    "loss_threshold": "loss-threshold", "latency_threshold": "latency-threshold",
+}
+
+
+def health_check_config(tunnels):
+    """vtysh text configuring health checks: tunnels maps a tunnel name to
+    a dict with optional "source"/"destination" (default HC_ADDRS), the
+    _HC_PARAMS keywords (e.g. hold_down=1000) and "preempt" (bool)."""
+    lines = ["vpn-ha"]
+    for name, params in tunnels.items():
+        params = dict(params or {})
+        src, dst = HC_ADDRS.get(name, (None, None))
+        src, dst = params.pop("source", src), params.pop("destination", dst)
+        lines += [" tunnel %s" % name, "  health-check source %s destination %s" % (src, dst)]
+        preempt = params.pop("preempt", None)
+        for key, value in params.items():
+            if key not in _HC_PARAMS:
+                raise ValueError("unknown health-check parameter %r" % key)
+            lines.append("  health-check %s %s" % (_HC_PARAMS[key], value))
+        if preempt is not None:
+            lines.append("  %shealth-check preempt" % ("" if preempt else "no "))
+        lines.append(" exit")
+    lines.append("exit")
+    return "\n".join(lines) + "\n"
+
+
+def pin_neighbour(ns, ifname, addr, peer_ns, peer_ifname):
+    """A permanent neighbour entry for addr (owned by peer_ns:peer_ifname)
+    on ns:ifname. Permanent entries are exempt from the neighbour table
+    limit (gc_thresh3, 1024 entries shared by ALL namespaces), which a
+    concurrent run with hundreds of veth pairs (bench/) can exhaust: then
+    the kernel silently discards unresolved packets (IpOutDiscards,
+    "neighbor table overflow" in dmesg) and every probe is lost."""
+    mac = peer_ns.ip_json("link", "show", peer_ifname)[0]["address"]
+    ns.ip("neigh", "replace", addr, "lladdr", mac, "dev", ifname, "nud", "permanent")
+
+
+def pin_scheme_neighbours(s, extra=()):
+    """Permanent neighbour entries for the scheme's tunnel addresses on
+    both sides (vt.pin_neighbour: immune to a full shared neighbour
+    table). extra: more (r_ifname, r_addr, p_ifname, p_addr) tuples."""
+    pairs = [("vti1", "169.254.1.1", "cvti1", "169.254.1.2"),
+             ("vti2", "169.254.2.1", "cvti2", "169.254.2.2")] + list(extra)
+    for r_if, r_addr, p_if, p_addr in pairs:
+        pin_neighbour(s.r, r_if, p_addr, s.p, p_if)
+        pin_neighbour(s.p, p_if, r_addr, s.r, r_if)
+
+
+class NftBlock:
+    """Failure injection in a namespace: one nft table with a prerouting
+    chain at priority -300 (before conntrack and routing), so a rule on
+    iifname drops everything arriving on an interface that stays UP -- a
+    silent failure. The table is deleted at cleanup (also on failure).
+
+    drop(ifname, match="") adds `iifname IF [match] drop` (match e.g.
+    "numgen random mod 100 < 5"); allow(ifname) removes those rules.
+    Both return (t_before, t_after): time.monotonic() around the nft
+    command, between which the change took effect."""
+
+    def __init__(self, ns, table="vpnhat_block"):
+        self.ns = ns
+        self.table = table
+        nft_table(ns, "inet", table,
+                  "table inet %s {\n chain pre {\n  type filter hook prerouting priority -300;\n"
+                  "  policy accept;\n }\n}\n" % table)
+
+    def _nft(self, script):
+        t0 = time.monotonic()
+        self.ns.run(["nft", "-f", "-"], input=script)
+        return t0, time.monotonic()
+
+    def drop(self, ifname, match=""):
+        return self._nft("add rule inet %s pre iifname \"%s\" %s drop\n"
+                         % (self.table, ifname, match))
+
+    def rules(self):
+        out = self.ns.run(["nft", "-j", "list", "chain", "inet", self.table, "pre"]).stdout
+        return [e["rule"] for e in json.loads(out)["nftables"] if "rule" in e]
+
+    def _handles(self, ifname):
+        handles = []
+        for r in self.rules():
+            for m in r.get("expr", []):
+                mm = m.get("match", {})
+                if mm.get("left", {}).get("meta", {}).get("key") == "iifname" and mm.get("right") == ifname:
+                    handles.append(r["handle"])
+        return handles
+
+    def allow(self, ifname):
+        handles = self._handles(ifname)
+        if not handles:
+            t = time.monotonic()
+            return t, t
+        return self._nft("".join("delete rule inet %s pre handle %d\n" % (self.table, h) for h in handles))
+
+    def allow_all(self):
+        return self._nft("flush chain inet %s pre\n" % self.table)

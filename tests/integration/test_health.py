@@ -1,0 +1,511 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Issue 3: health checks, silent failures, failover and failback timing.
+
+Topology: the README scheme (conftest `vpnha`) with a health check on both
+tunnels (`vpnha_hc`: primary 169.254.1.1 -> 169.254.1.2 over vti1, backup
+169.254.2.1 -> 169.254.2.2 over vti2). Failures are injected in P with
+nftables (`block`: a prerouting rule at priority -300 dropping what
+arrives on cvti1/cvti2), so the tunnel interfaces stay UP: only the
+health check can notice -- a silent failure, like an IPsec SA that stops
+passing traffic.
+
+Timing model (vpnha_health.h, defaults interval 100 ms, timeout 500,
+miss-count 5, recovery-count 10, hold-down 3000): a tunnel is declared
+down on the miss-count-th consecutive lost probe, i.e. at most
+(miss - 1) x interval + timeout + interval (phase of the first lost
+probe) = 1000 ms after the failure; it fails back once the last lost
+probes have expired (timeout), recovery-count replies were counted and
+the hold-down passed without a loss.
+
+The kernel route is sampled by a background thread (RouteWatch) every
+10-50 ms, so every change and its time is recorded; states are sampled
+from `show vpn-ha tunnel json` the same way (StateWatch). Fixed sleeps
+are only used to let an observation window pass.
+"""
+
+import json
+import threading
+import time
+
+import pytest
+
+import vpnha_topo as vt
+
+PREFIX = vt.SCHEME_PREFIX
+INSTANCE = 5
+
+# Defaults (README / vpnha_health.h), in ms.
+INTERVAL, TIMEOUT, MISS, RECOVERY, HOLD_DOWN = 100, 500, 5, 10, 3000
+
+
+def detection_bound_ms(interval=INTERVAL, timeout=TIMEOUT, miss=MISS):
+    """Worst case from a silent failure to the down verdict: the first
+    lost probe leaves up to one interval after the failure, the miss-th
+    one (miss - 1) intervals later and is lost timeout after that."""
+    return (miss - 1) * interval + timeout + interval
+
+
+def failback_ms(interval=INTERVAL, timeout=TIMEOUT, recovery=RECOVERY, hold_down=HOLD_DOWN):
+    """Expected time from the end of a failure to the failback: the last
+    lost probe expires (timeout), then recovery-count replies (counted in
+    send order: max(timeout, recovery x interval) after the end), then
+    the hold-down."""
+    return max(timeout, recovery * interval) + hold_down
+
+
+BACKUP_RIB_ACTIVE = {
+    "protocol": "static", "instance": INSTANCE, "distance": 101,
+    "selected": True, "installed": True,
+    "nexthops": [{"interfaceName": "vti2", "active": True}],
+}
+
+
+# ---------------------------------------------------------------------------
+# helpers
+
+
+def tunnel(s, name):
+    return s.rt.vtysh_json("show vpn-ha tunnel %s json" % name)["tunnels"][name]
+
+
+def tunnels(s):
+    return s.rt.vtysh_json("show vpn-ha tunnel json")["tunnels"]
+
+
+def static_rib(s):
+    return s.rt.rib_sorted(PREFIX, protocol="static")
+
+
+def wait_state(s, name, state, timeout, verdict=None):
+    def ok(t):
+        return t["state"] == state and (verdict is None or t["healthCheck"]["verdict"] == verdict)
+    return vt.wait_for(lambda: tunnel(s, name), timeout, ok=ok,
+                       desc="tunnel %s state %s%s" % (name, state, " / " + verdict if verdict else ""))
+
+
+class Watch(threading.Thread):
+    """Samples sample() every `interval` s in the background and records
+    each change as (time.monotonic() after the sample, value). Stopped at
+    cleanup (also on failure)."""
+
+    def __init__(self, sample, interval, name):
+        super().__init__(name=name, daemon=True)
+        self.sample = sample
+        self.interval = interval
+        self.changes = []
+        self.samples = 0
+        self._stop_ev = threading.Event()
+        self._lock = threading.Lock()
+        vt.current_registry().push(self.stop, "stop %s" % name)
+        self.start()
+        # The first value is there when the constructor returns.
+        vt.wait_for(lambda: self.changes, 5, interval=0.005, desc="first sample of %s" % name)
+
+    def run(self):
+        while not self._stop_ev.is_set():
+            try:
+                v = self.sample()
+            except Exception as e:  # noqa: BLE001 - recorded as a value
+                v = "error: %s" % e
+            t = time.monotonic()
+            with self._lock:
+                self.samples += 1
+                if not self.changes or self.changes[-1][1] != v:
+                    self.changes.append((t, v))
+            self._stop_ev.wait(self.interval)
+
+    def stop(self):
+        self._stop_ev.set()
+        if self.is_alive() and threading.current_thread() is not self:
+            self.join(5)
+
+    def history(self, since=None, until=None):
+        """Changes within [since, until], plus the value current at since."""
+        with self._lock:
+            ch = list(self.changes)
+        out = []
+        for i, (t, v) in enumerate(ch):
+            if until is not None and t > until:
+                break
+            if since is not None and t < since:
+                if i + 1 < len(ch) and ch[i + 1][0] <= since:
+                    continue
+                out.append((since, v))
+                continue
+            out.append((t, v))
+        return out
+
+    def current(self):
+        with self._lock:
+            return self.changes[-1][1]
+
+    def wait(self, pred, timeout, since=None, desc="value"):
+        """Wait until the current value satisfies pred and return the time
+        of the change that made it so (not before since)."""
+        def find():
+            with self._lock:
+                t, v = self.changes[-1]
+            if not pred(v):
+                return None
+            return max(t, since) if since is not None else t
+        try:
+            return vt.wait_for(find, timeout, interval=0.005, desc=desc)
+        except AssertionError as e:
+            raise AssertionError("%s\nhistory: %s" % (e, self.fmt())) from None
+
+    def fmt(self, t0=None):
+        with self._lock:
+            ch = list(self.changes)
+        t0 = ch[0][0] if t0 is None and ch else t0
+        return ", ".join("%+.3fs %s" % (t - t0, v) for t, v in ch)
+
+
+def route_watch(s, interval=0.01):
+    """Kernel devices of the scheme prefix in R."""
+    return Watch(s.kernel_devs, interval, "route watch")
+
+
+def state_watch(s, names=("primary", "backup"), interval=0.02):
+    """(state of each tunnel in names) as a tuple."""
+    def sample():
+        t = tunnels(s)
+        return tuple(t[n]["state"] for n in names)
+    return Watch(sample, interval, "state watch")
+
+
+def dedup(values):
+    out = []
+    for v in values:
+        if not out or out[-1] != v:
+            out.append(v)
+    return out
+
+
+def yang_tunnel(s, name):
+    data = s.rt.vtysh_json("show yang operational-data /frr-vpnhad:vpnhad vpnhad")
+    for t in data.get("frr-vpnhad:vpnhad", {}).get("tunnel", []):
+        if t.get("name") == name:
+            return t
+    raise AssertionError("no tunnel %s in YANG operational data:\n%s" % (name, json.dumps(data, indent=1)))
+
+
+def fail_primary(s, block, routes):
+    """Silent failure of the primary; return when the kernel is on vti2
+    and the primary is down."""
+    t0, _ = block.drop("cvti1")
+    routes.wait(lambda v: v == ["vti2"], 5, since=t0, desc="kernel route on vti2")
+    wait_state(s, "primary", "down", 3)
+    return t0
+
+
+# ---------------------------------------------------------------------------
+# 1. silent failure of the primary: detection and switch time
+
+
+def test_silent_failure_fails_over_in_time(vpnha_hc, block):
+    s = vpnha_hc
+    assert tunnel(s, "primary")["failovers"] == 0
+    routes = route_watch(s, 0.01)
+    t0, _ = block.drop("cvti1")
+    t_switch = routes.wait(lambda v: v == ["vti2"], 5, since=t0, desc="kernel route on vti2")
+    took_ms = (t_switch - t0) * 1000
+    bound = detection_bound_ms()
+    print("silent failure -> kernel on vti2: %.0f ms (bound %d + 600 ms)" % (took_ms, bound))
+    assert took_ms <= bound + 600, "kernel route moved %.0f ms after the failure: %s" % (took_ms, routes.fmt(t0))
+    # Straight from the primary to the backup, never without a route.
+    assert dedup(v for _, v in routes.history(since=t0)) == [["vti1"], ["vti2"]], routes.fmt(t0)
+
+    # vpnhad's own figures; switchMs comes with zebra's notification.
+    t = vt.wait_for(lambda: tunnel(s, "primary"), 3,
+                    ok=lambda t: t.get("lastFailover", {}).get("switchMs") is not None,
+                    desc="lastFailover.switchMs of primary")
+    lf, hc = t["lastFailover"], t["healthCheck"]
+    print("lastFailover: %s" % json.dumps(lf, sort_keys=True))
+    assert t["state"] == "down", t
+    assert t["failovers"] == 1, t
+    assert 800 <= lf["detectionMs"] <= 1300, lf
+    assert 0 <= lf["switchMs"] < 300, lf
+    assert lf["totalMs"] is not None and lf["totalMs"] >= lf["detectionMs"], lf
+    assert hc["verdict"] == "dead", hc
+    assert hc["counters"]["probesLost"] >= MISS, hc
+    assert hc["consecutiveMisses"] >= MISS, hc
+    assert routes.current() == ["vti2"]
+
+    # zebra: only the backup's S[5] route is left, and it is selected.
+    diff = vt.json_subset(static_rib(s), [BACKUP_RIB_ACTIVE], exact_lists=True)
+    assert diff is None, diff
+
+    # The same failover in YANG operational state.
+    y = yang_tunnel(s, "primary")["state"]
+    ylf = y.get("last-failover", {})
+    assert y["state"] == "down", y
+    assert ylf.get("detection-ms") == lf["detectionMs"], (ylf, lf)
+    assert ylf.get("switch-ms") == lf["switchMs"], (ylf, lf)
+    assert int(y["counters"]["probes-lost"]) >= MISS, y
+
+
+# ---------------------------------------------------------------------------
+# 2. failback: not before recovery-count x interval + hold-down
+
+
+FB = dict(hold_down=1000, recovery_count=5)
+
+
+@pytest.mark.vpnha_hc(**FB)
+def test_failback_timing(vpnha_hc, block):
+    s = vpnha_hc
+    routes = route_watch(s, 0.01)
+    fail_primary(s, block, routes)
+    states = state_watch(s, ("primary",))
+
+    t_before, t_after = block.allow("cvti1")
+    t_back = routes.wait(lambda v: v == ["vti1"], 10, since=t_before, desc="kernel route back on vti1")
+    lower_ms = FB["recovery_count"] * INTERVAL + FB["hold_down"] - 200
+    upper_ms = TIMEOUT + FB["recovery_count"] * INTERVAL + FB["hold_down"] + 1000
+    took_ms = (t_back - t_before) * 1000
+    print("recovery -> kernel back on vti1: %.0f ms (expected ~%d, allowed [%d, %d])"
+          % (took_ms, failback_ms(recovery=FB["recovery_count"], hold_down=FB["hold_down"]),
+             lower_ms, upper_ms))
+    # Lower bound from the end of the nft command (when the rule was
+    # certainly gone), upper bound from its start.
+    assert (t_back - t_after) * 1000 >= lower_ms, "failback too early: %s" % routes.fmt(t_before)
+    assert took_ms <= upper_ms, "failback too late: %s" % routes.fmt(t_before)
+    assert dedup(v for _, v in routes.history(since=t_before)) == [["vti2"], ["vti1"]], routes.fmt(t_before)
+
+    # Wait on the watcher itself, so that its history is complete.
+    states.wait(lambda v: v[0] == "up", 2, since=t_back, desc="primary up")
+    seq = dedup(v[0] for _, v in states.history(since=t_before))
+    assert seq == ["down", "recovering", "up"], "primary states after recovery: %s" % states.fmt(t_before)
+    t = tunnel(s, "primary")
+    assert t["failovers"] == 1 and t["healthCheck"]["verdict"] == "alive", t
+
+
+# ---------------------------------------------------------------------------
+# 3. 5 % random loss does not fail over (defaults)
+
+
+LOSS_WINDOW_S = 30
+
+
+def test_random_loss_no_failover(vpnha_hc, block):
+    s = vpnha_hc
+    before = tunnel(s, "primary")
+    routes = route_watch(s, 0.05)
+    t0, _ = block.drop("cvti1", "numgen random mod 100 < 5")
+    time.sleep(LOSS_WINDOW_S)  # the observation window
+    block.allow("cvti1")
+    routes.stop()
+    after = tunnel(s, "primary")
+    lost = after["healthCheck"]["counters"]["probesLost"] - before["healthCheck"]["counters"]["probesLost"]
+    sent = after["healthCheck"]["counters"]["probesSent"] - before["healthCheck"]["counters"]["probesSent"]
+    print("5%% loss for %d s: %d of %d probes lost (%.1f %%), %d route samples"
+          % (LOSS_WINDOW_S, lost, sent, 100.0 * lost / max(sent, 1), routes.samples))
+    assert lost > 0, "no probe lost: the loss was not applied (%s)" % after["healthCheck"]
+    assert routes.samples >= LOSS_WINDOW_S * 10, routes.samples
+    assert [v for _, v in routes.history(since=t0)] == [["vti1"]], "route changed: %s" % routes.fmt(t0)
+    assert after["failovers"] == before["failovers"], (before, after)
+    assert after["transitions"] == before["transitions"], "primary changed state: %s" % after
+    assert after["state"] == "up", after
+
+
+# ---------------------------------------------------------------------------
+# 4. a flapping primary: one failover, no return while flapping
+
+
+FLAP_DROP_S, FLAP_PASS_S, FLAP_DROPS = 1.2, 1.2, 6
+
+
+def test_flapping_primary(vpnha_hc, block):
+    s = vpnha_hc
+    routes = route_watch(s, 0.01)
+    states = state_watch(s, ("primary",), 0.03)
+    t_start = None
+    for i in range(FLAP_DROPS):
+        t_drop, _ = block.drop("cvti1")
+        t_start = t_start or t_drop
+        time.sleep(max(0.0, t_drop + FLAP_DROP_S - time.monotonic()))
+        t_end, t_end_after = block.allow("cvti1")
+        if i + 1 < FLAP_DROPS:
+            time.sleep(max(0.0, t_end + FLAP_PASS_S - time.monotonic()))
+    # t_end: the failure is over for good.
+    hist = routes.history(since=t_start, until=t_end)
+    print("flapping %.1f s; route changes: %s" % (t_end - t_start, routes.fmt(t_start)))
+    print("primary states: %s" % states.fmt(t_start))
+    devs = [v for _, v in hist]
+    assert devs[0] == ["vti1"] and ["vti2"] in devs, routes.fmt(t_start)
+    t_first = next(t for t, v in hist if v == ["vti2"])
+    assert t_first - t_start <= (detection_bound_ms() + 600) / 1000, routes.fmt(t_start)
+    after_first = [v for t, v in hist if t >= t_first]
+    assert all(v == ["vti2"] for v in after_first), "returned to the primary while flapping: %s" % routes.fmt(t_start)
+    st = dedup(v[0] for _, v in states.history(since=t_first + 0.2, until=t_end))
+    assert "up" not in st, "primary came back up while flapping: %s" % states.fmt(t_start)
+    assert "recovering" in st, "primary never reached recovering: %s" % states.fmt(t_start)
+    t = tunnel(s, "primary")
+    assert t["failovers"] == 1, t
+
+    # After the flapping: the failures all happened in RECOVERING, which
+    # does not feed flap damping (only a failure of a tunnel that came
+    # back through a failback does), so the plain failback time applies.
+    t_back = routes.wait(lambda v: v == ["vti1"], 15, since=t_end, desc="failback after flapping")
+    took_ms = (t_back - t_end) * 1000
+    expected = failback_ms()
+    print("failback %.0f ms after the flapping stopped (undamped ~%d ms)" % (took_ms, expected))
+    assert (t_back - t_end_after) * 1000 >= RECOVERY * INTERVAL + HOLD_DOWN - 200, routes.fmt(t_start)
+    # Generous: even a doubled hold-down would pass.
+    assert took_ms <= 1000 + TIMEOUT + 2 * HOLD_DOWN + 2000, routes.fmt(t_start)
+    wait_state(s, "primary", "up", 2, verdict="alive")
+    assert tunnel(s, "primary")["failovers"] == 1
+
+
+# ---------------------------------------------------------------------------
+# 5. no-preempt: stay on the backup until released
+
+
+NP = dict(preempt=False, hold_down=1000, recovery_count=5)
+
+
+@pytest.mark.vpnha_hc(primary=NP)
+def test_no_preempt(vpnha_hc, block):
+    s = vpnha_hc
+    routes = route_watch(s, 0.01)
+    states = state_watch(s)
+    assert tunnel(s, "primary")["healthCheck"]["preempt"] is False
+
+    # Fail and restore: recovers, but stays in recovering, on the backup.
+    fail_primary(s, block, routes)
+    t_allow, _ = block.allow("cvti1")
+    t_rec = states.wait(lambda v: v[0] == "recovering", (TIMEOUT + NP["recovery_count"] * INTERVAL) / 1000 + 2,
+                        since=t_allow, desc="primary recovering")
+    window = NP["hold_down"] / 1000 + 2
+    time.sleep(max(0.0, t_rec + window - time.monotonic()))  # the observation window
+    assert [v for _, v in routes.history(since=t_rec)] == [["vti2"]], routes.fmt(t_allow)
+    assert [v for _, v in states.history(since=t_rec)] == [("recovering", "up")], states.fmt(t_allow)
+    t = tunnel(s, "primary")
+    assert t["healthCheck"]["verdict"] == "recovering", t
+
+    # Released by the operator: fails back (the hold-down is already over).
+    t_clear = time.monotonic()
+    s.rt.vtysh("clear vpn-ha tunnel primary")
+    t_back = routes.wait(lambda v: v == ["vti1"], NP["hold_down"] / 1000 + 1, since=t_clear,
+                         desc="failback after clear")
+    print("no-preempt: stayed on the backup %.1f s in recovering; failback %.0f ms after clear"
+          % (t_clear - t_rec, (t_back - t_clear) * 1000))
+    wait_state(s, "primary", "up", 2, verdict="alive")
+
+    # Second time: blocked in recovering, then the backup fails -> no
+    # other tunnel carries the prefix, the primary is released.
+    fail_primary(s, block, routes)
+    t_allow, _ = block.allow("cvti1")
+    t_rec = states.wait(lambda v: v[0] == "recovering", (TIMEOUT + NP["recovery_count"] * INTERVAL) / 1000 + 2,
+                        since=t_allow, desc="primary recovering (2)")
+    time.sleep(max(0.0, t_rec + NP["hold_down"] / 1000 + 0.3 - time.monotonic()))  # hold-down over
+    assert routes.current() == ["vti2"] and states.current()[0] == "recovering", states.fmt(t_allow)
+    t_fail_b, _ = block.drop("cvti2")
+    t_back = routes.wait(lambda v: v == ["vti1"], (detection_bound_ms() + 600) / 1000 + 1, since=t_fail_b,
+                         desc="kernel back on vti1 once the backup failed")
+    print("no-preempt: backup failure -> kernel on the released primary in %.0f ms"
+          % ((t_back - t_fail_b) * 1000))
+    assert dedup(v for _, v in routes.history(since=t_allow)) == [["vti2"], ["vti1"]], routes.fmt(t_allow)
+    wait_state(s, "backup", "down", 2)
+    # Released, not merely kept by keep-best (which would also put the
+    # kernel route on vti1): the primary is up and its route active.
+    wait_state(s, "primary", "up", 2, verdict="alive")
+    r = s.rt.vtysh_json("show vpn-ha route json")["routes"][PREFIX]
+    paths = {p["tunnel"]: p for p in r["paths"]}
+    assert r["activeTunnel"] == "primary" and r["allDown"] is False, r
+    assert paths["primary"]["reason"] == "active", r
+
+
+# ---------------------------------------------------------------------------
+# 6. every tunnel down: keep-best, then withdraw
+
+
+def test_all_tunnels_down(vpnha_hc, block):
+    s = vpnha_hc
+    routes = route_watch(s, 0.01)
+    t0, _ = block.drop("cvti1")
+    block.drop("cvti2")
+    for name in ("primary", "backup"):
+        wait_state(s, name, "down", 3)
+
+    def route_view():
+        return s.rt.vtysh_json("show vpn-ha route json")["routes"][PREFIX]
+
+    r = vt.wait_for(route_view, 3, ok=lambda r: r["allDown"] is True, desc="allDown")
+    paths = {p["tunnel"]: p for p in r["paths"]}
+    assert paths["primary"]["reason"] == "kept: all tunnels down", r
+    assert paths["primary"]["installed"] is True and paths["backup"]["installed"] is False, r
+    # keep-best: the most preferred route stays in the kernel.
+    routes.wait(lambda v: v == ["vti1"], 2, desc="kernel keeps vti1")
+    print("all down (keep-best), kernel route history: %s" % routes.fmt(t0))
+
+    s.rt.configure("vpn-ha\n all-down-action withdraw\nexit\n")
+    s.wait_kernel_devs([], 3)
+    vt.wait_for(lambda: static_rib(s), 3, ok=lambda v: v == [], desc="no S[5] route in zebra")
+    r = route_view()
+    assert r["allDown"] is True, r
+    assert all(not p["installed"] for p in r["paths"]), r
+    assert s.rt.vtysh_json("show vpn-ha json")["allDownAction"] == "withdraw"
+
+
+# ---------------------------------------------------------------------------
+# 7. the health-check source address is added to the tunnel interface
+
+
+HC_SRC, HC_DST = "169.254.11.1", "169.254.11.2"
+HC_SRC2, HC_DST2 = "169.254.12.1", "169.254.12.2"
+VTI1_OWN = ("169.254.1.1", None, 30)
+
+
+def vti1_addrs(s):
+    """(local, peer-or-None, prefixlen) of R's IPv4 addresses on vti1."""
+    out = []
+    for link in s.r.ip_json("addr", "show", "dev", "vti1"):
+        for a in link.get("addr_info", []):
+            if a.get("family") == "inet":
+                out.append((a["local"], a.get("address"), a["prefixlen"]))
+    return sorted(out)
+
+
+def wait_vti1_addrs(s, want, desc):
+    want = sorted(want)
+    return vt.wait_for(lambda: vti1_addrs(s), 3, ok=lambda v: v == want, desc="vti1 addresses: " + desc)
+
+
+def test_health_check_source_address_added(vpnha):
+    """A source address that is not on the tunnel interface is added as
+    `source peer destination` (so the peer can answer through the
+    tunnel), reported as "added by vpnhad", and removed -- only it --
+    when the health check changes or goes."""
+    s = vpnha
+    vt.pin_scheme_neighbours(s, [("vti1", HC_SRC, "cvti1", HC_DST), ("vti1", HC_SRC2, "cvti1", HC_DST2)])
+    s.p.ip("addr", "add", HC_DST, "peer", HC_SRC, "dev", "cvti1")
+    s.p.ip("addr", "add", HC_DST2, "peer", HC_SRC2, "dev", "cvti1")
+    assert vti1_addrs(s) == [VTI1_OWN]
+
+    s.rt.configure(vt.health_check_config({"primary": {"source": HC_SRC, "destination": HC_DST},
+                                           "backup": {}}))
+    wait_vti1_addrs(s, [VTI1_OWN, (HC_SRC, HC_DST, 32)], "%s peer %s added" % (HC_SRC, HC_DST))
+    t = wait_state(s, "primary", "up", 5, verdict="alive")
+    hc = t["healthCheck"]
+    assert hc["sourceOnInterface"] == "added by vpnhad", hc
+    assert (hc["source"], hc["destination"]) == (HC_SRC, HC_DST), hc
+    assert hc["counters"]["probesReceived"] > 0, hc
+    b = wait_state(s, "backup", "up", 5, verdict="alive")
+    assert b["healthCheck"]["sourceOnInterface"] == "present", b["healthCheck"]
+    s.wait_kernel_devs(["vti1"])
+
+    # New addresses: the old added address goes, the new one comes.
+    s.rt.configure(vt.health_check_config({"primary": {"source": HC_SRC2, "destination": HC_DST2}}))
+    wait_vti1_addrs(s, [VTI1_OWN, (HC_SRC2, HC_DST2, 32)],
+                    "%s replaced by %s peer %s" % (HC_SRC, HC_SRC2, HC_DST2))
+    t = wait_state(s, "primary", "up", 5, verdict="alive")
+    assert t["healthCheck"]["sourceOnInterface"] == "added by vpnhad", t["healthCheck"]
+
+    # No health check: the added address goes, 169.254.1.1/30 stays.
+    s.rt.configure("vpn-ha\n tunnel primary\n  no health-check\n exit\nexit\n")
+    wait_vti1_addrs(s, [VTI1_OWN], "only 169.254.1.1/30 left")
+    t = tunnel(s, "primary")
+    assert "healthCheck" not in t, t
+    assert t["state"] == "up", t
+    s.wait_kernel_devs(["vti1"])
