@@ -200,8 +200,11 @@ static void vpnha_tunnel_set_state(struct vpnha *v, struct vpnha_tunnel *t,
 	bool was_usable = vpnha_tunnel_usable(t);
 	int64_t now = v->now();
 
-	if (old == state && strcmp(t->reason, reason) == 0)
+	/* Same state: nothing to log, but nexthops (ifindex) may differ. */
+	if (old == state && strcmp(t->reason, reason) == 0) {
+		vpnha_recompute(v);
 		return;
+	}
 
 	strlcpy(t->reason, reason, sizeof(t->reason));
 	if (old != state) {

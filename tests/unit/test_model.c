@@ -252,6 +252,12 @@ static void test_interface_down(void)
 	CU_ASSERT_EQUAL(rib_best(&remote)->nh[0], IF_BACKUP);
 	CU_ASSERT_EQUAL(vpnha_route_find(v, &remote, "primary")->reason,
 			VPNHA_RR_INTERFACE_DOWN);
+	/* Re-created while up: the route follows the new ifindex. */
+	vpnha_interface_update(v, "vti1", IF_PRIMARY, true);
+	CU_ASSERT_EQUAL(rib_best(&remote)->nh[0], IF_PRIMARY);
+	vpnha_interface_update(v, "vti1", 77, true);
+	CU_ASSERT_EQUAL(primary->state, VPNHA_TUNNEL_UP);
+	CU_ASSERT_EQUAL(rib_best(&remote)->nh[0], 77);
 	/* Interface gone, comes back with another ifindex. */
 	vpnha_interface_update(v, "vti1", IFINDEX_INTERNAL, false);
 	vpnha_interface_update(v, "vti1", 42, true);
