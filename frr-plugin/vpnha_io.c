@@ -147,26 +147,29 @@ static int vpnha_io_addr_msg(int type, int flags, ifindex_t ifindex,
 }
 
 /* Is the source address on the tunnel's interface (zebra's view)? */
-static bool vpnha_io_addr_present(const struct vpnha_tunnel *t)
+/* Which interface has the source address (zebra's view), or NULL. */
+static struct interface *vpnha_io_addr_owner(const struct vpnha_tunnel *t)
 {
-	struct interface *ifp = if_lookup_by_index(t->ifindex, VRF_DEFAULT);
-	struct interface *owner;
-
-	if (!ifp)
-		return false;
-	owner = if_lookup_address_local(
+	return if_lookup_address_local(
 		&t->hc.source.ip,
 		IS_IPADDR_V4(&t->hc.source) ? AF_INET : AF_INET6, VRF_DEFAULT);
-	return owner == ifp;
 }
 
 static void vpnha_io_addr_ensure(struct vpnha_io *io)
 {
 	struct vpnha_tunnel *t = io->t;
 	int ret;
+	struct interface *owner = vpnha_io_addr_owner(t);
 
-	if (io->addr_added || vpnha_io_addr_present(t))
+	if (io->addr_added || (owner && owner->ifindex == t->ifindex))
 		return;
+	if (owner) {
+		/* Someone put it elsewhere on purpose: leave it alone. */
+		zlog_warn(
+			"tunnel %s: health-check address %pIA is on %s, not on %s: the peer's probes may not be answered through the tunnel",
+			t->name, &t->hc.source, owner->name, t->ifname);
+		return;
+	}
 	ret = vpnha_io_addr_msg(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL,
 				t->ifindex, &t->hc.source, &t->hc.destination);
 	if (ret == 0) {
@@ -201,9 +204,12 @@ static void vpnha_io_addr_release(struct vpnha_io *io)
 const char *vpnha_io_source_status(const struct vpnha_tunnel *t)
 {
 	const struct vpnha_io *io = t->io;
+	struct interface *owner = vpnha_io_addr_owner(t);
 
-	if (t->ifindex == IFINDEX_INTERNAL || !vpnha_io_addr_present(t))
+	if (!owner)
 		return "missing";
+	if (owner->ifindex != t->ifindex)
+		return "on another interface";
 	return io && io->addr_added ? "added by vpnhad" : "present";
 }
 

@@ -16,7 +16,7 @@ extern void vpnha_io_fini(void);
 /*
  * Is the health-check source address on the tunnel interface (so the
  * peer's probes are answered through the tunnel)?  "present", "added by
- * vpnhad" or "missing".
+ * vpnhad", "on another interface" (left alone) or "missing".
  */
 extern const char *vpnha_io_source_status(const struct vpnha_tunnel *t);
 
