@@ -309,8 +309,11 @@ static void vpnha_tunnel_eval(struct vpnha *v, struct vpnha_tunnel *t)
 	}
 	switch (t->health.verdict) {
 	case VPNHA_HC_UNKNOWN:
-		vpnha_tunnel_set_state(v, t, VPNHA_TUNNEL_INIT,
-				       "waiting for the first probe reply");
+		vpnha_tunnel_set_state(
+			v, t, VPNHA_TUNNEL_INIT,
+			t->hc.type == VPNHA_HC_TYPE_BFD
+				? "waiting for the BFD session"
+				: "waiting for the first probe reply");
 		break;
 	case VPNHA_HC_ALIVE:
 		vpnha_tunnel_set_state(v, t, VPNHA_TUNNEL_UP,

@@ -464,7 +464,7 @@ void vpnha_health_external(struct vpnha_health *h, bool up, int64_t now)
 		/* The last good BFD packet is bfdd's knowledge, not ours. */
 		h->last_good = 0;
 		if (h->verdict != VPNHA_HC_DEAD)
-			vpnha_hc_go_dead(h, VPNHA_HC_CAUSE_EXTERNAL, now, now);
+			vpnha_hc_go_dead(h, VPNHA_HC_CAUSE_EXTERNAL, now, 0);
 		return;
 	}
 	h->last_good = now;

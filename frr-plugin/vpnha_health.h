@@ -293,10 +293,10 @@ void vpnha_health_release(struct vpnha_health *h, int64_t now);
 
 /*
  * An external liveness check (BFD) changed state at now.  Down makes the
- * verdict DEAD at once (cause EXTERNAL; last_good becomes unknown, so no
- * detection time is reported); up counts as a completed
- * recovery: UNKNOWN -> ALIVE, DEAD -> RECOVERING with the (damped)
- * hold-down and the no-preempt rule, exactly as for probes.
+ * verdict DEAD at once (cause EXTERNAL; last_good and first_miss are unknown,
+ * so no detection time is reported); up counts as a completed recovery: UNKNOWN
+ * -> ALIVE, DEAD -> RECOVERING with the (damped) hold-down and the no-preempt
+ * rule, exactly as for probes.
  */
 void vpnha_health_external(struct vpnha_health *h, bool up, int64_t now);
 

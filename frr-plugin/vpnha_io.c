@@ -572,7 +572,18 @@ const char *vpnha_io_bfd_state(const struct vpnha_tunnel *t)
 
 	if (!io || !io->bsp)
 		return NULL;
-	return bfd_get_status_str(bfd_sess_status(io->bsp));
+	/* Lower case, like the rest of our JSON and bfdd's own. */
+	switch (bfd_sess_status(io->bsp)) {
+	case BSS_UP:
+		return "up";
+	case BSS_DOWN:
+		return "down";
+	case BSS_ADMIN_DOWN:
+		return "admin-down";
+	case BSS_UNKNOWN:
+		break;
+	}
+	return "unknown";
 }
 
 /* Hooks from the core ----------------------------------------------------- */

@@ -24,6 +24,7 @@ are only used to let an observation window pass.
 """
 
 import json
+import os
 import threading
 import time
 
@@ -509,3 +510,117 @@ def test_health_check_source_address_added(vpnha):
     assert "healthCheck" not in t, t
     assert t["state"] == "up", t
     s.wait_kernel_devs(["vti1"])
+
+
+# ---------------------------------------------------------------------------
+# 8. BFD as the health check: stock bfdd in R (driven by vpnhad through
+#    zebra) and in P (configured by hand, as a cloud gateway would be)
+
+
+BFD_GRACE_MS = 3000  # vpnha_io.c: a session not up by then counts as down
+
+P_BFD_CONFIG = """\
+bfd
+ peer 169.254.1.1 local-address 169.254.1.2 interface cvti1
+  receive-interval 100
+  transmit-interval 100
+ exit
+ peer 169.254.2.1 local-address 169.254.2.2 interface cvti2
+  receive-interval 100
+  transmit-interval 100
+ exit
+exit
+"""
+
+
+def bfd_peers(rt):
+    """`show bfd peers json` of rt's bfdd as {(peer, interface): session}."""
+    return {(p.get("peer"), p.get("interface")): p for p in rt.vtysh_json("show bfd peers json")}
+
+
+def test_bfd_health_check(vpnha, block, logdir):
+    s = vpnha
+    vt.pin_scheme_neighbours(s)
+    s.rt.start_daemon("bfdd")
+    p = vt.FrrRouter(s.p, os.path.join(logdir, "p"))
+    p.start_zebra()
+    p.start_daemon("bfdd")
+    p.configure(P_BFD_CONFIG)
+    t_cfg = time.monotonic()
+    s.rt.configure(vt.health_check_config({"primary": {"type": "bfd"}, "backup": {"type": "bfd"}}))
+
+    def bfd_up(name):
+        t = tunnel(s, name)
+        hc = t.get("healthCheck", {})
+        # bfdState: libfrr's bfd_get_status_str() ("Up"/"Down" in 8.4).
+        return (t["state"], hc.get("type"), str(hc.get("bfdState")).lower())
+
+    # Up within the grace time; a session not up after it would count as
+    # down and then need the hold-down as well.
+    bound_s = (BFD_GRACE_MS + HOLD_DOWN) / 1000 + 4
+    for name in ("primary", "backup"):
+        vt.wait_for(lambda: bfd_up(name), bound_s, ok=lambda v: v == ("up", "bfd", "up"),
+                    desc="tunnel %s up with BFD up" % name)
+    print("BFD: both tunnels up %.0f ms after the configuration" % ((time.monotonic() - t_cfg) * 1000))
+    t = tunnel(s, "primary")
+    hc = t["healthCheck"]
+    assert (hc["type"], hc["bfdState"].lower(), hc["verdict"]) == ("bfd", "up", "alive"), hc
+    assert (hc["source"], hc["destination"], hc["intervalMs"], hc["missCount"]) == \
+        ("169.254.1.1", "169.254.1.2", INTERVAL, MISS), hc
+    assert t["failovers"] == 0 and "lastFailover" not in t, t
+    s.wait_kernel_devs(["vti1"])
+
+    # R's stock bfdd (through the patched vtysh) runs the sessions vpnhad
+    # asked for, with its timers; P's bfdd sees them up too.
+    peers = vt.wait_for(lambda: bfd_peers(s.rt), 3,
+                        ok=lambda v: all(v.get(k, {}).get("status") == "up"
+                                         for k in (("169.254.1.2", "vti1"), ("169.254.2.2", "vti2"))),
+                        desc="R's bfdd: both sessions up")
+    bp = peers[("169.254.1.2", "vti1")]
+    print("R bfd peer primary: %s" % json.dumps(bp, sort_keys=True))
+    diff = vt.json_subset(bp, {"local": "169.254.1.1", "detect-multiplier": MISS,
+                               "receive-interval": INTERVAL, "transmit-interval": INTERVAL})
+    assert diff is None, diff
+    pp = vt.wait_for(lambda: bfd_peers(p), 3,
+                     ok=lambda v: v.get(("169.254.1.1", "cvti1"), {}).get("status") == "up",
+                     desc="P's bfdd: primary session up")
+    assert pp[("169.254.2.1", "cvti2")]["status"] == "up", pp
+
+    # Silent failure: P hears nothing from R on cvti1; P's bfdd declares
+    # the session down after R's multiplier x interval and tells R.
+    routes = route_watch(s, 0.01)
+    t0, _ = block.drop("cvti1")
+    bound_ms = MISS * INTERVAL + 1000
+    t_switch = routes.wait(lambda v: v == ["vti2"], bound_ms / 1000 + 3, since=t0, desc="kernel route on vti2")
+    took_ms = (t_switch - t0) * 1000
+    t = vt.wait_for(lambda: tunnel(s, "primary"), 3,
+                    ok=lambda t: t["state"] == "down" and t.get("lastFailover", {}).get("switchMs") is not None,
+                    desc="primary down with lastFailover.switchMs")
+    lf = t["lastFailover"]
+    print("BFD: silent failure -> kernel on vti2 in %.0f ms (bound %d ms); lastFailover %s"
+          % (took_ms, bound_ms, json.dumps(lf, sort_keys=True)))
+    assert took_ms <= bound_ms, "kernel route moved %.0f ms after the failure: %s" % (took_ms, routes.fmt(t0))
+    assert dedup(v for _, v in routes.history(since=t0)) == [["vti1"], ["vti2"]], routes.fmt(t0)
+    assert t["healthCheck"]["bfdState"].lower() == "down", t["healthCheck"]
+    assert t["healthCheck"]["verdict"] == "dead", t["healthCheck"]
+    assert t["failovers"] == 1, t
+    # vpnhad does not know when bfdd last heard the peer: no detection time.
+    assert "detectionMs" in lf and lf["detectionMs"] is None, lf
+    assert 0 <= lf["switchMs"] < 300, lf
+    assert tunnel(s, "backup")["state"] == "up"
+    assert bfd_peers(s.rt)[("169.254.1.2", "vti1")]["status"] == "down"
+
+    # Recovery: BFD comes back up, then the hold-down, then the failback.
+    t_allow, t_allow_after = block.allow("cvti1")
+    t_back = routes.wait(lambda v: v == ["vti1"], (HOLD_DOWN + 6000) / 1000, since=t_allow,
+                         desc="kernel route back on vti1")
+    t_bfd = vt.wait_for(lambda: bfd_peers(s.rt)[("169.254.1.2", "vti1")], 2,
+                        ok=lambda v: v.get("status") == "up", desc="R's bfdd: primary up again")
+    took_ms = (t_back - t_allow) * 1000
+    print("BFD: recovery -> kernel back on vti1 in %.0f ms (hold-down %d ms; R's session up for %s s)"
+          % (took_ms, HOLD_DOWN, t_bfd.get("uptime")))
+    assert (t_back - t_allow_after) * 1000 >= HOLD_DOWN - 200, "failback before the hold-down: %s" % routes.fmt(t0)
+    assert took_ms <= HOLD_DOWN + 5000, routes.fmt(t0)
+    assert dedup(v for _, v in routes.history(since=t_allow)) == [["vti2"], ["vti1"]], routes.fmt(t_allow)
+    t = wait_state(s, "primary", "up", 2, verdict="alive")
+    assert t["healthCheck"]["bfdState"].lower() == "up" and t["failovers"] == 1, t

@@ -29,6 +29,7 @@ import json
 import os
 import pwd
 import secrets
+import select
 import shlex
 import shutil
 import signal
@@ -911,6 +912,7 @@ _HC_PARAMS = {
     "interval": "interval", "timeout": "timeout", "miss_count": "miss-count",
     "recovery_count": "recovery-count", "hold_down": "hold-down", "window": "window",
     "loss_threshold": "loss-threshold", "latency_threshold": "latency-threshold",
+    "type": "type",  # icmp | bfd
 }
 
 
@@ -1007,3 +1009,295 @@ class NftBlock:
 
     def allow_all(self):
         return self._nft("flush chain inet %s pre\n" % self.table)
+
+
+# --------------------------------------------------------------------------
+# Traffic: a constant-rate UDP sequence stream between two namespaces
+
+
+def link_stats(ns, ifname):
+    """`ip -s -j link show IFNAME` statistics of ns:ifname as
+    {"rx": {...}, "tx": {...}} (packets, bytes, dropped, ...)."""
+    link = ns.ip_json("-s", "link", "show", "dev", ifname)[0]
+    st = link.get("stats64") or link.get("stats") or {}
+    return {"rx": st.get("rx", {}), "tx": st.get("tx", {})}
+
+
+def link_rx_packets(ns, ifnames):
+    """{ifname: received packets} of ns's interfaces ifnames."""
+    return {i: link_stats(ns, i)["rx"].get("packets", 0) for i in ifnames}
+
+
+# The sender: one datagram per period, "!IQQ" = stream id, sequence
+# number, CLOCK_MONOTONIC ns just before sendto() (the monotonic clock
+# is the same in every namespace). Runs until SIGTERM or max_s, then
+# writes {"sent", "times", "errors"} as JSON on stdout; "ready\n" first.
+_UDP_SENDER_PY = r"""
+import json, signal, socket, struct, sys, time
+dst, port, rate, max_s, sid, size = (sys.argv[1], int(sys.argv[2]), float(sys.argv[3]),
+                                     float(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]))
+stop = []
+signal.signal(signal.SIGTERM, lambda *a: stop.append(1))
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, 32, 1 << 21)  # SO_SNDBUFFORCE
+pad = b"\0" * max(0, size - 20)
+period = 1e9 / rate
+times, errors = [], {}
+sys.stdout.write("ready\n")
+sys.stdout.flush()
+t0 = time.monotonic_ns()
+end = t0 + int(max_s * 1e9)
+seq = 0
+while not stop:
+    now = time.monotonic_ns()
+    if now >= end:
+        break
+    due = t0 + int(seq * period)
+    if now < due:
+        time.sleep((due - now) / 1e9)
+        continue
+    t = time.monotonic_ns()
+    try:
+        s.sendto(struct.pack("!IQQ", sid, seq, t) + pad, (dst, port))
+    except OSError as e:
+        errors[seq] = e.errno
+    times.append(t)
+    seq += 1
+json.dump({"sent": seq, "times": times, "errors": errors}, sys.stdout)
+"""
+
+# The receiver: bound to 0.0.0.0:port; for each datagram of the stream
+# records (seq, send ns, receive ns, ifindex). The receive time is the
+# kernel's (SO_TIMESTAMPNS, CLOCK_REALTIME, mapped to CLOCK_MONOTONIC),
+# so a late-scheduled receiver does not make packets "late". Runs until
+# SIGTERM or max_s, then writes JSON on stdout; "ready\n" first.
+_UDP_RECEIVER_PY = r"""
+import json, signal, socket, struct, sys, time
+port, max_s, sid = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
+SO_TIMESTAMPNS, SO_RXQ_OVFL, IP_PKTINFO, SO_RCVBUFFORCE = 35, 40, 8, 33
+stop = []
+signal.signal(signal.SIGTERM, lambda *a: stop.append(1))
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 1 << 23)
+s.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+s.setsockopt(socket.SOL_SOCKET, SO_RXQ_OVFL, 1)
+s.setsockopt(socket.IPPROTO_IP, IP_PKTINFO, 1)
+s.bind(("0.0.0.0", port))
+s.settimeout(0.05)
+
+def offset():
+    # CLOCK_REALTIME - CLOCK_MONOTONIC, from the tightest of a few reads.
+    best = None
+    for _ in range(20):
+        a = time.monotonic_ns()
+        r = time.clock_gettime_ns(time.CLOCK_REALTIME)
+        b = time.monotonic_ns()
+        if best is None or b - a < best[0]:
+            best = (b - a, r - (a + b) // 2)
+    return best[1]
+
+off = offset()
+recs, other, drops, kts = [], 0, 0, 0
+sys.stdout.write("ready\n")
+sys.stdout.flush()
+end = time.monotonic_ns() + int(max_s * 1e9)
+while not stop and time.monotonic_ns() < end:
+    try:
+        data, anc, flags, addr = s.recvmsg(2048, 256)
+    except socket.timeout:
+        continue
+    now = time.monotonic_ns()
+    rx, ifindex = now, 0
+    for level, typ, cdata in anc:
+        if level == socket.SOL_SOCKET and typ == SO_TIMESTAMPNS and len(cdata) >= 16:
+            sec, nsec = struct.unpack("qq", cdata[:16])
+            k = sec * 1000000000 + nsec - off
+            if k <= now + 1000000:  # sane: not after we read it
+                rx = k
+                kts += 1
+        elif level == socket.SOL_SOCKET and typ == SO_RXQ_OVFL and len(cdata) >= 4:
+            drops = struct.unpack("I", cdata[:4])[0]
+        elif level == socket.IPPROTO_IP and typ == IP_PKTINFO and len(cdata) >= 4:
+            ifindex = struct.unpack("i", cdata[:4])[0]
+    if len(data) < 20:
+        other += 1
+        continue
+    psid, seq, sent = struct.unpack("!IQQ", data[:20])
+    if psid != sid:
+        other += 1
+        continue
+    recs.append((seq, sent, rx, ifindex))
+json.dump({"records": recs, "other": other, "socket_drops": drops, "kernel_ts": kts}, sys.stdout)
+"""
+
+
+class UdpStreamStats:
+    """What a UdpStream measured. Times in ms; a packet is lost when it
+    never arrived or arrived more than late_ms after it was sent.
+
+    sent, received (distinct, on time or not), missing (seqs never
+    received), late (seqs received too late), lost (sorted union),
+    duplicates, send_errors ({seq: errno}), socket_drops (receiver socket
+    overflows: a test-machine problem, not a network loss), other
+    (foreign datagrams), by_interface ({receiver ifname: packets}),
+    runs: [(first seq, last seq, packets, window ms)] of consecutive lost
+    packets, where window = send time of the last - send time of the
+    first + one period (the time during which everything sent was lost),
+    loss_window_ms (the longest run's window, 0 without loss),
+    max_gap_ms (longest send-time gap between two consecutive delivered
+    packets: >= one period), max_latency_ms (of the delivered packets),
+    sender_max_interval_ms (the sender's own longest pause between two
+    sends: a loaded machine, not the network), duration_ms."""
+
+    def __init__(self, rate_hz, late_ms, sender, receiver, ifnames):
+        self.rate_hz = rate_hz
+        self.late_ms = late_ms
+        period_ms = 1000.0 / rate_hz
+        times = sender["times"]
+        self.sent = sender["sent"]
+        self.send_errors = {int(k): v for k, v in sender["errors"].items()}
+        self.socket_drops = receiver["socket_drops"]
+        self.other = receiver["other"]
+        self.kernel_timestamps = receiver["kernel_ts"]
+        self.duration_ms = (times[-1] - times[0]) / 1e6 if times else 0.0
+        self.sender_max_interval_ms = max(((b - a) / 1e6 for a, b in zip(times, times[1:])), default=0.0)
+
+        first = {}
+        self.duplicates = 0
+        self.by_interface = {}
+        for seq, sent, rx, ifindex in receiver["records"]:
+            if seq >= self.sent:
+                continue
+            if seq in first:
+                self.duplicates += 1
+                continue
+            first[seq] = (rx - sent) / 1e6
+            name = ifnames.get(ifindex, str(ifindex))
+            self.by_interface[name] = self.by_interface.get(name, 0) + 1
+        self.received = len(first)
+        self.missing = [q for q in range(self.sent) if q not in first]
+        self.late = sorted(q for q, lat in first.items() if lat > late_ms)
+        self.lost = sorted(set(self.missing) | set(self.late))
+        on_time = [lat for lat in first.values() if lat <= late_ms]
+        self.max_latency_ms = max(on_time, default=0.0)
+
+        self.runs = []
+        for q in self.lost:
+            if self.runs and self.runs[-1][1] == q - 1:
+                a = self.runs[-1][0]
+                self.runs[-1] = (a, q)
+            else:
+                self.runs.append((q, q))
+        self.runs = [(a, b, b - a + 1, (times[b] - times[a]) / 1e6 + period_ms) for a, b in self.runs]
+        self.loss_window_ms = max((r[3] for r in self.runs), default=0.0)
+        lost = set(self.lost)
+        good = [q for q in range(self.sent) if q not in lost]
+        self.max_gap_ms = max(((times[b] - times[a]) / 1e6 for a, b in zip(good, good[1:])), default=0.0)
+
+    def summary(self):
+        runs = ", ".join("seq %d-%d (%d pkts, %.1f ms)" % r for r in self.runs[:5])
+        if len(self.runs) > 5:
+            runs += ", ... (%d runs)" % len(self.runs)
+        return ("UDP stream %.0f Hz, %.0f ms: sent %d, received %d, lost %d (missing %d, late > %g ms %d), "
+                "duplicates %d, send errors %d, socket drops %d; loss window %.1f ms, max gap %.1f ms, "
+                "max latency %.2f ms, sender max interval %.1f ms; per interface %s; lost runs: %s"
+                % (self.rate_hz, self.duration_ms, self.sent, self.received, len(self.lost),
+                   len(self.missing), self.late_ms, len(self.late), self.duplicates,
+                   len(self.send_errors), self.socket_drops, self.loss_window_ms, self.max_gap_ms,
+                   self.max_latency_ms, self.sender_max_interval_ms, self.by_interface, runs or "none"))
+
+    def __repr__(self):
+        return self.summary()
+
+
+class UdpStream:
+    """A constant-rate UDP sequence stream from sender_ns to dst:port,
+    received in receiver_ns on 0.0.0.0:port. Sender and receiver are
+    /usr/bin/python3 subprocesses inside the namespaces, bounded by
+    max_s and terminated at cleanup (also on failure).
+
+        st = UdpStream(s.r, s.p, "10.20.7.7", 5001, 1000)
+        st.start()
+        ...
+        stats = st.stop()   # UdpStreamStats
+    """
+
+    def __init__(self, sender_ns, receiver_ns, dst, port=5001, rate_hz=1000, late_ms=100,
+                 size=64, max_s=60, python="/usr/bin/python3"):
+        self.sender_ns = sender_ns
+        self.receiver_ns = receiver_ns
+        self.dst = dst
+        self.port = port
+        self.rate_hz = rate_hz
+        self.late_ms = late_ms
+        self.size = size
+        self.max_s = max_s
+        self.python = python
+        self.stream_id = int.from_bytes(secrets.token_bytes(4), "big")
+        self.sender = None
+        self.receiver = None
+        self.t_start = None
+        self.stats = None
+        self._cleanup = None
+
+    def _spawn(self, ns, script, args, what):
+        proc = ns.popen([self.python, "-c", script] + [str(a) for a in args],
+                        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        fd = proc.stdout.fileno()
+        got = b""
+        deadline = time.monotonic() + 10
+        while not got.endswith(b"\n"):
+            left = deadline - time.monotonic()
+            r = select.select([fd], [], [], max(0.0, left))[0] if left > 0 else []
+            chunk = os.read(fd, 1) if r else b""
+            if not chunk:
+                terminate(proc)
+                raise AssertionError("UDP stream %s in %s did not start (got %r): %s"
+                                     % (what, ns.name, got, _txt(proc.stderr.read())))
+            got += chunk
+        return proc
+
+    def start(self):
+        self._registry = current_registry()
+        self._cleanup = self._registry.push(self._kill, "stop UDP stream to %s:%d" % (self.dst, self.port))
+        self.receiver = self._spawn(self.receiver_ns, _UDP_RECEIVER_PY,
+                                    [self.port, self.max_s + 15, self.stream_id], "receiver")
+        self.sender = self._spawn(self.sender_ns, _UDP_SENDER_PY,
+                                  [self.dst, self.port, self.rate_hz, self.max_s, self.stream_id, self.size],
+                                  "sender")
+        self.t_start = time.monotonic()
+        return self
+
+    def _kill(self):
+        for p in (self.sender, self.receiver):
+            if p is not None:
+                terminate(p, timeout=3)
+
+    @staticmethod
+    def _collect(proc, what, timeout=15):
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+        try:
+            out, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, err = proc.communicate(timeout=5)
+            raise AssertionError("UDP stream %s did not stop: %s" % (what, _txt(err))) from None
+        try:
+            return json.loads(out)
+        except ValueError:
+            raise AssertionError("UDP stream %s rc=%s gave no result: %r %s"
+                                 % (what, proc.returncode, out[:300], _txt(err))) from None
+
+    def stop(self, drain=None):
+        """Stop the sender, let packets in flight arrive (drain, default
+        late_ms + 100 ms), stop the receiver; return UdpStreamStats."""
+        sender = self._collect(self.sender, "sender")
+        time.sleep(drain if drain is not None else (self.late_ms + 100) / 1000.0)
+        receiver = self._collect(self.receiver, "receiver")
+        if self._cleanup:
+            self._registry.discard(self._cleanup)
+            self._cleanup = None
+        ifnames = {l["ifindex"]: l["ifname"] for l in self.receiver_ns.ip_json("link", "show")}
+        self.stats = UdpStreamStats(self.rate_hz, self.late_ms, sender, receiver, ifnames)
+        return self.stats
