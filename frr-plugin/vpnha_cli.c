@@ -422,6 +422,17 @@ void vpnha_cli_show_hc(struct vty *vty, const struct lyd_node *dnode,
 		yang_dnode_get_string(dnode, "./destination"));
 }
 
+/* Health-check parameters need the health check itself first. */
+static bool vpnha_cli_hc_configured(struct vty *vty)
+{
+	if (yang_dnode_existsf(vty->candidate_config->dnode, "%s/health-check",
+			       VTY_CURR_XPATH))
+		return true;
+	vty_out(vty,
+		"%% configure 'health-check source ADDR destination ADDR' first\n");
+	return false;
+}
+
 DEFPY_YANG(vpnha_hc_type, vpnha_hc_type_cmd,
 	   "[no] health-check type [<icmp|bfd>$type]",
 	   NO_STR HC_STR
@@ -429,12 +440,8 @@ DEFPY_YANG(vpnha_hc_type, vpnha_hc_type_cmd,
 	   "vpnhad's own ICMP echo probes (default)\n"
 	   "A BFD session run by FRR's bfdd (the peer must speak BFD)\n")
 {
-	if (!yang_dnode_existsf(vty->candidate_config->dnode, "%s/health-check",
-				VTY_CURR_XPATH)) {
-		vty_out(vty,
-			"%% configure 'health-check source ADDR destination ADDR' first\n");
+	if (!vpnha_cli_hc_configured(vty))
 		return CMD_WARNING_CONFIG_FAILED;
-	}
 	if (!no && !type) {
 		vty_out(vty, "%% health-check type needs icmp or bfd\n");
 		return CMD_WARNING_CONFIG_FAILED;
@@ -483,12 +490,8 @@ DEFPY_YANG(
 	char xpath[64];
 	size_t i;
 
-	if (!yang_dnode_existsf(vty->candidate_config->dnode, "%s/health-check",
-				VTY_CURR_XPATH)) {
-		vty_out(vty,
-			"%% configure 'health-check source ADDR destination ADDR' first\n");
+	if (!vpnha_cli_hc_configured(vty))
 		return CMD_WARNING_CONFIG_FAILED;
-	}
 	for (i = 0; i < array_size(vpnha_hc_params); i++)
 		if (strcmp(vpnha_hc_params[i].name, p) == 0)
 			break;
@@ -515,12 +518,8 @@ DEFPY_YANG(
 	NO_STR HC_STR
 	"Fail back to this tunnel once it recovers (default); 'no': stay on the backup until it fails or 'clear vpn-ha tunnel'\n")
 {
-	if (!yang_dnode_existsf(vty->candidate_config->dnode, "%s/health-check",
-				VTY_CURR_XPATH)) {
-		vty_out(vty,
-			"%% configure 'health-check source ADDR destination ADDR' first\n");
+	if (!vpnha_cli_hc_configured(vty))
 		return CMD_WARNING_CONFIG_FAILED;
-	}
 	nb_cli_enqueue_change(vty, "./health-check/preempt", NB_OP_MODIFY,
 			      no ? "false" : "true");
 	return nb_cli_apply_changes(vty, NULL);
