@@ -25,7 +25,11 @@ say() {
 pkgs="frr frr-pythontools autoconf automake libtool make gcc bison flex gawk
 pkg-config libyang2-dev libyang2-tools libjson-c-dev libelf-dev python3-dev
 libreadline-dev libcap-dev libc-ares-dev libsnmp-dev librtr-dev libpam0g-dev
-dpkg-dev libcunit1-dev iproute2 nftables python3-pytest procps psmisc"
+dpkg-dev libcunit1-dev iproute2 nftables python3-pytest procps psmisc
+charon-systemd strongswan-swanctl libcharon-extra-plugins
+libstrongswan-extra-plugins"
+# strongSwan (with kernel-libipsec, in libcharon-extra-plugins) carries
+# the IPsec testbed's tunnels in userspace: this kernel has no ESP.
 missing=$(for p in $pkgs; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
 		grep -q "install ok installed" || echo "$p"
