@@ -126,7 +126,7 @@ static json_object *vpnha_json_tunnel(const struct vpnha_tunnel *t)
 		if (t->hc.latency_threshold_ms)
 			json_object_int_add(jh, "latencyThresholdMs",
 					    t->hc.latency_threshold_ms);
-		json_object_int_add(jh, "window", t->hc.window);
+		json_object_int_add(jh, "windowSize", t->hc.window);
 		json_object_string_add(jh, "verdict",
 				       vpnha_hc_verdict_name(h->verdict));
 		json_object_int_add(jh, "consecutiveMisses", h->consec_miss);
