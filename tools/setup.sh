@@ -27,7 +27,7 @@ pkg-config libyang2-dev libyang2-tools libjson-c-dev libelf-dev python3-dev
 libreadline-dev libcap-dev libc-ares-dev libsnmp-dev librtr-dev libpam0g-dev
 dpkg-dev libcunit1-dev iproute2 nftables python3-pytest procps psmisc
 charon-systemd strongswan-swanctl libcharon-extra-plugins
-libstrongswan-extra-plugins debhelper fakeroot lintian jq"
+libstrongswan-extra-plugins debhelper fakeroot lintian jq gnuplot-nox"
 # strongSwan (with kernel-libipsec, in libcharon-extra-plugins) carries
 # the IPsec testbed's tunnels in userspace: this kernel has no ESP.
 missing=$(for p in $pkgs; do

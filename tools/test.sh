@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # test.sh: set up (packages, FRR kit, build) and run every test:
-# the CUnit unit tests, the namespace integration tests (make check) and
-# the Debian package test (tools/pkgtest.sh).
+# the CUnit unit tests, the namespace integration tests (make check), the
+# Debian package test (tools/pkgtest.sh) and the full-kernel (QEMU)
+# libreswan failover test (tests/vm/run-vpnha.sh).
 # Usage: tools/test.sh   (as root, on Debian 12)
 
 set -eu
@@ -14,11 +15,23 @@ tools/setup.sh
 rc=0
 make -C build check VERBOSE=1 || rc=$?
 
-# The Debian package: build, lintian, install/use/remove/purge in a
-# throwaway root (the machine is not changed).
-pkg_rc=0
-tools/pkgtest.sh || pkg_rc=$?
-[ $pkg_rc = 0 ] || rc=$pkg_rc
+# Whole-system tests, one result each:
+# - the Debian package: build, lintian, install/use/remove/purge in a
+#   throwaway root (the machine is not changed);
+# - full-kernel mode: a Debian kernel under QEMU, vpnhad over two
+#   libreswan xfrmi tunnels with kernel ESP: ESP-drop failover and
+#   failback, no failover at 5 % netem loss.
+extra_pass=0
+extra_fail=0
+for t in tools/pkgtest.sh tests/vm/run-vpnha.sh; do
+	if "$t"; then
+		extra_pass=$((extra_pass + 1))
+	else
+		echo "FAIL: $t"
+		extra_fail=$((extra_fail + 1))
+		rc=1
+	fi
+done
 
 # One summary line over all test cases: CUnit's "tests" rows and
 # pytest's closing line, from the logs automake kept.
@@ -32,9 +45,7 @@ summary=$(cat build/tests/unit/*.log build/tests/integration/*.log 2>/dev/null |
 		}
 	}
 	END { printf "%d passed, %d failed", p, f }')
-# pkgtest counts as one test.
-if [ $pkg_rc = 0 ]; then pkgres="1 passed, 0 failed"; else pkgres="0 passed, 1 failed"; fi
-summary=$(printf '%s\n%s\n' "$summary" "$pkgres" |
+summary=$(printf '%s\n%d passed, %d failed\n' "$summary" $extra_pass $extra_fail |
 	awk -F'[ ,]+' '{ p += $1; f += $3 } END { printf "%d passed, %d failed", p, f }')
 echo "$summary"
 exit $rc

@@ -57,10 +57,24 @@ for d in libnss3-tools libevent-pthreads-2.1-7 libldns3 libunbound8 \
     dpkg-query -W -f='${Status}' "$d" 2>/dev/null | grep -q 'ok installed' \
         || pkgs="$pkgs $d"
 done
+# Downloaded .debs are also kept in a machine-wide cache, so that a fresh
+# clone (CI right after a session) does not depend on the network.
+SHARED=${VM_SHARED_CACHE:-/var/cache/frr-vpnha/vm-debs}
+mkdir -p "$SHARED" 2>/dev/null || true
 for p in $pkgs; do
     if ! ls "$DEB/${p}_"*.deb >/dev/null 2>&1; then
+        if ls "$SHARED/${p}_"*.deb >/dev/null 2>&1; then
+            cp "$SHARED/${p}_"*.deb "$DEB/"
+            continue
+        fi
         log "downloading $p"
-        (cd "$DEB" && apt-get download "$p" >/dev/null 2>&1) || { log "apt-get download $p failed"; exit 1; }
+        ok=0
+        for try in 1 2 3; do
+            (cd "$DEB" && apt-get download "$p" >/dev/null 2>&1) && { ok=1; break; }
+            sleep $((try * 5))
+        done
+        [ $ok = 1 ] || { log "apt-get download $p failed"; exit 1; }
+        cp "$DEB/${p}_"*.deb "$SHARED/" 2>/dev/null || true
     fi
 done
 
