@@ -241,3 +241,68 @@ def test_long_esp_flaps_held_down(ipsec):
     assert [d for _, d in seen] == [["ipsec0"], ["ipsec1"]], seen
     assert (seen[1][0] - t0) * 1000 <= FAILOVER_BOUND_MS, seen
     tb.wait_kernel_devs(["ipsec0"], FAILBACK_BOUND_S)
+
+
+def test_random_loss_no_failover(ipsec):
+    """5 % random loss on everything tunnel 1's gateway receives (IKE and
+    ESP alike), with default settings: no failover in a bounded run."""
+    tb = ipsec
+    before = tb.rt.vtysh_json("show vpn-ha tunnel primary json")["tunnels"]["primary"]
+    st = stream(tb, PORT + 7)
+    tb.random_loss(1, 5)
+    try:
+        seen = _watch_routes(tb, 20.0)
+    finally:
+        tb.loss_restore(1)
+    s = st.stop()
+    after = tb.rt.vtysh_json("show vpn-ha tunnel primary json")["tunnels"]["primary"]
+    lost = after["healthCheck"]["counters"]["probesLost"] - before["healthCheck"]["counters"]["probesLost"]
+    print("5%% loss for 20 s: %d probes lost, stream %s, route changes %s" % (lost, s.summary(), seen))
+    assert [d for _, d in seen] == [["ipsec0"]], seen
+    assert after["failovers"] == before["failovers"]
+    assert after["state"] == "up"
+    # The loss was real: probes and stream packets were dropped.
+    assert lost > 0 and len(s.missing) > 0, s.summary()
+
+
+def _static_rib(tb):
+    rib = tb.rt.vtysh_json("show ip route 10.20.0.0/16 json").get("10.20.0.0/16", [])
+    return sorted((r.get("distance"), r["nexthops"][0].get("interfaceName")) for r in rib
+                  if r.get("protocol") == "static")
+
+
+def test_daemon_restarts_mid_traffic(ipsec):
+    """vpnhad killed and started again (config from write memory through
+    vtysh -b), then zebra killed and started again, with traffic flowing:
+    the end state is the configured one with nothing stale, and traffic
+    flows over the primary again."""
+    tb = ipsec
+    tb.rt.write_memory()
+    st = stream(tb, PORT + 8)
+    time.sleep(0.3)
+
+    tb.rt.kill("vpnhad")
+    tb.wait_kernel_devs([], 5)
+    tb.rt.start_vpnhad()
+    tb.rt.boot()
+    tb.wait_kernel_devs(["ipsec0"], 10)
+
+    tb.rt.kill("zebra")
+    tb.rt.restart("zebra")
+    # vpnhad's watchdog reconnects within a second and replays routes.
+    tb.wait_kernel_devs(["ipsec0"], 10)
+    vt.wait_for(lambda: _static_rib(tb), 10, ok=lambda r: r == [(1, "ipsec0"), (101, "ipsec1")],
+                desc="exactly the two vpnhad routes in zebra")
+    vt.wait_for(lambda: tunnels(tb), 10,
+                ok=lambda v: all(x == ("up", "alive") for x in v.values()),
+                desc="both tunnels up again")
+    s = st.stop()
+    print("restarts mid-traffic: %s" % s.summary())
+    assert_clean(s)
+    assert len(vt.kernel_routes(tb.r, "10.20.0.0/16")) == 1
+    # And traffic flows over the primary again, without loss.
+    st2 = stream(tb, PORT + 9)
+    time.sleep(1.0)
+    s2 = st2.stop()
+    assert_clean(s2)
+    assert s2.lost == [] and s2.by_interface.get("v1", 0) >= 900, s2.summary()
