@@ -26,6 +26,7 @@ import os
 import re
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -273,7 +274,30 @@ def main():
         else:
             info("logs kept in %s" % logdir)
         info("total %.1f s" % (time.monotonic() - T_START))
+    if rc == 0:
+        rc = timeline_plot()
     return rc
+
+
+def timeline_plot():
+    """One more silent failure, recorded packet by packet by the failover
+    benchmark (bench/failover.py, one repetition with vpnhad's defaults),
+    plotted with the daemon's own events marked."""
+    out = os.path.join(TOP, "build", "demo")
+    step("Timeline plot: one more failure, recorded by bench/failover.py")
+    cp = subprocess.run(["/usr/bin/python3", os.path.join(TOP, "bench", "failover.py"),
+                         "--reps", "1", "--scenarios", "esp_drop", "--profiles", "vpnhad-default",
+                         "--wq", "default", "--out", out],
+                        capture_output=True, text=True, timeout=180)
+    png = os.path.join(out, "failover_timeline.png")
+    if cp.returncode != 0 or not os.path.exists(png):
+        print(cp.stdout[-2000:] + cp.stderr[-2000:], flush=True)
+        info("timeline plot FAILED (rc=%d)" % cp.returncode)
+        return 1
+    info("timeline PNG: %s  (packets received per ms around the failure,"
+         " with vpnhad's last good reply, down verdict, withdraw and zebra's"
+         " install marked; numbers in %s)" % (png, os.path.join(out, "failover.md")))
+    return 0
 
 
 if __name__ == "__main__":
