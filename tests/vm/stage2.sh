@@ -12,7 +12,8 @@ mkdir -p /dev/pts /dev/shm
 mount -t devpts devpts /dev/pts
 mount -t tmpfs tmpfs /dev/shm
 mount -t tmpfs -o mode=755 tmpfs /run
-mount -t tmpfs -o mode=1777 tmpfs /tmp
+# /tmp stays the overlay of the host's /tmp (writable through the
+# tmpfs upper layer): a checkout under /tmp must stay visible.
 mount -t tmpfs -o mode=755 tmpfs /var/run 2>/dev/null || true
 mount -t tmpfs tmpfs /var/tmp 2>/dev/null || true
 mkdir -p /run/netns /run/pluto /var/run/pluto
