@@ -109,21 +109,14 @@ T_START = time.monotonic()
 # ---- helpers -----------------------------------------------------------------
 
 class RecStream(vt.UdpStream):
-    """UdpStream that keeps the raw sender/receiver records (for the plot)."""
+    """UdpStream that keeps the raw sender/receiver records (for the plot)
+    and leaves the list of live streams when stopped."""
 
     def stop(self, drain=None, keep=False):
-        sender = self._collect(self.sender, "sender")
-        time.sleep(drain if drain is not None else (self.late_ms + 100) / 1000.0)
-        receiver = self._collect(self.receiver, "receiver")
-        if self._cleanup:
-            self._registry.discard(self._cleanup)
-            self._cleanup = None
-        ifnames = {l["ifindex"]: l["ifname"] for l in self.receiver_ns.ip_json("link", "show")}
-        self.stats = vt.UdpStreamStats(self.rate_hz, self.late_ms, sender, receiver, ifnames)
-        self.raw = (sender, receiver, ifnames) if keep else None
+        stats = super().stop(drain, keep)
         if self in STREAMS:
             STREAMS.remove(self)
-        return self.stats
+        return stats
 
 
 def cpu_ticks(pid):

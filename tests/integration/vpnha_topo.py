@@ -1289,9 +1289,11 @@ class UdpStream:
             raise AssertionError("UDP stream %s rc=%s gave no result: %r %s"
                                  % (what, proc.returncode, out[:300], _txt(err))) from None
 
-    def stop(self, drain=None):
+    def stop(self, drain=None, keep=False):
         """Stop the sender, let packets in flight arrive (drain, default
-        late_ms + 100 ms), stop the receiver; return UdpStreamStats."""
+        late_ms + 100 ms), stop the receiver; return UdpStreamStats.
+        keep: also keep the raw (sender, receiver, ifnames) records in
+        self.raw (for plots)."""
         sender = self._collect(self.sender, "sender")
         time.sleep(drain if drain is not None else (self.late_ms + 100) / 1000.0)
         receiver = self._collect(self.receiver, "receiver")
@@ -1300,4 +1302,5 @@ class UdpStream:
             self._cleanup = None
         ifnames = {l["ifindex"]: l["ifname"] for l in self.receiver_ns.ip_json("link", "show")}
         self.stats = UdpStreamStats(self.rate_hz, self.late_ms, sender, receiver, ifnames)
+        self.raw = (sender, receiver, ifnames) if keep else None
         return self.stats
