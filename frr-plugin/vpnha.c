@@ -796,3 +796,22 @@ bool vpnha_route_selected(struct vpnha *v, const struct vpnha_route *r)
 	path = vpnha_paths_find(&v->paths, &key);
 	return path && path->state == VPNHA_PATH_INSTALLED;
 }
+
+unsigned int vpnha_tunnel_routes_installed(struct vpnha *v,
+					   const struct vpnha_tunnel *t)
+{
+	struct vpnha_route *r;
+	unsigned int n = 0;
+
+	vpnha_each_route (v, r)
+		if (r->installed && strcmp(r->tunnel, t->name) == 0)
+			n++;
+	return n;
+}
+
+int64_t vpnha_timeline_ms(int64_t from, int64_t to)
+{
+	if (!from || !to || to < from)
+		return -1;
+	return (to - from) / 1000;
+}

@@ -321,6 +321,16 @@ extern struct vpnha_tunnel *vpnha_prefix_active_tunnel(struct vpnha *v,
 /* The route is part of the path zebra reports as installed in the FIB. */
 extern bool vpnha_route_selected(struct vpnha *v, const struct vpnha_route *r);
 
+/* Routes of tunnel t currently sent to zebra. */
+extern unsigned int vpnha_tunnel_routes_installed(struct vpnha *v,
+						  const struct vpnha_tunnel *t);
+
+/*
+ * Milliseconds between two timeline points (monotonic us), or -1 when
+ * either is unknown (0) or they are out of order.
+ */
+extern int64_t vpnha_timeline_ms(int64_t from, int64_t to);
+
 /* Names for show output and logs. */
 extern const char *vpnha_tunnel_state_name(enum vpnha_tunnel_state s);
 extern const char *vpnha_route_reason_name(enum vpnha_route_reason r);

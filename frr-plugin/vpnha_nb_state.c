@@ -11,14 +11,6 @@
 #include "vpnha.h"
 #include "vpnha_nb.h"
 
-/* Milliseconds between two timeline points, or -1 when unknown. */
-static int64_t vpnha_ms(int64_t from, int64_t to)
-{
-	if (!from || !to || to < from)
-		return -1;
-	return (to - from) / 1000;
-}
-
 /* tunnel ----------------------------------------------------------------- */
 
 const void *vpnha_nb_tunnel_get_next(struct nb_cb_get_next_args *args)
@@ -51,8 +43,6 @@ vpnha_nb_tunnel_state_get_elem(struct nb_cb_get_elem_args *args)
 	const struct vpnha_timeline *tl = &t->timeline;
 	const char *leaf = strrchr(args->xpath, '/') + 1;
 	struct vpnha_hc_figures f = {};
-	struct vpnha_route *r;
-	uint32_t n = 0;
 	int64_t ms;
 
 	if (strcmp(leaf, "state") == 0)
@@ -63,12 +53,9 @@ vpnha_nb_tunnel_state_get_elem(struct nb_cb_get_elem_args *args)
 		return yang_data_new_bool(args->xpath, t->if_up);
 	if (strcmp(leaf, "transitions") == 0)
 		return yang_data_new_uint32(args->xpath, t->stats.transitions);
-	if (strcmp(leaf, "routes-installed") == 0) {
-		vpnha_each_route (vpnha, r)
-			if (r->installed && strcmp(r->tunnel, t->name) == 0)
-				n++;
-		return yang_data_new_uint32(args->xpath, n);
-	}
+	if (strcmp(leaf, "routes-installed") == 0)
+		return yang_data_new_uint32(
+			args->xpath, vpnha_tunnel_routes_installed(vpnha, t));
 	if (strcmp(leaf, "probes-sent") == 0)
 		return yang_data_new_uint64(args->xpath, t->health.stats.sent);
 	if (strcmp(leaf, "probes-received") == 0)
@@ -97,11 +84,11 @@ vpnha_nb_tunnel_state_get_elem(struct nb_cb_get_elem_args *args)
 		return yang_data_new_uint32(args->xpath, f.jitter_us);
 
 	if (strcmp(leaf, "detection-ms") == 0)
-		ms = vpnha_ms(tl->last_good, tl->declared_down);
+		ms = vpnha_timeline_ms(tl->last_good, tl->declared_down);
 	else if (strcmp(leaf, "switch-ms") == 0)
-		ms = vpnha_ms(tl->declared_down, tl->switched);
+		ms = vpnha_timeline_ms(tl->declared_down, tl->switched);
 	else if (strcmp(leaf, "total-ms") == 0)
-		ms = vpnha_ms(tl->last_good, tl->switched);
+		ms = vpnha_timeline_ms(tl->last_good, tl->switched);
 	else
 		return NULL;
 	return ms < 0 ? NULL : yang_data_new_uint32(args->xpath, ms);

@@ -24,8 +24,10 @@
 static void vpnha_json_ms(json_object *j, const char *key, int64_t from,
 			  int64_t to)
 {
-	if (from && to && to >= from)
-		json_object_int_add(j, key, (to - from) / 1000);
+	int64_t ms = vpnha_timeline_ms(from, to);
+
+	if (ms >= 0)
+		json_object_int_add(j, key, ms);
 	else
 		json_object_object_add(j, key, NULL);
 }
@@ -64,17 +66,6 @@ static json_object *vpnha_json_peer(const struct vpnha_peer *p)
 	return j;
 }
 
-static unsigned int vpnha_tunnel_routes_installed(const struct vpnha_tunnel *t)
-{
-	struct vpnha_route *r;
-	unsigned int n = 0;
-
-	vpnha_each_route (vpnha, r)
-		if (r->installed && strcmp(r->tunnel, t->name) == 0)
-			n++;
-	return n;
-}
-
 static json_object *vpnha_json_tunnel(const struct vpnha_tunnel *t)
 {
 	json_object *j = json_object_new_object();
@@ -94,7 +85,7 @@ static json_object *vpnha_json_tunnel(const struct vpnha_tunnel *t)
 	json_object_int_add(j, "transitions", t->stats.transitions);
 	json_object_int_add(j, "failovers", t->stats.failovers);
 	json_object_int_add(j, "routesInstalled",
-			    vpnha_tunnel_routes_installed(t));
+			    vpnha_tunnel_routes_installed(vpnha, t));
 
 	if (t->hc_enabled) {
 		const struct vpnha_health *h = &t->health;
@@ -290,7 +281,7 @@ static void vpnha_show_tunnels_text(struct vty *vty, const char *name)
 			continue;
 		vty_out(vty, "%-16s %-12s %-16s %-11s %-7u %s\n", t->name,
 			t->ifname, t->peer, vpnha_tunnel_state_name(t->state),
-			vpnha_tunnel_routes_installed(t), t->reason);
+			vpnha_tunnel_routes_installed(vpnha, t), t->reason);
 		if (name && t->hc_enabled) {
 			const struct vpnha_health *h = &t->health;
 			struct vpnha_hc_figures f;
