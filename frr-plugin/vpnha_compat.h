@@ -22,6 +22,8 @@ typedef struct event_loop vpnha_loop_t;
 	event_add_timer_msec(loop, cb, arg, ms, ref)
 #define vpnha_add_read(loop, cb, arg, fd, ref)                                 \
 	event_add_read(loop, cb, arg, fd, ref)
+#define vpnha_add_write(loop, cb, arg, fd, ref)                                \
+	event_add_write(loop, cb, arg, fd, ref)
 #define vpnha_add_event(loop, cb, arg, val, ref)                               \
 	event_add_event(loop, cb, arg, val, ref)
 #define vpnha_timer_remain_msec(e) event_timer_remain_msec(e)
@@ -39,6 +41,8 @@ typedef struct thread_master vpnha_loop_t;
 	thread_add_timer_msec(loop, cb, arg, ms, ref)
 #define vpnha_add_read(loop, cb, arg, fd, ref)                                 \
 	thread_add_read(loop, cb, arg, fd, ref)
+#define vpnha_add_write(loop, cb, arg, fd, ref)                                \
+	thread_add_write(loop, cb, arg, fd, ref)
 #define vpnha_add_event(loop, cb, arg, val, ref)                               \
 	thread_add_event(loop, cb, arg, val, ref)
 #define vpnha_timer_remain_msec(e) thread_timer_remain_msec(e)
