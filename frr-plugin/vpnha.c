@@ -16,6 +16,7 @@ DEFINE_MTYPE_STATIC(VPNHAD, VPNHA_PEER, "VPN HA peer");
 DEFINE_MTYPE_STATIC(VPNHAD, VPNHA_TUNNEL, "VPN HA tunnel");
 DEFINE_MTYPE_STATIC(VPNHAD, VPNHA_ROUTE, "VPN HA route");
 DEFINE_MTYPE_STATIC(VPNHAD, VPNHA_PATH, "VPN HA zebra route");
+DEFINE_MTYPE_STATIC(VPNHAD, VPNHA_IPSEC, "VPN HA tunnel IPsec config");
 
 struct vpnha *vpnha;
 
@@ -38,6 +39,7 @@ static const char *const vpnha_route_reason_names[] = {
 	[VPNHA_RR_NO_INTERFACE] = "interface not found",
 	[VPNHA_RR_ZEBRA_DOWN] = "zebra not connected",
 	[VPNHA_RR_ECMP_LIMIT] = "ecmp limit reached",
+	[VPNHA_RR_SA_DOWN] = "IPsec SA down",
 };
 
 const char *vpnha_tunnel_state_name(enum vpnha_tunnel_state s)
@@ -70,6 +72,7 @@ struct vpnha *vpnha_new(const struct vpnha_rib_ops *rib,
 
 	v->distance_base = VPNHA_DISTANCE_BASE_DEFAULT;
 	v->all_down = VPNHA_ALL_DOWN_KEEP_BEST;
+	vpnha_ipsec_global_default(&v->ipsec);
 	vpnha_peers_init(&v->peers);
 	vpnha_tunnels_init(&v->tunnels);
 	vpnha_routes_init(&v->routes);
@@ -98,6 +101,7 @@ void vpnha_clear(struct vpnha *v)
 	memset(&v->gw_addr, 0, sizeof(v->gw_addr));
 	v->distance_base = VPNHA_DISTANCE_BASE_DEFAULT;
 	v->all_down = VPNHA_ALL_DOWN_KEEP_BEST;
+	vpnha_ipsec_global_default(&v->ipsec);
 	vpnha_recompute(v);
 }
 
@@ -302,9 +306,16 @@ static void vpnha_tunnel_eval(struct vpnha *v, struct vpnha_tunnel *t)
 				       "interface down");
 		return;
 	}
+	if (t->ipsec && t->sa.state == VPNHA_SA_DOWN) {
+		vpnha_tunnel_set_state(v, t, VPNHA_TUNNEL_DOWN,
+				       "IPsec SA down");
+		return;
+	}
 	if (!t->hc_enabled) {
 		vpnha_tunnel_set_state(v, t, VPNHA_TUNNEL_UP,
-				       "interface up, no health check");
+				       t->ipsec && t->sa.state == VPNHA_SA_UP
+					       ? "IPsec SA up, no health check"
+					       : "interface up, no health check");
 		return;
 	}
 	switch (t->health.verdict) {
@@ -338,6 +349,30 @@ void vpnha_tunnel_health_update(struct vpnha *v, struct vpnha_tunnel *t)
 	vpnha_tunnel_eval(v, t);
 }
 
+void vpnha_tunnel_sa_update(struct vpnha *v, struct vpnha_tunnel *t,
+			    enum vpnha_sa_state state, const char *detail)
+{
+	enum vpnha_sa_state old = t->sa.state;
+
+	strlcpy(t->sa.detail, detail ? detail : "", sizeof(t->sa.detail));
+	if (old == state)
+		return;
+	t->sa.state = state;
+	if (old != VPNHA_SA_UNKNOWN || state != VPNHA_SA_DOWN)
+		zlog_info("tunnel %s: IPsec SA %s -> %s%s%s", t->name,
+			  vpnha_sa_state_name(old), vpnha_sa_state_name(state),
+			  t->sa.detail[0] ? ": " : "", t->sa.detail);
+	if (state == VPNHA_SA_DOWN) {
+		if (old == VPNHA_SA_UP)
+			t->sa.downs++;
+		/* The probes must prove the new SA: recovery + hold-down. */
+		if (t->hc_enabled)
+			vpnha_health_force_dead(&t->health, v->now());
+	}
+	if (state == VPNHA_SA_DOWN || old == VPNHA_SA_DOWN)
+		vpnha_tunnel_eval(v, t);
+}
+
 static void vpnha_tunnel_io_restart(struct vpnha *v, struct vpnha_tunnel *t)
 {
 	if (!v->io)
@@ -368,6 +403,8 @@ void vpnha_tunnel_del(struct vpnha *v, struct vpnha_tunnel *t)
 {
 	if (v->io && v->io->tunnel_stop)
 		v->io->tunnel_stop(t);
+	if (t->ipsec)
+		vpnha_tunnel_set_ipsec(v, t, NULL);
 	vpnha_tunnels_del(&v->tunnels, t);
 	XFREE(MTYPE_VPNHA_TUNNEL, t);
 	vpnha_recompute(v);
@@ -382,6 +419,27 @@ void vpnha_tunnel_set_ifname(struct vpnha *v, struct vpnha_tunnel *t,
 	t->if_up = false;
 	if (v->io && v->io->tunnel_stop)
 		v->io->tunnel_stop(t);
+}
+
+void vpnha_tunnel_set_ipsec(struct vpnha *v, struct vpnha_tunnel *t,
+			    const struct vpnha_ipsec_conf *conf)
+{
+	if (!conf) {
+		if (t->ipsec && v->ipsec_ops && v->ipsec_ops->tunnel_remove)
+			v->ipsec_ops->tunnel_remove(t);
+		if (t->ipsec) {
+			explicit_bzero(t->ipsec, sizeof(*t->ipsec));
+			XFREE(MTYPE_VPNHA_IPSEC, t->ipsec);
+		}
+		memset(&t->sa, 0, sizeof(t->sa));
+		vpnha_tunnel_eval(v, t);
+		return;
+	}
+	if (!t->ipsec)
+		t->ipsec = XCALLOC(MTYPE_VPNHA_IPSEC, sizeof(*t->ipsec));
+	*t->ipsec = *conf;
+	if (v->ipsec_ops && v->ipsec_ops->tunnel_apply)
+		v->ipsec_ops->tunnel_apply(t);
 }
 
 void vpnha_tunnel_set_shutdown(struct vpnha *v, struct vpnha_tunnel *t,
@@ -500,7 +558,9 @@ static enum vpnha_route_reason vpnha_route_eval(const struct vpnha_route *r,
 	if (t->state == VPNHA_TUNNEL_RECOVERING)
 		return VPNHA_RR_TUNNEL_RECOVERING;
 	if (t->state == VPNHA_TUNNEL_DOWN)
-		return VPNHA_RR_TUNNEL_DOWN;
+		return t->ipsec && t->sa.state == VPNHA_SA_DOWN
+			       ? VPNHA_RR_SA_DOWN
+			       : VPNHA_RR_TUNNEL_DOWN;
 	return VPNHA_RR_ACTIVE;
 }
 

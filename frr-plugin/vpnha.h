@@ -18,6 +18,7 @@
 #include "lib/memory.h"
 
 #include "vpnha_health.h"
+#include "vpnha_ipsec.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -57,6 +58,7 @@ enum vpnha_route_reason {
 	VPNHA_RR_NO_INTERFACE,
 	VPNHA_RR_ZEBRA_DOWN, /* not connected to zebra */
 	VPNHA_RR_ECMP_LIMIT,
+	VPNHA_RR_SA_DOWN, /* IPsec SA not established */
 };
 
 PREDECL_RBTREE_UNIQ(vpnha_peers);
@@ -104,8 +106,21 @@ struct vpnha_tunnel {
 		uint32_t failovers;
 	} stats;
 
-	/* Owned by the probe I/O adapter. */
+	/* IPsec connection (NULL: not managed by vpnhad). */
+	struct vpnha_ipsec_conf *ipsec;
+	bool ipsec_dirty; /* northbound: ipsec changed in this commit */
+	/* What the IPsec daemon last said (reset when ipsec goes away). */
+	struct {
+		enum vpnha_sa_state state;
+		char detail[96];
+		uint64_t established_s;
+		uint64_t bytes_in, bytes_out;
+		uint32_t rekeys, initiations, downs;
+	} sa;
+
+	/* Owned by the probe I/O adapter and the IPsec adapter. */
 	void *io;
+	void *ipsec_io;
 };
 
 struct vpnha_route {
@@ -189,6 +204,16 @@ struct vpnha_io_ops {
 	void (*tunnel_stop)(struct vpnha_tunnel *t);
 };
 
+/* Hooks to the IPsec adapter; any may be NULL. */
+struct vpnha_ipsec_ops {
+	/* Generate and (re)load the tunnel's connection, bring it up. */
+	void (*tunnel_apply)(struct vpnha_tunnel *t);
+	/* Tear the connection down and remove what vpnhad created. */
+	void (*tunnel_remove)(struct vpnha_tunnel *t);
+	/* Global settings changed: reconnect, re-apply every tunnel. */
+	void (*global_apply)(void);
+};
+
 struct vpnha {
 	char gw_name[VPNHA_NAME_MAX + 1];
 	struct ipaddr gw_addr;
@@ -200,9 +225,18 @@ struct vpnha {
 	struct vpnha_routes_head routes;
 	struct vpnha_paths_head paths;
 
+	struct vpnha_ipsec_global ipsec;
+	bool ipsec_dirty; /* northbound: global ipsec changed */
+	/* Set by the IPsec adapter. */
+	struct {
+		bool connected;
+		char error[160];
+	} ipsec_status;
+
 	bool rib_up; /* connected to zebra */
 	const struct vpnha_rib_ops *rib;
 	const struct vpnha_io_ops *io;
+	const struct vpnha_ipsec_ops *ipsec_ops;
 
 	/* Clock, injectable for tests: monotonic microseconds. */
 	int64_t (*now)(void);
@@ -263,6 +297,12 @@ extern void vpnha_tunnel_set_ifname(struct vpnha *v, struct vpnha_tunnel *t,
 				    const char *ifname);
 extern void vpnha_tunnel_set_shutdown(struct vpnha *v, struct vpnha_tunnel *t,
 				      bool shutdown);
+/*
+ * Set (conf != NULL, copied) or remove the tunnel's IPsec connection;
+ * the IPsec adapter generates, loads and brings it up, or removes it.
+ */
+extern void vpnha_tunnel_set_ipsec(struct vpnha *v, struct vpnha_tunnel *t,
+				   const struct vpnha_ipsec_conf *conf);
 /* Health check configuration changed (enabled, or any parameter). */
 extern void vpnha_tunnel_hc_changed(struct vpnha *v, struct vpnha_tunnel *t);
 
@@ -310,6 +350,16 @@ extern void vpnha_rib_notify(struct vpnha *v, const struct prefix *p,
  * state machine: the single place where tunnel states change.
  */
 extern void vpnha_tunnel_health_update(struct vpnha *v, struct vpnha_tunnel *t);
+
+/*
+ * The IPsec daemon's view of the tunnel's SA.  VPNHA_SA_DOWN fails the
+ * tunnel over at once (and makes the probes prove recovery);
+ * VPNHA_SA_UNKNOWN (daemon unreachable) leaves routing to the probes.
+ * detail is the daemon's own state text (or an error), for show.
+ */
+extern void vpnha_tunnel_sa_update(struct vpnha *v, struct vpnha_tunnel *t,
+				   enum vpnha_sa_state state,
+				   const char *detail);
 
 /* The tunnel may carry traffic (init or up, interface up). */
 extern bool vpnha_tunnel_usable(const struct vpnha_tunnel *t);

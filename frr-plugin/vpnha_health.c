@@ -23,6 +23,7 @@ static const char *const vpnha_hc_cause_names[] = {
 	[VPNHA_HC_CAUSE_LATENCY] = "latency-threshold",
 	[VPNHA_HC_CAUSE_HOLD_DOWN] = "loss-in-hold-down",
 	[VPNHA_HC_CAUSE_EXTERNAL] = "external-down",
+	[VPNHA_HC_CAUSE_SA] = "ipsec-sa-down",
 };
 
 static const char *const vpnha_hc_reply_names[] = {
@@ -480,6 +481,14 @@ void vpnha_health_external(struct vpnha_health *h, bool up, int64_t now)
 	case VPNHA_HC_ALIVE:
 		break;
 	}
+}
+
+void vpnha_health_force_dead(struct vpnha_health *h, int64_t now)
+{
+	if (h->verdict != VPNHA_HC_DEAD)
+		vpnha_hc_go_dead(h, VPNHA_HC_CAUSE_SA, now, 0);
+	else
+		h->consec_ok = 0;
 }
 
 int64_t vpnha_health_next_deadline(const struct vpnha_health *h)

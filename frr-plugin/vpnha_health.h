@@ -166,6 +166,7 @@ enum vpnha_hc_cause {
 	VPNHA_HC_CAUSE_LATENCY,	  /* window avg RTT >= latency_threshold */
 	VPNHA_HC_CAUSE_HOLD_DOWN, /* a loss during the failback hold-down */
 	VPNHA_HC_CAUSE_EXTERNAL,  /* external check (BFD) reported down */
+	VPNHA_HC_CAUSE_SA,	  /* the IPsec daemon reported the SA gone */
 };
 
 /* Result of feeding one reply. */
@@ -305,6 +306,12 @@ void vpnha_health_external(struct vpnha_health *h, bool up, int64_t now);
  * in-flight probe times out, the hold-down ends unless blocked by
  * no-preempt, damping decays); 0 if none.
  */
+/*
+ * Declare the tunnel dead now (its IPsec SA is gone): recovery then
+ * takes recovery-count good probes and the hold-down, as after misses.
+ */
+void vpnha_health_force_dead(struct vpnha_health *h, int64_t now);
+
 int64_t vpnha_health_next_deadline(const struct vpnha_health *h);
 
 /* Window figures (O(window)). */

@@ -555,6 +555,77 @@ static void test_yang_invalid(void)
 		"5");
 }
 
+/* IPsec adapter double: records what the core asks for. */
+static unsigned int ipsec_applies, ipsec_removes;
+
+static void fake_ipsec_apply(struct vpnha_tunnel *t)
+{
+	ipsec_applies++;
+}
+
+static void fake_ipsec_remove(struct vpnha_tunnel *t)
+{
+	ipsec_removes++;
+}
+
+static const struct vpnha_ipsec_ops fake_ipsec = {
+	.tunnel_apply = fake_ipsec_apply,
+	.tunnel_remove = fake_ipsec_remove,
+};
+
+static void test_ipsec_sa_feed(void)
+{
+	struct vpnha_ipsec_conf c;
+
+	scheme_setup();
+	v->ipsec_ops = &fake_ipsec;
+	ipsec_applies = ipsec_removes = 0;
+	vpnha_ipsec_conf_default(&c);
+	vpnha_tunnel_set_ipsec(v, primary, &c);
+	CU_ASSERT_EQUAL(ipsec_applies, 1);
+	primary->hc_enabled = true;
+	primary->health.verdict = VPNHA_HC_ALIVE;
+	vpnha_tunnel_health_update(v, primary);
+
+	/* Unknown SA state (daemon unreachable): the probes decide. */
+	vpnha_tunnel_sa_update(v, primary, VPNHA_SA_UNKNOWN, "no pluto");
+	CU_ASSERT_EQUAL(primary->state, VPNHA_TUNNEL_UP);
+	vpnha_tunnel_sa_update(v, primary, VPNHA_SA_UP, "IKE up");
+	CU_ASSERT_EQUAL(primary->state, VPNHA_TUNNEL_UP);
+
+	/* SA gone: down at once, without waiting for lost probes. */
+	fake_now_us += 1000;
+	vpnha_tunnel_sa_update(v, primary, VPNHA_SA_DOWN, "no IKE SA");
+	CU_ASSERT_EQUAL(primary->state, VPNHA_TUNNEL_DOWN);
+	CU_ASSERT_STRING_EQUAL(primary->reason, "IPsec SA down");
+	CU_ASSERT_EQUAL(primary->sa.downs, 1);
+	CU_ASSERT_EQUAL(primary->health.verdict, VPNHA_HC_DEAD);
+	CU_ASSERT_EQUAL(primary->health.cause, VPNHA_HC_CAUSE_SA);
+	CU_ASSERT_EQUAL(vpnha_route_find(v, &remote, "primary")->reason,
+			VPNHA_RR_SA_DOWN);
+	CU_ASSERT_EQUAL(rib_best(&remote)->nh[0], IF_BACKUP);
+
+	/* SA back: still down until the probes prove it (recovery). */
+	vpnha_tunnel_sa_update(v, primary, VPNHA_SA_UP, "IKE up");
+	CU_ASSERT_EQUAL(primary->state, VPNHA_TUNNEL_DOWN);
+	CU_ASSERT_STRING_EQUAL(primary->reason, "health check failed");
+
+	/* Without a health check the SA state alone decides. */
+	primary->hc_enabled = false;
+	vpnha_tunnel_health_update(v, primary);
+	CU_ASSERT_EQUAL(primary->state, VPNHA_TUNNEL_UP);
+	CU_ASSERT_STRING_EQUAL(primary->reason, "IPsec SA up, no health check");
+	vpnha_tunnel_sa_update(v, primary, VPNHA_SA_DOWN, "gone");
+	CU_ASSERT_EQUAL(primary->state, VPNHA_TUNNEL_DOWN);
+
+	/* Removing the ipsec configuration forgets the SA state. */
+	vpnha_tunnel_set_ipsec(v, primary, NULL);
+	CU_ASSERT_EQUAL(ipsec_removes, 1);
+	CU_ASSERT_PTR_NULL(primary->ipsec);
+	CU_ASSERT_EQUAL(primary->state, VPNHA_TUNNEL_UP);
+	scheme_teardown();
+}
+
 int main(void)
 {
 	CU_pSuite s;
@@ -579,6 +650,7 @@ int main(void)
 	CU_add_test(s, "ecmp on equal weights", test_ecmp);
 	CU_add_test(s, "zebra reconnect replay", test_reconnect_replay);
 	CU_add_test(s, "route and tunnel delete", test_route_and_tunnel_delete);
+	CU_add_test(s, "IPsec SA state feeds the tunnel", test_ipsec_sa_feed);
 
 	s = CU_add_suite("yang", yang_setup, yang_teardown);
 	CU_add_test(s, "valid scheme", test_yang_valid);

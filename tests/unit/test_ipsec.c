@@ -1,0 +1,374 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * CUnit tests of the IPsec generators (vpnha_ipsec.c): golden files for
+ * libreswan and strongSwan, refusal of values that would inject
+ * configuration, obscured keys, and libreswan's status output.
+ *
+ * Golden files are tests/unit/golden/<name>; VPNHA_GOLDEN_UPDATE=1
+ * rewrites them (review the diff before committing).
+ */
+#include <zebra.h>
+
+#include <CUnit/Basic.h>
+
+#include "vpnha_ipsec.h"
+
+#ifndef VPNHA_GOLDEN_DIR
+#error "VPNHA_GOLDEN_DIR must be defined"
+#endif
+
+/* The clear key of every fixture; it must never show up in a conn. */
+#define KEY "s3cret-Key+with/odd=chars\"'#"
+
+static void golden(const char *name, const struct vpnha_text *text)
+{
+	char path[512], buf[8192];
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/%s", VPNHA_GOLDEN_DIR, name);
+	if (getenv("VPNHA_GOLDEN_UPDATE")) {
+		f = fopen(path, "w");
+		CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+		fwrite(text->buf, 1, text->len, f);
+		fclose(f);
+		return;
+	}
+	f = fopen(path, "r");
+	if (!f)
+		fprintf(stderr, "\nmissing golden file %s\n", path);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	if (n != text->len || memcmp(buf, text->buf, n) != 0)
+		fprintf(stderr, "\n%s differs; generated:\n%s\n", name,
+			text->buf);
+	CU_ASSERT(n == text->len && memcmp(buf, text->buf, n) == 0);
+}
+
+static struct vpnha_ipsec_conf conf;
+static struct ipaddr gw, peer;
+
+static void set_key(struct vpnha_ipsec_conf *c, const char *key)
+{
+	char err[128];
+
+	CU_ASSERT_EQUAL_FATAL(vpnha_psk_obscure(key, 7, c->psk, sizeof(c->psk),
+						err, sizeof(err)),
+			      0);
+}
+
+static void setup(void)
+{
+	vpnha_ipsec_conf_default(&conf);
+	set_key(&conf, KEY);
+	str2ipaddr("198.51.100.1", &gw);
+	str2ipaddr("203.0.113.1", &peer);
+}
+
+static void resolve(struct vpnha_ipsec_params *p,
+		    enum vpnha_ipsec_backend b, const char *ifname)
+{
+	char err[160] = "";
+	int ret = vpnha_ipsec_resolve(p, b, "primary", ifname, &conf, &gw,
+				      &peer, err, sizeof(err));
+
+	if (ret)
+		fprintf(stderr, "\nresolve: %s\n", err);
+	CU_ASSERT_EQUAL_FATAL(ret, 0);
+}
+
+static void test_psk(void)
+{
+	char ob[VPNHA_PSK_OBSCURED_MAX + 1], clear[VPNHA_PSK_MAX + 1];
+	char err[128];
+
+	CU_ASSERT_EQUAL(vpnha_psk_obscure(KEY, 7, ob, sizeof(ob), err,
+					  sizeof(err)),
+			0);
+	CU_ASSERT_PTR_NULL(strstr(ob, "s3cret"));
+	CU_ASSERT_EQUAL(vpnha_psk_reveal(ob, clear, sizeof(clear)),
+			(int)strlen(KEY));
+	CU_ASSERT_STRING_EQUAL(clear, KEY);
+	CU_ASSERT_TRUE(vpnha_psk_valid(ob));
+	/* Another salt, another form, same key. */
+	CU_ASSERT_EQUAL(vpnha_psk_obscure(KEY, 8, clear, sizeof(clear), err,
+					  sizeof(err)),
+			0);
+	CU_ASSERT_STRING_NOT_EQUAL(clear, ob);
+
+	/* Too short, too long, spaces, newlines, control characters. */
+	CU_ASSERT_EQUAL(vpnha_psk_obscure("short", 1, ob, sizeof(ob), err,
+					  sizeof(err)),
+			-1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "8 to 128"));
+	CU_ASSERT_EQUAL(vpnha_psk_obscure("with space inside", 1, ob,
+					  sizeof(ob), err, sizeof(err)),
+			-1);
+	CU_ASSERT_EQUAL(vpnha_psk_obscure("line\nbreak!!", 1, ob, sizeof(ob),
+					  err, sizeof(err)),
+			-1);
+	/* Malformed obscured forms. */
+	CU_ASSERT_FALSE(vpnha_psk_valid(""));
+	CU_ASSERT_FALSE(vpnha_psk_valid("0"));
+	CU_ASSERT_FALSE(vpnha_psk_valid("zz00000000000000000000"));
+	CU_ASSERT_FALSE(vpnha_psk_valid("ff7770707070707070707070")); /* salt */
+	/* A form that decodes to a control character. */
+	CU_ASSERT_FALSE(vpnha_psk_valid("00767172737475767778797a"));
+}
+
+static void test_value_ok(void)
+{
+	static const char *const bad[] = {
+		"a\"b", "a'b", "a b", "a\nb", "a\tb", "a#b", "a=b", "a{b",
+		"a}b",	"a;b", "a,b", "a\\b", "a$b", "a%b", "",
+	};
+
+	CU_ASSERT_TRUE(vpnha_ipsec_value_ok("@vpn.example.com", 64));
+	CU_ASSERT_TRUE(vpnha_ipsec_value_ok("2001:db8::1", 64));
+	CU_ASSERT_TRUE(vpnha_ipsec_value_ok("/run/charon.vici", 64));
+	for (size_t i = 0; i < array_size(bad); i++) {
+		if (vpnha_ipsec_value_ok(bad[i], 64))
+			fprintf(stderr, "\naccepted '%s'\n", bad[i]);
+		CU_ASSERT_FALSE(vpnha_ipsec_value_ok(bad[i], 64));
+	}
+	CU_ASSERT_FALSE(vpnha_ipsec_value_ok("abcdef", 5));
+}
+
+static void test_check(void)
+{
+	char err[256];
+	uint32_t id;
+
+	setup();
+	/* if_id from the interface name; libreswan names XFRM ipsecN. */
+	CU_ASSERT_EQUAL(vpnha_ipsec_check(VPNHA_IPSEC_LIBRESWAN, "t", "ipsec7",
+					  &conf, &id, err, sizeof(err)),
+			0);
+	CU_ASSERT_EQUAL(id, 7);
+	CU_ASSERT_EQUAL(vpnha_ipsec_check(VPNHA_IPSEC_LIBRESWAN, "t", "vti1",
+					  &conf, &id, err, sizeof(err)),
+			-1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "'ipsec1', not 'vti1'"));
+	conf.iftype = VPNHA_IF_VTI;
+	CU_ASSERT_EQUAL(vpnha_ipsec_check(VPNHA_IPSEC_LIBRESWAN, "t", "vti1",
+					  &conf, &id, err, sizeof(err)),
+			0);
+	CU_ASSERT_EQUAL(vpnha_ipsec_check(VPNHA_IPSEC_LIBRESWAN, "t", "vtiA",
+					  &conf, &id, err, sizeof(err)),
+			-1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "if-id"));
+	conf.if_id = 42;
+	CU_ASSERT_EQUAL(vpnha_ipsec_check(VPNHA_IPSEC_LIBRESWAN, "t", "vtiA",
+					  &conf, &id, err, sizeof(err)),
+			0);
+	CU_ASSERT_EQUAL(id, 42);
+	/* tun is strongSwan only. */
+	conf.iftype = VPNHA_IF_TUN;
+	CU_ASSERT_EQUAL(vpnha_ipsec_check(VPNHA_IPSEC_LIBRESWAN, "t", "ipsec0",
+					  &conf, &id, err, sizeof(err)),
+			-1);
+	CU_ASSERT_EQUAL(vpnha_ipsec_check(VPNHA_IPSEC_STRONGSWAN, "t",
+					  "ipsec0", &conf, &id, err,
+					  sizeof(err)),
+			0);
+	/* Injection through an identity or a path (NETCONF bypassing the
+	 * CLI, or a YANG pattern mistake) is refused. */
+	strlcpy(conf.local_id, "a\"\n conn evil", sizeof(conf.local_id));
+	CU_ASSERT_EQUAL(vpnha_ipsec_check(VPNHA_IPSEC_STRONGSWAN, "t",
+					  "ipsec0", &conf, &id, err,
+					  sizeof(err)),
+			-1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "cannot carry"));
+	conf.local_id[0] = '\0';
+	strlcpy(conf.vici_socket, "/tmp/x }", sizeof(conf.vici_socket));
+	CU_ASSERT_EQUAL(vpnha_ipsec_check(VPNHA_IPSEC_STRONGSWAN, "t",
+					  "ipsec0", &conf, &id, err,
+					  sizeof(err)),
+			-1);
+	conf.vici_socket[0] = '\0';
+	strlcpy(conf.psk, "nothex", sizeof(conf.psk));
+	CU_ASSERT_EQUAL(vpnha_ipsec_check(VPNHA_IPSEC_STRONGSWAN, "t",
+					  "ipsec0", &conf, &id, err,
+					  sizeof(err)),
+			-1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "pre-shared-key"));
+}
+
+static void test_resolve(void)
+{
+	struct vpnha_ipsec_params p;
+	struct ipaddr none = {};
+	char err[160];
+
+	setup();
+	resolve(&p, VPNHA_IPSEC_LIBRESWAN, "ipsec1");
+	CU_ASSERT_STRING_EQUAL(p.conn, "vpnha-primary");
+	CU_ASSERT_STRING_EQUAL(p.local_id, "198.51.100.1");
+	CU_ASSERT_STRING_EQUAL(p.remote_id, "203.0.113.1");
+	/* Missing addresses: a reason, no connection. */
+	CU_ASSERT_EQUAL(vpnha_ipsec_resolve(&p, VPNHA_IPSEC_LIBRESWAN, "t",
+					    "ipsec1", &conf, &gw, &none, err,
+					    sizeof(err)),
+			-1);
+	CU_ASSERT_STRING_EQUAL(err, "peer has no address");
+	CU_ASSERT_EQUAL(vpnha_ipsec_resolve(&p, VPNHA_IPSEC_LIBRESWAN, "t",
+					    "ipsec1", &conf, &none, &peer, err,
+					    sizeof(err)),
+			-1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "no local address"));
+	/* A tunnel-specific local address wins over the gateway's. */
+	str2ipaddr("198.51.100.2", &conf.local_addr);
+	resolve(&p, VPNHA_IPSEC_LIBRESWAN, "ipsec1");
+	CU_ASSERT_STRING_EQUAL(p.local_id, "198.51.100.2");
+	/* A tunnel name that would break out of the conn name. */
+	CU_ASSERT_EQUAL(vpnha_ipsec_resolve(&p, VPNHA_IPSEC_LIBRESWAN,
+					    "x\nconn y", "ipsec1", &conf, &gw,
+					    &peer, err, sizeof(err)),
+			-1);
+}
+
+/* The generated text holds neither the clear key nor any of its bytes
+ * outside hex (secrets files only). */
+static void no_key(const struct vpnha_text *t)
+{
+	CU_ASSERT_PTR_NULL(strstr(t->buf, "s3cret"));
+	CU_ASSERT_PTR_NULL(strstr(t->buf, conf.psk));
+}
+
+static void test_libreswan_golden(void)
+{
+	struct vpnha_ipsec_params p;
+	struct vpnha_text t = {};
+
+	setup();
+	resolve(&p, VPNHA_IPSEC_LIBRESWAN, "ipsec1");
+	vpnha_libreswan_conn(&t, &p);
+	no_key(&t);
+	golden("libreswan-xfrm.conf", &t);
+	vpnha_text_free(&t);
+
+	CU_ASSERT_EQUAL(vpnha_libreswan_secrets(&t, &p), 0);
+	CU_ASSERT_PTR_NULL(strstr(t.buf, "s3cret"));
+	golden("libreswan-xfrm.secrets", &t);
+	vpnha_text_free(&t);
+
+	/* VTI, AES-GCM, no PFS, identities, DPD on. */
+	conf.iftype = VPNHA_IF_VTI;
+	conf.ike_enc = VPNHA_ENC_AES256_GCM16;
+	conf.ike_integ = VPNHA_INTEG_SHA384;
+	conf.ike_dh = 20;
+	conf.esp_enc = VPNHA_ENC_AES128_GCM16;
+	conf.esp_pfs = VPNHA_DH_NONE;
+	conf.dpd = 10;
+	strlcpy(conf.local_id, "@idc.example.com", sizeof(conf.local_id));
+	strlcpy(conf.remote_id, "@cloud.example.com", sizeof(conf.remote_id));
+	resolve(&p, VPNHA_IPSEC_LIBRESWAN, "vti5");
+	vpnha_libreswan_conn(&t, &p);
+	golden("libreswan-vti-gcm.conf", &t);
+	vpnha_text_free(&t);
+	CU_ASSERT_EQUAL(vpnha_libreswan_secrets(&t, &p), 0);
+	golden("libreswan-vti-gcm.secrets", &t);
+	vpnha_text_free(&t);
+}
+
+static void test_swanctl_golden(void)
+{
+	struct vpnha_ipsec_params p;
+	struct vpnha_text t = {};
+	struct vpnha_cfg cfg;
+
+	setup();
+	resolve(&p, VPNHA_IPSEC_STRONGSWAN, "ipsec1");
+	vpnha_swanctl_conn(&cfg, &p);
+	vpnha_swanctl_text(&t, &cfg);
+	no_key(&t);
+	golden("swanctl-xfrm.conf", &t);
+	vpnha_text_free(&t);
+
+	conf.iftype = VPNHA_IF_TUN;
+	conf.ike_enc = VPNHA_ENC_AES128;
+	conf.ike_dh = 31;
+	conf.esp_enc = VPNHA_ENC_AES256_GCM16;
+	conf.esp_pfs = 19;
+	conf.dpd = 5;
+	resolve(&p, VPNHA_IPSEC_STRONGSWAN, "ipsec0");
+	vpnha_swanctl_conn(&cfg, &p);
+	vpnha_swanctl_text(&t, &cfg);
+	golden("swanctl-tun-gcm.conf", &t);
+	vpnha_text_free(&t);
+}
+
+static void test_ls_parse(void)
+{
+	struct vpnha_ls_sa sa;
+	char *traffic = NULL, *states = NULL;
+	FILE *f;
+	char path[512];
+	long n;
+
+	/* Real whack output, captured from libreswan 4.10. */
+	snprintf(path, sizeof(path), "%s/whack-trafficstatus.txt",
+		 VPNHA_GOLDEN_DIR);
+	f = fopen(path, "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	traffic = calloc(1, n + 1);
+	CU_ASSERT_EQUAL(fread(traffic, 1, n, f), (size_t)n);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/whack-showstates.txt",
+		 VPNHA_GOLDEN_DIR);
+	f = fopen(path, "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	states = calloc(1, n + 1);
+	CU_ASSERT_EQUAL(fread(states, 1, n, f), (size_t)n);
+	fclose(f);
+
+	vpnha_ls_parse("vpnha-primary", traffic, states, &sa);
+	CU_ASSERT_EQUAL(sa.state, VPNHA_SA_UP);
+	CU_ASSERT(sa.bytes_in > 0 && sa.bytes_out > 0);
+	CU_ASSERT(sa.child_serial > 0);
+	/* A prefix of another conn's name is not that conn. */
+	vpnha_ls_parse("vpnha-prim", traffic, states, &sa);
+	CU_ASSERT_EQUAL(sa.state, VPNHA_SA_DOWN);
+	CU_ASSERT_STRING_EQUAL(sa.detail, "no IKE SA");
+	/* IKE in progress, no Child SA yet. */
+	vpnha_ls_parse("vpnha-primary", "",
+		       "000 #5: \"vpnha-primary\":500 STATE_V2_PARENT_I1 (sent IKE_SA_INIT request); RETRANSMIT in 1s; idle;\n",
+		       &sa);
+	CU_ASSERT_EQUAL(sa.state, VPNHA_SA_CONNECTING);
+	CU_ASSERT_PTR_NOT_NULL(strstr(sa.detail, "V2_PARENT_I1"));
+	vpnha_ls_parse("vpnha-primary", "", "", &sa);
+	CU_ASSERT_EQUAL(sa.state, VPNHA_SA_DOWN);
+	free(traffic);
+	free(states);
+}
+
+int main(void)
+{
+	CU_pSuite s;
+	unsigned int failures;
+
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return CU_get_error();
+	s = CU_add_suite("ipsec", NULL, NULL);
+	CU_add_test(s, "obscured pre-shared keys", test_psk);
+	CU_add_test(s, "values that would inject config", test_value_ok);
+	CU_add_test(s, "checks against the backend", test_check);
+	CU_add_test(s, "resolve addresses and identities", test_resolve);
+	CU_add_test(s, "libreswan golden files", test_libreswan_golden);
+	CU_add_test(s, "swanctl golden files", test_swanctl_golden);
+	CU_add_test(s, "whack status parser", test_ls_parse);
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	failures =
+		CU_get_number_of_failures() + CU_get_number_of_tests_failed();
+	CU_cleanup_registry();
+	return failures ? 1 : 0;
+}
