@@ -13,11 +13,21 @@
  *   [no] shutdown
  *   health-check source ADDR destination ADDR
  *   health-check interval|timeout|miss-count|... VALUE
+ *   ipsec pre-shared-key [7] KEY
+ *   ipsec local-id|remote-id|local-address|vici-socket VALUE
+ *   ipsec interface-type xfrm|vti|tun [if-id N]
+ *   ipsec ike|esp encryption ... integrity ... group|pfs ... [lifetime S]
+ *   ipsec dpd SECONDS
+ *  ipsec backend libreswan|strongswan
+ *  ipsec libreswan directory|ctl-socket|libexec PATH
+ *  ipsec libreswan poll-interval MS
+ *  ipsec strongswan vici-socket PATH
  *  route PREFIX tunnel NAME weight (0-100)
  */
 #include <zebra.h>
 
 #include "lib/command.h"
+#include "lib/network.h"
 #include "lib/northbound_cli.h"
 #include "lib/vty.h"
 #include "lib/yang.h"
@@ -540,6 +550,422 @@ void vpnha_cli_show_hc_leaf(struct vty *vty, const struct lyd_node *dnode,
 			yang_dnode_get_string(dnode, NULL));
 }
 
+/* ipsec ------------------------------------------------------------------ */
+
+#define IPSEC_STR "IPsec connection generated and driven by vpnhad\n"
+#define ENC_CMD "<aes128|aes256|aes128-gcm16|aes256-gcm16>"
+#define ENC_STR                                                                \
+	"Encryption\n"                                                         \
+	"AES-CBC 128\n"                                                        \
+	"AES-CBC 256 (default)\n"                                              \
+	"AES-GCM 128, 16-byte ICV\n"                                           \
+	"AES-GCM 256, 16-byte ICV\n"
+#define INTEG_CMD "<sha256|sha384|sha512>"
+#define INTEG_STR                                                              \
+	"Integrity (IKE: also the PRF)\n"                                      \
+	"SHA2-256 (default)\n"                                                 \
+	"SHA2-384\n"                                                           \
+	"SHA2-512\n"
+#define DH_CMD "<modp2048|modp3072|ecp256|ecp384|x25519>"
+#define DH_STR                                                                 \
+	"Group 14 (default)\n"                                                 \
+	"Group 15\n"                                                           \
+	"Group 19\n"                                                           \
+	"Group 20\n"                                                           \
+	"Group 31\n"
+
+/* As the YANG patterns: identities and paths without special characters. */
+static bool vpnha_cli_ipsec_id_ok(struct vty *vty, const char *what,
+				  const char *id)
+{
+	const char *p = id[0] == '@' ? id + 1 : id;
+
+	if (isalnum((unsigned char)p[0]) &&
+	    vpnha_ipsec_value_ok(id, VPNHA_IPSEC_ID_MAX) && !strchr(p, '/') &&
+	    !strchr(p, '+') && !strchr(p, '@'))
+		return true;
+	vty_out(vty,
+		"%% %s '%s' is invalid: an address or a name of up to %d letters, digits, '_', '.', ':' or '-' ('@' first forces a FQDN)\n",
+		what, id, VPNHA_IPSEC_ID_MAX);
+	return false;
+}
+
+static bool vpnha_cli_path_ok(struct vty *vty, const char *what,
+			      const char *path)
+{
+	if (path[0] == '/' && strlen(path) >= 2 &&
+	    vpnha_ipsec_value_ok(path, VPNHA_IPSEC_PATH_MAX) &&
+	    !strchr(path, '@') && !strchr(path, ':'))
+		return true;
+	vty_out(vty,
+		"%% %s '%s' is invalid: an absolute path of letters, digits, '_', '.', '/', '+' or '-'\n",
+		what, path);
+	return false;
+}
+
+/* Any ipsec leaf other than the key needs the key first (YANG must). */
+static bool vpnha_cli_ipsec_configured(struct vty *vty)
+{
+	if (yang_dnode_existsf(vty->candidate_config->dnode, "%s/ipsec",
+			       VTY_CURR_XPATH))
+		return true;
+	vty_out(vty, "%% configure 'ipsec pre-shared-key KEY' first\n");
+	return false;
+}
+
+DEFPY_YANG(vpnha_ipsec_psk, vpnha_ipsec_psk_cmd,
+	   "ipsec pre-shared-key [7$obscured] WORD$key",
+	   IPSEC_STR
+	   "IKE pre-shared key (shown obscured, never in clear)\n"
+	   "The key that follows is in obscured form (as shown by show running-config)\n"
+	   "The key: 8-128 printable characters without spaces\n")
+{
+	char buf[VPNHA_PSK_OBSCURED_MAX + 1], errmsg[128];
+
+	if (obscured) {
+		if (!vpnha_psk_valid(key)) {
+			vty_out(vty, "%% obscured pre-shared-key is malformed\n");
+			return CMD_WARNING_CONFIG_FAILED;
+		}
+		strlcpy(buf, key, sizeof(buf));
+	} else if (vpnha_psk_obscure(key, frr_weak_random() % 32, buf,
+				     sizeof(buf), errmsg, sizeof(errmsg)) < 0) {
+		vty_out(vty, "%% %s\n", errmsg);
+		return CMD_WARNING_CONFIG_FAILED;
+	}
+	nb_cli_enqueue_change(vty, "./ipsec", NB_OP_CREATE, NULL);
+	nb_cli_enqueue_change(vty, "./ipsec/pre-shared-key", NB_OP_MODIFY, buf);
+	return nb_cli_apply_changes(vty, NULL);
+}
+
+DEFPY_YANG(no_vpnha_ipsec, no_vpnha_ipsec_cmd, "no ipsec",
+	   NO_STR IPSEC_STR)
+{
+	nb_cli_enqueue_change(vty, "./ipsec", NB_OP_DESTROY, NULL);
+	return nb_cli_apply_changes(vty, NULL);
+}
+
+DEFPY_YANG(vpnha_ipsec_word, vpnha_ipsec_word_cmd,
+	   "[no] ipsec <local-id|remote-id|vici-socket>$what [WORD$val]",
+	   NO_STR IPSEC_STR
+	   "Local IKE identity (default: the local address)\n"
+	   "Peer IKE identity (default: the peer's address)\n"
+	   "strongSwan: this tunnel's own charon VICI socket (one charon per tunnel)\n"
+	   "Identity (address, name, @fqdn) or path\n")
+{
+	char xpath[32];
+
+	if (!vpnha_cli_ipsec_configured(vty))
+		return CMD_WARNING_CONFIG_FAILED;
+	if (!no && !val) {
+		vty_out(vty, "%% ipsec %s needs a value\n", what);
+		return CMD_WARNING_CONFIG_FAILED;
+	}
+	if (!no && strcmp(what, "vici-socket") == 0 &&
+	    !vpnha_cli_path_ok(vty, "ipsec vici-socket", val))
+		return CMD_WARNING_CONFIG_FAILED;
+	if (!no && strcmp(what, "vici-socket") != 0 &&
+	    !vpnha_cli_ipsec_id_ok(vty, what, val))
+		return CMD_WARNING_CONFIG_FAILED;
+	snprintf(xpath, sizeof(xpath), "./ipsec/%s", what);
+	nb_cli_enqueue_change(vty, xpath, no ? NB_OP_DESTROY : NB_OP_MODIFY,
+			      no ? NULL : val);
+	return nb_cli_apply_changes(vty, NULL);
+}
+
+DEFPY_YANG(vpnha_ipsec_local_addr, vpnha_ipsec_local_addr_cmd,
+	   "[no] ipsec local-address [ADDRESS$addr]",
+	   NO_STR IPSEC_STR
+	   "Local IKE address (default: the gateway's local-address)\n"
+	   "IPv4 or IPv6 address\n")
+{
+	if (!vpnha_cli_ipsec_configured(vty))
+		return CMD_WARNING_CONFIG_FAILED;
+	if (!no && (!addr ||
+		    !vpnha_cli_addr_ok(vty, "ipsec local-address", addr)))
+		return CMD_WARNING_CONFIG_FAILED;
+	nb_cli_enqueue_change(vty, "./ipsec/local-address",
+			      no ? NB_OP_DESTROY : NB_OP_MODIFY,
+			      no ? NULL : addr);
+	return nb_cli_apply_changes(vty, NULL);
+}
+
+DEFPY_YANG(vpnha_ipsec_iftype, vpnha_ipsec_iftype_cmd,
+	   "[no] ipsec interface-type [<xfrm|vti|tun>$type [if-id (0-4294967295)$id]]",
+	   NO_STR IPSEC_STR
+	   "How the interface is bound to the SA\n"
+	   "XFRM interface ipsecN, N = if-id (default)\n"
+	   "VTI with mark = if-id\n"
+	   "strongSwan kernel-libipsec TUN (userspace ESP)\n"
+	   "XFRM if_id / VTI mark (default: the number ending the interface name)\n"
+	   "1-65535\n")
+{
+	if (!vpnha_cli_ipsec_configured(vty))
+		return CMD_WARNING_CONFIG_FAILED;
+	if (!no && !type) {
+		vty_out(vty, "%% ipsec interface-type needs xfrm, vti or tun\n");
+		return CMD_WARNING_CONFIG_FAILED;
+	}
+	if (!no && id_str && (id < 1 || id > 65535)) {
+		vty_out(vty, "%% ipsec if-id %s out of range: 1-65535\n",
+			id_str);
+		return CMD_WARNING_CONFIG_FAILED;
+	}
+	nb_cli_enqueue_change(vty, "./ipsec/interface-type",
+			      no ? NB_OP_DESTROY : NB_OP_MODIFY,
+			      no ? NULL : type);
+	nb_cli_enqueue_change(vty, "./ipsec/if-id",
+			      no || !id_str ? NB_OP_DESTROY : NB_OP_MODIFY,
+			      no ? NULL : id_str);
+	return nb_cli_apply_changes(vty, NULL);
+}
+
+DEFPY_YANG(vpnha_ipsec_ike, vpnha_ipsec_ike_cmd,
+	   "ipsec ike encryption " ENC_CMD "$enc integrity " INTEG_CMD
+	   "$integ group " DH_CMD "$dh [lifetime (0-4294967295)$life]",
+	   IPSEC_STR
+	   "IKE SA proposal\n" ENC_STR INTEG_STR
+	   "Diffie-Hellman group\n" DH_STR
+	   "IKE SA lifetime (default 28800)\n"
+	   "Seconds, 120-86400\n")
+{
+	if (!vpnha_cli_ipsec_configured(vty))
+		return CMD_WARNING_CONFIG_FAILED;
+	if (life_str && (life < 120 || life > 86400)) {
+		vty_out(vty,
+			"%% ipsec ike lifetime %s out of range: 120-86400 s\n",
+			life_str);
+		return CMD_WARNING_CONFIG_FAILED;
+	}
+	nb_cli_enqueue_change(vty, "./ipsec/ike-encryption", NB_OP_MODIFY, enc);
+	nb_cli_enqueue_change(vty, "./ipsec/ike-integrity", NB_OP_MODIFY,
+			      integ);
+	nb_cli_enqueue_change(vty, "./ipsec/ike-dh-group", NB_OP_MODIFY, dh);
+	nb_cli_enqueue_change(vty, "./ipsec/ike-lifetime",
+			      life_str ? NB_OP_MODIFY : NB_OP_DESTROY,
+			      life_str);
+	return nb_cli_apply_changes(vty, NULL);
+}
+
+DEFPY_YANG(vpnha_ipsec_esp, vpnha_ipsec_esp_cmd,
+	   "ipsec esp encryption " ENC_CMD "$enc integrity " INTEG_CMD
+	   "$integ pfs <" DH_CMD "|none>$pfs [lifetime (0-4294967295)$life]",
+	   IPSEC_STR
+	   "Child SA (ESP) proposal\n" ENC_STR INTEG_STR
+	   "Perfect forward secrecy group\n" DH_STR
+	   "No PFS\n"
+	   "Child SA lifetime (default 3600)\n"
+	   "Seconds, 120-86400\n")
+{
+	if (!vpnha_cli_ipsec_configured(vty))
+		return CMD_WARNING_CONFIG_FAILED;
+	if (life_str && (life < 120 || life > 86400)) {
+		vty_out(vty,
+			"%% ipsec esp lifetime %s out of range: 120-86400 s\n",
+			life_str);
+		return CMD_WARNING_CONFIG_FAILED;
+	}
+	nb_cli_enqueue_change(vty, "./ipsec/esp-encryption", NB_OP_MODIFY, enc);
+	nb_cli_enqueue_change(vty, "./ipsec/esp-integrity", NB_OP_MODIFY,
+			      integ);
+	nb_cli_enqueue_change(vty, "./ipsec/esp-pfs-group", NB_OP_MODIFY, pfs);
+	nb_cli_enqueue_change(vty, "./ipsec/sa-lifetime",
+			      life_str ? NB_OP_MODIFY : NB_OP_DESTROY,
+			      life_str);
+	return nb_cli_apply_changes(vty, NULL);
+}
+
+DEFPY_YANG(no_vpnha_ipsec_proposal, no_vpnha_ipsec_proposal_cmd,
+	   "no ipsec <ike|esp>$which",
+	   NO_STR IPSEC_STR
+	   "IKE SA proposal: back to the defaults\n"
+	   "Child SA proposal: back to the defaults\n")
+{
+	static const char *const ike[] = {"ike-encryption", "ike-integrity",
+					  "ike-dh-group", "ike-lifetime"};
+	static const char *const esp[] = {"esp-encryption", "esp-integrity",
+					  "esp-pfs-group", "sa-lifetime"};
+	const char *const *leaves = which[0] == 'i' ? ike : esp;
+	char xpath[32];
+
+	if (!vpnha_cli_ipsec_configured(vty))
+		return CMD_WARNING_CONFIG_FAILED;
+	for (int i = 0; i < 4; i++) {
+		snprintf(xpath, sizeof(xpath), "./ipsec/%s", leaves[i]);
+		nb_cli_enqueue_change(vty, xpath, NB_OP_DESTROY, NULL);
+	}
+	return nb_cli_apply_changes(vty, NULL);
+}
+
+DEFPY_YANG(vpnha_ipsec_dpd, vpnha_ipsec_dpd_cmd,
+	   "[no] ipsec dpd [(0-4294967295)$secs]",
+	   NO_STR IPSEC_STR
+	   "IKE dead peer detection interval (default 0 = off: the health check is faster)\n"
+	   "Seconds, 0-3600\n")
+{
+	if (!vpnha_cli_ipsec_configured(vty))
+		return CMD_WARNING_CONFIG_FAILED;
+	if (!no && (!secs_str || secs > 3600)) {
+		vty_out(vty, "%% ipsec dpd needs 0-3600 seconds\n");
+		return CMD_WARNING_CONFIG_FAILED;
+	}
+	nb_cli_enqueue_change(vty, "./ipsec/dpd-interval",
+			      no ? NB_OP_DESTROY : NB_OP_MODIFY,
+			      no ? NULL : secs_str);
+	return nb_cli_apply_changes(vty, NULL);
+}
+
+static bool vpnha_cli_is_default(const struct lyd_node *dnode,
+				 const char *leaf)
+{
+	return !yang_dnode_exists(dnode, leaf) ||
+	       yang_dnode_is_default(dnode, leaf);
+}
+
+void vpnha_cli_show_tunnel_ipsec(struct vty *vty, const struct lyd_node *dnode,
+				 bool show_defaults)
+{
+	static const char *const words[] = {"local-address", "local-id",
+					    "remote-id", "vici-socket"};
+
+	if (yang_dnode_exists(dnode, "./pre-shared-key"))
+		vty_out(vty, "  ipsec pre-shared-key 7 %s\n",
+			yang_dnode_get_string(dnode, "./pre-shared-key"));
+	for (size_t i = 0; i < array_size(words); i++) {
+		char xpath[32];
+
+		snprintf(xpath, sizeof(xpath), "./%s", words[i]);
+		if (yang_dnode_exists(dnode, xpath))
+			vty_out(vty, "  ipsec %s %s\n", words[i],
+				yang_dnode_get_string(dnode, xpath));
+	}
+	if (show_defaults || !vpnha_cli_is_default(dnode, "./interface-type") ||
+	    yang_dnode_exists(dnode, "./if-id")) {
+		vty_out(vty, "  ipsec interface-type %s",
+			yang_dnode_get_string(dnode, "./interface-type"));
+		if (yang_dnode_exists(dnode, "./if-id"))
+			vty_out(vty, " if-id %s",
+				yang_dnode_get_string(dnode, "./if-id"));
+		vty_out(vty, "\n");
+	}
+	if (show_defaults || !vpnha_cli_is_default(dnode, "./ike-encryption") ||
+	    !vpnha_cli_is_default(dnode, "./ike-integrity") ||
+	    !vpnha_cli_is_default(dnode, "./ike-dh-group") ||
+	    !vpnha_cli_is_default(dnode, "./ike-lifetime"))
+		vty_out(vty,
+			"  ipsec ike encryption %s integrity %s group %s lifetime %s\n",
+			yang_dnode_get_string(dnode, "./ike-encryption"),
+			yang_dnode_get_string(dnode, "./ike-integrity"),
+			yang_dnode_get_string(dnode, "./ike-dh-group"),
+			yang_dnode_get_string(dnode, "./ike-lifetime"));
+	if (show_defaults || !vpnha_cli_is_default(dnode, "./esp-encryption") ||
+	    !vpnha_cli_is_default(dnode, "./esp-integrity") ||
+	    !vpnha_cli_is_default(dnode, "./esp-pfs-group") ||
+	    !vpnha_cli_is_default(dnode, "./sa-lifetime"))
+		vty_out(vty,
+			"  ipsec esp encryption %s integrity %s pfs %s lifetime %s\n",
+			yang_dnode_get_string(dnode, "./esp-encryption"),
+			yang_dnode_get_string(dnode, "./esp-integrity"),
+			yang_dnode_get_string(dnode, "./esp-pfs-group"),
+			yang_dnode_get_string(dnode, "./sa-lifetime"));
+	if (show_defaults || !vpnha_cli_is_default(dnode, "./dpd-interval"))
+		vty_out(vty, "  ipsec dpd %s\n",
+			yang_dnode_get_string(dnode, "./dpd-interval"));
+}
+
+/* Global IPsec backend settings (vpn-ha node). */
+DEFPY_YANG(vpnha_ipsec_backend, vpnha_ipsec_backend_cmd,
+	   "[no] ipsec backend [<libreswan|strongswan>$backend]",
+	   NO_STR IPSEC_STR
+	   "The IPsec daemon vpnhad drives\n"
+	   "libreswan's pluto (default)\n"
+	   "strongSwan's charon (VICI)\n")
+{
+	if (!no && !backend) {
+		vty_out(vty, "%% ipsec backend needs libreswan or strongswan\n");
+		return CMD_WARNING_CONFIG_FAILED;
+	}
+	nb_cli_enqueue_change(vty, "./ipsec/backend",
+			      no ? NB_OP_DESTROY : NB_OP_MODIFY,
+			      no ? NULL : backend);
+	return nb_cli_apply_changes(vty, NULL);
+}
+
+static int vpnha_cli_ipsec_path(struct vty *vty, bool no, const char *leaf,
+				const char *path)
+{
+	if (!no && (!path || !vpnha_cli_path_ok(vty, "ipsec path", path)))
+		return CMD_WARNING_CONFIG_FAILED;
+	nb_cli_enqueue_change(vty, leaf, no ? NB_OP_DESTROY : NB_OP_MODIFY,
+			      no ? NULL : path);
+	return nb_cli_apply_changes(vty, NULL);
+}
+
+DEFPY_YANG(
+	vpnha_ipsec_ls_path, vpnha_ipsec_ls_path_cmd,
+	"[no] ipsec libreswan <directory|ctl-socket|libexec>$what [WORD$path]",
+	NO_STR IPSEC_STR
+	"libreswan settings\n"
+	"Directory of the generated conn and secrets files (default /etc/ipsec.d/vpnhad)\n"
+	"pluto's control socket (default /run/pluto/pluto.ctl)\n"
+	"Directory with whack and addconn (default /usr/libexec/ipsec)\n"
+	"Absolute path\n")
+{
+	char leaf[48];
+
+	snprintf(leaf, sizeof(leaf), "./ipsec/libreswan-%s", what);
+	return vpnha_cli_ipsec_path(vty, !!no, leaf, path);
+}
+
+DEFPY_YANG(vpnha_ipsec_ss_path, vpnha_ipsec_ss_path_cmd,
+	   "[no] ipsec strongswan vici-socket [WORD$path]",
+	   NO_STR IPSEC_STR
+	   "strongSwan settings\n"
+	   "charon's VICI socket (default /var/run/charon.vici)\n"
+	   "Absolute path\n")
+{
+	return vpnha_cli_ipsec_path(vty, !!no, "./ipsec/vici-socket", path);
+}
+
+DEFPY_YANG(vpnha_ipsec_poll, vpnha_ipsec_poll_cmd,
+	   "[no] ipsec libreswan poll-interval [(0-4294967295)$ms]",
+	   NO_STR IPSEC_STR
+	   "libreswan settings\n"
+	   "How often SA state is read with whack (default 1000)\n"
+	   "Milliseconds, 200-60000\n")
+{
+	if (!no && (!ms_str || ms < 200 || ms > 60000)) {
+		vty_out(vty,
+			"%% ipsec libreswan poll-interval needs 200-60000 ms\n");
+		return CMD_WARNING_CONFIG_FAILED;
+	}
+	nb_cli_enqueue_change(vty, "./ipsec/sa-poll-interval",
+			      no ? NB_OP_DESTROY : NB_OP_MODIFY,
+			      no ? NULL : ms_str);
+	return nb_cli_apply_changes(vty, NULL);
+}
+
+void vpnha_cli_show_ipsec_global(struct vty *vty, const struct lyd_node *dnode,
+				 bool show_defaults)
+{
+	static const struct {
+		const char *leaf, *cmd;
+	} lines[] = {
+		{"./backend", "backend"},
+		{"./libreswan-directory", "libreswan directory"},
+		{"./libreswan-ctl-socket", "libreswan ctl-socket"},
+		{"./libreswan-libexec", "libreswan libexec"},
+		{"./sa-poll-interval", "libreswan poll-interval"},
+		{"./vici-socket", "strongswan vici-socket"},
+	};
+
+	for (size_t i = 0; i < array_size(lines); i++)
+		if (show_defaults ||
+		    !vpnha_cli_is_default(dnode, lines[i].leaf))
+			vty_out(vty, " ipsec %s %s\n", lines[i].cmd,
+				yang_dnode_get_string(dnode, lines[i].leaf));
+}
+
 /* route ------------------------------------------------------------------ */
 
 /*
@@ -661,6 +1087,10 @@ void vpnha_cli_init(void)
 	install_element(VPNHA_NODE, &vpnha_tunnel_cmd);
 	install_element(VPNHA_NODE, &no_vpnha_tunnel_cmd);
 	install_element(VPNHA_NODE, &vpnha_route_cmd);
+	install_element(VPNHA_NODE, &vpnha_ipsec_backend_cmd);
+	install_element(VPNHA_NODE, &vpnha_ipsec_ls_path_cmd);
+	install_element(VPNHA_NODE, &vpnha_ipsec_ss_path_cmd);
+	install_element(VPNHA_NODE, &vpnha_ipsec_poll_cmd);
 
 	install_element(VPNHA_PEER_NODE, &vpnha_peer_address_cmd);
 	install_element(VPNHA_PEER_NODE, &no_vpnha_peer_address_cmd);
@@ -675,4 +1105,13 @@ void vpnha_cli_init(void)
 	install_element(VPNHA_TUNNEL_NODE, &vpnha_hc_param_cmd);
 	install_element(VPNHA_TUNNEL_NODE, &vpnha_hc_type_cmd);
 	install_element(VPNHA_TUNNEL_NODE, &vpnha_hc_preempt_cmd);
+	install_element(VPNHA_TUNNEL_NODE, &vpnha_ipsec_psk_cmd);
+	install_element(VPNHA_TUNNEL_NODE, &no_vpnha_ipsec_cmd);
+	install_element(VPNHA_TUNNEL_NODE, &vpnha_ipsec_word_cmd);
+	install_element(VPNHA_TUNNEL_NODE, &vpnha_ipsec_local_addr_cmd);
+	install_element(VPNHA_TUNNEL_NODE, &vpnha_ipsec_iftype_cmd);
+	install_element(VPNHA_TUNNEL_NODE, &vpnha_ipsec_ike_cmd);
+	install_element(VPNHA_TUNNEL_NODE, &vpnha_ipsec_esp_cmd);
+	install_element(VPNHA_TUNNEL_NODE, &no_vpnha_ipsec_proposal_cmd);
+	install_element(VPNHA_TUNNEL_NODE, &vpnha_ipsec_dpd_cmd);
 }

@@ -20,6 +20,7 @@
 #include "vpnha.h"
 #include "vpnha_debug.h"
 #include "vpnha_io.h"
+#include "vpnha_ipsec_io.h"
 #include "vpnha_nb.h"
 #include "vpnha_vty.h"
 #include "vpnha_zebra.h"
@@ -61,6 +62,8 @@ static void vpnha_sighup(void)
 static void vpnha_sigint(void)
 {
 	zlog_notice("Terminating on signal: withdrawing all routes");
+	/* IPsec connections stay up: a restart must not cut the tunnels. */
+	vpnha_ipsec_io_fini();
 	/* Withdraw explicitly: zebra would also drop them on disconnect. */
 	vpnha_free(vpnha);
 	vpnha_io_fini();
@@ -125,6 +128,7 @@ int main(int argc, char **argv, char **envp)
 	vrf_init(NULL, NULL, NULL, NULL);
 	vpnha_new(&vpnha_zebra_rib_ops, &vpnha_io_ops, NULL);
 	vpnha_io_init();
+	vpnha_ipsec_io_init();
 	vpnha_zebra_init();
 	vpnha_vty_init();
 

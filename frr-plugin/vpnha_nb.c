@@ -17,6 +17,7 @@ const struct frr_yang_module_info frr_vpnhad_info = {
 			.cbs = {
 				.create = vpnha_nb_create,
 				.destroy = vpnha_nb_destroy,
+				.pre_validate = vpnha_nb_pre_validate,
 				.apply_finish = vpnha_nb_apply_finish,
 				.cli_show = vpnha_cli_show,
 				.cli_show_end = vpnha_cli_show_end,
@@ -54,6 +55,60 @@ const struct frr_yang_module_info frr_vpnhad_info = {
 			.cbs = {
 				.modify = vpnha_nb_all_down_action_modify,
 				.cli_show = vpnha_cli_show_all_down_action,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/ipsec",
+			.cbs = {
+				.cli_show = vpnha_cli_show_ipsec_global,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/ipsec/backend",
+			.cbs = {
+				.modify = vpnha_nb_ipsec_global_modify,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/ipsec/libreswan-directory",
+			.cbs = {
+				.modify = vpnha_nb_ipsec_global_modify,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/ipsec/libreswan-ctl-socket",
+			.cbs = {
+				.modify = vpnha_nb_ipsec_global_modify,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/ipsec/libreswan-libexec",
+			.cbs = {
+				.modify = vpnha_nb_ipsec_global_modify,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/ipsec/sa-poll-interval",
+			.cbs = {
+				.modify = vpnha_nb_ipsec_global_modify,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/ipsec/vici-socket",
+			.cbs = {
+				.modify = vpnha_nb_ipsec_global_modify,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/ipsec/state/connected",
+			.cbs = {
+				.get_elem = vpnha_nb_ipsec_state_get_elem,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/ipsec/state/last-error",
+			.cbs = {
+				.get_elem = vpnha_nb_ipsec_state_get_elem,
 			},
 		},
 		{
@@ -203,6 +258,116 @@ const struct frr_yang_module_info frr_vpnhad_info = {
 			},
 		},
 		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/ipsec",
+			.cbs = {
+				.create = vpnha_nb_tunnel_ipsec_create,
+				.destroy = vpnha_nb_tunnel_ipsec_destroy,
+				.cli_show = vpnha_cli_show_tunnel_ipsec,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/ipsec/local-address",
+			.cbs = {
+				.modify = vpnha_nb_tunnel_ipsec_leaf_modify,
+				.destroy = vpnha_nb_tunnel_ipsec_leaf_destroy,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/ipsec/local-id",
+			.cbs = {
+				.modify = vpnha_nb_tunnel_ipsec_leaf_modify,
+				.destroy = vpnha_nb_tunnel_ipsec_leaf_destroy,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/ipsec/remote-id",
+			.cbs = {
+				.modify = vpnha_nb_tunnel_ipsec_leaf_modify,
+				.destroy = vpnha_nb_tunnel_ipsec_leaf_destroy,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/ipsec/pre-shared-key",
+			.cbs = {
+				.modify = vpnha_nb_tunnel_ipsec_leaf_modify,
+				.destroy = vpnha_nb_tunnel_ipsec_leaf_destroy,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/ipsec/if-id",
+			.cbs = {
+				.modify = vpnha_nb_tunnel_ipsec_leaf_modify,
+				.destroy = vpnha_nb_tunnel_ipsec_leaf_destroy,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/ipsec/vici-socket",
+			.cbs = {
+				.modify = vpnha_nb_tunnel_ipsec_leaf_modify,
+				.destroy = vpnha_nb_tunnel_ipsec_leaf_destroy,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/ipsec/interface-type",
+			.cbs = {
+				.modify = vpnha_nb_tunnel_ipsec_leaf_modify,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/ipsec/ike-encryption",
+			.cbs = {
+				.modify = vpnha_nb_tunnel_ipsec_leaf_modify,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/ipsec/ike-integrity",
+			.cbs = {
+				.modify = vpnha_nb_tunnel_ipsec_leaf_modify,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/ipsec/ike-dh-group",
+			.cbs = {
+				.modify = vpnha_nb_tunnel_ipsec_leaf_modify,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/ipsec/ike-lifetime",
+			.cbs = {
+				.modify = vpnha_nb_tunnel_ipsec_leaf_modify,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/ipsec/esp-encryption",
+			.cbs = {
+				.modify = vpnha_nb_tunnel_ipsec_leaf_modify,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/ipsec/esp-integrity",
+			.cbs = {
+				.modify = vpnha_nb_tunnel_ipsec_leaf_modify,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/ipsec/esp-pfs-group",
+			.cbs = {
+				.modify = vpnha_nb_tunnel_ipsec_leaf_modify,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/ipsec/sa-lifetime",
+			.cbs = {
+				.modify = vpnha_nb_tunnel_ipsec_leaf_modify,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/ipsec/dpd-interval",
+			.cbs = {
+				.modify = vpnha_nb_tunnel_ipsec_leaf_modify,
+			},
+		},
+		{
 			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/state",
 			.cbs = {
 				.get_elem = vpnha_nb_tunnel_state_get_elem,
@@ -308,6 +473,54 @@ const struct frr_yang_module_info frr_vpnhad_info = {
 			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/last-failover/total-ms",
 			.cbs = {
 				.get_elem = vpnha_nb_tunnel_state_get_elem,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/ipsec/sa-state",
+			.cbs = {
+				.get_elem = vpnha_nb_tunnel_ipsec_state_get_elem,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/ipsec/detail",
+			.cbs = {
+				.get_elem = vpnha_nb_tunnel_ipsec_state_get_elem,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/ipsec/established-seconds",
+			.cbs = {
+				.get_elem = vpnha_nb_tunnel_ipsec_state_get_elem,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/ipsec/bytes-in",
+			.cbs = {
+				.get_elem = vpnha_nb_tunnel_ipsec_state_get_elem,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/ipsec/bytes-out",
+			.cbs = {
+				.get_elem = vpnha_nb_tunnel_ipsec_state_get_elem,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/ipsec/rekeys",
+			.cbs = {
+				.get_elem = vpnha_nb_tunnel_ipsec_state_get_elem,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/ipsec/initiations",
+			.cbs = {
+				.get_elem = vpnha_nb_tunnel_ipsec_state_get_elem,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/ipsec/sa-downs",
+			.cbs = {
+				.get_elem = vpnha_nb_tunnel_ipsec_state_get_elem,
 			},
 		},
 		{

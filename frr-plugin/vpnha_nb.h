@@ -34,6 +34,12 @@ int vpnha_nb_hc_create(struct nb_cb_create_args *args);
 int vpnha_nb_hc_destroy(struct nb_cb_destroy_args *args);
 int vpnha_nb_hc_leaf_modify(struct nb_cb_modify_args *args);
 int vpnha_nb_hc_leaf_destroy(struct nb_cb_destroy_args *args);
+int vpnha_nb_pre_validate(struct nb_cb_pre_validate_args *args);
+int vpnha_nb_ipsec_global_modify(struct nb_cb_modify_args *args);
+int vpnha_nb_tunnel_ipsec_create(struct nb_cb_create_args *args);
+int vpnha_nb_tunnel_ipsec_destroy(struct nb_cb_destroy_args *args);
+int vpnha_nb_tunnel_ipsec_leaf_modify(struct nb_cb_modify_args *args);
+int vpnha_nb_tunnel_ipsec_leaf_destroy(struct nb_cb_destroy_args *args);
 int vpnha_nb_route_create(struct nb_cb_create_args *args);
 int vpnha_nb_route_destroy(struct nb_cb_destroy_args *args);
 int vpnha_nb_route_weight_modify(struct nb_cb_modify_args *args);
@@ -49,6 +55,9 @@ int vpnha_nb_route_get_keys(struct nb_cb_get_keys_args *args);
 const void *vpnha_nb_route_lookup_entry(struct nb_cb_lookup_entry_args *args);
 struct yang_data *
 vpnha_nb_route_state_get_elem(struct nb_cb_get_elem_args *args);
+struct yang_data *
+vpnha_nb_tunnel_ipsec_state_get_elem(struct nb_cb_get_elem_args *args);
+struct yang_data *vpnha_nb_ipsec_state_get_elem(struct nb_cb_get_elem_args *args);
 
 /* CLI show callbacks (vpnha_cli.c). */
 void vpnha_cli_show(struct vty *vty, const struct lyd_node *dnode,
@@ -83,6 +92,17 @@ void vpnha_cli_show_hc_leaf(struct vty *vty, const struct lyd_node *dnode,
 void vpnha_cli_show_route(struct vty *vty, const struct lyd_node *dnode,
 			  bool show_defaults);
 
+void vpnha_cli_show_ipsec_global(struct vty *vty, const struct lyd_node *dnode,
+				 bool show_defaults);
+void vpnha_cli_show_tunnel_ipsec(struct vty *vty, const struct lyd_node *dnode,
+				 bool show_defaults);
+/* Read ipsec containers into their configurations. */
+struct vpnha_ipsec_global;
+struct vpnha_ipsec_conf;
+void vpnha_nb_ipsec_global_read(const struct lyd_node *dnode,
+				struct vpnha_ipsec_global *g);
+void vpnha_nb_tunnel_ipsec_read(const struct lyd_node *dnode,
+				struct vpnha_ipsec_conf *c);
 /* Read a health-check container into a configuration. */
 struct vpnha_hc_config;
 void vpnha_nb_hc_read(const struct lyd_node *hc_dnode,

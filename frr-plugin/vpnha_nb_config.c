@@ -42,6 +42,8 @@ int vpnha_nb_destroy(struct nb_cb_destroy_args *args)
 	return NB_OK;
 }
 
+static void vpnha_nb_ipsec_apply(const struct lyd_node *root);
+
 void vpnha_nb_apply_finish(struct nb_cb_apply_finish_args *args)
 {
 	struct vpnha_tunnel *t;
@@ -62,6 +64,7 @@ void vpnha_nb_apply_finish(struct nb_cb_apply_finish_args *args)
 			vpnha_interface_update(vpnha, t->ifname, ifp->ifindex,
 					       if_is_operative(ifp));
 	}
+	vpnha_nb_ipsec_apply(args->dnode);
 	vpnha_recompute(vpnha);
 }
 
@@ -371,6 +374,175 @@ int vpnha_nb_hc_leaf_destroy(struct nb_cb_destroy_args *args)
 		t->hc.latency_threshold_ms = 0;
 	t->nb_dirty = true;
 	return NB_OK;
+}
+
+/* ipsec ------------------------------------------------------------------ */
+
+void vpnha_nb_ipsec_global_read(const struct lyd_node *dnode,
+				struct vpnha_ipsec_global *g)
+{
+	vpnha_ipsec_global_default(g);
+	if (!dnode)
+		return;
+	g->backend = yang_dnode_get_enum(dnode, "./backend");
+	yang_dnode_get_string_buf(g->ls_dir, sizeof(g->ls_dir), dnode,
+				  "./libreswan-directory");
+	yang_dnode_get_string_buf(g->ls_ctl, sizeof(g->ls_ctl), dnode,
+				  "./libreswan-ctl-socket");
+	yang_dnode_get_string_buf(g->ls_libexec, sizeof(g->ls_libexec), dnode,
+				  "./libreswan-libexec");
+	g->poll_ms = yang_dnode_get_uint32(dnode, "./sa-poll-interval");
+	yang_dnode_get_string_buf(g->vici_socket, sizeof(g->vici_socket),
+				  dnode, "./vici-socket");
+}
+
+static void vpnha_nb_get_str(char *buf, size_t len,
+			     const struct lyd_node *dnode, const char *xpath)
+{
+	buf[0] = '\0';
+	if (yang_dnode_exists(dnode, xpath))
+		yang_dnode_get_string_buf(buf, len, dnode, xpath);
+}
+
+void vpnha_nb_tunnel_ipsec_read(const struct lyd_node *dnode,
+				struct vpnha_ipsec_conf *c)
+{
+	vpnha_ipsec_conf_default(c);
+	if (yang_dnode_exists(dnode, "./local-address"))
+		yang_dnode_get_ip(&c->local_addr, dnode, "./local-address");
+	vpnha_nb_get_str(c->local_id, sizeof(c->local_id), dnode,
+			 "./local-id");
+	vpnha_nb_get_str(c->remote_id, sizeof(c->remote_id), dnode,
+			 "./remote-id");
+	vpnha_nb_get_str(c->psk, sizeof(c->psk), dnode, "./pre-shared-key");
+	vpnha_nb_get_str(c->vici_socket, sizeof(c->vici_socket), dnode,
+			 "./vici-socket");
+	c->iftype = yang_dnode_get_enum(dnode, "./interface-type");
+	if (yang_dnode_exists(dnode, "./if-id"))
+		c->if_id = yang_dnode_get_uint32(dnode, "./if-id");
+	c->ike_enc = yang_dnode_get_enum(dnode, "./ike-encryption");
+	c->ike_integ = yang_dnode_get_enum(dnode, "./ike-integrity");
+	c->ike_dh = yang_dnode_get_enum(dnode, "./ike-dh-group");
+	c->ike_lifetime = yang_dnode_get_uint32(dnode, "./ike-lifetime");
+	c->esp_enc = yang_dnode_get_enum(dnode, "./esp-encryption");
+	c->esp_integ = yang_dnode_get_enum(dnode, "./esp-integrity");
+	/* A union of two enumerations: compare the name. */
+	if (strcmp(yang_dnode_get_string(dnode, "./esp-pfs-group"), "none") ==
+	    0)
+		c->esp_pfs = VPNHA_DH_NONE;
+	else
+		c->esp_pfs = yang_dnode_get_enum(dnode, "./esp-pfs-group");
+	c->sa_lifetime = yang_dnode_get_uint32(dnode, "./sa-lifetime");
+	c->dpd = yang_dnode_get_uint16(dnode, "./dpd-interval");
+}
+
+/*
+ * On every commit: no tunnel's IPsec values may carry characters that
+ * would inject configuration (the YANG patterns say the same; this is
+ * the second line of defence).  Consistency checks that depend on
+ * several settings (if-id, interface name, backend) are run when the
+ * connection is generated: see vpnha_ipsec_check().
+ */
+int vpnha_nb_pre_validate(struct nb_cb_pre_validate_args *args)
+{
+	const struct lyd_node *tn;
+
+	LY_LIST_FOR (lyd_child(args->dnode), tn) {
+		struct vpnha_ipsec_conf c;
+		const struct lyd_node *ipsec;
+
+		if (strcmp(tn->schema->name, "tunnel") != 0)
+			continue;
+		ipsec = yang_dnode_get(tn, "./ipsec");
+		if (!ipsec)
+			continue;
+		vpnha_nb_tunnel_ipsec_read(ipsec, &c);
+		if (vpnha_ipsec_values_check(yang_dnode_get_string(tn, "./name"),
+					     &c, args->errmsg,
+					     args->errmsg_len) < 0)
+			return NB_ERR_VALIDATION;
+	}
+	return NB_OK;
+}
+
+int vpnha_nb_ipsec_global_modify(struct nb_cb_modify_args *args)
+{
+	if (args->event == NB_EV_APPLY)
+		vpnha->ipsec_dirty = true;
+	return NB_OK;
+}
+
+static void vpnha_nb_tunnel_ipsec_dirty(const struct lyd_node *dnode)
+{
+	struct vpnha_tunnel *t = nb_running_get_entry(dnode, NULL, true);
+
+	t->ipsec_dirty = true;
+}
+
+int vpnha_nb_tunnel_ipsec_create(struct nb_cb_create_args *args)
+{
+	if (args->event == NB_EV_APPLY)
+		vpnha_nb_tunnel_ipsec_dirty(args->dnode);
+	return NB_OK;
+}
+
+int vpnha_nb_tunnel_ipsec_destroy(struct nb_cb_destroy_args *args)
+{
+	if (args->event == NB_EV_APPLY)
+		vpnha_nb_tunnel_ipsec_dirty(args->dnode);
+	return NB_OK;
+}
+
+int vpnha_nb_tunnel_ipsec_leaf_modify(struct nb_cb_modify_args *args)
+{
+	if (args->event == NB_EV_APPLY)
+		vpnha_nb_tunnel_ipsec_dirty(args->dnode);
+	return NB_OK;
+}
+
+int vpnha_nb_tunnel_ipsec_leaf_destroy(struct nb_cb_destroy_args *args)
+{
+	if (args->event == NB_EV_APPLY)
+		vpnha_nb_tunnel_ipsec_dirty(args->dnode);
+	return NB_OK;
+}
+
+/*
+ * Once per commit, after the model is up to date: the IPsec
+ * connections.  Every managed tunnel is handed to the adapter again
+ * (its addresses may come from the gateway or the peer); the adapter
+ * regenerates and only touches the IPsec daemon when the result
+ * differs from what it loaded.
+ */
+static void vpnha_nb_ipsec_apply(const struct lyd_node *root)
+{
+	struct vpnha_tunnel *t;
+
+	if (vpnha->ipsec_dirty) {
+		vpnha_nb_ipsec_global_read(yang_dnode_get(root, "./ipsec"),
+					   &vpnha->ipsec);
+		vpnha->ipsec_dirty = false;
+		if (vpnha->ipsec_ops && vpnha->ipsec_ops->global_apply)
+			vpnha->ipsec_ops->global_apply();
+	}
+	vpnha_each_tunnel (vpnha, t) {
+		const struct lyd_node *ipsec;
+		struct vpnha_ipsec_conf c;
+
+		if (!t->ipsec && !t->ipsec_dirty)
+			continue;
+		t->ipsec_dirty = false;
+		ipsec = yang_dnode_getf(root, "./tunnel[name='%s']/ipsec",
+					t->name);
+		if (!ipsec) {
+			if (t->ipsec)
+				vpnha_tunnel_set_ipsec(vpnha, t, NULL);
+			continue;
+		}
+		vpnha_nb_tunnel_ipsec_read(ipsec, &c);
+		vpnha_tunnel_set_ipsec(vpnha, t, &c);
+		explicit_bzero(&c, sizeof(c));
+	}
 }
 
 /* route ------------------------------------------------------------------ */

@@ -144,3 +144,45 @@ vpnha_nb_route_state_get_elem(struct nb_cb_get_elem_args *args)
 					    vpnha_route_reason_name(r->reason));
 	return NULL;
 }
+
+/* ipsec ------------------------------------------------------------------ */
+
+struct yang_data *
+vpnha_nb_tunnel_ipsec_state_get_elem(struct nb_cb_get_elem_args *args)
+{
+	const struct vpnha_tunnel *t = args->list_entry;
+	const char *leaf = strrchr(args->xpath, '/') + 1;
+
+	if (!t->ipsec)
+		return NULL;
+	if (strcmp(leaf, "sa-state") == 0)
+		return yang_data_new_enum(args->xpath, t->sa.state);
+	if (strcmp(leaf, "detail") == 0)
+		return yang_data_new_string(args->xpath, t->sa.detail);
+	if (strcmp(leaf, "established-seconds") == 0)
+		return yang_data_new_uint64(args->xpath, t->sa.established_s);
+	if (strcmp(leaf, "bytes-in") == 0)
+		return yang_data_new_uint64(args->xpath, t->sa.bytes_in);
+	if (strcmp(leaf, "bytes-out") == 0)
+		return yang_data_new_uint64(args->xpath, t->sa.bytes_out);
+	if (strcmp(leaf, "rekeys") == 0)
+		return yang_data_new_uint32(args->xpath, t->sa.rekeys);
+	if (strcmp(leaf, "initiations") == 0)
+		return yang_data_new_uint32(args->xpath, t->sa.initiations);
+	if (strcmp(leaf, "sa-downs") == 0)
+		return yang_data_new_uint32(args->xpath, t->sa.downs);
+	return NULL;
+}
+
+struct yang_data *vpnha_nb_ipsec_state_get_elem(struct nb_cb_get_elem_args *args)
+{
+	const char *leaf = strrchr(args->xpath, '/') + 1;
+
+	if (strcmp(leaf, "connected") == 0)
+		return yang_data_new_bool(args->xpath,
+					  vpnha->ipsec_status.connected);
+	if (strcmp(leaf, "last-error") == 0 && vpnha->ipsec_status.error[0])
+		return yang_data_new_string(args->xpath,
+					    vpnha->ipsec_status.error);
+	return NULL;
+}

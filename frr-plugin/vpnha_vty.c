@@ -12,6 +12,7 @@
 
 #include "vpnha.h"
 #include "vpnha_io.h"
+#include "vpnha_ipsec_io.h"
 #include "vpnha_vty.h"
 #include "vpnha_zebra.h"
 
@@ -140,6 +141,29 @@ static json_object *vpnha_json_tunnel(const struct vpnha_tunnel *t)
 		json_object_int_add(jw, "jitterUs", f.jitter_us);
 		json_object_object_add(jh, "window", jw);
 		json_object_object_add(j, "healthCheck", jh);
+	}
+
+	if (t->ipsec) {
+		json_object *ji = json_object_new_object();
+
+		json_object_string_add(ji, "backend",
+				       vpnha_ipsec_backend_name(
+					       vpnha->ipsec.backend));
+		json_object_string_add(ji, "connection",
+				       vpnha_ipsec_io_conn(t));
+		json_object_string_add(ji, "interfaceType",
+				       vpnha_ipsec_iftype_name(t->ipsec->iftype));
+		json_object_string_add(ji, "saState",
+				       vpnha_sa_state_name(t->sa.state));
+		json_object_string_add(ji, "detail", t->sa.detail);
+		json_object_int_add(ji, "establishedSeconds",
+				    t->sa.established_s);
+		json_object_int_add(ji, "bytesIn", t->sa.bytes_in);
+		json_object_int_add(ji, "bytesOut", t->sa.bytes_out);
+		json_object_int_add(ji, "rekeys", t->sa.rekeys);
+		json_object_int_add(ji, "initiations", t->sa.initiations);
+		json_object_int_add(ji, "saDowns", t->sa.downs);
+		json_object_object_add(j, "ipsec", ji);
 	}
 
 	if (tl->declared_down) {
@@ -308,6 +332,18 @@ static void vpnha_show_tunnels_text(struct vty *vty, const char *name)
 				f.rtt_avg_us / 1000.0, f.rtt_max_us / 1000.0,
 				f.jitter_us / 1000.0);
 		}
+		if (name && t->ipsec)
+			vty_out(vty,
+				"  IPsec (%s) %s: SA %s (%s), %" PRIu64
+				" bytes in, %" PRIu64
+				" out, %u rekeys, %u initiations, %u SA losses\n",
+				vpnha_ipsec_backend_name(vpnha->ipsec.backend),
+				vpnha_ipsec_io_conn(t)[0]
+					? vpnha_ipsec_io_conn(t)
+					: "(none)",
+				vpnha_sa_state_name(t->sa.state), t->sa.detail,
+				t->sa.bytes_in, t->sa.bytes_out, t->sa.rekeys,
+				t->sa.initiations, t->sa.downs);
 		if (name && t->timeline.declared_down) {
 			const struct vpnha_timeline *tl = &t->timeline;
 
@@ -443,6 +479,75 @@ DEFPY(vpnha_show, vpnha_show_cmd,
 	return CMD_SUCCESS;
 }
 
+DEFPY(vpnha_show_ipsec, vpnha_show_ipsec_cmd, "show vpn-ha ipsec [json$json]",
+      SHOW_STR VPNHA_SHOW_STR
+      "The IPsec daemon vpnhad drives and each tunnel's SA\n" JSON_STR)
+{
+	struct vpnha_tunnel *t;
+	json_object *j, *jt;
+
+	if (!json) {
+		vty_out(vty, "IPsec backend %s: %s%s%s\n",
+			vpnha_ipsec_backend_name(vpnha->ipsec.backend),
+			vpnha->ipsec_status.connected ? "connected"
+						      : "not connected",
+			vpnha->ipsec_status.error[0] ? ", last error: " : "",
+			vpnha->ipsec_status.error);
+		vty_out(vty, "%-16s %-22s %-11s %s\n", "Tunnel", "Connection",
+			"SA", "Detail");
+		vpnha_each_tunnel (vpnha, t)
+			if (t->ipsec)
+				vty_out(vty, "%-16s %-22s %-11s %s\n", t->name,
+					vpnha_ipsec_io_conn(t),
+					vpnha_sa_state_name(t->sa.state),
+					t->sa.detail);
+		return CMD_SUCCESS;
+	}
+	j = json_object_new_object();
+	jt = json_object_new_object();
+	json_object_string_add(j, "backend",
+			       vpnha_ipsec_backend_name(vpnha->ipsec.backend));
+	json_object_boolean_add(j, "connected", vpnha->ipsec_status.connected);
+	json_object_string_add(j, "lastError", vpnha->ipsec_status.error);
+	vpnha_each_tunnel (vpnha, t) {
+		json_object *ji;
+
+		if (!t->ipsec)
+			continue;
+		ji = json_object_new_object();
+		json_object_string_add(ji, "connection", vpnha_ipsec_io_conn(t));
+		json_object_string_add(ji, "saState",
+				       vpnha_sa_state_name(t->sa.state));
+		json_object_string_add(ji, "detail", t->sa.detail);
+		json_object_object_add(jt, t->name, ji);
+	}
+	json_object_object_add(j, "tunnels", jt);
+	vty_json(vty, j);
+	return CMD_SUCCESS;
+}
+
+DEFPY(vpnha_show_ipsec_config, vpnha_show_ipsec_config_cmd,
+      "show vpn-ha tunnel NAME$name ipsec-config",
+      SHOW_STR VPNHA_SHOW_STR
+      "Tunnels\n"
+      "Tunnel name\n"
+      "The IPsec configuration vpnhad generates for it (key hidden)\n")
+{
+	struct vpnha_tunnel *t = vpnha_tunnel_find(vpnha, name);
+	struct vpnha_text text = {};
+	int ret;
+
+	if (!t) {
+		vty_out(vty, "%% No tunnel named '%s'\n", name);
+		return CMD_WARNING;
+	}
+	ret = vpnha_ipsec_io_render(t, &text);
+	vty_out(vty, "%s%s%s", ret < 0 ? "% " : "", text.buf ? text.buf : "",
+		ret < 0 ? "\n" : "");
+	vpnha_text_free(&text);
+	return ret < 0 ? CMD_WARNING : CMD_SUCCESS;
+}
+
 DEFPY(vpnha_clear_tunnel, vpnha_clear_tunnel_cmd,
       "clear vpn-ha tunnel NAME$name",
       CLEAR_STR VPNHA_SHOW_STR
@@ -470,5 +575,7 @@ void vpnha_vty_init(void)
 {
 	vpnha_cli_init();
 	install_element(VIEW_NODE, &vpnha_show_cmd);
+	install_element(VIEW_NODE, &vpnha_show_ipsec_cmd);
+	install_element(VIEW_NODE, &vpnha_show_ipsec_config_cmd);
 	install_element(ENABLE_NODE, &vpnha_clear_tunnel_cmd);
 }

@@ -30,6 +30,12 @@ mobike=no, encap. kernel-libipsec installs a 0/0 route via its TUN in
 its own routing table with an `ip rule` even with install_routes=no:
 that rule is deleted, so routing is zebra's (R) or ours (G1/G2).
 
+With vpnha_ipsec=True (issue 5) R's charons start without any
+connection: vpnhad loads them over each charon's VICI socket from its
+own configuration (vpnha_config() then carries the ipsec lines), brings
+them up and watches their SAs.  The VICI sockets then live in a
+directory under /run that vpnhad (user frr) can reach.
+
 Usage (pytest or a demo; cleanup goes to the vpnha_topo registry):
 
     tb = Testbed(logdir).build()      # bounded: raises on timeout
@@ -46,6 +52,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -107,7 +114,7 @@ def available():
     return True, ""
 
 
-def strongswan_conf(workdir, ports, table, logfile):
+def strongswan_conf(workdir, ports, table, logfile, vici):
     return """\
 charon-systemd {
   journal {
@@ -138,7 +145,7 @@ charon {
   load = %(plugins)s
   plugins {
     vici {
-      socket = unix://%(dir)s/charon.vici
+      socket = unix://%(vici)s
     }
     kernel-libipsec {
       allow_peer_ts = no
@@ -148,7 +155,7 @@ charon {
 swanctl {
   load = pem pkcs1 x509 pubkey revocation constraints random nonce aes sha1 sha2 hmac curve25519
 }
-""" % dict(log=logfile, p=ports[0], pn=ports[1], t=table, plugins=PLUGINS, dir=workdir)
+""" % dict(log=logfile, p=ports[0], pn=ports[1], t=table, plugins=PLUGINS, vici=vici)
 
 
 def swanctl_conf(conn, local_addr, remote_addr, local_id, remote_id, initiator):
@@ -203,7 +210,7 @@ class Charon:
     """One charon-systemd in ns with its own strongswan.conf, IKE ports,
     routing table, vici socket and log, all in workdir."""
 
-    def __init__(self, ns, workdir, conn, ports, table, tun, swanctl_text):
+    def __init__(self, ns, workdir, conn, ports, table, tun, swanctl_text, vici=None):
         self.ns = ns
         self.workdir = workdir
         self.conn = conn
@@ -215,9 +222,9 @@ class Charon:
         self.log = os.path.join(workdir, "charon.log")
         self.conf = os.path.join(workdir, "strongswan.conf")
         self.swanctl_conf = os.path.join(workdir, "swanctl.conf")
-        self.vici = os.path.join(workdir, "charon.vici")
+        self.vici = vici or os.path.join(workdir, "charon.vici")
         with open(self.conf, "w") as f:
-            f.write(strongswan_conf(workdir, ports, table, self.log))
+            f.write(strongswan_conf(workdir, ports, table, self.log, self.vici))
         with open(self.swanctl_conf, "w") as f:
             f.write(swanctl_text)
         self.env = dict(os.environ, STRONGSWAN_CONF=self.conf)
@@ -241,6 +248,9 @@ class Charon:
                     and self.swanctl("--stats", check=False).returncode == 0)
 
         vt.wait_for(ready, timeout, desc="charon in %s (vici %s, TUN %s)" % (self.ns.name, self.vici, self.tun))
+        # vpnhad runs as frr: let it talk VICI (as FRR's nhrpd needs too).
+        shutil.chown(self.vici, group="frr")
+        os.chmod(self.vici, 0o660)
         self._drop_rule()
         return self
 
@@ -311,7 +321,7 @@ class Testbed:
     """The namespaces S, R, G1, G2, V with two IPsec tunnels R<->G1, R<->G2.
     See the module docstring. tunnel arguments are 1 or 2."""
 
-    def __init__(self, logdir, vtysh=None, start_zebra=True, registry=None):
+    def __init__(self, logdir, vtysh=None, start_zebra=True, registry=None, vpnha_ipsec=False):
         ok, why = available()
         if not ok:
             raise RuntimeError(why)
@@ -325,6 +335,8 @@ class Testbed:
         self.flappers = {}
         self.timing = {}
         self.rt = None
+        self.vpnha_ipsec = vpnha_ipsec
+        self.vici_dir = None
 
     # ---- build / teardown
 
@@ -378,6 +390,9 @@ table inet vpnhat_inject {
 """)
         t_net = time.monotonic()
 
+        if self.vpnha_ipsec:
+            self.vici_dir = tempfile.mkdtemp(prefix="vpnhat-vici-", dir="/run")
+            os.chmod(self.vici_dir, 0o755)
         # charons: R's two instances one after the other (TUN names are
         # allocated in order: ipsec0, then ipsec1), gateways in parallel.
         for i, t in TUNNELS.items():
@@ -386,7 +401,8 @@ table inet vpnhat_inject {
                 swanctl_conf("t%d" % i, t["g_ul"], t["r_ul"], "g%d" % i, "r-t%d" % i, initiator=False))
             self.charons[("r", i)] = Charon(
                 self.r, os.path.join(self.workdir, "r-t%d" % i), "t%d" % i, t["r_ike"], t["table"], t["r_tun"],
-                swanctl_conf("t%d" % i, t["r_ul"], t["g_ul"], "r-t%d" % i, "g%d" % i, initiator=True))
+                swanctl_conf("t%d" % i, t["r_ul"], t["g_ul"], "r-t%d" % i, "g%d" % i, initiator=True),
+                vici=os.path.join(self.vici_dir, "r-t%d.vici" % i) if self.vpnha_ipsec else None)
         for i in TUNNELS:
             self.start_gateway(i, initiate=False)
         for i in TUNNELS:
@@ -395,8 +411,10 @@ table inet vpnhat_inject {
         for i, t in TUNNELS.items():
             self.r.add_addr(t["r_tun"], t["r_hc"] + "/30")
             self.r.link_set(t["r_tun"], "up")
-            self.charons[("r", i)].load()
-        self.wait_established(timeout=max(1.0, timeout - (time.monotonic() - t0)))
+            if not self.vpnha_ipsec:
+                self.charons[("r", i)].load()
+        if not self.vpnha_ipsec:
+            self.wait_established(timeout=max(1.0, timeout - (time.monotonic() - t0)))
         t_ike = time.monotonic()
         if self.start_zebra:
             self.rt = vt.FrrRouter(self.r, self.logdir, vtysh=self.vtysh, registry=self.registry)
@@ -417,7 +435,7 @@ table inet vpnhat_inject {
         g.link_set(G_TUN, "up")
         g.ip("route", "replace", SITE_PREFIX, "dev", G_TUN)
         c.load()
-        if initiate:
+        if initiate and not self.vpnha_ipsec:
             r = self.charons[("r", i)]
             r.swanctl("--terminate", "--ike", r.conn, "--force", "--timeout", "2", check=False)
             r.swanctl("--initiate", "--child", r.conn, "--timeout", "5", check=False)
@@ -452,6 +470,8 @@ table inet vpnhat_inject {
             for n in (obj.values() if isinstance(obj, dict) else [obj]):
                 if n is not None:
                     n.delete()
+        if self.vici_dir:
+            shutil.rmtree(self.vici_dir, ignore_errors=True)
         self.timing["teardown_ms"] = (time.monotonic() - t0) * 1000
 
     def logs(self, lines=30):
@@ -460,14 +480,29 @@ table inet vpnhat_inject {
 
     # ---- vpnhad
 
-    def vpnha_config(self):
-        """README config with the TUNs as interfaces and health checks."""
+    def vpnha_config(self, hc_extra=()):
+        """README config with the TUNs as interfaces and health checks;
+        with vpnha_ipsec, also each tunnel's IPsec connection (matching
+        the gateways' proposals), loaded into its own charon."""
         lines = ["vpn-ha", " gateway idc-gw local-address %s" % TUNNELS[1]["r_ul"]]
+        if self.vpnha_ipsec:
+            lines.append(" ipsec backend strongswan")
         for t in TUNNELS.values():
             lines += [" peer %s" % t["peer"], "  address %s" % t["g_ul"], " exit"]
         for t in TUNNELS.values():
             lines += [" tunnel %s" % t["name"], "  interface %s" % t["r_tun"], "  peer %s" % t["peer"],
-                      "  health-check source %s destination %s" % (t["r_hc"], t["g_hc"]), " exit"]
+                      "  health-check source %s destination %s" % (t["r_hc"], t["g_hc"])]
+            lines += ["  " + x for x in hc_extra]
+            if self.vpnha_ipsec:
+                i = [k for k, v in TUNNELS.items() if v is t][0]
+                lines += ["  ipsec pre-shared-key %s" % PSK,
+                          "  ipsec local-address %s" % t["r_ul"],
+                          "  ipsec local-id r-t%d" % i, "  ipsec remote-id g%d" % i,
+                          "  ipsec interface-type tun",
+                          "  ipsec vici-socket %s" % self.charons[("r", i)].vici,
+                          "  ipsec ike encryption aes128 integrity sha256 group x25519",
+                          "  ipsec esp encryption aes128 integrity sha256 pfs none"]
+            lines.append(" exit")
         lines += [" route %s tunnel primary weight 0" % VPC_PREFIX,
                   " route %s tunnel backup weight 100" % VPC_PREFIX, "exit"]
         return "\n".join(lines) + "\n"

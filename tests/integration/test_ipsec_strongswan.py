@@ -1,0 +1,168 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""vpnhad drives strongSwan (issue 5): the tunnels' IPsec connections
+come from vpnhad's own configuration, entered with vtysh.
+
+The testbed (tests/ipsec/testbed.py, vpnha_ipsec=True) starts R's two
+charons (one per tunnel: kernel-libipsec gives one TUN per process)
+without any connection. vpnhad loads each tunnel's connection and key
+over that charon's VICI socket, initiates it, follows its SA through
+VICI events, fails the tunnel over at once when the SA goes, and
+re-initiates it. The gateways G1/G2 keep their hand-written swanctl
+configuration (they stand for the cloud side).
+
+Skipped when strongSwan's kernel-libipsec is not installed.
+"""
+
+import os
+import sys
+import time
+
+import pytest
+
+import vpnha_topo as vt
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "ipsec"))
+import testbed  # noqa: E402
+
+_ok, _why = testbed.available()
+pytestmark = pytest.mark.skipif(not _ok, reason=_why or "strongSwan kernel-libipsec available")
+
+# Probes alone would need 50 x 100 ms to see a dead tunnel: a failover
+# well inside that comes from the SA signal.
+HC_SLOW = ("health-check miss-count 50", "health-check hold-down 500",
+           "health-check recovery-count 5")
+SA_FAILOVER_BOUND_S = 2.0
+
+
+def ipsec_state(tb):
+    j = tb.rt.vtysh_json("show vpn-ha tunnel json")["tunnels"]
+    return {n: (j[n]["state"], j[n].get("ipsec", {}).get("saState")) for n in j}
+
+
+@pytest.fixture
+def sw(logdir):
+    """Testbed whose R-side connections come from vpnhad only."""
+    for p in (vt.vpnha_daemon_path(), vt.vpnha_vtysh_path()):
+        if not vt.is_executable(p):
+            pytest.fail("not built: %s" % p, pytrace=False)
+    tb = testbed.Testbed(logdir, vpnha_ipsec=True)
+    try:
+        tb.build()
+        # Nothing on R before vpnhad: no SA, no connection.
+        for i in testbed.TUNNELS:
+            assert tb.sas(i) == {"ike": None, "child": None}
+        tb.rt.start_vpnhad()
+        tb.rt.configure(tb.vpnha_config(hc_extra=HC_SLOW))
+        vt.wait_for(lambda: ipsec_state(tb), 15,
+                    ok=lambda v: v == {"primary": ("up", "up"), "backup": ("up", "up")},
+                    desc="both tunnels brought up by vpnhad, SAs up, probes passing")
+        tb.wait_kernel_devs(["ipsec0"])
+        yield tb
+    except BaseException:
+        sys.stderr.write(tb.logs())
+        raise
+    finally:
+        tb.teardown()
+
+
+def test_tunnels_come_up_from_vtysh_config(sw):
+    tb = sw
+    # charon holds exactly the connections vpnhad generated.
+    for i, name in ((1, "primary"), (2, "backup")):
+        conns = tb.charons[("r", i)].swanctl("--list-conns").stdout
+        assert "vpnha-%s:" % name in conns, conns
+        assert tb.sas(i) == {"ike": "ESTABLISHED", "child": "INSTALLED"}
+    j = tb.rt.vtysh_json("show vpn-ha ipsec json")
+    assert j["backend"] == "strongswan" and j["connected"] is True, j
+    assert {n: t["saState"] for n, t in j["tunnels"].items()} == {"primary": "up", "backup": "up"}
+    # Traffic crosses the primary tunnel.
+    st = vt.UdpStream(tb.s, tb.v, testbed.V_ADDR, 5301, 200, late_ms=100, max_s=10).start()
+    time.sleep(1.0)
+    res = st.stop()
+    assert res.received > 150 and not res.lost, vars(res)
+    assert tb.gw_tun_rx()[1] > 150
+    # The key: obscured in the configuration, absent from show and logs.
+    rc = tb.rt.vtysh("show running-config")
+    assert "ipsec pre-shared-key 7 " in rc and testbed.PSK not in rc
+    gen = tb.rt.vtysh("show vpn-ha tunnel primary ipsec-config")
+    assert "vpnha-primary" in gen and "<hidden>" in gen and testbed.PSK not in gen
+    with open(os.path.join(tb.logdir, "vpnhad.log")) as f:
+        assert testbed.PSK not in f.read()
+
+
+def test_sa_loss_fails_over_at_once_and_is_reinitiated(sw):
+    tb = sw
+    before = tb.rt.vtysh_json("show vpn-ha tunnel primary json")["tunnels"]["primary"]["ipsec"]
+    # The cloud side deletes the IKE SA (and its Child SA): R's charon
+    # reports it over VICI, long before 50 probes could be missed.
+    t0 = time.monotonic()
+    tb.charons[("g", 1)].swanctl("--terminate", "--ike", "t1", "--timeout", "2")
+    tb.wait_kernel_devs(["ipsec1"], timeout=SA_FAILOVER_BOUND_S)
+    took = time.monotonic() - t0
+    print("\nSA deleted -> kernel route on the backup: %.0f ms" % (took * 1000))
+    # vpnhad re-initiated the tunnel; the probes then prove it and the
+    # routes come back after the (shortened) hold-down.
+    after = vt.wait_for(lambda: tb.rt.vtysh_json("show vpn-ha tunnel primary json")["tunnels"]["primary"],
+                        15, ok=lambda t: t["state"] == "up" and t["ipsec"]["saState"] == "up",
+                        desc="primary re-initiated by vpnhad and back up")
+    assert after["ipsec"]["initiations"] > before["initiations"], after
+    assert after["ipsec"]["saDowns"] == before["saDowns"] + 1, after
+    assert after["healthCheck"]["counters"]["probesLost"] < 50
+    tb.wait_kernel_devs(["ipsec0"], timeout=5)
+    log = vt.log_tail(os.path.join(tb.logdir, "vpnhad.log"), 200)
+    assert "tunnel primary: up -> down (IPsec SA down)" in log, log
+
+
+def test_foreign_connections_are_never_touched(sw):
+    tb = sw
+    c = tb.charons[("r", 1)]
+    foreign = os.path.join(c.workdir, "foreign.conf")
+    with open(foreign, "w") as f:
+        f.write("connections {\n other {\n  remote_addrs = 192.0.2.99\n"
+                "  local { auth = psk }\n  remote { auth = psk }\n"
+                "  children { other { } }\n }\n}\n")
+    c.swanctl("--load-conns", "--file", foreign)
+    # Removing the tunnel's ipsec: vpnhad unloads its own connection only.
+    tb.rt.vtysh("configure terminal", "vpn-ha", "tunnel primary", "no ipsec")
+    conns = vt.wait_for(lambda: c.swanctl("--list-conns").stdout, 5,
+                        ok=lambda out: "vpnha-primary" not in out, desc="vpnha-primary unloaded")
+    assert "other:" in conns, conns
+    vt.wait_for(lambda: tb.sas(1)["ike"], 5, ok=lambda v: v is None, desc="vpnha-primary's IKE SA closed")
+    # Routing goes on with the probes alone (they now fail: no SA).
+    j = tb.rt.vtysh_json("show vpn-ha tunnel primary json")["tunnels"]["primary"]
+    assert "ipsec" not in j
+
+
+def _ike_ids(c):
+    """Unique ids of the IKE SAs a charon holds."""
+    out = c.swanctl("--list-sas", "--raw").stdout
+    return sorted(tok.split("=", 1)[1] for tok in out.split() if tok.startswith("uniqueid="))
+
+
+def test_restart_keeps_sas_and_unreachable_charon_leaves_routing_to_probes(sw):
+    tb = sw
+    r1, r2 = tb.charons[("r", 1)], tb.charons[("r", 2)]
+    ids1, ids2 = _ike_ids(r1), _ike_ids(r2)
+    assert len(ids1) == 1 and len(ids2) == 1, (ids1, ids2)
+    # charon 2's socket disappears (charon itself, and its SA, stay).
+    hidden = r2.vici + ".hidden"
+    os.rename(r2.vici, hidden)
+    try:
+        tb.rt.restart("vpnhad")
+        tb.rt.configure(tb.vpnha_config(hc_extra=HC_SLOW))
+        t = vt.wait_for(lambda: tb.rt.vtysh_json("show vpn-ha tunnel backup json")["tunnels"]["backup"],
+                        10, ok=lambda t: t["ipsec"]["saState"] == "unknown" and t["state"] == "up",
+                        desc="backup: SA state unknown, tunnel up on its probes")
+        assert "charon not reachable" in t["ipsec"]["detail"], t
+        j = tb.rt.vtysh_json("show vpn-ha ipsec json")
+        assert "connect" in j["lastError"], j
+        vt.wait_for(lambda: ipsec_state(tb)["primary"], 10, ok=lambda v: v == ("up", "up"),
+                    desc="primary found up again after the restart")
+        with open(os.path.join(tb.logdir, "vpnhad.log")) as f:
+            assert "r-t2.vici: connect" in f.read()
+    finally:
+        os.rename(hidden, r2.vici)
+    vt.wait_for(lambda: ipsec_state(tb)["backup"], 5, ok=lambda v: v == ("up", "up"),
+                desc="backup SA seen again once charon is reachable")
+    # The restart cut nothing: the same IKE SAs, no duplicate initiated.
+    assert _ike_ids(r1) == ids1 and _ike_ids(r2) == ids2
