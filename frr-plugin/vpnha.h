@@ -112,7 +112,7 @@ struct vpnha_tunnel {
 	/* What the IPsec daemon last said (reset when ipsec goes away). */
 	struct {
 		enum vpnha_sa_state state;
-		char detail[96];
+		char detail[256];
 		uint64_t established_s;
 		uint64_t bytes_in, bytes_out;
 		uint32_t rekeys, initiations, downs;

@@ -62,6 +62,7 @@ struct itun {
 	uint32_t backoff_ms;
 	uint32_t child_id; /* libreswan serial / strongSwan SPI: rekeys */
 	bool seen;	   /* in the current SA dump */
+	bool file_error;   /* libreswan: files could not be written */
 	uint32_t if_id;	   /* of the loaded connection */
 };
 
@@ -385,10 +386,9 @@ static void ls_added(struct job *job, int status, const char *out)
 	if (status != 0) {
 		first_line(line, sizeof(line), out);
 		it->loaded = false;
-		zlog_warn("tunnel %s: libreswan rejected %s: %s", it->t->name,
+		zlog_warn("tunnel %s: addconn %s failed: %s", it->t->name,
 			  it->file[0], out);
-		sa_set(it, VPNHA_SA_UNKNOWN, "libreswan rejected the conn: %s",
-		       line);
+		sa_set(it, VPNHA_SA_UNKNOWN, "addconn failed: %s", line);
 		return;
 	}
 	it->loaded = true;
@@ -492,10 +492,13 @@ static void ls_apply(struct itun *it, const struct vpnha_ipsec_params *p)
 		vpnha_text_free(&conn);
 		vpnha_text_free(&secrets);
 		it->loaded = false;
+		if (!it->file_error || strcmp(it->t->sa.detail, err) != 0)
+			zlog_warn("tunnel %s: %s", it->t->name, err);
+		it->file_error = true;
 		sa_set(it, VPNHA_SA_UNKNOWN, "%s", err);
-		zlog_warn("tunnel %s: %s", it->t->name, err);
 		return;
 	}
+	it->file_error = false;
 	vpnha_text_free(&secrets);
 	itun_applied(it, &conn, p);
 	it->loaded = true; /* ls_added says otherwise on failure */
@@ -545,6 +548,12 @@ static void ls_polled(struct job *job, int status, const char *out)
 
 		if (!it || it->backend != VPNHA_IPSEC_LIBRESWAN || !it->conn[0])
 			continue;
+		/* Retry writing; a file error stays in show until it is fixed. */
+		if (it->file_error) {
+			vpnha_tunnel_set_ipsec(vpnha, t, t->ipsec);
+			if (it->file_error || status != 0)
+				continue;
+		}
 		if (status != 0) {
 			sa_set(it, VPNHA_SA_UNKNOWN, "pluto not reachable");
 			/* Load everything again once pluto is back. */
