@@ -306,9 +306,12 @@ static void vpnha_tunnel_eval(struct vpnha *v, struct vpnha_tunnel *t)
 				       "interface down");
 		return;
 	}
-	if (t->ipsec && t->sa.state == VPNHA_SA_DOWN) {
+	if (t->ipsec && (t->sa.state == VPNHA_SA_DOWN ||
+			 t->sa.state == VPNHA_SA_CONNECTING)) {
 		vpnha_tunnel_set_state(v, t, VPNHA_TUNNEL_DOWN,
-				       "IPsec SA down");
+				       t->sa.state == VPNHA_SA_DOWN
+					       ? "IPsec SA down"
+					       : "IPsec SA negotiating");
 		return;
 	}
 	if (!t->hc_enabled) {
@@ -362,15 +365,17 @@ void vpnha_tunnel_sa_update(struct vpnha *v, struct vpnha_tunnel *t,
 		zlog_info("tunnel %s: IPsec SA %s -> %s%s%s", t->name,
 			  vpnha_sa_state_name(old), vpnha_sa_state_name(state),
 			  t->sa.detail[0] ? ": " : "", t->sa.detail);
-	if (state == VPNHA_SA_DOWN) {
-		if (old == VPNHA_SA_UP)
-			t->sa.downs++;
-		/* The probes must prove the new SA: recovery + hold-down. */
-		if (t->hc_enabled)
+	/*
+	 * No Child SA (gone, or being negotiated again): nothing crosses
+	 * the tunnel.  The probes must then prove the new SA (recovery
+	 * count + hold-down) before routes return.
+	 */
+	if (old == VPNHA_SA_UP && state != VPNHA_SA_UP) {
+		t->sa.downs++;
+		if (t->hc_enabled && state != VPNHA_SA_UNKNOWN)
 			vpnha_health_force_dead(&t->health, v->now());
 	}
-	if (state == VPNHA_SA_DOWN || old == VPNHA_SA_DOWN)
-		vpnha_tunnel_eval(v, t);
+	vpnha_tunnel_eval(v, t);
 }
 
 static void vpnha_tunnel_io_restart(struct vpnha *v, struct vpnha_tunnel *t)
@@ -558,7 +563,8 @@ static enum vpnha_route_reason vpnha_route_eval(const struct vpnha_route *r,
 	if (t->state == VPNHA_TUNNEL_RECOVERING)
 		return VPNHA_RR_TUNNEL_RECOVERING;
 	if (t->state == VPNHA_TUNNEL_DOWN)
-		return t->ipsec && t->sa.state == VPNHA_SA_DOWN
+		return t->ipsec && (t->sa.state == VPNHA_SA_DOWN ||
+				    t->sa.state == VPNHA_SA_CONNECTING)
 			       ? VPNHA_RR_SA_DOWN
 			       : VPNHA_RR_TUNNEL_DOWN;
 	return VPNHA_RR_ACTIVE;

@@ -352,8 +352,9 @@ extern void vpnha_rib_notify(struct vpnha *v, const struct prefix *p,
 extern void vpnha_tunnel_health_update(struct vpnha *v, struct vpnha_tunnel *t);
 
 /*
- * The IPsec daemon's view of the tunnel's SA.  VPNHA_SA_DOWN fails the
- * tunnel over at once (and makes the probes prove recovery);
+ * The IPsec daemon's view of the tunnel's SA.  DOWN or CONNECTING (no
+ * Child SA) fail the tunnel over at once (and make the probes prove
+ * recovery);
  * VPNHA_SA_UNKNOWN (daemon unreachable) leaves routing to the probes.
  * detail is the daemon's own state text (or an error), for show.
  */

@@ -76,6 +76,11 @@ in_chroot() {
 	[ -x /usr/lib/frr/vpnhad ] || fail "/usr/lib/frr/vpnhad missing"
 	[ "$(md5 /etc/frr/daemons)" = "$d0" ] || fail "the package changed /etc/frr/daemons"
 	[ -f /usr/share/man/man8/vpnhad.8.gz ] || fail "no vpnhad(8)"
+	[ "$(stat -c %U:%a /etc/ipsec.d/vpnhad)" = frr:700 ] ||
+		fail "/etc/ipsec.d/vpnhad is not frr's, 0700"
+	grep -qx 'include /etc/ipsec.d/vpnhad/\*.conf' /etc/ipsec.d/vpnhad.conf ||
+		fail "/etc/ipsec.d/vpnhad.conf does not include vpnhad's conns"
+	[ "$(stat -c %a /etc/ipsec.d/vpnhad.secrets)" = 600 ] || fail "vpnhad.secrets not 0600"
 
 	say "while frr-vpnha is being removed, FRR's scripts refuse to start vpnhad"
 	touch /run/frr-vpnha.removing
@@ -166,6 +171,8 @@ in_chroot() {
 	dpkg -P frr-vpnha >/tmp/purge.log 2>&1 || { cat /tmp/purge.log; fail "dpkg -P"; }
 	cat /tmp/purge.log
 	[ ! -e /etc/frr/vpnhad.conf ] || fail "/etc/frr/vpnhad.conf left after purge"
+	[ ! -e /etc/ipsec.d/vpnhad ] || fail "/etc/ipsec.d/vpnhad left after purge"
+	[ ! -e /etc/ipsec.d/vpnhad.conf ] || fail "/etc/ipsec.d/vpnhad.conf left after purge"
 	! dpkg -s frr-vpnha >/dev/null 2>&1 || fail "frr-vpnha still known to dpkg"
 	! dpkg-divert --list | grep -q frr-vpnha || fail "diversions left after purge"
 	[ "$(md5 /etc/frr/daemons)" = "$d1" ] || fail "dpkg -P changed /etc/frr/daemons"

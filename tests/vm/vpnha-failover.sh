@@ -3,26 +3,33 @@
 #   tests/vm/run.sh /work/main/tests/vm/vpnha-failover.sh
 #
 # vpnhad failover over two real kernel IKEv2/ESP xfrmi tunnels
-# (libreswan 4.10, kernel ESP):
+# (libreswan 4.10, kernel ESP).  R's two connections are not written by
+# hand: vpnhad generates them from its vtysh configuration (issue 5),
+# loads them into R's pluto, brings them up and watches their SAs:
 #
 #   R (router: pluto + zebra + vpnhad)
 #     r-g1 192.0.2.1/30 ---- 192.0.2.2/30 g1-r  G1 (pluto, ipsec1)
 #     r-g2 192.0.2.5/30 ---- 192.0.2.6/30 g2-r  G2 (pluto, ipsec2)
-#   tunnels: conn g1 ipsec-interface=1 -> R:ipsec1 169.254.1.1/30, G1:ipsec1 .1.2
-#            conn g2 ipsec-interface=2 -> R:ipsec2 169.254.2.1/30, G2:ipsec2 .2.2
+#   tunnels: R conn vpnha-primary (vpnhad) / G1 conn g1, ipsec-interface=1
+#              -> R:ipsec1 169.254.1.1/30, G1:ipsec1 .1.2
+#            R conn vpnha-backup (vpnhad) / G2 conn g2, ipsec-interface=2
+#              -> R:ipsec2 169.254.2.1/30, G2:ipsec2 .2.2
 #   selectors 0.0.0.0/0 <-> 0.0.0.0/0; 10.20.0.0/16 lives on lo of G1 and G2.
 #   vpnhad (README example): primary on ipsec1 (weight 0), backup on ipsec2
 #   (weight 100), ICMP health checks 169.254.N.1 -> 169.254.N.2.
 #
 # Checks (PASS/FAIL lines; exit 0 only if all pass):
-#   1. both IKE/ESP tunnels established
+#   1. both IKE/ESP tunnels established by vpnhad from its configuration
+#      (files generated, accepted by libreswan, SAs up)
 #   2. vpnhad: both tunnels up; kernel route 10.20.0.0/16 dev ipsec1;
 #      ESP counters of the G1 SAs rising
 #   3. ESP silently dropped at G1 (nft; IKE and ipsec1 stay up) ->
 #      route moves to ipsec2 within FAILOVER_BOUND s (measured time and
 #      vpnhad's lastFailover printed)
 #   4. drop removed -> failback to ipsec1 within FAILBACK_BOUND s
-#   5. netem loss 5% on G1's underlay for LOSS_SECS s: no failover
+#   5. SA loss: G1 deletes the SAs -> vpnhad sees the SA gone, fails over
+#      ("IPsec SA down"), re-initiates the tunnel and fails back
+#   6. netem loss 5% on G1's underlay for LOSS_SECS s: no failover
 #      (primary failovers counter unchanged, route stays on ipsec1)
 set -u
 W=/tmp/vpnha-vm
@@ -138,7 +145,7 @@ conn $1
 	rightid=@$4
 	rightsubnet=0.0.0.0/0
 	ike=aes256-sha2_256-modp2048
-	esp=aes256-sha2_256
+	esp=aes256-sha2_256-modp2048
 	leftupdown=/bin/true
 	rightupdown=/bin/true
 	ipsec-interface=$5
@@ -150,13 +157,14 @@ for n in R G1 G2; do
     {
         printf 'config setup\n\tlogfile=%s/pluto.log\n\tlogtime=yes\n\tdumpdir=%s/run\n\tnssdir=%s/nss\n' "$d" "$d" "$d"
         case $n in
-        R)  conn g1 192.0.2.1 192.0.2.2 g1 1; conn g2 192.0.2.5 192.0.2.6 g2 2 ;;
+        R)  ;;  # vpnhad's connections only
         G1) echo "	listen=192.0.2.2"; conn g1 192.0.2.1 192.0.2.2 g1 1 ;;
         G2) echo "	listen=192.0.2.6"; conn g2 192.0.2.5 192.0.2.6 g2 2 ;;
         esac
     } > "$d/ipsec.conf"
     case $n in
-    R)  printf '@r @g1 : PSK "%s"\n@r @g2 : PSK "%s"\n' "$PSK" "$PSK" ;;
+    R)  mkdir -p "$d/vpnhad"; chown frr:frr "$d/vpnhad"; chmod 700 "$d/vpnhad"
+        printf 'include %s/vpnhad/*.secrets\n' "$d" ;;
     G1) printf '@r @g1 : PSK "%s"\n' "$PSK" ;;
     G2) printf '@r @g2 : PSK "%s"\n' "$PSK" ;;
     esac > "$d/ipsec.secrets"
@@ -172,7 +180,10 @@ for n in R G1 G2; do
     until [ -S "$d/run/pluto.ctl" ]; do
         i=$((i+1)); [ $i -gt 150 ] && die "no pluto.ctl ($n)"; sleep 0.1
     done
-    case $n in R) cs="g1 g2" ;; G1) cs=g1 ;; G2) cs=g2 ;; esac
+    # vpnhad runs as frr: pluto's control socket (root, 0770) must be
+    # open to group frr (frr-vpnha's ipsec.service drop-in does this).
+    [ $n = R ] && chgrp frr "$d/run/pluto.ctl" && chmod 0770 "$d/run/pluto.ctl"
+    case $n in R) cs="" ;; G1) cs=g1 ;; G2) cs=g2 ;; esac
     for c in $cs; do
         ip netns exec $n ipsec addconn --ctlsocket "$d/run/pluto.ctl" \
             --config "$d/ipsec.conf" $c || die "addconn $c ($n)"
@@ -180,37 +191,8 @@ for n in R G1 G2; do
     ip netns exec $n ipsec whack --rundir "$d/run" --listen >/dev/null
 done
 T1=$(t)
-for c in g1 g2; do
-    timeout 60 ip netns exec R ipsec whack --rundir "$W/R/run" --initiate --name $c \
-        >"$W/log/initiate-$c.log" 2>&1 || { cat "$W/log/initiate-$c.log"; die "initiate $c"; }
-done
-T2=$(t)
-ts=$(ip netns exec R ipsec whack --rundir "$W/R/run" --trafficstatus)
-echo "$ts"
-nt=$(echo "$ts" | grep -c 'ESTABLISHED_CHILD_SA\|"g[12]"')
-echo "$ts" | grep -q '"g1"' && echo "$ts" | grep -q '"g2"' \
-    && pass "both IKEv2/ESP tunnels established (g1, g2) in $(awk -v a="$T1" -v b="$T2" 'BEGIN{printf "%.2f", b-a}') s" \
-    || die "tunnels not both established ($nt)"
 
-# xfrm interfaces: up + link addresses (updown is disabled, 4.10 has no interface-ip=)
-for p in "R ipsec1 169.254.1.1" "R ipsec2 169.254.2.1" "G1 ipsec1 169.254.1.2" "G2 ipsec2 169.254.2.2"; do
-    set -- $p
-    ip -n $1 link show $2 >/dev/null 2>&1 || die "$2 missing in $1"
-    ip -n $1 link set $2 up
-    ip -n $1 addr add $3/30 dev $2 || die "addr $3 on $1:$2"
-done
-# gateways answer for 10.20.0.0/16 and reach R's probe source via their tunnel
-ip -n G1 route add 10.0.0.0/8 dev ipsec1 2>/dev/null
-ip -n G2 route add 10.0.0.0/8 dev ipsec2 2>/dev/null
-# sanity: ICMP through both tunnels before FRR starts
-for p in "169.254.1.1 169.254.1.2" "169.254.2.1 169.254.2.2"; do
-    set -- $p
-    ip netns exec R busybox ping -c 2 -W 3 -I $1 $2 >/dev/null 2>&1 \
-        || die "ping $1 -> $2 through the tunnel"
-done
-pass "ICMP crosses both tunnels"
-
-# ---- FRR: zebra + vpnhad in R
+# ---- FRR: zebra + vpnhad in R; vpnhad brings the tunnels up
 mkdir -p /etc/frr/$NAME /var/run/frr/$NAME
 printf 'service integrated-vtysh-config\n' > /etc/frr/$NAME/vtysh.conf
 chown -R frr:frr /etc/frr/$NAME /var/run/frr/$NAME
@@ -227,21 +209,71 @@ VPID=$!
 PIDS="$VPID $ZPID"
 i=0; until [ -S /var/run/frr/$NAME/vpnhad.vty ] && [ -S /var/run/frr/$NAME/zebra.vty ]; do
     i=$((i+1)); [ $i -gt 200 ] && die "vpnhad did not start"; sleep 0.1; done
+ipsec_cmds() {  # ipsec_cmds GW : the tunnel's ipsec lines
+    echo "-c|ipsec pre-shared-key $PSK|-c|ipsec local-id @r|-c|ipsec remote-id @$1"
+}
+IFS='|'
 cfg=$(vty -c "configure terminal" -c "vpn-ha" \
     -c "gateway idc-gw local-address 192.0.2.1" \
+    -c "ipsec libreswan directory $W/R/vpnhad" \
+    -c "ipsec libreswan ctl-socket $W/R/run/pluto.ctl" \
     -c "peer cloud-a" -c "address 192.0.2.2" -c "exit" \
     -c "peer cloud-b" -c "address 192.0.2.6" -c "exit" \
     -c "tunnel primary" -c "interface ipsec1" -c "peer cloud-a" \
-    -c "health-check source 169.254.1.1 destination 169.254.1.2" -c "exit" \
+    -c "health-check source 169.254.1.1 destination 169.254.1.2" \
+    $(ipsec_cmds g1) -c "exit" \
     -c "tunnel backup" -c "interface ipsec2" -c "peer cloud-b" \
-    -c "health-check source 169.254.2.1 destination 169.254.2.2" -c "exit" \
+    -c "health-check source 169.254.2.1 destination 169.254.2.2" \
+    $(ipsec_cmds g2) -c "ipsec local-address 192.0.2.5" -c "exit" \
     -c "route 10.20.0.0/16 tunnel primary weight 0" \
     -c "route 10.20.0.0/16 tunnel backup weight 100" -c "exit" 2>&1)
 rc=$?
+unset IFS
 if [ $rc -ne 0 ] || echo "$cfg" | grep -q '^ *%'; then
     echo "$cfg"; die "vpnhad configuration rejected (rc=$rc)"
 fi
+T2=$(t)
+i=0
+while :; do
+    ts=$(ip netns exec R ipsec whack --rundir "$W/R/run" --trafficstatus 2>&1)
+    echo "$ts" | grep -q '"vpnha-primary"' && echo "$ts" | grep -q '"vpnha-backup"' && break
+    i=$((i+1)); [ $i -gt 300 ] && break; sleep 0.1
+done
 T3=$(t)
+echo "$ts"
+for c in primary backup; do
+    f=$W/R/vpnhad/vpnha-$c.conf
+    head -n 1 "$f" | grep -q '^# Generated by vpnhad' && [ "$(stat -c %a "$W/R/vpnhad/vpnha-$c.secrets")" = 600 ] \
+        || bad "generated files for $c missing or not 0600"
+    ip netns exec R ipsec addconn --config "$f" --checkconfig >/dev/null 2>&1 \
+        && pass "libreswan's parser accepts vpnhad's $f" || bad "addconn --checkconfig rejects $f"
+done
+echo "$ts" | grep -q '"vpnha-primary"' && echo "$ts" | grep -q '"vpnha-backup"' \
+    && pass "vpnhad brought both IKEv2/ESP tunnels up from its configuration in $(awk -v a="$T2" -v b="$T3" 'BEGIN{printf "%.2f", b-a}') s" \
+    || { vty -c "show vpn-ha ipsec"; die "tunnels not both established by vpnhad"; }
+vty -c "show vpn-ha ipsec"
+echo "---- whack --showstates (R)"
+ip netns exec R ipsec whack --rundir "$W/R/run" --showstates
+
+# xfrm interfaces: up + link addresses (updown is disabled, 4.10 has no interface-ip=)
+for p in "R ipsec1 169.254.1.1" "R ipsec2 169.254.2.1" "G1 ipsec1 169.254.1.2" "G2 ipsec2 169.254.2.2"; do
+    set -- $p
+    i=0; until ip -n $1 link show $2 >/dev/null 2>&1; do
+        i=$((i+1)); [ $i -gt 50 ] && die "$2 missing in $1"; sleep 0.1; done
+    ip -n $1 link set $2 up
+    ip -n $1 addr replace $3/30 dev $2 || die "addr $3 on $1:$2"
+done
+# gateways answer for 10.20.0.0/16 and reach R's probe source via their tunnel
+ip -n G1 route add 10.0.0.0/8 dev ipsec1 2>/dev/null
+ip -n G2 route add 10.0.0.0/8 dev ipsec2 2>/dev/null
+# sanity: ICMP through both tunnels before FRR starts
+for p in "169.254.1.1 169.254.1.2" "169.254.2.1 169.254.2.2"; do
+    set -- $p
+    ip netns exec R busybox ping -c 2 -W 3 -I $1 $2 >/dev/null 2>&1 \
+        || die "ping $1 -> $2 through the tunnel"
+done
+pass "ICMP crosses both tunnels"
+
 
 # ---- steady state
 i=0
@@ -280,9 +312,9 @@ echo "primary state: $(jget primary 'j["state"]') / reason: $(jget primary 'j["r
 ip netns exec G1 nft list ruleset | grep -o 'counter packets [0-9]* bytes [0-9]*' | sed 's/^/G1 nft esp drop: /'
 ip -n R link show ipsec1 | grep -q ',UP' && pass "ipsec1 still UP during the ESP drop" \
     || bad "ipsec1 not UP during the ESP drop: $(ip -n R -br link show ipsec1)"
-ip netns exec R ipsec whack --rundir "$W/R/run" --trafficstatus | grep -q '"g1"' \
-    && pass "IKE/child SA g1 still established during the ESP drop" \
-    || bad "g1 SA gone during the ESP drop"
+ip netns exec R ipsec whack --rundir "$W/R/run" --trafficstatus | grep -q '"vpnha-primary"' \
+    && pass "IKE/child SA vpnha-primary still established during the ESP drop" \
+    || bad "vpnha-primary SA gone during the ESP drop"
 sleep 1   # let the verdict settle before restoring
 
 # ---- failback
@@ -296,6 +328,36 @@ echo "primary failovers after failover/failback: $F1"
     || bad "primary failovers counter $F0 -> $F1 (expected +1)"
 # wait until the primary is fully 'up' again before the loss phase
 i=0; until [ "$(jget primary 'j["state"]')" = up ] || [ $i -gt 50 ]; do i=$((i+1)); sleep 0.2; done
+
+# ---- SA loss: the cloud side loses its connection (G1 deletes conn g1:
+# its SAs go with a Delete to R).  R's pluto drops them and tries to
+# revive them, in vain; vpnhad sees no Child SA on its next whack poll
+# and fails over at once.  G1 then gets g1 back: the SA comes back
+# (pluto's retries or vpnhad's re-initiation), the probes prove it, and
+# vpnhad fails back.
+I0=$(jget primary 'j["ipsec"]["initiations"]')
+ip netns exec G1 ipsec whack --rundir "$W/G1/run" --delete --name g1 >/dev/null 2>&1 || bad "whack --delete g1"
+el=$(wait_dev ipsec2 "$FAILOVER_BOUND"); ok=$?
+[ $ok -eq 0 ] && pass "SA loss: route moved to ipsec2 ${el} s after G1 deleted the SAs" \
+    || bad "SA loss: route still '$(rdev)' after ${el} s"
+grep -Eq 'tunnel primary: IPsec SA up -> (down|connecting)' "$W/log/vpnhad.log" \
+    && pass "vpnhad saw the SA go: $(grep -E -m1 'tunnel primary: IPsec SA up -> ' "$W/log/vpnhad.log" | sed 's/.*tunnel primary/tunnel primary/')" \
+    || bad "vpnhad did not report the SA loss"
+echo "primary after the SA loss: $(jget primary 'j["state"]') / $(jget primary 'j["reason"]') / sa $(jget primary 'j["ipsec"]["detail"]')"
+sleep 2
+ip netns exec G1 ipsec addconn --ctlsocket "$W/G1/run/pluto.ctl" --config "$W/G1/ipsec.conf" g1 \
+    || bad "addconn g1 (G1) again"
+# G1's pluto deleted and re-creates its ipsec1: address it again once
+# the SA is back (R's ipsec1 is vpnhad's: it re-adds its probe source).
+i=0; until ip -n G1 link show ipsec1 >/dev/null 2>&1 || [ $i -gt 300 ]; do i=$((i+1)); sleep 0.1; done
+ip -n G1 link set ipsec1 up; ip -n G1 addr replace 169.254.1.2/30 dev ipsec1
+ip -n G1 route replace 10.0.0.0/8 dev ipsec1
+el=$(wait_dev ipsec1 "$((FAILBACK_BOUND + 30))"); ok=$?
+I1=$(jget primary 'j["ipsec"]["initiations"]')
+[ $ok -eq 0 ] && pass "SA back (vpnhad initiations $I0 -> $I1), failed back ${el} s after G1 had its conn again" \
+    || bad "no failback after the SA loss: route '$(rdev)', initiations $I0 -> $I1, sa $(jget primary 'j["ipsec"]["detail"]')"
+i=0; until [ "$(jget primary 'j["state"]')" = up ] || [ $i -gt 50 ]; do i=$((i+1)); sleep 0.2; done
+F1=$(jget primary 'j["failovers"]')
 
 # ---- random loss on the primary: no failover
 ip netns exec G1 tc qdisc add dev g1-r root netem loss ${LOSS_PCT}% || die "netem"
@@ -317,7 +379,7 @@ ip netns exec G1 tc qdisc del dev g1-r root
 
 T5=$(t)
 awk -v a="$T0" -v b="$T1" -v c="$T2" -v d="$T3" -v e="$T5" 'BEGIN {
-  printf "timing (guest s): topology+plutos %.2f, IKE up %.2f, FRR up+config %.2f, checks %.2f, total %.2f\n",
+  printf "timing (guest s): topology+plutos %.2f, FRR up+config %.2f, IKE up by vpnhad %.2f, checks %.2f, total %.2f\n",
          b-a, c-b, d-c, e-d, e-a }'
 [ $NFAIL -eq 0 ] || dump
 finish
