@@ -81,6 +81,8 @@ in_chroot() {
 	grep -qx 'include /etc/ipsec.d/vpnhad/\*.conf' /etc/ipsec.d/vpnhad.conf ||
 		fail "/etc/ipsec.d/vpnhad.conf does not include vpnhad's conns"
 	[ "$(stat -c %a /etc/ipsec.d/vpnhad.secrets)" = 600 ] || fail "vpnhad.secrets not 0600"
+	grep -q 'chgrp frr /run/pluto/pluto.ctl' /lib/systemd/system/ipsec.service.d/frr-vpnha.conf ||
+		fail "no ipsec.service drop-in opening pluto's control socket to frr"
 
 	say "while frr-vpnha is being removed, FRR's scripts refuse to start vpnhad"
 	touch /run/frr-vpnha.removing
