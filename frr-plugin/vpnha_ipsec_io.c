@@ -20,9 +20,12 @@
 #include <zebra.h>
 
 #include <sys/wait.h>
+#include <linux/netlink.h>
+#include <linux/xfrm.h>
 
 #include "lib/log.h"
 #include "lib/memory.h"
+#include "lib/privs.h"
 
 #include "vpnha_compat.h"
 #include "vpnha.h"
@@ -67,6 +70,8 @@ struct itun {
 };
 
 static struct vref *vrefs;
+
+extern struct zebra_privs_t vpnha_privs;
 
 /* Helpers ---------------------------------------------------------------- */
 
@@ -517,16 +522,90 @@ static void ls_apply(struct itun *it, const struct vpnha_ipsec_params *p)
 	ls_initiate(it);
 }
 
-/* Poll: trafficstatus, then showstates, then parse for every tunnel. */
-static vpnha_event_t *t_poll;
+/*
+ * Poll: trafficstatus, then showstates, then parse for every tunnel.
+ * Every poll_ms, and at once when the kernel reports an SA deleted or
+ * expired (XFRM netlink): pluto has no event interface, the kernel has.
+ */
+static vpnha_event_t *t_poll, *t_xfrm;
 static char *poll_traffic;
+static bool poll_running, poll_again;
+static int xfrm_fd = -1;
 
 static void ls_poll(vpnha_event_t *e);
+static void ls_xfrm_open(void);
 
 static void ls_poll_schedule(void)
 {
-	vpnha_add_timer_msec(master, ls_poll, NULL, vpnha->ipsec.poll_ms,
-			     &t_poll);
+	ls_xfrm_open();
+	vpnha_add_timer_msec(master, ls_poll, NULL,
+			     poll_again ? 0 : vpnha->ipsec.poll_ms, &t_poll);
+	poll_again = false;
+}
+
+/* Poll now (or right after the running one). */
+static void ls_poll_kick(void)
+{
+	if (poll_running) {
+		poll_again = true;
+		return;
+	}
+	VPNHA_EVENT_OFF(t_poll);
+	vpnha_add_timer_msec(master, ls_poll, NULL, 0, &t_poll);
+}
+
+static void ls_xfrm_read(vpnha_event_t *e)
+{
+	union {
+		struct nlmsghdr h;
+		char buf[8192];
+	} u;
+	bool sa_event = false;
+	ssize_t n;
+
+	while ((n = recv(xfrm_fd, &u, sizeof(u), 0)) > 0) {
+		struct nlmsghdr *h = &u.h;
+		unsigned int len = n;
+
+		for (; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len))
+			if (h->nlmsg_type == XFRM_MSG_DELSA ||
+			    h->nlmsg_type == XFRM_MSG_EXPIRE ||
+			    h->nlmsg_type == XFRM_MSG_NEWSA)
+				sa_event = true;
+	}
+	if (n < 0 && errno == ENOBUFS)
+		sa_event = true; /* overrun: something happened */
+	if (sa_event)
+		ls_poll_kick();
+	vpnha_add_read(master, ls_xfrm_read, NULL, xfrm_fd, &t_xfrm);
+}
+
+/* Best effort: without it (no XFRM in the kernel) the poll still runs. */
+static void ls_xfrm_open(void)
+{
+	struct sockaddr_nl snl = {
+		.nl_family = AF_NETLINK,
+		.nl_groups = XFRMGRP_SA | XFRMGRP_EXPIRE,
+	};
+	int fd;
+
+	if (xfrm_fd >= 0)
+		return;
+	frr_with_privs (&vpnha_privs) {
+		fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			    NETLINK_XFRM);
+		if (fd >= 0 && bind(fd, (struct sockaddr *)&snl, sizeof(snl)) < 0) {
+			close(fd);
+			fd = -1;
+		}
+	}
+	if (fd < 0) {
+		zlog_info("IPsec: no XFRM netlink events (%s): SA state is polled only",
+			  safe_strerror(errno));
+		return;
+	}
+	xfrm_fd = fd;
+	vpnha_add_read(master, ls_xfrm_read, NULL, xfrm_fd, &t_xfrm);
 }
 
 static void ls_polled(struct job *job, int status, const char *out)
@@ -577,6 +656,7 @@ static void ls_polled(struct job *job, int status, const char *out)
 	if (!was && status == 0)
 		zlog_info("IPsec: pluto reachable at %s", vpnha->ipsec.ls_ctl);
 	XFREE(MTYPE_VPNHA_IPSEC_IO, poll_traffic);
+	poll_running = false;
 	ls_poll_schedule();
 }
 
@@ -606,6 +686,7 @@ static void ls_poll(vpnha_event_t *e)
 {
 	if (!ls_any())
 		return;
+	poll_running = true;
 	job_queue(NULL, ls_polled_traffic, "whack", "--trafficstatus", NULL);
 }
 
@@ -1190,5 +1271,9 @@ void vpnha_ipsec_io_fini(void)
 	while (vrefs)
 		vref_destroy(vrefs);
 	VPNHA_EVENT_OFF(t_poll);
+	VPNHA_EVENT_OFF(t_xfrm);
+	if (xfrm_fd >= 0)
+		close(xfrm_fd);
+	xfrm_fd = -1;
 	vpnha->ipsec_ops = NULL;
 }

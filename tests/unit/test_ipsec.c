@@ -300,54 +300,68 @@ static void test_swanctl_golden(void)
 	vpnha_text_free(&t);
 }
 
-static void test_ls_parse(void)
+static char *slurp(const char *name)
 {
-	struct vpnha_ls_sa sa;
-	char *traffic = NULL, *states = NULL;
-	FILE *f;
 	char path[512];
+	char *buf;
+	FILE *f;
 	long n;
 
-	/* Real whack output, captured from libreswan 4.10. */
-	snprintf(path, sizeof(path), "%s/whack-trafficstatus.txt",
-		 VPNHA_GOLDEN_DIR);
+	snprintf(path, sizeof(path), "%s/%s", VPNHA_GOLDEN_DIR, name);
 	f = fopen(path, "r");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
 	fseek(f, 0, SEEK_END);
 	n = ftell(f);
 	rewind(f);
-	traffic = calloc(1, n + 1);
-	CU_ASSERT_EQUAL(fread(traffic, 1, n, f), (size_t)n);
+	buf = calloc(1, n + 1);
+	CU_ASSERT_EQUAL(fread(buf, 1, n, f), (size_t)n);
 	fclose(f);
-	snprintf(path, sizeof(path), "%s/whack-showstates.txt",
-		 VPNHA_GOLDEN_DIR);
-	f = fopen(path, "r");
-	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	states = calloc(1, n + 1);
-	CU_ASSERT_EQUAL(fread(states, 1, n, f), (size_t)n);
-	fclose(f);
+	return buf;
+}
 
-	vpnha_ls_parse("vpnha-primary", traffic, states, &sa);
+/*
+ * Real output of libreswan 4.10's whack (captured by
+ * tests/libreswan/probe.py on the host and in the VM; conns "t", "t1",
+ * "t2").
+ */
+static void test_ls_parse(void)
+{
+	char *traffic = slurp("whack-established-trafficstatus.txt");
+	char *states = slurp("whack-established-showstates.txt");
+	char *ike_only = slurp("whack-ike-only-showstates.txt");
+	char *again = slurp("whack-reconnecting-showstates.txt");
+	struct vpnha_ls_sa sa;
+
+	/* IKE SA #3 + Child SA #4, with byte counts. */
+	vpnha_ls_parse("t", traffic, states, &sa);
 	CU_ASSERT_EQUAL(sa.state, VPNHA_SA_UP);
-	CU_ASSERT(sa.bytes_in > 0 && sa.bytes_out > 0);
-	CU_ASSERT(sa.child_serial > 0);
-	/* A prefix of another conn's name is not that conn. */
-	vpnha_ls_parse("vpnha-prim", traffic, states, &sa);
+	CU_ASSERT_EQUAL(sa.bytes_in, 420);
+	CU_ASSERT_EQUAL(sa.bytes_out, 420);
+	CU_ASSERT_EQUAL(sa.child_serial, 4);
+	CU_ASSERT_EQUAL(sa.ike_serial, 3);
+	CU_ASSERT_STRING_EQUAL(
+		sa.detail, "IKE V2_ESTABLISHED_IKE_SA, child V2_ESTABLISHED_CHILD_SA");
+	/* Another conn's lines are not this conn's ("t" vs "t1"). */
+	vpnha_ls_parse("t1", traffic, states, &sa);
 	CU_ASSERT_EQUAL(sa.state, VPNHA_SA_DOWN);
 	CU_ASSERT_STRING_EQUAL(sa.detail, "no IKE SA");
-	/* IKE in progress, no Child SA yet. */
-	vpnha_ls_parse("vpnha-primary", "",
-		       "000 #5: \"vpnha-primary\":500 STATE_V2_PARENT_I1 (sent IKE_SA_INIT request); RETRANSMIT in 1s; idle;\n",
-		       &sa);
+	/* IKE SA without Child SA (this kernel: no ESP): no traffic. */
+	vpnha_ls_parse("t2", "", ike_only, &sa);
 	CU_ASSERT_EQUAL(sa.state, VPNHA_SA_CONNECTING);
-	CU_ASSERT_PTR_NOT_NULL(strstr(sa.detail, "V2_PARENT_I1"));
-	vpnha_ls_parse("vpnha-primary", "", "", &sa);
+	CU_ASSERT_STRING_EQUAL(sa.detail, "IKE V2_ESTABLISHED_IKE_SA, child -");
+	vpnha_ls_parse("t", "", ike_only, &sa);
+	CU_ASSERT_EQUAL(sa.state, VPNHA_SA_DOWN);
+	/* The peer deleted the IKE SA; pluto is negotiating again. */
+	vpnha_ls_parse("t", "", again, &sa);
+	CU_ASSERT_EQUAL(sa.state, VPNHA_SA_CONNECTING);
+	CU_ASSERT_PTR_NOT_NULL(strstr(sa.detail, "V2_PARENT_I2"));
+	/* Nothing at all. */
+	vpnha_ls_parse("t", "", "", &sa);
 	CU_ASSERT_EQUAL(sa.state, VPNHA_SA_DOWN);
 	free(traffic);
 	free(states);
+	free(ike_only);
+	free(again);
 }
 
 int main(void)
