@@ -66,6 +66,7 @@ struct itun {
 	uint32_t child_id; /* libreswan serial / strongSwan SPI: rekeys */
 	bool seen;	   /* in the current SA dump */
 	bool file_error;   /* libreswan: files could not be written */
+	bool load_failed;  /* libreswan: addconn refused the conn */
 	uint32_t if_id;	   /* of the loaded connection */
 };
 
@@ -391,11 +392,19 @@ static void ls_added(struct job *job, int status, const char *out)
 	if (status != 0) {
 		first_line(line, sizeof(line), out);
 		it->loaded = false;
-		zlog_warn("tunnel %s: addconn %s failed: %s", it->t->name,
-			  it->file[0], out);
-		sa_set(it, VPNHA_SA_UNKNOWN, "addconn failed: %s", line);
+		/*
+		 * Not retried until the configuration changes or pluto
+		 * comes back: the same file would fail the same way.
+		 */
+		it->load_failed = vpnha->ipsec_status.connected;
+		zlog_warn("tunnel %s: addconn %s failed (exit %d): %s",
+			  it->t->name, it->file[0], status,
+			  line[0] ? line : "see pluto's log");
+		sa_set(it, VPNHA_SA_UNKNOWN, "addconn failed (exit %d): %s",
+		       status, line[0] ? line : "see pluto's log");
 		return;
 	}
+	it->load_failed = false;
 	it->loaded = true;
 	zlog_info("tunnel %s: libreswan conn %s loaded", it->t->name,
 		  it->conn);
@@ -471,10 +480,11 @@ static void ls_apply(struct itun *it, const struct vpnha_ipsec_params *p)
 	bool adopt;
 
 	vpnha_libreswan_conn(&conn, p);
-	if (it->loaded && itun_same(it, &conn, p)) {
+	if ((it->loaded || it->load_failed) && itun_same(it, &conn, p)) {
 		vpnha_text_free(&conn);
 		return;
 	}
+	it->load_failed = false;
 	snprintf(it->file[0], sizeof(it->file[0]), "%s/%s.conf",
 		 vpnha->ipsec.ls_dir, p->conn);
 	snprintf(it->file[1], sizeof(it->file[1]), "%s/%s.secrets",
@@ -640,7 +650,11 @@ static void ls_polled(struct job *job, int status, const char *out)
 			continue;
 		}
 		if (!it->loaded) {
-			vpnha_tunnel_set_ipsec(vpnha, t, t->ipsec);
+			/* pluto is back (it may have restarted): load again. */
+			if (!was)
+				it->load_failed = false;
+			if (!it->load_failed)
+				vpnha_tunnel_set_ipsec(vpnha, t, t->ipsec);
 			continue;
 		}
 		vpnha_ls_parse(it->conn, poll_traffic, out, &sa);

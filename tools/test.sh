@@ -11,6 +11,9 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 tools/setup.sh
+# The unpacked libreswan (never installed: it conflicts with strongSwan)
+# and the QEMU kernel: the host-side libreswan tests need the former.
+tests/vm/prepare.sh
 
 rc=0
 make -C build check VERBOSE=1 || rc=$?
@@ -18,9 +21,9 @@ make -C build check VERBOSE=1 || rc=$?
 # Whole-system tests, one result each:
 # - the Debian package: build, lintian, install/use/remove/purge in a
 #   throwaway root (the machine is not changed);
-# - full-kernel mode: a Debian kernel under QEMU, vpnhad over two
-#   libreswan xfrmi tunnels with kernel ESP: ESP-drop failover and
-#   failback, no failover at 5 % netem loss.
+# - full-kernel mode: a Debian kernel under QEMU, two libreswan xfrmi
+#   tunnels generated and brought up by vpnhad, kernel ESP: traffic,
+#   ESP-drop and SA-loss failover and failback, no failover at 5 % loss.
 extra_pass=0
 extra_fail=0
 for t in tools/pkgtest.sh tests/vm/run-vpnha.sh; do
