@@ -334,8 +334,11 @@ static void vpnha_tunnel_eval(struct vpnha *v, struct vpnha_tunnel *t)
 				       "health check passing");
 		break;
 	case VPNHA_HC_DEAD:
-		vpnha_tunnel_set_state(v, t, VPNHA_TUNNEL_DOWN,
-				       "health check failed");
+		vpnha_tunnel_set_state(
+			v, t, VPNHA_TUNNEL_DOWN,
+			t->health.cause == VPNHA_HC_CAUSE_SA
+				? "IPsec SA was lost: waiting for the probes"
+				: "health check failed");
 		break;
 	case VPNHA_HC_RECOVERING:
 		vpnha_tunnel_set_state(

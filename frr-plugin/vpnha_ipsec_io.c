@@ -760,10 +760,16 @@ static void vref_free(vpnha_event_t *e)
 
 /* The last user gone: close later, so queued requests (unload,
  * terminate) still reach charon. */
+static bool ss_all_connected(void);
+
 static void vref_put(struct vref *vr)
 {
 	if (--vr->refs)
 		return;
+	/* An error about a socket no longer used is no longer news. */
+	if (strstr(vpnha->ipsec_status.error, vr->path))
+		vpnha->ipsec_status.error[0] = '\0';
+	vpnha->ipsec_status.connected = ss_all_connected();
 	VPNHA_EVENT_OFF(vr->t_dump);
 	vpnha_add_timer_msec(master, vref_free, vr, VREF_LINGER_MS,
 			     &vr->t_free);

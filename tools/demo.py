@@ -109,31 +109,38 @@ def demo(logdir):
         if not vt.is_executable(p):
             raise SystemExit("demo: %s is not built (run tools/setup.sh)" % p)
 
-    step("Note: the tunnels are real IKEv2/ESP (strongSwan), with ESP done in userspace")
+    step("Note: the tunnels are real IKEv2/ESP (strongSwan, driven by vpnhad), ESP in userspace")
     info("This machine's kernel has no XFRM ESP, so strongSwan's kernel-libipsec plugin")
     info("encrypts in userspace and gives each tunnel a TUN interface (ipsec0, ipsec1).")
     info("vpnhad only needs a route-based interface per tunnel: the same daemon works")
     info("with libreswan / VTI / xfrm interfaces on a kernel with ESP.")
 
     step("Building the testbed: S -- R (zebra + vpnhad) == 2 IPsec tunnels == G1/G2 -- V")
-    tb = testbed.Testbed(logdir)
+    tb = testbed.Testbed(logdir, vpnha_ipsec=True)
     TESTBEDS.append(tb)
     tb.build(timeout=30.0)
     info("namespaces S, R, G1, G2, V; 4 charons (2 on R, one per gateway); zebra on R")
-    info("built in %.1f s (IKE + Child SAs up %.0f ms after the charons)"
-         % (tb.timing["build_ms"] / 1000, tb.timing["ike_ms"]))
-    for line in sa_lines(tb):
-        info(line)
+    info("built in %.1f s; R's charons have no connection yet: vpnhad will load them"
+         % (tb.timing["build_ms"] / 1000))
 
-    step("Starting vpnhad and configuring it from vtysh (the README example, on the IPsec TUNs)")
+    step("Starting vpnhad and configuring it from vtysh: tunnels, IPsec, health checks, routes")
     tb.rt.start_vpnhad()
     conf = tb.vpnha_config()
     info(conf.rstrip())
+    t_conf = time.monotonic()
     tb.rt.configure(conf)
-    vt.wait_for(lambda: tb.rt.vtysh_json("show vpn-ha tunnel json")["tunnels"], 10,
+    vt.wait_for(lambda: tb.rt.vtysh_json("show vpn-ha tunnel json")["tunnels"], 15,
                 ok=lambda t: len(t) == 2 and all(x.get("state") == "up" for x in t.values()),
                 desc="both tunnels up with a passing health check")
     tb.wait_kernel_devs([T1["r_tun"]], 5)
+    step("vpnhad generated both IPsec connections, loaded them over VICI and brought them up")
+    info("(%.1f s from the configuration to both tunnels up and proven by the probes)"
+         % (time.monotonic() - t_conf))
+    info(tb.rt.vtysh("show vpn-ha ipsec").rstrip())
+    for line in sa_lines(tb):
+        info(line)
+    step("show vpn-ha tunnel primary ipsec-config (what vpnhad loaded; the key never leaves it in clear)")
+    info(tb.rt.vtysh("show vpn-ha tunnel primary ipsec-config").rstrip())
 
     step("Starting a 1 kHz UDP stream S 192.168.10.10 -> V %s" % testbed.V_ADDR)
     st1 = stream(tb, 5201)
@@ -196,6 +203,26 @@ def demo(logdir):
          % (s2.sent, len(s2.lost), " (no loss)" if not s2.lost else " (loss window %.1f ms)" % s2.loss_window_ms,
             s2.by_interface.get(T1["v_if"], 0), s2.by_interface.get(T2["v_if"], 0)))
 
+    step("The cloud side deletes the primary's IKE SA (swanctl --terminate on G1)")
+    st3 = stream(tb, 5203)
+    time.sleep(0.3)
+    t2 = time.monotonic()
+    tb.charons[("g", 1)].swanctl("--terminate", "--ike", "t1", "--timeout", "2")
+    tb.wait_kernel_devs([T2["r_tun"]], FAILOVER_WAIT_S)
+    t_sa = time.monotonic() - t2
+    p = tb.rt.vtysh_json("show vpn-ha tunnel primary json")["tunnels"]["primary"]
+    info("kernel route on the backup %.0f ms after the delete: charon told vpnhad over VICI"
+         % (t_sa * 1000))
+    info("primary: %s (%s); IPsec: %s" % (p["state"], p["reason"], p["ipsec"]["detail"]))
+    tb.wait_kernel_devs([T1["r_tun"]], FAILBACK_WAIT_S + 5)
+    t_re = time.monotonic() - t2
+    time.sleep(0.3)
+    s3 = st3.stop()
+    p = tb.rt.vtysh_json("show vpn-ha tunnel primary json")["tunnels"]["primary"]
+    info("vpnhad re-initiated it (%d initiations so far); probes proved it; back on the primary "
+         "%.1f s after the delete" % (p["ipsec"]["initiations"], t_re))
+    info("UDP stream: lost %d packets, loss window %.1f ms" % (len(s3.lost), s3.loss_window_ms))
+
     step("Summary")
     rows = [
         ("silent failure -> traffic on backup", "%.0f ms lost (UDP stream loss window)" % s1.loss_window_ms),
@@ -203,6 +230,8 @@ def demo(logdir):
         ("  kernel route moved (20 ms polling)", "%.0f ms" % (t_switch * 1000)),
         ("recovery -> traffic back on primary", "%.1f s (by design: 1 s recovery + 3 s hold-down)" % t_back),
         ("  failback: packets lost", "%d of %d" % (len(s2.lost), s2.sent)),
+        ("IPsec SA deleted by the peer -> on backup", "%.0f ms (kernel route); stream loss window %.0f ms"
+         % (t_sa * 1000, s3.loss_window_ms)),
     ]
     rows += [("compare: " + a, b) for a, b in ANCHORS]
     for a, b in rows:

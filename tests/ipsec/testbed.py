@@ -501,7 +501,10 @@ table inet vpnhat_inject {
                           "  ipsec interface-type tun",
                           "  ipsec vici-socket %s" % self.charons[("r", i)].vici,
                           "  ipsec ike encryption aes128 integrity sha256 group x25519",
-                          "  ipsec esp encryption aes128 integrity sha256 pfs none"]
+                          "  ipsec esp encryption aes128 integrity sha256 pfs none",
+                          # as the hand-written R side had: IKE liveness
+                          # seen while ESP is dropped (demo, benchmark)
+                          "  ipsec dpd 1"]
             lines.append(" exit")
         lines += [" route %s tunnel primary weight 0" % VPC_PREFIX,
                   " route %s tunnel backup weight 100" % VPC_PREFIX, "exit"]

@@ -608,7 +608,8 @@ static void test_ipsec_sa_feed(void)
 	/* SA back: still down until the probes prove it (recovery). */
 	vpnha_tunnel_sa_update(v, primary, VPNHA_SA_UP, "IKE up");
 	CU_ASSERT_EQUAL(primary->state, VPNHA_TUNNEL_DOWN);
-	CU_ASSERT_STRING_EQUAL(primary->reason, "health check failed");
+	CU_ASSERT_STRING_EQUAL(primary->reason,
+			       "IPsec SA was lost: waiting for the probes");
 
 	/* Without a health check the SA state alone decides. */
 	primary->hc_enabled = false;
