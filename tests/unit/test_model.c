@@ -627,6 +627,40 @@ static void test_ipsec_sa_feed(void)
 	scheme_teardown();
 }
 
+/* The ipsec containers as NETCONF would send them. */
+static void test_yang_ipsec(void)
+{
+	const char *err = yang_check(
+		SCHEME_HEAD
+		"\"ipsec\":{\"backend\":\"strongswan\",\"vici-socket\":\"/run/charon.vici\"},"
+		"\"tunnel\":[{\"name\":\"primary\",\"interface\":\"ipsec1\",\"peer\":\"cloud-a\","
+		"\"ipsec\":{\"pre-shared-key\":\"07001122334455667788\",\"local-id\":\"@idc.example\","
+		"\"ike-encryption\":\"aes256-gcm16\",\"ike-dh-group\":\"x25519\","
+		"\"esp-pfs-group\":\"none\",\"if-id\":7}}]}}");
+
+	if (err)
+		fprintf(stderr, "\n%s\n", err);
+	CU_ASSERT_PTR_NULL(err);
+	/* a key must be given */
+	expect_invalid(SCHEME_HEAD
+		       "\"tunnel\":[{\"name\":\"t\",\"peer\":\"cloud-a\",\"ipsec\":{\"local-id\":\"a\"}}]}}",
+		       "pre-shared-key");
+	/* the key only in obscured (hex) form */
+	expect_invalid(SCHEME_HEAD
+		       "\"tunnel\":[{\"name\":\"t\",\"ipsec\":{\"pre-shared-key\":\"clear-text-key!\"}}]}}",
+		       "clear-text-key!");
+	/* identities and paths cannot carry quotes, spaces or newlines */
+	expect_invalid(SCHEME_HEAD
+		       "\"tunnel\":[{\"name\":\"t\",\"ipsec\":{\"pre-shared-key\":\"07001122334455667788\","
+		       "\"remote-id\":\"a\\\"\\nconn x\"}}]}}",
+		       "does not conform");
+	expect_invalid(SCHEME_HEAD
+		       "\"ipsec\":{\"libreswan-directory\":\"etc/ipsec.d\"}}}",
+		       "etc/ipsec.d");
+	expect_invalid(SCHEME_HEAD
+		       "\"ipsec\":{\"backend\":\"openswan\"}}}", "openswan");
+}
+
 int main(void)
 {
 	CU_pSuite s;
@@ -656,6 +690,7 @@ int main(void)
 	s = CU_add_suite("yang", yang_setup, yang_teardown);
 	CU_add_test(s, "valid scheme", test_yang_valid);
 	CU_add_test(s, "invalid input rejected", test_yang_invalid);
+	CU_add_test(s, "ipsec containers", test_yang_ipsec);
 
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
