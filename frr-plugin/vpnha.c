@@ -315,10 +315,11 @@ static void vpnha_tunnel_eval(struct vpnha *v, struct vpnha_tunnel *t)
 		return;
 	}
 	if (!t->hc_enabled) {
-		vpnha_tunnel_set_state(v, t, VPNHA_TUNNEL_UP,
-				       t->ipsec && t->sa.state == VPNHA_SA_UP
-					       ? "IPsec SA up, no health check"
-					       : "interface up, no health check");
+		vpnha_tunnel_set_state(
+			v, t, VPNHA_TUNNEL_UP,
+			t->ipsec && t->sa.state == VPNHA_SA_UP
+				? "IPsec SA up, no health check"
+				: "interface up, no health check");
 		return;
 	}
 	switch (t->health.verdict) {

@@ -613,18 +613,20 @@ static bool vpnha_cli_ipsec_configured(struct vty *vty)
 	return false;
 }
 
-DEFPY_YANG(vpnha_ipsec_psk, vpnha_ipsec_psk_cmd,
-	   "ipsec pre-shared-key [7$obscured] WORD$key",
-	   IPSEC_STR
-	   "IKE pre-shared key (shown obscured, never in clear)\n"
-	   "The key that follows is in obscured form (as shown by show running-config)\n"
-	   "The key: 8-128 printable characters without spaces\n")
+DEFPY_YANG(
+	vpnha_ipsec_psk, vpnha_ipsec_psk_cmd,
+	"ipsec pre-shared-key [7$obscured] WORD$key",
+	IPSEC_STR
+	"IKE pre-shared key (shown obscured, never in clear)\n"
+	"The key that follows is in obscured form (as shown by show running-config)\n"
+	"The key: 8-128 printable characters without spaces\n")
 {
 	char buf[VPNHA_PSK_OBSCURED_MAX + 1], errmsg[128];
 
 	if (obscured) {
 		if (!vpnha_psk_valid(key)) {
-			vty_out(vty, "%% obscured pre-shared-key is malformed\n");
+			vty_out(vty,
+				"%% obscured pre-shared-key is malformed\n");
 			return CMD_WARNING_CONFIG_FAILED;
 		}
 		strlcpy(buf, key, sizeof(buf));
@@ -638,20 +640,20 @@ DEFPY_YANG(vpnha_ipsec_psk, vpnha_ipsec_psk_cmd,
 	return nb_cli_apply_changes(vty, NULL);
 }
 
-DEFPY_YANG(no_vpnha_ipsec, no_vpnha_ipsec_cmd, "no ipsec",
-	   NO_STR IPSEC_STR)
+DEFPY_YANG(no_vpnha_ipsec, no_vpnha_ipsec_cmd, "no ipsec", NO_STR IPSEC_STR)
 {
 	nb_cli_enqueue_change(vty, "./ipsec", NB_OP_DESTROY, NULL);
 	return nb_cli_apply_changes(vty, NULL);
 }
 
-DEFPY_YANG(vpnha_ipsec_word, vpnha_ipsec_word_cmd,
-	   "[no] ipsec <local-id|remote-id|vici-socket>$what [WORD$val]",
-	   NO_STR IPSEC_STR
-	   "Local IKE identity (default: the local address)\n"
-	   "Peer IKE identity (default: the peer's address)\n"
-	   "strongSwan: this tunnel's own charon VICI socket (one charon per tunnel)\n"
-	   "Identity (address, name, @fqdn) or path\n")
+DEFPY_YANG(
+	vpnha_ipsec_word, vpnha_ipsec_word_cmd,
+	"[no] ipsec <local-id|remote-id|vici-socket>$what [WORD$val]",
+	NO_STR IPSEC_STR
+	"Local IKE identity (default: the local address)\n"
+	"Peer IKE identity (default: the peer's address)\n"
+	"strongSwan: this tunnel's own charon VICI socket (one charon per tunnel)\n"
+	"Identity (address, name, @fqdn) or path\n")
 {
 	char xpath[32];
 
@@ -681,8 +683,8 @@ DEFPY_YANG(vpnha_ipsec_local_addr, vpnha_ipsec_local_addr_cmd,
 {
 	if (!vpnha_cli_ipsec_configured(vty))
 		return CMD_WARNING_CONFIG_FAILED;
-	if (!no && (!addr ||
-		    !vpnha_cli_addr_ok(vty, "ipsec local-address", addr)))
+	if (!no &&
+	    (!addr || !vpnha_cli_addr_ok(vty, "ipsec local-address", addr)))
 		return CMD_WARNING_CONFIG_FAILED;
 	nb_cli_enqueue_change(vty, "./ipsec/local-address",
 			      no ? NB_OP_DESTROY : NB_OP_MODIFY,
@@ -690,20 +692,22 @@ DEFPY_YANG(vpnha_ipsec_local_addr, vpnha_ipsec_local_addr_cmd,
 	return nb_cli_apply_changes(vty, NULL);
 }
 
-DEFPY_YANG(vpnha_ipsec_iftype, vpnha_ipsec_iftype_cmd,
-	   "[no] ipsec interface-type [<xfrm|vti|tun>$type [if-id (0-4294967295)$id]]",
-	   NO_STR IPSEC_STR
-	   "How the interface is bound to the SA\n"
-	   "XFRM interface ipsecN, N = if-id (default)\n"
-	   "VTI with mark = if-id\n"
-	   "strongSwan kernel-libipsec TUN (userspace ESP)\n"
-	   "XFRM if_id / VTI mark (default: the number ending the interface name)\n"
-	   "1-65535\n")
+DEFPY_YANG(
+	vpnha_ipsec_iftype, vpnha_ipsec_iftype_cmd,
+	"[no] ipsec interface-type [<xfrm|vti|tun>$type [if-id (0-4294967295)$id]]",
+	NO_STR IPSEC_STR
+	"How the interface is bound to the SA\n"
+	"XFRM interface ipsecN, N = if-id (default)\n"
+	"VTI with mark = if-id\n"
+	"strongSwan kernel-libipsec TUN (userspace ESP)\n"
+	"XFRM if_id / VTI mark (default: the number ending the interface name)\n"
+	"1-65535\n")
 {
 	if (!vpnha_cli_ipsec_configured(vty))
 		return CMD_WARNING_CONFIG_FAILED;
 	if (!no && !type) {
-		vty_out(vty, "%% ipsec interface-type needs xfrm, vti or tun\n");
+		vty_out(vty,
+			"%% ipsec interface-type needs xfrm, vti or tun\n");
 		return CMD_WARNING_CONFIG_FAILED;
 	}
 	if (!no && id_str && (id < 1 || id > 65535)) {
@@ -723,11 +727,10 @@ DEFPY_YANG(vpnha_ipsec_iftype, vpnha_ipsec_iftype_cmd,
 DEFPY_YANG(vpnha_ipsec_ike, vpnha_ipsec_ike_cmd,
 	   "ipsec ike encryption " ENC_CMD "$enc integrity " INTEG_CMD
 	   "$integ group " DH_CMD "$dh [lifetime (0-4294967295)$life]",
-	   IPSEC_STR
-	   "IKE SA proposal\n" ENC_STR INTEG_STR
-	   "Diffie-Hellman group\n" DH_STR
-	   "IKE SA lifetime (default 28800)\n"
-	   "Seconds, 120-86400\n")
+	   IPSEC_STR "IKE SA proposal\n" ENC_STR INTEG_STR
+		     "Diffie-Hellman group\n" DH_STR
+		     "IKE SA lifetime (default 28800)\n"
+		     "Seconds, 120-86400\n")
 {
 	if (!vpnha_cli_ipsec_configured(vty))
 		return CMD_WARNING_CONFIG_FAILED;
@@ -750,12 +753,11 @@ DEFPY_YANG(vpnha_ipsec_ike, vpnha_ipsec_ike_cmd,
 DEFPY_YANG(vpnha_ipsec_esp, vpnha_ipsec_esp_cmd,
 	   "ipsec esp encryption " ENC_CMD "$enc integrity " INTEG_CMD
 	   "$integ pfs <" DH_CMD "|none>$pfs [lifetime (0-4294967295)$life]",
-	   IPSEC_STR
-	   "Child SA (ESP) proposal\n" ENC_STR INTEG_STR
-	   "Perfect forward secrecy group\n" DH_STR
-	   "No PFS\n"
-	   "Child SA lifetime (default 3600)\n"
-	   "Seconds, 120-86400\n")
+	   IPSEC_STR "Child SA (ESP) proposal\n" ENC_STR INTEG_STR
+		     "Perfect forward secrecy group\n" DH_STR
+		     "No PFS\n"
+		     "Child SA lifetime (default 3600)\n"
+		     "Seconds, 120-86400\n")
 {
 	if (!vpnha_cli_ipsec_configured(vty))
 		return CMD_WARNING_CONFIG_FAILED;
@@ -797,11 +799,12 @@ DEFPY_YANG(no_vpnha_ipsec_proposal, no_vpnha_ipsec_proposal_cmd,
 	return nb_cli_apply_changes(vty, NULL);
 }
 
-DEFPY_YANG(vpnha_ipsec_dpd, vpnha_ipsec_dpd_cmd,
-	   "[no] ipsec dpd [(0-4294967295)$secs]",
-	   NO_STR IPSEC_STR
-	   "IKE dead peer detection interval (default 0 = off: the health check is faster)\n"
-	   "Seconds, 0-3600\n")
+DEFPY_YANG(
+	vpnha_ipsec_dpd, vpnha_ipsec_dpd_cmd,
+	"[no] ipsec dpd [(0-4294967295)$secs]",
+	NO_STR IPSEC_STR
+	"IKE dead peer detection interval (default 0 = off: the health check is faster)\n"
+	"Seconds, 0-3600\n")
 {
 	if (!vpnha_cli_ipsec_configured(vty))
 		return CMD_WARNING_CONFIG_FAILED;
@@ -815,8 +818,7 @@ DEFPY_YANG(vpnha_ipsec_dpd, vpnha_ipsec_dpd_cmd,
 	return nb_cli_apply_changes(vty, NULL);
 }
 
-static bool vpnha_cli_is_default(const struct lyd_node *dnode,
-				 const char *leaf)
+static bool vpnha_cli_is_default(const struct lyd_node *dnode, const char *leaf)
 {
 	return !yang_dnode_exists(dnode, leaf) ||
 	       yang_dnode_is_default(dnode, leaf);
@@ -882,7 +884,8 @@ DEFPY_YANG(vpnha_ipsec_backend, vpnha_ipsec_backend_cmd,
 	   "strongSwan's charon (VICI)\n")
 {
 	if (!no && !backend) {
-		vty_out(vty, "%% ipsec backend needs libreswan or strongswan\n");
+		vty_out(vty,
+			"%% ipsec backend needs libreswan or strongswan\n");
 		return CMD_WARNING_CONFIG_FAILED;
 	}
 	nb_cli_enqueue_change(vty, "./ipsec/backend",

@@ -208,7 +208,8 @@ int vpnha_ipsec_values_check(const char *tunnel,
 {
 	if (!vpnha_psk_valid(c->psk)) {
 		snprintf(errmsg, errmsg_len,
-			 "tunnel %s: ipsec pre-shared-key is malformed", tunnel);
+			 "tunnel %s: ipsec pre-shared-key is malformed",
+			 tunnel);
 		return -1;
 	}
 	if ((c->local_id[0] &&
@@ -217,9 +218,10 @@ int vpnha_ipsec_values_check(const char *tunnel,
 	     !vpnha_ipsec_value_ok(c->remote_id, VPNHA_IPSEC_ID_MAX)) ||
 	    (c->vici_socket[0] &&
 	     !vpnha_ipsec_value_ok(c->vici_socket, VPNHA_IPSEC_PATH_MAX))) {
-		snprintf(errmsg, errmsg_len,
-			 "tunnel %s: ipsec identity or path has characters IPsec configuration cannot carry",
-			 tunnel);
+		snprintf(
+			errmsg, errmsg_len,
+			"tunnel %s: ipsec identity or path has characters IPsec configuration cannot carry",
+			tunnel);
 		return -1;
 	}
 	return 0;
@@ -235,9 +237,10 @@ int vpnha_ipsec_check(enum vpnha_ipsec_backend backend, const char *tunnel,
 		return -1;
 	if (c->iftype == VPNHA_IF_TUN) {
 		if (backend == VPNHA_IPSEC_LIBRESWAN) {
-			snprintf(errmsg, errmsg_len,
-				 "tunnel %s: interface-type tun is strongSwan's kernel-libipsec; libreswan needs xfrm or vti",
-				 tunnel);
+			snprintf(
+				errmsg, errmsg_len,
+				"tunnel %s: interface-type tun is strongSwan's kernel-libipsec; libreswan needs xfrm or vti",
+				tunnel);
 			return -1;
 		}
 		*if_id_out = 0;
@@ -246,9 +249,10 @@ int vpnha_ipsec_check(enum vpnha_ipsec_backend backend, const char *tunnel,
 	if (!if_id && ifname && ifname[0])
 		if_id = vpnha_ifname_number(ifname);
 	if (!if_id) {
-		snprintf(errmsg, errmsg_len,
-			 "tunnel %s: ipsec needs an if-id (or an interface name ending in a number from 1)",
-			 tunnel);
+		snprintf(
+			errmsg, errmsg_len,
+			"tunnel %s: ipsec needs an if-id (or an interface name ending in a number from 1)",
+			tunnel);
 		return -1;
 	}
 	/* libreswan names the XFRM interface itself: ipsec<if_id>. */
@@ -258,9 +262,10 @@ int vpnha_ipsec_check(enum vpnha_ipsec_backend backend, const char *tunnel,
 
 		snprintf(want, sizeof(want), "ipsec%u", if_id);
 		if (strcmp(ifname, want) != 0) {
-			snprintf(errmsg, errmsg_len,
-				 "tunnel %s: libreswan names the XFRM interface of if-id %u '%s', not '%s'",
-				 tunnel, if_id, want, ifname);
+			snprintf(
+				errmsg, errmsg_len,
+				"tunnel %s: libreswan names the XFRM interface of if-id %u '%s', not '%s'",
+				tunnel, if_id, want, ifname);
 			return -1;
 		}
 	}
@@ -293,10 +298,11 @@ int vpnha_ipsec_resolve(struct vpnha_ipsec_params *p,
 		return -1;
 	}
 	p->local = c->local_addr.ipa_type != IPADDR_NONE ? c->local_addr
-							  : *gw_addr;
+							 : *gw_addr;
 	if (p->local.ipa_type == IPADDR_NONE) {
-		snprintf(errmsg, errmsg_len,
-			 "no local address (gateway local-address or ipsec local-address)");
+		snprintf(
+			errmsg, errmsg_len,
+			"no local address (gateway local-address or ipsec local-address)");
 		return -1;
 	}
 	if (!peer_addr || peer_addr->ipa_type == IPADDR_NONE) {
@@ -307,8 +313,9 @@ int vpnha_ipsec_resolve(struct vpnha_ipsec_params *p,
 	snprintf(p->conn, sizeof(p->conn), VPNHA_CONN_PREFIX "%s", tunnel);
 	if (!vpnha_ipsec_value_ok(p->conn, VPNHA_CONN_MAX) ||
 	    !vpnha_ipsec_value_ok(ifname, 15)) {
-		snprintf(errmsg, errmsg_len,
-			 "tunnel or interface name unusable in IPsec configuration");
+		snprintf(
+			errmsg, errmsg_len,
+			"tunnel or interface name unusable in IPsec configuration");
 		return -1;
 	}
 	p->tunnel = tunnel;
@@ -338,8 +345,7 @@ static const char *vpnha_ls_enc(enum vpnha_ipsec_enc e)
 
 static const char *vpnha_ls_integ(enum vpnha_ipsec_integ i)
 {
-	static const char *const names[] = {"sha2_256", "sha2_384",
-					    "sha2_512"};
+	static const char *const names[] = {"sha2_256", "sha2_384", "sha2_512"};
 
 	return names[i];
 }
@@ -378,8 +384,9 @@ void vpnha_libreswan_conn(struct vpnha_text *out,
 		vpnha_text_printf(out, "\tesp=%s-%s", vpnha_ls_enc(c->esp_enc),
 				  vpnha_ls_integ(c->esp_integ));
 	if (c->esp_pfs != VPNHA_DH_NONE)
-		vpnha_text_printf(out, "-%s\n\tpfs=yes\n",
-				  vpnha_dh_groups[vpnha_dh_index(c->esp_pfs)].ls);
+		vpnha_text_printf(
+			out, "-%s\n\tpfs=yes\n",
+			vpnha_dh_groups[vpnha_dh_index(c->esp_pfs)].ls);
 	else
 		vpnha_text_printf(out, "\n\tpfs=no\n");
 	vpnha_text_printf(out, "\tikelifetime=%us\n\tsalifetime=%us\n",
@@ -390,9 +397,9 @@ void vpnha_libreswan_conn(struct vpnha_text *out,
 		 * pluto creates ipsecN itself; its updown script would route
 		 * 0/0 into it, and routing is zebra's: no updown.
 		 */
-		vpnha_text_printf(out,
-				  "\tipsec-interface=%u\n\tleftupdown=%%disabled\n",
-				  p->if_id);
+		vpnha_text_printf(
+			out, "\tipsec-interface=%u\n\tleftupdown=%%disabled\n",
+			p->if_id);
 		break;
 	case VPNHA_IF_VTI:
 		/* The updown script creates the VTI device, routes nothing. */
@@ -502,22 +509,21 @@ void vpnha_swanctl_conn(struct vpnha_cfg *cfg,
 	vpnha_cfg_add(cfg, VPNHA_CFG_LIST, "local_ts", "0.0.0.0/0");
 	vpnha_cfg_add(cfg, VPNHA_CFG_LIST, "remote_ts", "0.0.0.0/0");
 	if (vpnha_enc_aead(c->esp_enc))
-		vpnha_cfg_add(cfg, VPNHA_CFG_LIST, "esp_proposals", "%s%s%s",
-			      vpnha_ss_enc(c->esp_enc),
-			      c->esp_pfs ? "-" : "",
-			      c->esp_pfs ? vpnha_dh_groups[vpnha_dh_index(
-						   c->esp_pfs)]
-						   .ss
-					 : "");
+		vpnha_cfg_add(
+			cfg, VPNHA_CFG_LIST, "esp_proposals", "%s%s%s",
+			vpnha_ss_enc(c->esp_enc), c->esp_pfs ? "-" : "",
+			c->esp_pfs
+				? vpnha_dh_groups[vpnha_dh_index(c->esp_pfs)].ss
+				: "");
 	else
-		vpnha_cfg_add(cfg, VPNHA_CFG_LIST, "esp_proposals",
-			      "%s-%s%s%s", vpnha_ss_enc(c->esp_enc),
-			      vpnha_ipsec_integ_name(c->esp_integ),
-			      c->esp_pfs ? "-" : "",
-			      c->esp_pfs ? vpnha_dh_groups[vpnha_dh_index(
-						   c->esp_pfs)]
-						   .ss
-					 : "");
+		vpnha_cfg_add(
+			cfg, VPNHA_CFG_LIST, "esp_proposals", "%s-%s%s%s",
+			vpnha_ss_enc(c->esp_enc),
+			vpnha_ipsec_integ_name(c->esp_integ),
+			c->esp_pfs ? "-" : "",
+			c->esp_pfs
+				? vpnha_dh_groups[vpnha_dh_index(c->esp_pfs)].ss
+				: "");
 	vpnha_cfg_add(cfg, VPNHA_CFG_KV, "rekey_time", "%us", c->sa_lifetime);
 	/* vpnhad initiates, and re-initiates when the SA is gone. */
 	vpnha_cfg_add(cfg, VPNHA_CFG_KV, "start_action", "none");
@@ -591,8 +597,9 @@ int vpnha_psk_obscure(const char *clear, uint8_t salt, char *out,
 	}
 	for (size_t i = 0; i < len; i++)
 		if (clear[i] <= ' ' || clear[i] > '~') {
-			snprintf(errmsg, errmsg_len,
-				 "pre-shared-key must be printable characters without spaces");
+			snprintf(
+				errmsg, errmsg_len,
+				"pre-shared-key must be printable characters without spaces");
 			return -1;
 		}
 	if (out_len < 2 * (len + 1) + 1) {
@@ -639,8 +646,9 @@ int vpnha_psk_reveal(const char *obscured, char *out, size_t out_len)
 		uint8_t b = vpnha_hexval(obscured[2 * i + 2]) * 16 +
 			    vpnha_hexval(obscured[2 * i + 3]);
 
-		out[i] = b ^ vpnha_psk_stream[(salt + i) %
-					      sizeof(vpnha_psk_stream)];
+		out[i] =
+			b ^
+			vpnha_psk_stream[(salt + i) % sizeof(vpnha_psk_stream)];
 		if (out[i] <= ' ' || out[i] > '~') {
 			explicit_bzero(out, out_len);
 			return -1;
@@ -685,7 +693,8 @@ static const char *vpnha_ls_line(const char *text, const char *conn,
 			unsigned long n = strtoul(hash + 1, &colon, 10);
 
 			if (colon > hash + 1 && colon[0] == ':' &&
-			    colon[1] == ' ' && (size_t)(colon + 2 - text) <= l &&
+			    colon[1] == ' ' &&
+			    (size_t)(colon + 2 - text) <= l &&
 			    strncmp(colon + 2, quoted, qlen) == 0 &&
 			    strchr(":, \t[", colon[2 + qlen])) {
 				*serial = n;

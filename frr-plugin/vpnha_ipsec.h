@@ -82,7 +82,7 @@ struct vpnha_ipsec_global {
 
 /* A tunnel's IPsec configuration (frr-vpnhad:tunnel/ipsec). */
 struct vpnha_ipsec_conf {
-	struct ipaddr local_addr; /* IPADDR_NONE: the gateway's */
+	struct ipaddr local_addr;		/* IPADDR_NONE: the gateway's */
 	char local_id[VPNHA_IPSEC_ID_MAX + 1];	/* "": local address */
 	char remote_id[VPNHA_IPSEC_ID_MAX + 1]; /* "": peer address */
 	char psk[VPNHA_PSK_OBSCURED_MAX + 1];	/* obscured */

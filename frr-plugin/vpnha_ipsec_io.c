@@ -55,7 +55,7 @@ struct vref {
 struct itun {
 	struct vpnha_tunnel *t;
 	enum vpnha_ipsec_backend backend;
-	char conn[VPNHA_CONN_MAX + 1]; /* "" until generated */
+	char conn[VPNHA_CONN_MAX + 1];		 /* "" until generated */
 	char file[2][VPNHA_IPSEC_PATH_MAX + 80]; /* libreswan conf, secrets */
 	struct vpnha_text applied;		 /* what is loaded */
 	char psk[VPNHA_PSK_OBSCURED_MAX + 1];	 /* its key, obscured */
@@ -116,13 +116,13 @@ static void first_line(char *dst, size_t len, const char *out)
 	strlcpy(dst, out, MIN(len, n + 1));
 }
 
-static void sa_set(struct itun *it, enum vpnha_sa_state state,
-		   const char *fmt, ...) PRINTFRR(3, 4);
+static void sa_set(struct itun *it, enum vpnha_sa_state state, const char *fmt,
+		   ...) PRINTFRR(3, 4);
 
 static void itun_init_schedule(struct itun *it);
 
-static void sa_set(struct itun *it, enum vpnha_sa_state state,
-		   const char *fmt, ...)
+static void sa_set(struct itun *it, enum vpnha_sa_state state, const char *fmt,
+		   ...)
 {
 	char detail[sizeof(it->t->sa.detail)];
 	va_list ap;
@@ -269,8 +269,9 @@ static void job_queue(const char *tunnel,
 
 	job->argv[n++] = XSTRDUP(MTYPE_VPNHA_IPSEC_IO, "");
 	XFREE(MTYPE_VPNHA_IPSEC_IO, job->argv[0]);
-	job->argv[0] = XMALLOC(MTYPE_VPNHA_IPSEC_IO,
-			       strlen(vpnha->ipsec.ls_libexec) + strlen(prog) + 2);
+	job->argv[0] =
+		XMALLOC(MTYPE_VPNHA_IPSEC_IO,
+			strlen(vpnha->ipsec.ls_libexec) + strlen(prog) + 2);
 	sprintf(job->argv[0], "%s/%s", vpnha->ipsec.ls_libexec, prog);
 	job->argv[n++] = XSTRDUP(MTYPE_VPNHA_IPSEC_IO, "--ctlsocket");
 	job->argv[n++] = XSTRDUP(MTYPE_VPNHA_IPSEC_IO, vpnha->ipsec.ls_ctl);
@@ -338,8 +339,8 @@ static int file_write(const char *path, const struct vpnha_text *text,
 
 	if (file_foreign(path)) {
 		snprintfrr(err, errlen,
-			 "refusing to overwrite %s: not created by vpnhad",
-			 path);
+			   "refusing to overwrite %s: not created by vpnhad",
+			   path);
 		return -1;
 	}
 	snprintf(tmp, sizeof(tmp), "%s.vpnhad-tmp", path);
@@ -347,19 +348,19 @@ static int file_write(const char *path, const struct vpnha_text *text,
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		snprintfrr(err, errlen, "cannot write %s: %s", tmp,
-			 safe_strerror(errno));
+			   safe_strerror(errno));
 		return -1;
 	}
 	n = write(fd, text->buf, text->len);
 	if (n != (ssize_t)text->len || fsync(fd) < 0 || close(fd) < 0) {
 		snprintfrr(err, errlen, "cannot write %s: %s", tmp,
-			 safe_strerror(errno));
+			   safe_strerror(errno));
 		unlink(tmp);
 		return -1;
 	}
 	if (rename(tmp, path) < 0) {
 		snprintfrr(err, errlen, "cannot rename %s: %s", tmp,
-			 safe_strerror(errno));
+			   safe_strerror(errno));
 		unlink(tmp);
 		return -1;
 	}
@@ -406,8 +407,7 @@ static void ls_added(struct job *job, int status, const char *out)
 	}
 	it->load_failed = false;
 	it->loaded = true;
-	zlog_info("tunnel %s: libreswan conn %s loaded", it->t->name,
-		  it->conn);
+	zlog_info("tunnel %s: libreswan conn %s loaded", it->t->name, it->conn);
 }
 
 static void ls_initiated(struct job *job, int status, const char *out)
@@ -502,8 +502,9 @@ static void ls_apply(struct itun *it, const struct vpnha_ipsec_params *p)
 	 */
 	adopt = !it->applied.buf && file_same(it->file[0], &conn) &&
 		file_same(it->file[1], &secrets);
-	if (!adopt && (file_write(it->file[1], &secrets, err, sizeof(err)) < 0 ||
-		       file_write(it->file[0], &conn, err, sizeof(err)) < 0)) {
+	if (!adopt &&
+	    (file_write(it->file[1], &secrets, err, sizeof(err)) < 0 ||
+	     file_write(it->file[0], &conn, err, sizeof(err)) < 0)) {
 		vpnha_text_free(&conn);
 		vpnha_text_free(&secrets);
 		it->loaded = false;
@@ -604,14 +605,16 @@ static void ls_xfrm_open(void)
 	frr_with_privs (&vpnha_privs) {
 		fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
 			    NETLINK_XFRM);
-		if (fd >= 0 && bind(fd, (struct sockaddr *)&snl, sizeof(snl)) < 0) {
+		if (fd >= 0 &&
+		    bind(fd, (struct sockaddr *)&snl, sizeof(snl)) < 0) {
 			close(fd);
 			fd = -1;
 		}
 	}
 	if (fd < 0) {
-		zlog_info("IPsec: no XFRM netlink events (%s): SA state is polled only",
-			  safe_strerror(errno));
+		zlog_info(
+			"IPsec: no XFRM netlink events (%s): SA state is polled only",
+			safe_strerror(errno));
 		return;
 	}
 	xfrm_fd = fd;
@@ -637,7 +640,8 @@ static void ls_polled(struct job *job, int status, const char *out)
 
 		if (!it || it->backend != VPNHA_IPSEC_LIBRESWAN || !it->conn[0])
 			continue;
-		/* Retry writing; a file error stays in show until it is fixed. */
+		/* Retry writing; a file error stays in show until it is fixed.
+		 */
 		if (it->file_error) {
 			vpnha_tunnel_set_ipsec(vpnha, t, t->ipsec);
 			if (it->file_error || status != 0)
@@ -690,8 +694,7 @@ static bool ls_any(void)
 	struct vpnha_tunnel *t;
 
 	vpnha_each_tunnel (vpnha, t)
-		if (itun_of(t) &&
-		    itun_of(t)->backend == VPNHA_IPSEC_LIBRESWAN)
+		if (itun_of(t) && itun_of(t)->backend == VPNHA_IPSEC_LIBRESWAN)
 			return true;
 	return false;
 }
@@ -1073,8 +1076,9 @@ static void ss_sa_event(struct vpnha_vici *vc, void *arg,
 	}
 	if (updown)
 		return; /* ike up, child to follow */
-	sa_set(it, strcmp(sa->ike_state, "DELETING") == 0 ? VPNHA_SA_DOWN
-							   : VPNHA_SA_CONNECTING,
+	sa_set(it,
+	       strcmp(sa->ike_state, "DELETING") == 0 ? VPNHA_SA_DOWN
+						      : VPNHA_SA_CONNECTING,
 	       "IKE %s, child %s", sa->ike_state, c ? c->state : "none");
 }
 
@@ -1115,8 +1119,8 @@ static void itun_unload(struct itun *it)
 	else
 		ss_remove(it);
 	if (it->conn[0])
-		zlog_info("tunnel %s: IPsec connection %s removed",
-			  it->t->name, it->conn);
+		zlog_info("tunnel %s: IPsec connection %s removed", it->t->name,
+			  it->conn);
 	it->conn[0] = '\0';
 	vpnha_text_free(&it->applied);
 }
@@ -1152,8 +1156,8 @@ static struct vpnha_tunnel *vpnha_ipsec_if_id_user(struct vpnha_tunnel *t,
 static void vpnha_ipsec_tunnel_apply(struct vpnha_tunnel *t)
 {
 	struct itun *it = itun_of(t);
-	struct vpnha_peer *peer = t->peer[0] ? vpnha_peer_find(vpnha, t->peer)
-					     : NULL;
+	struct vpnha_peer *peer =
+		t->peer[0] ? vpnha_peer_find(vpnha, t->peer) : NULL;
 	struct vpnha_ipsec_params p;
 	struct vpnha_tunnel *dup;
 	char err[128];
@@ -1170,13 +1174,14 @@ static void vpnha_ipsec_tunnel_apply(struct vpnha_tunnel *t)
 		it->backend = vpnha->ipsec.backend;
 	}
 	if (vpnha_ipsec_resolve(&p, it->backend, t->name, t->ifname, t->ipsec,
-				&vpnha->gw_addr, peer ? &peer->addr : NULL,
-				err, sizeof(err)) < 0) {
+				&vpnha->gw_addr, peer ? &peer->addr : NULL, err,
+				sizeof(err)) < 0) {
 		if (it->conn[0])
 			itun_unload(it);
 		if (strcmp(err, t->sa.detail + MIN(strlen(t->sa.detail), 15)))
-			zlog_warn("tunnel %s: IPsec connection not generated: %s",
-				  t->name, err);
+			zlog_warn(
+				"tunnel %s: IPsec connection not generated: %s",
+				t->name, err);
 		sa_set(it, VPNHA_SA_UNKNOWN, "not generated: %s", err);
 		return;
 	}
@@ -1184,8 +1189,8 @@ static void vpnha_ipsec_tunnel_apply(struct vpnha_tunnel *t)
 		if (it->conn[0])
 			itun_unload(it);
 		sa_set(it, VPNHA_SA_UNKNOWN,
-		       "not generated: if-id %u is tunnel %s's already", p.if_id,
-		       dup->name);
+		       "not generated: if-id %u is tunnel %s's already",
+		       p.if_id, dup->name);
 		return;
 	}
 	strlcpy(it->conn, p.conn, sizeof(it->conn));
@@ -1234,8 +1239,8 @@ const char *vpnha_ipsec_io_conn(const struct vpnha_tunnel *t)
 
 int vpnha_ipsec_io_render(const struct vpnha_tunnel *t, struct vpnha_text *out)
 {
-	struct vpnha_peer *peer = t->peer[0] ? vpnha_peer_find(vpnha, t->peer)
-					     : NULL;
+	struct vpnha_peer *peer =
+		t->peer[0] ? vpnha_peer_find(vpnha, t->peer) : NULL;
 	struct vpnha_ipsec_params p;
 	struct vpnha_cfg cfg;
 	char err[128];
@@ -1253,16 +1258,17 @@ int vpnha_ipsec_io_render(const struct vpnha_tunnel *t, struct vpnha_text *out)
 	}
 	if (vpnha->ipsec.backend == VPNHA_IPSEC_LIBRESWAN) {
 		vpnha_libreswan_conn(out, &p);
-		vpnha_text_printf(out,
-				  "# secrets: %s %s : PSK <hidden> (%s/%s.secrets, 0600)\n",
-				  p.local_id, p.remote_id, vpnha->ipsec.ls_dir,
-				  p.conn);
+		vpnha_text_printf(
+			out,
+			"# secrets: %s %s : PSK <hidden> (%s/%s.secrets, 0600)\n",
+			p.local_id, p.remote_id, vpnha->ipsec.ls_dir, p.conn);
 	} else {
 		vpnha_swanctl_conn(&cfg, &p);
 		vpnha_swanctl_text(out, &cfg);
-		vpnha_text_printf(out,
-				  "# secrets: IKE key '%s' for %s %s <hidden> (loaded over VICI)\n",
-				  p.conn, p.local_id, p.remote_id);
+		vpnha_text_printf(
+			out,
+			"# secrets: IKE key '%s' for %s %s <hidden> (loaded over VICI)\n",
+			p.conn, p.local_id, p.remote_id);
 	}
 	return 0;
 }

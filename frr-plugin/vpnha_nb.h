@@ -57,7 +57,8 @@ struct yang_data *
 vpnha_nb_route_state_get_elem(struct nb_cb_get_elem_args *args);
 struct yang_data *
 vpnha_nb_tunnel_ipsec_state_get_elem(struct nb_cb_get_elem_args *args);
-struct yang_data *vpnha_nb_ipsec_state_get_elem(struct nb_cb_get_elem_args *args);
+struct yang_data *
+vpnha_nb_ipsec_state_get_elem(struct nb_cb_get_elem_args *args);
 
 /* CLI show callbacks (vpnha_cli.c). */
 void vpnha_cli_show(struct vty *vty, const struct lyd_node *dnode,

@@ -392,8 +392,8 @@ void vpnha_nb_ipsec_global_read(const struct lyd_node *dnode,
 	yang_dnode_get_string_buf(g->ls_libexec, sizeof(g->ls_libexec), dnode,
 				  "./libreswan-libexec");
 	g->poll_ms = yang_dnode_get_uint32(dnode, "./sa-poll-interval");
-	yang_dnode_get_string_buf(g->vici_socket, sizeof(g->vici_socket),
-				  dnode, "./vici-socket");
+	yang_dnode_get_string_buf(g->vici_socket, sizeof(g->vici_socket), dnode,
+				  "./vici-socket");
 }
 
 static void vpnha_nb_get_str(char *buf, size_t len,
@@ -410,8 +410,7 @@ void vpnha_nb_tunnel_ipsec_read(const struct lyd_node *dnode,
 	vpnha_ipsec_conf_default(c);
 	if (yang_dnode_exists(dnode, "./local-address"))
 		yang_dnode_get_ip(&c->local_addr, dnode, "./local-address");
-	vpnha_nb_get_str(c->local_id, sizeof(c->local_id), dnode,
-			 "./local-id");
+	vpnha_nb_get_str(c->local_id, sizeof(c->local_id), dnode, "./local-id");
 	vpnha_nb_get_str(c->remote_id, sizeof(c->remote_id), dnode,
 			 "./remote-id");
 	vpnha_nb_get_str(c->psk, sizeof(c->psk), dnode, "./pre-shared-key");
@@ -457,9 +456,9 @@ int vpnha_nb_pre_validate(struct nb_cb_pre_validate_args *args)
 		if (!ipsec)
 			continue;
 		vpnha_nb_tunnel_ipsec_read(ipsec, &c);
-		if (vpnha_ipsec_values_check(yang_dnode_get_string(tn, "./name"),
-					     &c, args->errmsg,
-					     args->errmsg_len) < 0)
+		if (vpnha_ipsec_values_check(
+			    yang_dnode_get_string(tn, "./name"), &c,
+			    args->errmsg, args->errmsg_len) < 0)
 			return NB_ERR_VALIDATION;
 	}
 	return NB_OK;

@@ -174,7 +174,8 @@ vpnha_nb_tunnel_ipsec_state_get_elem(struct nb_cb_get_elem_args *args)
 	return NULL;
 }
 
-struct yang_data *vpnha_nb_ipsec_state_get_elem(struct nb_cb_get_elem_args *args)
+struct yang_data *
+vpnha_nb_ipsec_state_get_elem(struct nb_cb_get_elem_args *args)
 {
 	const char *leaf = strrchr(args->xpath, '/') + 1;
 

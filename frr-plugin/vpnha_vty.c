@@ -146,13 +146,14 @@ static json_object *vpnha_json_tunnel(const struct vpnha_tunnel *t)
 	if (t->ipsec) {
 		json_object *ji = json_object_new_object();
 
-		json_object_string_add(ji, "backend",
-				       vpnha_ipsec_backend_name(
-					       vpnha->ipsec.backend));
+		json_object_string_add(
+			ji, "backend",
+			vpnha_ipsec_backend_name(vpnha->ipsec.backend));
 		json_object_string_add(ji, "connection",
 				       vpnha_ipsec_io_conn(t));
-		json_object_string_add(ji, "interfaceType",
-				       vpnha_ipsec_iftype_name(t->ipsec->iftype));
+		json_object_string_add(
+			ji, "interfaceType",
+			vpnha_ipsec_iftype_name(t->ipsec->iftype));
 		json_object_string_add(ji, "saState",
 				       vpnha_sa_state_name(t->sa.state));
 		json_object_string_add(ji, "detail", t->sa.detail);
@@ -515,7 +516,8 @@ DEFPY(vpnha_show_ipsec, vpnha_show_ipsec_cmd, "show vpn-ha ipsec [json$json]",
 		if (!t->ipsec)
 			continue;
 		ji = json_object_new_object();
-		json_object_string_add(ji, "connection", vpnha_ipsec_io_conn(t));
+		json_object_string_add(ji, "connection",
+				       vpnha_ipsec_io_conn(t));
 		json_object_string_add(ji, "saState",
 				       vpnha_sa_state_name(t->sa.state));
 		json_object_string_add(ji, "detail", t->sa.detail);

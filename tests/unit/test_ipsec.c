@@ -67,8 +67,8 @@ static void setup(void)
 	str2ipaddr("203.0.113.1", &peer);
 }
 
-static void resolve(struct vpnha_ipsec_params *p,
-		    enum vpnha_ipsec_backend b, const char *ifname)
+static void resolve(struct vpnha_ipsec_params *p, enum vpnha_ipsec_backend b,
+		    const char *ifname)
 {
 	char err[160] = "";
 	int ret = vpnha_ipsec_resolve(p, b, "primary", ifname, &conf, &gw,
@@ -84,9 +84,8 @@ static void test_psk(void)
 	char ob[VPNHA_PSK_OBSCURED_MAX + 1], clear[VPNHA_PSK_MAX + 1];
 	char err[128];
 
-	CU_ASSERT_EQUAL(vpnha_psk_obscure(KEY, 7, ob, sizeof(ob), err,
-					  sizeof(err)),
-			0);
+	CU_ASSERT_EQUAL(
+		vpnha_psk_obscure(KEY, 7, ob, sizeof(ob), err, sizeof(err)), 0);
 	CU_ASSERT_PTR_NULL(strstr(ob, "s3cret"));
 	CU_ASSERT_EQUAL(vpnha_psk_reveal(ob, clear, sizeof(clear)),
 			(int)strlen(KEY));
@@ -99,9 +98,9 @@ static void test_psk(void)
 	CU_ASSERT_STRING_NOT_EQUAL(clear, ob);
 
 	/* Too short, too long, spaces, newlines, control characters. */
-	CU_ASSERT_EQUAL(vpnha_psk_obscure("short", 1, ob, sizeof(ob), err,
-					  sizeof(err)),
-			-1);
+	CU_ASSERT_EQUAL(
+		vpnha_psk_obscure("short", 1, ob, sizeof(ob), err, sizeof(err)),
+		-1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "8 to 128"));
 	CU_ASSERT_EQUAL(vpnha_psk_obscure("with space inside", 1, ob,
 					  sizeof(ob), err, sizeof(err)),
@@ -122,7 +121,7 @@ static void test_value_ok(void)
 {
 	static const char *const bad[] = {
 		"a\"b", "a'b", "a b", "a\nb", "a\tb", "a#b", "a=b", "a{b",
-		"a}b",	"a;b", "a,b", "a\\b", "a$b", "a%b", "",
+		"a}b",	"a;b", "a,b", "a\\b", "a$b",  "a%b", "",
 	};
 
 	CU_ASSERT_TRUE(vpnha_ipsec_value_ok("@vpn.example.com", 64));
@@ -169,29 +168,25 @@ static void test_check(void)
 	CU_ASSERT_EQUAL(vpnha_ipsec_check(VPNHA_IPSEC_LIBRESWAN, "t", "ipsec0",
 					  &conf, &id, err, sizeof(err)),
 			-1);
-	CU_ASSERT_EQUAL(vpnha_ipsec_check(VPNHA_IPSEC_STRONGSWAN, "t",
-					  "ipsec0", &conf, &id, err,
-					  sizeof(err)),
+	CU_ASSERT_EQUAL(vpnha_ipsec_check(VPNHA_IPSEC_STRONGSWAN, "t", "ipsec0",
+					  &conf, &id, err, sizeof(err)),
 			0);
 	/* Injection through an identity or a path (NETCONF bypassing the
 	 * CLI, or a YANG pattern mistake) is refused. */
 	strlcpy(conf.local_id, "a\"\n conn evil", sizeof(conf.local_id));
-	CU_ASSERT_EQUAL(vpnha_ipsec_check(VPNHA_IPSEC_STRONGSWAN, "t",
-					  "ipsec0", &conf, &id, err,
-					  sizeof(err)),
+	CU_ASSERT_EQUAL(vpnha_ipsec_check(VPNHA_IPSEC_STRONGSWAN, "t", "ipsec0",
+					  &conf, &id, err, sizeof(err)),
 			-1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "cannot carry"));
 	conf.local_id[0] = '\0';
 	strlcpy(conf.vici_socket, "/tmp/x }", sizeof(conf.vici_socket));
-	CU_ASSERT_EQUAL(vpnha_ipsec_check(VPNHA_IPSEC_STRONGSWAN, "t",
-					  "ipsec0", &conf, &id, err,
-					  sizeof(err)),
+	CU_ASSERT_EQUAL(vpnha_ipsec_check(VPNHA_IPSEC_STRONGSWAN, "t", "ipsec0",
+					  &conf, &id, err, sizeof(err)),
 			-1);
 	conf.vici_socket[0] = '\0';
 	strlcpy(conf.psk, "nothex", sizeof(conf.psk));
-	CU_ASSERT_EQUAL(vpnha_ipsec_check(VPNHA_IPSEC_STRONGSWAN, "t",
-					  "ipsec0", &conf, &id, err,
-					  sizeof(err)),
+	CU_ASSERT_EQUAL(vpnha_ipsec_check(VPNHA_IPSEC_STRONGSWAN, "t", "ipsec0",
+					  &conf, &id, err, sizeof(err)),
 			-1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "pre-shared-key"));
 }
@@ -340,7 +335,8 @@ static void test_ls_parse(void)
 	CU_ASSERT_EQUAL(sa.child_serial, 4);
 	CU_ASSERT_EQUAL(sa.ike_serial, 3);
 	CU_ASSERT_STRING_EQUAL(
-		sa.detail, "IKE V2_ESTABLISHED_IKE_SA, child V2_ESTABLISHED_CHILD_SA");
+		sa.detail,
+		"IKE V2_ESTABLISHED_IKE_SA, child V2_ESTABLISHED_CHILD_SA");
 	/* Another conn's lines are not this conn's ("t" vs "t1"). */
 	vpnha_ls_parse("t1", traffic, states, &sa);
 	CU_ASSERT_EQUAL(sa.state, VPNHA_SA_DOWN);

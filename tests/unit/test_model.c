@@ -642,23 +642,26 @@ static void test_yang_ipsec(void)
 		fprintf(stderr, "\n%s\n", err);
 	CU_ASSERT_PTR_NULL(err);
 	/* a key must be given */
-	expect_invalid(SCHEME_HEAD
-		       "\"tunnel\":[{\"name\":\"t\",\"peer\":\"cloud-a\",\"ipsec\":{\"local-id\":\"a\"}}]}}",
-		       "pre-shared-key");
+	expect_invalid(
+		SCHEME_HEAD
+		"\"tunnel\":[{\"name\":\"t\",\"peer\":\"cloud-a\",\"ipsec\":{\"local-id\":\"a\"}}]}}",
+		"pre-shared-key");
 	/* the key only in obscured (hex) form */
-	expect_invalid(SCHEME_HEAD
-		       "\"tunnel\":[{\"name\":\"t\",\"ipsec\":{\"pre-shared-key\":\"clear-text-key!\"}}]}}",
-		       "clear-text-key!");
+	expect_invalid(
+		SCHEME_HEAD
+		"\"tunnel\":[{\"name\":\"t\",\"ipsec\":{\"pre-shared-key\":\"clear-text-key!\"}}]}}",
+		"clear-text-key!");
 	/* identities and paths cannot carry quotes, spaces or newlines */
-	expect_invalid(SCHEME_HEAD
-		       "\"tunnel\":[{\"name\":\"t\",\"ipsec\":{\"pre-shared-key\":\"07001122334455667788\","
-		       "\"remote-id\":\"a\\\"\\nconn x\"}}]}}",
-		       "does not conform");
+	expect_invalid(
+		SCHEME_HEAD
+		"\"tunnel\":[{\"name\":\"t\",\"ipsec\":{\"pre-shared-key\":\"07001122334455667788\","
+		"\"remote-id\":\"a\\\"\\nconn x\"}}]}}",
+		"does not conform");
 	expect_invalid(SCHEME_HEAD
 		       "\"ipsec\":{\"libreswan-directory\":\"etc/ipsec.d\"}}}",
 		       "etc/ipsec.d");
-	expect_invalid(SCHEME_HEAD
-		       "\"ipsec\":{\"backend\":\"openswan\"}}}", "openswan");
+	expect_invalid(SCHEME_HEAD "\"ipsec\":{\"backend\":\"openswan\"}}}",
+		       "openswan");
 }
 
 int main(void)
