@@ -175,7 +175,6 @@ static void job_finish(int status)
 	run.head = job->next;
 	if (!run.head)
 		run.tail = NULL;
-	vpnha_text_printf(&run.out, "%s", "");
 	job->done(job, status, run.out.buf ? run.out.buf : "");
 	job_free(job);
 	run.out.len = 0;
@@ -217,10 +216,14 @@ static void job_timeout(vpnha_event_t *e)
 static void job_start(void)
 {
 	struct job *job = run.head;
+	char path[VPNHA_IPSEC_PATH_MAX + 16];
 	int pfd[2];
 
 	if (!job || run.pid >= 0)
 		return;
+	/* The libexec directory as configured when the job runs. */
+	snprintf(path, sizeof(path), "%s/%s", vpnha->ipsec.ls_libexec,
+		 job->argv[0]);
 	if (pipe2(pfd, O_CLOEXEC) < 0) {
 		job->done(job, 127, "pipe failed");
 		goto next;
@@ -238,9 +241,8 @@ static void job_start(void)
 		dup2(null, 0);
 		dup2(pfd[1], 1);
 		dup2(pfd[1], 2);
-		execv(job->argv[0], job->argv);
-		dprintf(2, "cannot run %s: %s\n", job->argv[0],
-			safe_strerror(errno));
+		execv(path, job->argv);
+		dprintf(2, "cannot run %s: %s\n", path, safe_strerror(errno));
 		_exit(127);
 	}
 	close(pfd[1]);
@@ -267,12 +269,7 @@ static void job_queue(const char *tunnel,
 	va_list ap;
 	int n = 0;
 
-	job->argv[n++] = XSTRDUP(MTYPE_VPNHA_IPSEC_IO, "");
-	XFREE(MTYPE_VPNHA_IPSEC_IO, job->argv[0]);
-	job->argv[0] =
-		XMALLOC(MTYPE_VPNHA_IPSEC_IO,
-			strlen(vpnha->ipsec.ls_libexec) + strlen(prog) + 2);
-	sprintf(job->argv[0], "%s/%s", vpnha->ipsec.ls_libexec, prog);
+	job->argv[n++] = XSTRDUP(MTYPE_VPNHA_IPSEC_IO, prog);
 	job->argv[n++] = XSTRDUP(MTYPE_VPNHA_IPSEC_IO, "--ctlsocket");
 	job->argv[n++] = XSTRDUP(MTYPE_VPNHA_IPSEC_IO, vpnha->ipsec.ls_ctl);
 	va_start(ap, prog);

@@ -80,7 +80,8 @@ in_chroot() {
 		fail "/etc/ipsec.d/vpnhad is not frr's, 0700"
 	grep -qx 'include /etc/ipsec.d/vpnhad/\*.conf' /etc/ipsec.d/vpnhad.conf ||
 		fail "/etc/ipsec.d/vpnhad.conf does not include vpnhad's conns"
-	[ "$(stat -c %a /etc/ipsec.d/vpnhad.secrets)" = 600 ] || fail "vpnhad.secrets not 0600"
+	grep -qx 'include /etc/ipsec.d/vpnhad/\*.secrets' /etc/ipsec.d/vpnhad.secrets ||
+		fail "/etc/ipsec.d/vpnhad.secrets does not include vpnhad's keys"
 	grep -q 'chgrp frr /run/pluto/pluto.ctl' /lib/systemd/system/ipsec.service.d/frr-vpnha.conf ||
 		fail "no ipsec.service drop-in opening pluto's control socket to frr"
 
