@@ -48,6 +48,27 @@ def test_generated_golden_configs_pass_libreswans_parser():
         assert ok, "%s:\n%s" % (f, out)
 
 
+def rt_config_tail():
+    """The scheme with tunnel t1's IPsec, once the libreswan paths are set."""
+    return """\
+vpn-ha
+ gateway idc-gw local-address 192.0.2.1
+ peer cloud-g
+  address 192.0.2.2
+ exit
+ tunnel t1
+  interface vti1
+  peer cloud-g
+  ipsec pre-shared-key %s
+  ipsec local-id @r
+  ipsec remote-id @g
+  ipsec interface-type vti
+ exit
+ route 10.20.0.0/16 tunnel t1 weight 0
+exit
+""" % PSK
+
+
 @pytest.fixture
 def lsw(logdir):
     for p in (vt.vpnha_daemon_path(), vt.vpnha_vtysh_path()):
@@ -113,26 +134,10 @@ def lsw(logdir):
         rt = vt.FrrRouter(r, logdir, registry=reg)
         rt.start_zebra()
         rt.start_vpnhad()
-        rt.configure("""\
-vpn-ha
- gateway idc-gw local-address 192.0.2.1
- ipsec libreswan directory %s
- ipsec libreswan ctl-socket %s
- ipsec libreswan libexec %s
- peer cloud-g
-  address 192.0.2.2
- exit
- tunnel t1
-  interface vti1
-  peer cloud-g
-  ipsec pre-shared-key %s
-  ipsec local-id @r
-  ipsec remote-id @g
-  ipsec interface-type vti
- exit
- route 10.20.0.0/16 tunnel t1 weight 0
-exit
-""" % (vpnhad_dir, plutos["r"].ctl, libexec, PSK))
+        rt.configure(["vpn-ha", "ipsec libreswan directory %s" % vpnhad_dir,
+                      "ipsec libreswan ctl-socket %s" % plutos["r"].ctl,
+                      "ipsec libreswan libexec %s" % libexec])
+        rt.configure(rt_config_tail())
         try:
             yield rt, plutos, vpnhad_dir
         except BaseException:
@@ -202,3 +207,28 @@ def test_conn_pluto_refuses_gets_a_clear_error(lsw):
     assert plutos["r"].log_since(n).count("failed to add connection") == 0, "vpnhad retries in a loop"
     log = vt.log_tail(os.path.join(rt.logdir, "vpnhad.log"), 50)
     assert "addconn" in log and "failed" in log
+
+
+def test_vpnhad_restart_keeps_the_ike_sa(lsw):
+    """A restarted vpnhad (configuration from frr.conf via vtysh -b) finds
+    its own files unchanged and leaves pluto's conn and SAs alone (no
+    re-add, no new IKE SA)."""
+    rt, plutos, d = lsw
+    r = plutos["r"]
+    ok, states, _ = r.wait_for(lambda out: '"vpnha-t1"' in out and "ESTABLISHED_IKE_SA" in out,
+                               timeout=20, what="--showstates")
+    assert ok, states
+    before = [l.split(":")[0] for l in states.splitlines() if "ESTABLISHED_IKE_SA" in l]
+    # As at a router's restart: saved configuration, applied by vtysh -b.
+    rt.write_memory()
+    n = r.log_size()
+    rt.restart("vpnhad")
+    rt.boot()
+    t = vt.wait_for(lambda: _t1(rt), 10, ok=lambda t: "ESTABLISHED_IKE_SA" in t["ipsec"]["detail"],
+                    desc="restarted vpnhad sees the IKE SA")
+    assert t["ipsec"]["initiations"] == 0, t
+    after = [l.split(":")[0] for l in r.show_states().splitlines() if "ESTABLISHED_IKE_SA" in l]
+    assert after == before, (before, after)
+    assert "added IKEv2 connection" not in r.log_since(n)
+    log = vt.log_tail(os.path.join(rt.logdir, "vpnhad.log"), 30)
+    assert "libreswan conn vpnha-t1 unchanged, kept" in log, log
