@@ -130,8 +130,12 @@ static void sa_set(struct itun *it, enum vpnha_sa_state state, const char *fmt,
 	va_start(ap, fmt);
 	vsnprintfrr(detail, sizeof(detail), fmt, ap);
 	va_end(ap);
-	if (state == VPNHA_SA_UP)
+	/* Up again: the next loss is re-initiated at once, not when a
+	 * retry timer of the previous one fires. */
+	if (state == VPNHA_SA_UP) {
 		it->backoff_ms = 0;
+		VPNHA_EVENT_OFF(it->t_init);
+	}
 	vpnha_tunnel_sa_update(vpnha, it->t, state, detail);
 	if (state == VPNHA_SA_DOWN && it->loaded)
 		itun_init_schedule(it);
