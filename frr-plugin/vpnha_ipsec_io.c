@@ -444,18 +444,21 @@ static void ls_initiate(struct itun *it)
 		  "--initiate", "--asynchronous", NULL);
 }
 
-/* The file holds exactly this text. */
+/* The file holds exactly this text (which may be a key: cleared). */
 static bool file_same(const char *path, const struct vpnha_text *text)
 {
 	char buf[8192];
 	FILE *f = fopen(path, "r");
 	size_t n;
+	bool same;
 
 	if (!f)
 		return false;
 	n = fread(buf, 1, sizeof(buf), f);
 	fclose(f);
-	return n == text->len && memcmp(buf, text->buf, n) == 0;
+	same = n == text->len && memcmp(buf, text->buf, n) == 0;
+	explicit_bzero(buf, sizeof(buf));
+	return same;
 }
 
 static bool itun_same(const struct itun *it, const struct vpnha_text *text,
