@@ -535,6 +535,7 @@ static void ls_apply(struct itun *it, const struct vpnha_ipsec_params *p)
 		  p->conn, NULL);
 	it->t->sa.initiations++;
 	ls_initiate(it);
+	sa_set(it, VPNHA_SA_CONNECTING, "initiated by vpnhad");
 }
 
 /*
@@ -797,16 +798,34 @@ static void ss_result(void *arg, bool ok, const char *errmsg,
 		zlog_warn("IPsec (strongswan): %s failed: %s", what, errmsg);
 }
 
+/* charon's answer to an initiate: a refusal is a down SA (retried). */
+static void ss_initiated(void *arg, bool ok, const char *errmsg,
+			 const uint8_t *msg, size_t len)
+{
+	char *tunnel = arg;
+	struct vpnha_tunnel *t = vpnha_tunnel_find(vpnha, tunnel);
+	struct itun *it = t ? itun_of(t) : NULL;
+
+	if (!ok && msg && it && t->sa.state == VPNHA_SA_CONNECTING) {
+		zlog_warn("tunnel %s: charon: %s", t->name, errmsg);
+		sa_set(it, VPNHA_SA_DOWN, "initiate failed: %s", errmsg);
+	}
+	XFREE(MTYPE_VPNHA_IPSEC_IO, tunnel);
+}
+
 static void ss_initiate(struct itun *it)
 {
 	struct vpnha_vici_buf b;
+	char *tunnel;
 
 	if (!ss_begin(&b, "initiate"))
 		return;
 	vpnha_vici_kv(&b, "child", it->conn);
 	vpnha_vici_kv(&b, "ike", it->conn);
 	vpnha_vici_kv(&b, "timeout", "-1"); /* do not wait */
-	vpnha_vici_request(it->vr->vc, &b, ss_result, (void *)"initiate");
+	tunnel = XSTRDUP(MTYPE_VPNHA_IPSEC_IO, it->t->name);
+	if (vpnha_vici_request(it->vr->vc, &b, ss_initiated, tunnel) < 0)
+		XFREE(MTYPE_VPNHA_IPSEC_IO, tunnel);
 	vpnha_vici_buf_free(&b);
 }
 
@@ -1101,7 +1120,12 @@ static void itun_init(vpnha_event_t *e)
 		ls_initiate(it);
 	else if (it->vr && vpnha_vici_connected(it->vr->vc))
 		ss_initiate(it);
-	itun_init_schedule(it);
+	/*
+	 * Negotiating now: no second initiate while IKE is under way.  If
+	 * it fails, the next report (poll, dump, or the initiate's own
+	 * answer) says "down" again and the next try follows the backoff.
+	 */
+	sa_set(it, VPNHA_SA_CONNECTING, "initiated by vpnhad");
 }
 
 static void itun_init_schedule(struct itun *it)

@@ -23,10 +23,13 @@ make -C build check VERBOSE=1 || rc=$?
 #   throwaway root (the machine is not changed);
 # - full-kernel mode: a Debian kernel under QEMU, two libreswan xfrmi
 #   tunnels generated and brought up by vpnhad, kernel ESP: traffic,
-#   ESP-drop and SA-loss failover and failback, no failover at 5 % loss.
+#   ESP-drop and SA-loss failover and failback, no failover at 5 % loss;
+# - full-kernel mode, strongSwan backend: charon with kernel ESP and an
+#   XFRM interface, driven by vpnhad over VICI against a libreswan peer:
+#   SA up, traffic, SA loss seen at once, re-initiation, recovery.
 extra_pass=0
 extra_fail=0
-for t in tools/pkgtest.sh tests/vm/run-vpnha.sh; do
+for t in tools/pkgtest.sh tests/vm/run-vpnha.sh tests/vm/run-strongswan-xfrm.sh; do
 	if "$t"; then
 		extra_pass=$((extra_pass + 1))
 	else
