@@ -220,8 +220,15 @@ static void vpnha_tunnel_set_state(struct vpnha *v, struct vpnha_tunnel *t,
 			  vpnha_tunnel_state_name(state), reason);
 	}
 
-	if (was_usable && !vpnha_tunnel_usable(t)) {
-		/* A failover starts: record its timeline. */
+	if (state == VPNHA_TUNNEL_UP)
+		t->was_up = true;
+
+	/*
+	 * A failover starts: record its timeline.  Only for a tunnel that
+	 * has been up: a new tunnel whose first verdict (or IPsec SA) says
+	 * "down" never carried traffic.
+	 */
+	if (was_usable && !vpnha_tunnel_usable(t) && t->was_up) {
 		memset(&t->timeline, 0, sizeof(t->timeline));
 		if (state == VPNHA_TUNNEL_DOWN && t->hc_enabled) {
 			t->timeline.last_good = t->health.last_good;

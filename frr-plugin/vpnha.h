@@ -99,6 +99,7 @@ struct vpnha_tunnel {
 	enum vpnha_tunnel_state state;
 	char reason[80];
 	int64_t last_change; /* monotonic us */
+	bool was_up;	     /* has been up (failovers count from then) */
 	struct vpnha_health health;
 	struct vpnha_timeline timeline;
 	struct {

@@ -664,6 +664,36 @@ static void test_yang_ipsec(void)
 		       "openswan");
 }
 
+/* A tunnel that never carried traffic has no failover to report. */
+static void test_no_failover_before_up(void)
+{
+	struct vpnha_ipsec_conf c;
+	struct vpnha_tunnel *t;
+
+	scheme_setup();
+	t = vpnha_tunnel_add(v, "third");
+	vpnha_ipsec_conf_default(&c);
+	vpnha_tunnel_set_ipsec(v, t, &c);
+	t->hc_enabled = true;
+	vpnha_tunnel_set_ifname(v, t, "vti3");
+	vpnha_interface_update(v, "vti3", 13, true);
+	CU_ASSERT_EQUAL(t->state, VPNHA_TUNNEL_INIT);
+	/* Its SA is being negotiated: down, but no failover. */
+	vpnha_tunnel_sa_update(v, t, VPNHA_SA_CONNECTING, "IKE");
+	CU_ASSERT_EQUAL(t->state, VPNHA_TUNNEL_DOWN);
+	CU_ASSERT_EQUAL(t->stats.failovers, 0);
+	CU_ASSERT_EQUAL(t->timeline.declared_down, 0);
+	/* Up, then lost: that is a failover. */
+	vpnha_tunnel_sa_update(v, t, VPNHA_SA_UP, "IKE, child");
+	t->health.verdict = VPNHA_HC_ALIVE;
+	vpnha_tunnel_health_update(v, t);
+	CU_ASSERT_EQUAL(t->state, VPNHA_TUNNEL_UP);
+	vpnha_tunnel_sa_update(v, t, VPNHA_SA_DOWN, "gone");
+	CU_ASSERT_EQUAL(t->stats.failovers, 1);
+	CU_ASSERT_NOT_EQUAL(t->timeline.declared_down, 0);
+	scheme_teardown();
+}
+
 int main(void)
 {
 	CU_pSuite s;
@@ -689,6 +719,8 @@ int main(void)
 	CU_add_test(s, "zebra reconnect replay", test_reconnect_replay);
 	CU_add_test(s, "route and tunnel delete", test_route_and_tunnel_delete);
 	CU_add_test(s, "IPsec SA state feeds the tunnel", test_ipsec_sa_feed);
+	CU_add_test(s, "no failover before the tunnel was up",
+		    test_no_failover_before_up);
 
 	s = CU_add_suite("yang", yang_setup, yang_teardown);
 	CU_add_test(s, "valid scheme", test_yang_valid);
