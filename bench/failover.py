@@ -52,27 +52,18 @@ when there is no failover) unless --dpd-all-wq.
 """
 
 import argparse
-import hashlib
 import json
 import os
-import platform
 import random
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import time
 
-TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(TOP, "tests", "integration"))
-sys.path.insert(0, os.path.join(TOP, "tests", "ipsec"))
+import benchlib  # also puts tests/integration and tests/ipsec on sys.path
+from benchlib import LATE_MS, RATE_HZ, STREAMS, TESTBEDS, TOP, fmt, log, pct, testbed, vt
 
-import vpnha_topo as vt  # noqa: E402
-import testbed  # noqa: E402
-
-RATE_HZ = 1000
-LATE_MS = 100
 T1, T2 = testbed.TUNNELS[1], testbed.TUNNELS[2]
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
@@ -95,16 +86,6 @@ PROFILE_NOTE = {
 RECOVERY_COUNT = 2
 HOLD_DOWN = 0
 
-STREAMS = []
-TESTBEDS = []
-
-
-def log(msg):
-    print("[%7.1f s] %s" % (time.monotonic() - T_START, msg), file=sys.stderr, flush=True)
-
-
-T_START = time.monotonic()
-
 
 # ---- helpers -----------------------------------------------------------------
 
@@ -123,17 +104,6 @@ def cpu_ticks(pid):
     with open("/proc/%d/stat" % pid) as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return int(fields[11]) + int(fields[12])  # utime + stime
-
-
-def pct(values, q):
-    """Percentile with linear interpolation between closest ranks."""
-    v = sorted(x for x in values if x is not None)
-    if not v:
-        return None
-    k = (len(v) - 1) * q / 100.0
-    lo = int(k)
-    hi = min(lo + 1, len(v) - 1)
-    return v[lo] + (v[hi] - v[lo]) * (k - lo)
 
 
 def bound_ms(prof):
@@ -434,12 +404,6 @@ def plot(cell, path, workdir):
 
 # ---- report ------------------------------------------------------------------
 
-def fmt(v, nd=0):
-    if v is None:
-        return "-"
-    return ("%." + str(nd) + "f") % v
-
-
 def report(meta, cells, out_md, out_json):
     clean = []
     for c in cells:
@@ -529,14 +493,6 @@ def report(meta, cells, out_md, out_json):
 
 # ---- main --------------------------------------------------------------------
 
-def git(*a):
-    try:
-        return subprocess.run(["git", "-C", TOP] + list(a), capture_output=True, text=True,
-                              timeout=10).stdout.strip()
-    except Exception:  # noqa: BLE001
-        return ""
-
-
 def main():
     env = os.environ.get
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -551,14 +507,7 @@ def main():
     ap.add_argument("--out", default=env("BENCH_OUT", os.path.join(TOP, "bench", "results")))
     ap.add_argument("--no-plot", action="store_true")
     args = ap.parse_args()
-    if os.geteuid() != 0:
-        raise SystemExit("failover.py: run as root")
-    ok, why = testbed.available()
-    if not ok:
-        raise SystemExit("failover.py: %s" % why)
-    for p in (vt.vpnha_daemon_path(), vt.vpnha_vtysh_path()):
-        if not vt.is_executable(p):
-            raise SystemExit("failover.py: %s is not built (tools/setup.sh)" % p)
+    benchlib.preflight("failover.py")
     scenarios = [s for s in args.scenarios.replace(" ", ",").split(",") if s]
     profiles = [p for p in args.profiles.replace(" ", ",").split(",") if p]
     wqs = [w for w in args.wq.replace(" ", ",").split(",") if w]
@@ -567,26 +516,8 @@ def main():
             raise SystemExit("unknown profile %s (%s)" % (p, ", ".join(PROFILES)))
     os.makedirs(args.out, exist_ok=True)
 
-    def _raise(signum, frame):
-        raise KeyboardInterrupt("signal %d" % signum)
-    signal.signal(signal.SIGTERM, _raise)
-    signal.signal(signal.SIGHUP, _raise)
-    vt.sweep_stale()
-    daemon = vt.vpnha_daemon_path()
-    with open(daemon, "rb") as f:
-        sha = hashlib.sha256(f.read()).hexdigest()
-    meta = {
-        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "nproc": os.cpu_count(),
-        "cpu_model": next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
-                           if l.startswith("model name")), platform.processor()),
-        "kernel": platform.release(),
-        "git_commit": git("rev-parse", "--short", "HEAD"),
-        "git_dirty": bool(git("status", "--porcelain", "--", "frr-plugin")),
-        "vpnhad_binary": daemon, "vpnhad_sha256_16": sha[:16],
-        "vtysh": vt.vpnha_vtysh_path(),
-        "loadavg_start": " ".join(open("/proc/loadavg").read().split()[:3]),
-        "rate_hz": RATE_HZ, "late_ms": LATE_MS,
+    meta = benchlib.base_meta()
+    meta.update({
         "recovery_count": RECOVERY_COUNT, "hold_down_ms": HOLD_DOWN,
         "scenarios": scenarios, "profiles": profiles, "work_queues": wqs,
         "reps": args.reps, "reps_slow": args.reps_slow, "reps_dpd": args.reps_dpd,
@@ -596,53 +527,38 @@ def main():
                                   "" if args.dpd_all_wq else " (default work-queue only)"),
         "strongswan": "R: dpd_delay 1s, dpd_action restart, retransmit_tries 3, "
                       "retransmit_timeout 1.0, retransmit_base 1.4 (tests/ipsec/testbed.py)",
-    }
+    })
     logroot = tempfile.mkdtemp(prefix="vpnha-failover-")
     cells = []
     plots = []
     rc = 0
-    scope = vt.registry_scope("failover-bench")
-    scope.__enter__()
     try:
-        for wq in wqs:
-            for scenario in scenarios:
-                for p in profiles:
-                    if p == "dpd-only" and wq != wqs[0] and not args.dpd_all_wq:
-                        continue
-                    reps = {"cloud-default": args.reps_slow, "dpd-only": args.reps_dpd}.get(p, args.reps)
-                    if reps <= 0:
-                        continue
-                    want_plot = not args.no_plot and wq == wqs[0] and p != "dpd-only"
-                    log("cell: %s / %s / work-queue %s, %d reps" % (scenario, p, wq, reps))
-                    c = run_cell(scenario, p, wq, reps, args, logroot, want_plot)
-                    if c.get("error"):
-                        rc = 1
-                    if want_plot:
-                        name = "failover_timeline%s.png" % (
-                            "" if (scenario, p) == ("esp_drop", "vpnhad-default")
-                            else "_%s_%s" % (scenario, p))
-                        out = plot(c, os.path.join(args.out, name), logroot)
-                        if out:
-                            plots.append(out)
-                    cells.append(c)
+        with benchlib.Run("failover-bench"):
+            for wq in wqs:
+                for scenario in scenarios:
+                    for p in profiles:
+                        if p == "dpd-only" and wq != wqs[0] and not args.dpd_all_wq:
+                            continue
+                        reps = {"cloud-default": args.reps_slow, "dpd-only": args.reps_dpd}.get(p, args.reps)
+                        if reps <= 0:
+                            continue
+                        want_plot = not args.no_plot and wq == wqs[0] and p != "dpd-only"
+                        log("cell: %s / %s / work-queue %s, %d reps" % (scenario, p, wq, reps))
+                        c = run_cell(scenario, p, wq, reps, args, logroot, want_plot)
+                        if c.get("error"):
+                            rc = 1
+                        if want_plot:
+                            name = "failover_timeline%s.png" % (
+                                "" if (scenario, p) == ("esp_drop", "vpnhad-default")
+                                else "_%s_%s" % (scenario, p))
+                            out = plot(c, os.path.join(args.out, name), logroot)
+                            if out:
+                                plots.append(out)
+                        cells.append(c)
     except KeyboardInterrupt:
         log("interrupted")
         rc = 130
-    finally:
-        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-            signal.signal(sig, signal.SIG_IGN)
-        for st in list(STREAMS):
-            st._kill()
-        for tb in list(TESTBEDS):
-            try:
-                tb.teardown()
-            except Exception as e:  # noqa: BLE001
-                log("teardown: %s" % e)
-        scope.__exit__(None, None, None)
-        left = [n for n in vt.netns_list() if n.startswith("%s%d-" % (vt.PREFIX, os.getpid()))]
-        if left:
-            log("LEFT namespaces: %s" % left)
-    meta["total_run_s"] = round(time.monotonic() - T_START, 1)
+    meta["total_run_s"] = round(time.monotonic() - benchlib.T_START, 1)
     meta["plots"] = plots
     meta["logdir"] = logroot
     report(meta, cells, os.path.join(args.out, "failover.md"), os.path.join(args.out, "failover.json"))

@@ -48,28 +48,19 @@ Options / environment (option wins):
 """
 
 import argparse
-import hashlib
 import json
 import os
-import platform
 import random
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 
-TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(TOP, "tests", "integration"))
-sys.path.insert(0, os.path.join(TOP, "tests", "ipsec"))
+import benchlib  # also puts tests/integration and tests/ipsec on sys.path
+from benchlib import LATE_MS, RATE_HZ, STREAMS, TESTBEDS, TOP, fmt, log, pct, testbed, vt
 
-import vpnha_topo as vt  # noqa: E402
-import testbed  # noqa: E402
-
-RATE_HZ = 1000
-LATE_MS = 100
 T1, T2 = testbed.TUNNELS[1], testbed.TUNNELS[2]
 MODES = ("vici", "probes-only")
 MODE_NOTE = {
@@ -92,16 +83,6 @@ POLL_S = 0.01        # kernel route poll
 SWITCH_BOUND_S = 10.0
 BACK_BOUND_S = 20.0
 HEALTHY_BOUND_S = 20.0
-
-STREAMS = []
-TESTBEDS = []
-
-
-def log(msg):
-    print("[%7.1f s] %s" % (time.monotonic() - T_START, msg), file=sys.stderr, flush=True)
-
-
-T_START = time.monotonic()
 
 
 # ---- helpers -----------------------------------------------------------------
@@ -183,17 +164,6 @@ class RoutePoller:
     def stop(self):
         self._stop.set()
         self._th.join(timeout=5)
-
-
-def pct(values, q):
-    """Percentile with linear interpolation between closest ranks."""
-    v = sorted(x for x in values if x is not None)
-    if not v:
-        return None
-    k = (len(v) - 1) * q / 100.0
-    lo = int(k)
-    hi = min(lo + 1, len(v) - 1)
-    return v[lo] + (v[hi] - v[lo]) * (k - lo)
 
 
 def tunnels_json(tb):
@@ -518,12 +488,6 @@ def run_mode(mode, reps, logroot):
 
 # ---- report ------------------------------------------------------------------
 
-def fmt(v, nd=0):
-    if v is None:
-        return "-"
-    return ("%." + str(nd) + "f") % v
-
-
 def table(cells):
     L = ["| mode | failed over / reps | loss window p50 / p95 / max ms | lost pkts p50 / max "
          "| route switch p50 / p95 ms | vpnhad verdict p50 ms | reason | back on primary p50 ms "
@@ -674,14 +638,6 @@ def report(meta, cells, out_md, out_json):
 
 # ---- main --------------------------------------------------------------------
 
-def git(*a):
-    try:
-        return subprocess.run(["git", "-C", TOP] + list(a), capture_output=True, text=True,
-                              timeout=10).stdout.strip()
-    except Exception:  # noqa: BLE001
-        return ""
-
-
 def strongswan_version():
     try:
         return subprocess.run(["dpkg-query", "-W", "-f", "${Version}", "charon-systemd"],
@@ -697,14 +653,7 @@ def main():
     ap.add_argument("--modes", default=env("BENCH_MODES", ",".join(MODES)))
     ap.add_argument("--out", default=env("BENCH_OUT", os.path.join(TOP, "bench", "results")))
     args = ap.parse_args()
-    if os.geteuid() != 0:
-        raise SystemExit("sa_loss.py: run as root")
-    ok, why = testbed.available()
-    if not ok:
-        raise SystemExit("sa_loss.py: %s" % why)
-    for p in (vt.vpnha_daemon_path(), vt.vpnha_vtysh_path()):
-        if not vt.is_executable(p):
-            raise SystemExit("sa_loss.py: %s is not built (tools/setup.sh)" % p)
+    benchlib.preflight("sa_loss.py")
     modes = [m for m in args.modes.replace(" ", ",").split(",") if m]
     for m in modes:
         if m not in MODES:
@@ -713,64 +662,31 @@ def main():
         raise SystemExit("--reps must be >= 1")
     os.makedirs(args.out, exist_ok=True)
 
-    def _raise(signum, frame):
-        raise KeyboardInterrupt("signal %d" % signum)
-    signal.signal(signal.SIGINT, _raise)  # also when started with SIGINT ignored
-    signal.signal(signal.SIGTERM, _raise)
-    signal.signal(signal.SIGHUP, _raise)
-    vt.sweep_stale()
-    daemon = vt.vpnha_daemon_path()
-    with open(daemon, "rb") as f:
-        sha = hashlib.sha256(f.read()).hexdigest()
-    meta = {
-        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "nproc": os.cpu_count(),
-        "cpu_model": next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
-                           if l.startswith("model name")), platform.processor()),
-        "kernel": platform.release(),
-        "git_commit": git("rev-parse", "--short", "HEAD"),
-        "git_dirty": bool(git("status", "--porcelain", "--", "frr-plugin")),
-        "vpnhad_binary": daemon, "vpnhad_sha256_16": sha[:16],
-        "vtysh": vt.vpnha_vtysh_path(),
+    meta = benchlib.base_meta()
+    meta.update({
         "strongswan": strongswan_version(),
-        "loadavg_start": " ".join(open("/proc/loadavg").read().split()[:3]),
-        "rate_hz": RATE_HZ, "late_ms": LATE_MS, "reps": args.reps, "modes": modes,
+        "reps": args.reps, "modes": modes,
         "health_check": {"interval_ms": HC_INTERVAL, "timeout_ms": HC_TIMEOUT, "miss_count": HC_MISS,
                          "recovery_count": RECOVERY_COUNT, "hold_down_ms": HOLD_DOWN,
                          "probe_bound_ms": PROBE_BOUND_MS},
         "pre_s": PRE_S, "tail_s": TAIL_S, "poll_ms": POLL_S * 1000,
         "injection": "G1: swanctl --terminate --ike t1 --timeout 2",
-    }
+    })
     logroot = tempfile.mkdtemp(prefix="vpnha-sa-loss-")
     cells = []
     rc = 0
-    scope = vt.registry_scope("sa-loss-bench")
-    scope.__enter__()
     try:
-        for m in modes:
-            log("mode %s: %d reps" % (m, args.reps))
-            c = run_mode(m, args.reps, logroot)
-            if c.get("error"):
-                rc = 1
-            cells.append(c)
+        with benchlib.Run("sa-loss-bench"):
+            for m in modes:
+                log("mode %s: %d reps" % (m, args.reps))
+                c = run_mode(m, args.reps, logroot)
+                if c.get("error"):
+                    rc = 1
+                cells.append(c)
     except KeyboardInterrupt:
         log("interrupted")
         rc = 130
-    finally:
-        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-            signal.signal(sig, signal.SIG_IGN)
-        for st in list(STREAMS):
-            st._kill()
-        for tb in list(TESTBEDS):
-            try:
-                tb.teardown()
-            except Exception as e:  # noqa: BLE001
-                log("teardown: %s" % e)
-        scope.__exit__(None, None, None)
-        left = [n for n in vt.netns_list() if n.startswith("%s%d-" % (vt.PREFIX, os.getpid()))]
-        if left:
-            log("LEFT namespaces: %s" % left)
-    meta["total_run_s"] = round(time.monotonic() - T_START, 1)
+    meta["total_run_s"] = round(time.monotonic() - benchlib.T_START, 1)
     meta["logdir"] = logroot
     report(meta, cells, os.path.join(args.out, "sa_loss.md"), os.path.join(args.out, "sa_loss.json"))
     if rc == 0:
