@@ -724,6 +724,40 @@ DEFPY_YANG(
 	return nb_cli_apply_changes(vty, NULL);
 }
 
+/* The leaves of a proposal, in the order of its command's values. */
+static const char *const vpnha_ike_leaves[] = {
+	"ike-encryption", "ike-integrity", "ike-dh-group", "ike-lifetime"};
+static const char *const vpnha_esp_leaves[] = {
+	"esp-encryption", "esp-integrity", "esp-pfs-group", "sa-lifetime"};
+
+/* Set a proposal's leaves; a NULL value restores that leaf's default. */
+static int vpnha_cli_ipsec_proposal(struct vty *vty, const char *which,
+				    const char *enc, const char *integ,
+				    const char *dh, const char *life_str,
+				    long life)
+{
+	const char *const *leaves =
+		which[0] == 'i' ? vpnha_ike_leaves : vpnha_esp_leaves;
+	const char *values[] = {enc, integ, dh, life_str};
+	char xpath[32];
+
+	if (!vpnha_cli_ipsec_configured(vty))
+		return CMD_WARNING_CONFIG_FAILED;
+	if (life_str && (life < 120 || life > 86400)) {
+		vty_out(vty,
+			"%% ipsec %s lifetime %s out of range: 120-86400 s\n",
+			which, life_str);
+		return CMD_WARNING_CONFIG_FAILED;
+	}
+	for (size_t i = 0; i < array_size(values); i++) {
+		snprintf(xpath, sizeof(xpath), "./ipsec/%s", leaves[i]);
+		nb_cli_enqueue_change(vty, xpath,
+				      values[i] ? NB_OP_MODIFY : NB_OP_DESTROY,
+				      values[i]);
+	}
+	return nb_cli_apply_changes(vty, NULL);
+}
+
 DEFPY_YANG(vpnha_ipsec_ike, vpnha_ipsec_ike_cmd,
 	   "ipsec ike encryption " ENC_CMD "$enc integrity " INTEG_CMD
 	   "$integ group " DH_CMD "$dh [lifetime (0-4294967295)$life]",
@@ -732,22 +766,8 @@ DEFPY_YANG(vpnha_ipsec_ike, vpnha_ipsec_ike_cmd,
 		     "IKE SA lifetime (default 28800)\n"
 		     "Seconds, 120-86400\n")
 {
-	if (!vpnha_cli_ipsec_configured(vty))
-		return CMD_WARNING_CONFIG_FAILED;
-	if (life_str && (life < 120 || life > 86400)) {
-		vty_out(vty,
-			"%% ipsec ike lifetime %s out of range: 120-86400 s\n",
-			life_str);
-		return CMD_WARNING_CONFIG_FAILED;
-	}
-	nb_cli_enqueue_change(vty, "./ipsec/ike-encryption", NB_OP_MODIFY, enc);
-	nb_cli_enqueue_change(vty, "./ipsec/ike-integrity", NB_OP_MODIFY,
-			      integ);
-	nb_cli_enqueue_change(vty, "./ipsec/ike-dh-group", NB_OP_MODIFY, dh);
-	nb_cli_enqueue_change(vty, "./ipsec/ike-lifetime",
-			      life_str ? NB_OP_MODIFY : NB_OP_DESTROY,
-			      life_str);
-	return nb_cli_apply_changes(vty, NULL);
+	return vpnha_cli_ipsec_proposal(vty, "ike", enc, integ, dh, life_str,
+					life);
 }
 
 DEFPY_YANG(vpnha_ipsec_esp, vpnha_ipsec_esp_cmd,
@@ -759,22 +779,8 @@ DEFPY_YANG(vpnha_ipsec_esp, vpnha_ipsec_esp_cmd,
 		     "Child SA lifetime (default 3600)\n"
 		     "Seconds, 120-86400\n")
 {
-	if (!vpnha_cli_ipsec_configured(vty))
-		return CMD_WARNING_CONFIG_FAILED;
-	if (life_str && (life < 120 || life > 86400)) {
-		vty_out(vty,
-			"%% ipsec esp lifetime %s out of range: 120-86400 s\n",
-			life_str);
-		return CMD_WARNING_CONFIG_FAILED;
-	}
-	nb_cli_enqueue_change(vty, "./ipsec/esp-encryption", NB_OP_MODIFY, enc);
-	nb_cli_enqueue_change(vty, "./ipsec/esp-integrity", NB_OP_MODIFY,
-			      integ);
-	nb_cli_enqueue_change(vty, "./ipsec/esp-pfs-group", NB_OP_MODIFY, pfs);
-	nb_cli_enqueue_change(vty, "./ipsec/sa-lifetime",
-			      life_str ? NB_OP_MODIFY : NB_OP_DESTROY,
-			      life_str);
-	return nb_cli_apply_changes(vty, NULL);
+	return vpnha_cli_ipsec_proposal(vty, "esp", enc, integ, pfs, life_str,
+					life);
 }
 
 DEFPY_YANG(no_vpnha_ipsec_proposal, no_vpnha_ipsec_proposal_cmd,
@@ -783,20 +789,7 @@ DEFPY_YANG(no_vpnha_ipsec_proposal, no_vpnha_ipsec_proposal_cmd,
 	   "IKE SA proposal: back to the defaults\n"
 	   "Child SA proposal: back to the defaults\n")
 {
-	static const char *const ike[] = {"ike-encryption", "ike-integrity",
-					  "ike-dh-group", "ike-lifetime"};
-	static const char *const esp[] = {"esp-encryption", "esp-integrity",
-					  "esp-pfs-group", "sa-lifetime"};
-	const char *const *leaves = which[0] == 'i' ? ike : esp;
-	char xpath[32];
-
-	if (!vpnha_cli_ipsec_configured(vty))
-		return CMD_WARNING_CONFIG_FAILED;
-	for (int i = 0; i < 4; i++) {
-		snprintf(xpath, sizeof(xpath), "./ipsec/%s", leaves[i]);
-		nb_cli_enqueue_change(vty, xpath, NB_OP_DESTROY, NULL);
-	}
-	return nb_cli_apply_changes(vty, NULL);
+	return vpnha_cli_ipsec_proposal(vty, which, NULL, NULL, NULL, NULL, 0);
 }
 
 DEFPY_YANG(
