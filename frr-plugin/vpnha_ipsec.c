@@ -508,22 +508,16 @@ void vpnha_swanctl_conn(struct vpnha_cfg *cfg,
 	CFG_SEC(cfg, p->conn);
 	vpnha_cfg_add(cfg, VPNHA_CFG_LIST, "local_ts", "0.0.0.0/0");
 	vpnha_cfg_add(cfg, VPNHA_CFG_LIST, "remote_ts", "0.0.0.0/0");
-	if (vpnha_enc_aead(c->esp_enc))
-		vpnha_cfg_add(
-			cfg, VPNHA_CFG_LIST, "esp_proposals", "%s%s%s",
-			vpnha_ss_enc(c->esp_enc), c->esp_pfs ? "-" : "",
-			c->esp_pfs
-				? vpnha_dh_groups[vpnha_dh_index(c->esp_pfs)].ss
-				: "");
-	else
-		vpnha_cfg_add(
-			cfg, VPNHA_CFG_LIST, "esp_proposals", "%s-%s%s%s",
-			vpnha_ss_enc(c->esp_enc),
-			vpnha_ipsec_integ_name(c->esp_integ),
-			c->esp_pfs ? "-" : "",
-			c->esp_pfs
-				? vpnha_dh_groups[vpnha_dh_index(c->esp_pfs)].ss
-				: "");
+	/* AEAD: no integrity algorithm; PFS: the group last. */
+	vpnha_cfg_add(
+		cfg, VPNHA_CFG_LIST, "esp_proposals", "%s%s%s%s%s",
+		vpnha_ss_enc(c->esp_enc), vpnha_enc_aead(c->esp_enc) ? "" : "-",
+		vpnha_enc_aead(c->esp_enc)
+			? ""
+			: vpnha_ipsec_integ_name(c->esp_integ),
+		c->esp_pfs ? "-" : "",
+		c->esp_pfs ? vpnha_dh_groups[vpnha_dh_index(c->esp_pfs)].ss
+			   : "");
 	vpnha_cfg_add(cfg, VPNHA_CFG_KV, "rekey_time", "%us", c->sa_lifetime);
 	/* vpnhad initiates, and re-initiates when the SA is gone. */
 	vpnha_cfg_add(cfg, VPNHA_CFG_KV, "start_action", "none");

@@ -829,6 +829,20 @@ static void ss_initiate(struct itun *it)
 	vpnha_vici_buf_free(&b);
 }
 
+/* Close the connection's IKE SA (and its Child SAs), without waiting. */
+static void ss_terminate(struct itun *it)
+{
+	struct vpnha_vici_buf b;
+
+	if (ss_begin(&b, "terminate")) {
+		vpnha_vici_kv(&b, "ike", it->conn);
+		vpnha_vici_kv(&b, "force", "yes");
+		vpnha_vici_kv(&b, "timeout", "-1");
+		vpnha_vici_request(it->vr->vc, &b, NULL, NULL);
+	}
+	vpnha_vici_buf_free(&b);
+}
+
 static void ss_remove(struct itun *it)
 {
 	struct vpnha_vici_buf b;
@@ -836,13 +850,7 @@ static void ss_remove(struct itun *it)
 	if (!it->vr)
 		return;
 	if (it->conn[0] && vpnha_vici_connected(it->vr->vc)) {
-		if (ss_begin(&b, "terminate")) {
-			vpnha_vici_kv(&b, "ike", it->conn);
-			vpnha_vici_kv(&b, "force", "yes");
-			vpnha_vici_kv(&b, "timeout", "-1");
-			vpnha_vici_request(it->vr->vc, &b, NULL, NULL);
-		}
-		vpnha_vici_buf_free(&b);
+		ss_terminate(it);
 		if (ss_begin(&b, "unload-conn")) {
 			vpnha_vici_kv(&b, "name", it->conn);
 			vpnha_vici_request(it->vr->vc, &b, ss_result,
@@ -966,17 +974,8 @@ static void ss_apply(struct itun *it, const struct vpnha_ipsec_params *p)
 				     vpnha_vici_last_error(it->vr->vc));
 		return; /* loaded on connect */
 	}
-	if (reload) {
-		struct vpnha_vici_buf b;
-
-		if (ss_begin(&b, "terminate")) {
-			vpnha_vici_kv(&b, "ike", p->conn);
-			vpnha_vici_kv(&b, "force", "yes");
-			vpnha_vici_kv(&b, "timeout", "-1");
-			vpnha_vici_request(it->vr->vc, &b, NULL, NULL);
-		}
-		vpnha_vici_buf_free(&b);
-	}
+	if (reload)
+		ss_terminate(it);
 	if (ss_load(it, p, &cfg) < 0) {
 		sa_set(it, VPNHA_SA_UNKNOWN, "cannot build the VICI request");
 		return;
