@@ -35,6 +35,7 @@ set -u
 W=/tmp/vpnha-vm
 PSK='vpnha-test-psk-0123456789abcdef0123456789'
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
+. "$TOP/tests/vm/vpnha-lib.sh"
 VPNHAD=${VPNHAD:-$TOP/build/frr-plugin/vpnhad}
 VTYSH=${VTYSH:-$(ls -d "$TOP"/.frr-kit/frr-*/vtysh/.libs/vtysh 2>/dev/null | tail -n 1)}
 ZEBRA=${ZEBRA:-/usr/lib/frr/zebra}
@@ -46,15 +47,8 @@ NAME=R
 PIDS=""
 NFAIL=0
 
-t() { awk '{print $1}' /proc/uptime; }
-pass() { echo "PASS: $*"; }
-bad() { echo "FAIL: $*"; NFAIL=$((NFAIL+1)); }
 die() { echo "FAIL: $*"; NFAIL=$((NFAIL+1)); dump; finish; }
 vty() { ip netns exec R "$VTYSH" -N "$NAME" "$@"; }
-rdev() {  # device of R's kernel route to 10.20.0.0/16 (or "none")
-    d=$(ip -n R -4 route show 10.20.0.0/16 2>/dev/null | sed -n 's/.* dev \([^ ]*\).*/\1/p' | head -n 1)
-    echo "${d:-none}"
-}
 jget() {  # jget TUNNEL PYEXPR  (j = show vpn-ha tunnel TUNNEL json)
     vty -c "show vpn-ha tunnel $1 json" 2>/dev/null | python3 -c '
 import json, sys
@@ -65,11 +59,6 @@ try:
 except Exception as e:
     print("ERR:%s" % e)
 ' "$2" "$1"
-}
-esp_pkts() {  # esp_pkts NS : sum of packet counters of all SAs in NS
-    ip -n "$1" -s xfrm state 2>/dev/null |
-        sed -n 's/^[[:space:]]*[0-9]*(bytes), \([0-9]*\)(packets).*/\1/p' |
-        awk '{s+=$1} END {print s+0}'
 }
 # wait_dev DEV BOUND : poll R's route until it is on DEV; prints elapsed s;
 # returns 1 if the bound passed
@@ -193,22 +182,7 @@ done
 T1=$(t)
 
 # ---- FRR: zebra + vpnhad in R; vpnhad brings the tunnels up
-mkdir -p /etc/frr/$NAME /var/run/frr/$NAME
-printf 'service integrated-vtysh-config\n' > /etc/frr/$NAME/vtysh.conf
-chown -R frr:frr /etc/frr/$NAME /var/run/frr/$NAME
-chmod 750 /etc/frr/$NAME; chmod 755 /var/run/frr/$NAME
-chmod 640 /etc/frr/$NAME/vtysh.conf
-ip netns exec R "$ZEBRA" -N $NAME -A 127.0.0.1 -P 0 --log file:$W/log/zebra.log \
-    >>"$W/log/zebra.out" 2>&1 &
-ZPID=$!
-i=0; until [ -S /var/run/frr/$NAME/zserv.api ]; do
-    i=$((i+1)); [ $i -gt 200 ] && die "zebra did not start"; sleep 0.1; done
-ip netns exec R "$VPNHAD" -N $NAME -A 127.0.0.1 -P 0 --log file:$W/log/vpnhad.log \
-    >>"$W/log/vpnhad.out" 2>&1 &
-VPID=$!
-PIDS="$VPID $ZPID"
-i=0; until [ -S /var/run/frr/$NAME/vpnhad.vty ] && [ -S /var/run/frr/$NAME/zebra.vty ]; do
-    i=$((i+1)); [ $i -gt 200 ] && die "vpnhad did not start"; sleep 0.1; done
+frr_start
 ipsec_cmds() {  # ipsec_cmds GW : the tunnel's ipsec lines
     echo "-c|ipsec pre-shared-key $PSK|-c|ipsec local-id @r|-c|ipsec remote-id @$1"
 }

@@ -34,6 +34,7 @@ set -u
 W=/tmp/vpnha-ss-vm
 PSK='vpnha-test-psk-0123456789abcdef0123456789'
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
+. "$TOP/tests/vm/vpnha-lib.sh"
 VPNHAD=${VPNHAD:-$TOP/build/frr-plugin/vpnhad}
 VTYSH=${VTYSH:-$(ls -d "$TOP"/.frr-kit/frr-*/vtysh/.libs/vtysh 2>/dev/null | tail -n 1)}
 ZEBRA=${ZEBRA:-/usr/lib/frr/zebra}
@@ -49,20 +50,13 @@ PIDS=""       # vpnhad, zebra, charon: stopped in this order
 NFAIL=0
 DONE=0
 
-t() { awk '{print $1}' /proc/uptime; }
 dt() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", b-a}'; }
-pass() { echo "PASS: $*"; }
-bad() { echo "FAIL: $*"; NFAIL=$((NFAIL+1)); }
 die() { echo "FAIL: $*"; NFAIL=$((NFAIL+1)); dump; finish; }
 vty() { timeout 20 ip netns exec R "$VTYSH" -N "$NAME" "$@"; }
 sw() {  # sw CMD ARGS... : swanctl against R's charon
     c=$1; shift
     STRONGSWAN_CONF=$W/R/strongswan.conf timeout 10 ip netns exec R \
         "$SWANCTL" "$c" --uri "unix://$VICI" "$@"
-}
-rdev() {  # device of R's kernel route to 10.20.0.0/16 (or "none")
-    d=$(ip -n R -4 route show 10.20.0.0/16 2>/dev/null | sed -n 's/.* dev \([^ ]*\).*/\1/p' | head -n 1)
-    echo "${d:-none}"
 }
 # jget PYEXPR [SHOWCMD]: evaluate PYEXPR on j = the JSON of SHOWCMD
 # (default: show vpn-ha tunnel primary json, unwrapped to the tunnel)
@@ -85,11 +79,6 @@ sa_ok() {  # IKE ESTABLISHED and child INSTALLED for vpnha-primary (swanctl)
     s=$(sw --list-sas 2>/dev/null)
     echo "$s" | grep -Eq '^vpnha-primary: #[0-9]+, ESTABLISHED' &&
         echo "$s" | grep -Eq '^  vpnha-primary: #[0-9]+, reqid [0-9]+, INSTALLED'
-}
-esp_pkts() {  # esp_pkts NS : sum of packet counters of all SAs in NS
-    ip -n "$1" -s xfrm state 2>/dev/null |
-        sed -n 's/^[[:space:]]*[0-9]*(bytes), \([0-9]*\)(packets).*/\1/p' |
-        awk '{s+=$1} END {print s+0}'
 }
 g1_iface() {  # (re)address G1's ipsec1 once pluto has created it
     i=0; until ip -n G1 link show ipsec1 >/dev/null 2>&1; do
@@ -266,23 +255,7 @@ grep -m1 'loaded plugins' "$W/R/charon.log"
 T1=$(t)
 
 # ---- FRR: zebra + vpnhad in R; vpnhad loads and initiates the connection
-mkdir -p /etc/frr/$NAME /var/run/frr/$NAME
-printf 'service integrated-vtysh-config\n' > /etc/frr/$NAME/vtysh.conf
-chown -R frr:frr /etc/frr/$NAME /var/run/frr/$NAME
-chmod 750 /etc/frr/$NAME; chmod 755 /var/run/frr/$NAME
-chmod 640 /etc/frr/$NAME/vtysh.conf
-ip netns exec R "$ZEBRA" -N $NAME -A 127.0.0.1 -P 0 --log file:$W/log/zebra.log \
-    >>"$W/log/zebra.out" 2>&1 &
-ZPID=$!
-PIDS="$ZPID $PIDS"
-i=0; until [ -S /var/run/frr/$NAME/zserv.api ]; do
-    i=$((i+1)); [ $i -gt 200 ] && die "zebra did not start"; sleep 0.1; done
-ip netns exec R "$VPNHAD" -N $NAME -A 127.0.0.1 -P 0 --log file:$W/log/vpnhad.log \
-    >>"$W/log/vpnhad.out" 2>&1 &
-VPID=$!
-PIDS="$VPID $PIDS"
-i=0; until [ -S /var/run/frr/$NAME/vpnhad.vty ] && [ -S /var/run/frr/$NAME/zebra.vty ]; do
-    i=$((i+1)); [ $i -gt 200 ] && die "vpnhad did not start"; sleep 0.1; done
+frr_start
 cfg=$(vty -c "configure terminal" -c "vpn-ha" \
     -c "gateway idc-gw local-address 192.0.2.1" \
     -c "ipsec backend strongswan" \
