@@ -18,6 +18,13 @@ DEFINE_MTYPE_STATIC(VPNHAD, VPNHA_ROUTE, "VPN HA route");
 DEFINE_MTYPE_STATIC(VPNHAD, VPNHA_PATH, "VPN HA zebra route");
 DEFINE_MTYPE_STATIC(VPNHAD, VPNHA_IPSEC, "VPN HA tunnel IPsec config");
 
+DEFINE_HOOK(vpnha_tunnel_transition,
+	    (const struct vpnha_tunnel *t, enum vpnha_tunnel_state old_state),
+	    (t, old_state));
+DEFINE_HOOK(vpnha_tunnel_sa_change,
+	    (const struct vpnha_tunnel *t, enum vpnha_sa_state old_state),
+	    (t, old_state));
+
 struct vpnha *vpnha;
 
 static const char *const vpnha_tunnel_state_names[] = {
@@ -191,6 +198,7 @@ bool vpnha_tunnel_usable(const struct vpnha_tunnel *t)
 static unsigned int vpnha_recompute_count(struct vpnha *v);
 static void vpnha_preempt_release(struct vpnha *v);
 static void vpnha_tunnel_eval(struct vpnha *v, struct vpnha_tunnel *t);
+static void vpnha_tunnel_release_now(struct vpnha *v, struct vpnha_tunnel *t);
 
 /*
  * The single place where a tunnel changes state: counts, logs at info
@@ -218,6 +226,7 @@ static void vpnha_tunnel_set_state(struct vpnha *v, struct vpnha_tunnel *t,
 		zlog_info("tunnel %s: %s -> %s (%s)", t->name,
 			  vpnha_tunnel_state_name(old),
 			  vpnha_tunnel_state_name(state), reason);
+		hook_call(vpnha_tunnel_transition, t, old);
 	}
 
 	if (state == VPNHA_TUNNEL_UP)
@@ -289,9 +298,7 @@ static void vpnha_preempt_release(struct vpnha *v)
 		zlog_info(
 			"tunnel %s: released from no-preempt: no other tunnel carries its prefixes",
 			t->name);
-		vpnha_health_release(&t->health, v->now());
-		/* Past its hold-down, the release fails back at once. */
-		vpnha_tunnel_eval(v, t);
+		vpnha_tunnel_release_now(v, t);
 	}
 }
 
@@ -341,13 +348,14 @@ static void vpnha_tunnel_eval(struct vpnha *v, struct vpnha_tunnel *t)
 		vpnha_tunnel_set_state(v, t, VPNHA_TUNNEL_UP,
 				       "health check passing");
 		break;
-	case VPNHA_HC_DEAD:
-		vpnha_tunnel_set_state(
-			v, t, VPNHA_TUNNEL_DOWN,
-			t->health.cause == VPNHA_HC_CAUSE_SA
-				? "IPsec SA was lost: waiting for the probes"
-				: "health check failed");
+	case VPNHA_HC_DEAD: {
+		char why[sizeof(t->reason)];
+
+		vpnha_health_reason(&t->health, why, sizeof(why));
+		vpnha_tunnel_set_state(v, t, VPNHA_TUNNEL_DOWN,
+				       why[0] ? why : "health check failed");
 		break;
+	}
 	case VPNHA_HC_RECOVERING:
 		vpnha_tunnel_set_state(
 			v, t, VPNHA_TUNNEL_RECOVERING,
@@ -358,9 +366,159 @@ static void vpnha_tunnel_eval(struct vpnha *v, struct vpnha_tunnel *t)
 	}
 }
 
-void vpnha_tunnel_health_update(struct vpnha *v, struct vpnha_tunnel *t)
+/* Health entry points ---------------------------------------------------- */
+
+int64_t vpnha_tunnel_deadline(const struct vpnha_tunnel *t)
 {
+	return vpnha_health_next_deadline(&t->health);
+}
+
+/* t's health changed outside its own entry point: re-arm its timer. */
+static void vpnha_tunnel_rearm(struct vpnha *v, struct vpnha_tunnel *t)
+{
+	if (v->io && v->io->tunnel_rearm)
+		v->io->tunnel_rearm(t, vpnha_tunnel_deadline(t));
+}
+
+/* Release from no-preempt: fail back at the end of the hold-down. */
+static void vpnha_tunnel_release_now(struct vpnha *v, struct vpnha_tunnel *t)
+{
+	vpnha_health_release(&t->health, v->now());
+	/* Past its hold-down, the release fails back at once... */
 	vpnha_tunnel_eval(v, t);
+	/* ... else at its end, whatever the health check (BFD: no probe
+	 * timer runs meanwhile). */
+	vpnha_tunnel_rearm(v, t);
+}
+
+int vpnha_tunnel_release(struct vpnha *v, struct vpnha_tunnel *t,
+			 char *errmsg, size_t errmsg_len)
+{
+	if (t->state != VPNHA_TUNNEL_RECOVERING) {
+		snprintf(errmsg, errmsg_len,
+			 "Tunnel %s is %s, not recovering: nothing to release",
+			 t->name, vpnha_tunnel_state_name(t->state));
+		return -1;
+	}
+	zlog_info("tunnel %s: released from no-preempt by the operator",
+		  t->name);
+	vpnha_tunnel_release_now(v, t);
+	return 0;
+}
+
+int64_t vpnha_tunnel_tick(struct vpnha *v, struct vpnha_tunnel *t,
+			  int64_t now, struct vpnha_probe_out *probe)
+{
+	vpnha_health_tick(&t->health, now);
+	if (probe) {
+		int family = IS_IPADDR_V6(&t->hc.source) ? AF_INET6 : AF_INET;
+		uint64_t nonce;
+		struct vpnha_hc_slot *s;
+
+		vpnha_probe_random(&nonce, sizeof(nonce));
+		probe->seq = vpnha_health_probe_sent(&t->health, now);
+		s = vpnha_health_slot_find(&t->health, probe->seq);
+		s->nonce = nonce;
+		probe->len = vpnha_probe_build(probe->buf, sizeof(probe->buf),
+					       family, t->probe_ident,
+					       probe->seq, nonce, now);
+	}
+	vpnha_tunnel_eval(v, t);
+	return vpnha_tunnel_deadline(t);
+}
+
+/* Count a refused reply; debug log at most once a second per tunnel. */
+static void vpnha_tunnel_reject(struct vpnha *v, struct vpnha_tunnel *t,
+				enum vpnha_probe_check check,
+				const struct vpnha_probe_reply *r, int64_t now,
+				const char *detail)
+{
+	t->rejects[check]++;
+	/* probesInvalid: replies to our identifier that failed a check
+	 * (not late or duplicate ones, not other programs' pings). */
+	if (check != VPNHA_PROBE_LATE && check != VPNHA_PROBE_DUPLICATE &&
+	    check != VPNHA_PROBE_WRONG_IDENT && check != VPNHA_PROBE_MALFORMED)
+		vpnha_health_invalid(&t->health);
+	if (!v->dbg_probe || !DEBUG_MODE_CHECK(v->dbg_probe, DEBUG_MODE_ALL))
+		return;
+	if (t->reject_logged && now - t->reject_logged < 1000000) {
+		t->reject_unlogged++;
+		return;
+	}
+	zlog_debug(
+		"tunnel %s: refused echo reply seq %u from %pIA: %s%s%s (%u more not logged)",
+		t->name, r->seq, &r->src, vpnha_probe_check_name(check),
+		detail ? ": " : "", detail ? detail : "", t->reject_unlogged);
+	t->reject_logged = now;
+	t->reject_unlogged = 0;
+}
+
+int64_t vpnha_tunnel_probe_input(struct vpnha *v, struct vpnha_tunnel *t,
+				 const uint8_t *pkt, size_t len,
+				 const struct ipaddr *src, ifindex_t ifindex,
+				 int64_t now)
+{
+	int family = IS_IPADDR_V6(&t->hc.source) ? AF_INET6 : AF_INET;
+	struct vpnha_probe_expect expect = {
+		.ident = t->probe_ident,
+		.peer = t->hc.destination,
+		.ifindex = t->ifindex,
+	};
+	struct vpnha_probe_reply r;
+	enum vpnha_probe_check check;
+	char errmsg[128];
+
+	if (vpnha_probe_parse(pkt, len, family, family == AF_INET, &r, errmsg,
+			      sizeof(errmsg)) < 0) {
+		if (src)
+			r.src = *src;
+		vpnha_tunnel_reject(v, t, VPNHA_PROBE_MALFORMED, &r, now,
+				    errmsg);
+		return vpnha_tunnel_deadline(t);
+	}
+	if (src)
+		r.src = *src;
+	r.ifindex = ifindex;
+
+	check = vpnha_probe_validate(&r, &expect);
+	if (check == VPNHA_PROBE_OK)
+		check = vpnha_probe_verify(
+			&r, vpnha_health_slot_find(&t->health, r.seq));
+	if (check == VPNHA_PROBE_OK) {
+		switch (vpnha_health_reply(&t->health, r.seq, now)) {
+		case VPNHA_HC_REPLY_OK:
+			if (v->dbg_probe &&
+			    DEBUG_MODE_CHECK(v->dbg_probe, DEBUG_MODE_ALL))
+				zlog_debug("tunnel %s: reply seq %u rtt %lld us",
+					   t->name, r.seq,
+					   (long long)(now - r.sent_us));
+			break;
+		case VPNHA_HC_REPLY_LATE:
+			check = VPNHA_PROBE_LATE;
+			break;
+		case VPNHA_HC_REPLY_DUPLICATE:
+			check = VPNHA_PROBE_DUPLICATE;
+			break;
+		case VPNHA_HC_REPLY_UNKNOWN:
+			check = VPNHA_PROBE_UNKNOWN_SEQ;
+			break;
+		}
+	} else
+		/* Refused: the health checker never sees it, but the
+		 * clock still advances (losses are due). */
+		vpnha_health_tick(&t->health, now);
+	if (check != VPNHA_PROBE_OK)
+		vpnha_tunnel_reject(v, t, check, &r, now, NULL);
+	vpnha_tunnel_eval(v, t);
+	return vpnha_tunnel_deadline(t);
+}
+
+int64_t vpnha_tunnel_external(struct vpnha *v, struct vpnha_tunnel *t, bool up,
+			      int64_t now)
+{
+	vpnha_health_external(&t->health, up, now);
+	vpnha_tunnel_eval(v, t);
+	return vpnha_tunnel_deadline(t);
 }
 
 void vpnha_tunnel_sa_update(struct vpnha *v, struct vpnha_tunnel *t,
@@ -372,6 +530,7 @@ void vpnha_tunnel_sa_update(struct vpnha *v, struct vpnha_tunnel *t,
 	if (old == state)
 		return;
 	t->sa.state = state;
+	hook_call(vpnha_tunnel_sa_change, t, old);
 	if (old != VPNHA_SA_UNKNOWN || state != VPNHA_SA_DOWN)
 		zlog_info("tunnel %s: IPsec SA %s -> %s%s%s", t->name,
 			  vpnha_sa_state_name(old), vpnha_sa_state_name(state),
@@ -387,6 +546,7 @@ void vpnha_tunnel_sa_update(struct vpnha *v, struct vpnha_tunnel *t,
 			vpnha_health_force_dead(&t->health, v->now());
 	}
 	vpnha_tunnel_eval(v, t);
+	vpnha_tunnel_rearm(v, t);
 }
 
 static void vpnha_tunnel_io_restart(struct vpnha *v, struct vpnha_tunnel *t)
@@ -395,6 +555,9 @@ static void vpnha_tunnel_io_restart(struct vpnha *v, struct vpnha_tunnel *t)
 		return;
 	if (v->io->tunnel_stop)
 		v->io->tunnel_stop(t);
+	/* A new identifier: replies to the old socket's probes are not
+	 * taken for this one's. */
+	vpnha_probe_random(&t->probe_ident, sizeof(t->probe_ident));
 	if (t->hc_enabled && !t->shutdown && t->ifindex != IFINDEX_INTERNAL &&
 	    v->io->tunnel_start)
 		v->io->tunnel_start(t);
@@ -410,6 +573,9 @@ struct vpnha_tunnel *vpnha_tunnel_add(struct vpnha *v, const char *name)
 	strlcpy(t->reason, "interface not found", sizeof(t->reason));
 	t->last_change = v->now();
 	vpnha_hc_config_default(&t->hc);
+	/* Unpredictable first sequence number and identifier. */
+	vpnha_probe_random(&t->health.next_seq, sizeof(t->health.next_seq));
+	vpnha_probe_random(&t->probe_ident, sizeof(t->probe_ident));
 	vpnha_health_init(&t->health, &t->hc, true);
 	vpnha_tunnels_add(&v->tunnels, t);
 	return t;
@@ -447,6 +613,12 @@ void vpnha_tunnel_set_ipsec(struct vpnha *v, struct vpnha_tunnel *t,
 			explicit_bzero(t->ipsec, sizeof(*t->ipsec));
 			XFREE(MTYPE_VPNHA_IPSEC, t->ipsec);
 		}
+		if (t->sa.state != VPNHA_SA_UNKNOWN) {
+			enum vpnha_sa_state old = t->sa.state;
+
+			t->sa.state = VPNHA_SA_UNKNOWN;
+			hook_call(vpnha_tunnel_sa_change, t, old);
+		}
 		memset(&t->sa, 0, sizeof(t->sa));
 		vpnha_tunnel_eval(v, t);
 		return;
@@ -472,12 +644,11 @@ void vpnha_tunnel_set_shutdown(struct vpnha *v, struct vpnha_tunnel *t,
 
 void vpnha_tunnel_hc_changed(struct vpnha *v, struct vpnha_tunnel *t)
 {
-	enum vpnha_hc_verdict verdict = t->health.verdict;
-
-	vpnha_health_init(&t->health, &t->hc, false);
-	/* A parameter change must not flap a healthy tunnel. */
-	if (verdict == VPNHA_HC_ALIVE)
-		t->health.verdict = VPNHA_HC_ALIVE;
+	/*
+	 * The verdict stays until the probes decide: a parameter change
+	 * must neither flap a healthy tunnel nor make a dead one usable.
+	 */
+	vpnha_health_reconfigure(&t->health, &t->hc);
 	vpnha_tunnel_io_restart(v, t);
 	vpnha_tunnel_eval(v, t);
 }

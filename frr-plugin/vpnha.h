@@ -16,9 +16,12 @@
 #include "lib/if.h"
 #include "lib/typesafe.h"
 #include "lib/memory.h"
+#include "lib/hook.h"
+#include "lib/debug.h"
 
 #include "vpnha_health.h"
 #include "vpnha_ipsec.h"
+#include "vpnha_probe.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -97,10 +100,16 @@ struct vpnha_tunnel {
 	ifindex_t ifindex; /* IFINDEX_INTERNAL when absent */
 	bool if_up;
 	enum vpnha_tunnel_state state;
-	char reason[80];
+	char reason[160];
 	int64_t last_change; /* monotonic us */
 	bool was_up;	     /* has been up (failovers count from then) */
 	struct vpnha_health health;
+	/* Probes: random identifier (new at every start), replies refused
+	 * by cause (index VPNHA_PROBE_OK unused), debug log rate limit. */
+	uint16_t probe_ident;
+	uint64_t rejects[VPNHA_PROBE_CHECK_MAX];
+	int64_t reject_logged;
+	uint32_t reject_unlogged;
 	struct vpnha_timeline timeline;
 	struct {
 		uint32_t transitions;
@@ -203,6 +212,12 @@ struct vpnha_rib_ops {
 struct vpnha_io_ops {
 	void (*tunnel_start)(struct vpnha_tunnel *t);
 	void (*tunnel_stop)(struct vpnha_tunnel *t);
+	/*
+	 * The core changed t's health outside one of t's own entry points
+	 * (no-preempt release, operator release, SA loss): arm the
+	 * tunnel's timer at deadline (monotonic us, 0 = none).
+	 */
+	void (*tunnel_rearm)(struct vpnha_tunnel *t, int64_t deadline);
 };
 
 /* Hooks to the IPsec adapter; any may be NULL. */
@@ -241,6 +256,9 @@ struct vpnha {
 
 	/* Clock, injectable for tests: monotonic microseconds. */
 	int64_t (*now)(void);
+
+	/* "debug vpn-ha probe" (set by the daemon; NULL: off). */
+	const struct debug *dbg_probe;
 };
 
 /* The daemon's single instance. */
@@ -347,10 +365,56 @@ extern void vpnha_rib_notify(struct vpnha *v, const struct prefix *p,
 			     bool installed);
 
 /*
- * Feed the health checker's verdict (or its change) to the tunnel
- * state machine: the single place where tunnel states change.
+ * Health entry points: the only ways the health of a tunnel changes.
+ * Each updates the verdict, changes the tunnel state through the single
+ * choke point (logged at info with the reason) and returns the tunnel's
+ * next health deadline (monotonic us, 0 = none): the adapter must call
+ * vpnha_tunnel_tick() then.
  */
-extern void vpnha_tunnel_health_update(struct vpnha *v, struct vpnha_tunnel *t);
+
+/* A probe to send: filled by vpnha_tunnel_tick(). */
+struct vpnha_probe_out {
+	uint8_t buf[VPNHA_PROBE_LEN];
+	size_t len; /* 0: nothing to send */
+	uint16_t seq;
+};
+
+/*
+ * Time passed: probes time out, hold-downs end.  With probe != NULL a
+ * probe is due now: the core builds it (sequence, nonce, send time).
+ */
+extern int64_t vpnha_tunnel_tick(struct vpnha *v, struct vpnha_tunnel *t,
+				 int64_t now, struct vpnha_probe_out *probe);
+
+/*
+ * A datagram arrived on t's probe socket at now: parsed, checked
+ * against the probe it claims to answer, counted by cause when refused.
+ * src is the sender for sockets without IP header (IPv6), else NULL;
+ * ifindex the arrival interface.
+ */
+extern int64_t vpnha_tunnel_probe_input(struct vpnha *v,
+					struct vpnha_tunnel *t,
+					const uint8_t *pkt, size_t len,
+					const struct ipaddr *src,
+					ifindex_t ifindex, int64_t now);
+
+/* The external check (BFD) says the tunnel is up or down. */
+extern int64_t vpnha_tunnel_external(struct vpnha *v, struct vpnha_tunnel *t,
+				     bool up, int64_t now);
+
+/*
+ * Operator release of a recovered no-preempt tunnel (clear vpn-ha
+ * tunnel NAME): as when the backup fails, the tunnel fails back at the
+ * end of its hold-down.
+ *
+ * Returns:
+ *    0, or -1 with a message when the tunnel is not waiting for one.
+ */
+extern int vpnha_tunnel_release(struct vpnha *v, struct vpnha_tunnel *t,
+				char *errmsg, size_t errmsg_len);
+
+/* The tunnel's next health deadline (0 = none). */
+extern int64_t vpnha_tunnel_deadline(const struct vpnha_tunnel *t);
 
 /*
  * The IPsec daemon's view of the tunnel's SA.  DOWN or CONNECTING (no
@@ -362,6 +426,17 @@ extern void vpnha_tunnel_health_update(struct vpnha *v, struct vpnha_tunnel *t);
 extern void vpnha_tunnel_sa_update(struct vpnha *v, struct vpnha_tunnel *t,
 				   enum vpnha_sa_state state,
 				   const char *detail);
+
+/*
+ * The adapters' hooks on state changes, called at the choke point after
+ * the state and t->reason are set, and where the SA state changes.
+ */
+DECLARE_HOOK(vpnha_tunnel_transition,
+	     (const struct vpnha_tunnel *t, enum vpnha_tunnel_state old_state),
+	     (t, old_state));
+DECLARE_HOOK(vpnha_tunnel_sa_change,
+	     (const struct vpnha_tunnel *t, enum vpnha_sa_state old_state),
+	     (t, old_state));
 
 /* The tunnel may carry traffic (init or up, interface up). */
 extern bool vpnha_tunnel_usable(const struct vpnha_tunnel *t);

@@ -95,6 +95,16 @@ static struct vpnha_hc_slot *vpnha_hc_slot_get(struct vpnha_health *h,
 	return idx < 0 ? NULL : &h->ring[idx];
 }
 
+struct vpnha_hc_slot *vpnha_health_slot_find(struct vpnha_health *h,
+					     uint16_t seq)
+{
+	struct vpnha_hc_slot *s = vpnha_hc_slot_get(h, seq);
+
+	if (!s || s->seq != seq || s->status == VPNHA_HC_SLOT_EMPTY)
+		return NULL;
+	return s;
+}
+
 /* A slot leaves the window: remove it from the running totals. */
 static void vpnha_hc_slot_forget(struct vpnha_health *h,
 				 struct vpnha_hc_slot *s)
@@ -127,6 +137,61 @@ static int vpnha_hc_oldest_inflight(const struct vpnha_health *h)
 }
 
 /* --- Verdict --- */
+
+void vpnha_health_reason(const struct vpnha_health *h, char *buf, size_t len)
+{
+	int64_t late_ms = h->late_rtt_us / US_PER_MS;
+	/* A late reply to one of the probes of the failure. */
+	bool late = h->late_sent && h->first_miss &&
+		    h->late_sent >= h->first_miss;
+
+	if (!len)
+		return;
+	buf[0] = '\0';
+	if (h->verdict != VPNHA_HC_DEAD)
+		return;
+	switch (h->cause) {
+	case VPNHA_HC_CAUSE_MISS:
+	case VPNHA_HC_CAUSE_HOLD_DOWN:
+		if (h->cause == VPNHA_HC_CAUSE_MISS)
+			snprintf(buf, len, "%u consecutive misses",
+				 h->cause_value);
+		else
+			snprintf(buf, len,
+				 "probe lost in the failback hold-down");
+		if (late)
+			snprintf(buf + strlen(buf), len - strlen(buf),
+				 ": replies late, rtt %lld ms > timeout %u ms",
+				 (long long)late_ms, h->cfg.timeout_ms);
+		else if (h->last_good && h->dead_at >= h->last_good)
+			snprintf(buf + strlen(buf), len - strlen(buf),
+				 ", last reply %lld ms before",
+				 (long long)(h->dead_at - h->last_good) /
+					 US_PER_MS);
+		else
+			snprintf(buf + strlen(buf), len - strlen(buf),
+				 ", no reply yet");
+		break;
+	case VPNHA_HC_CAUSE_LOSS:
+		snprintf(buf, len, "loss %u%% >= threshold %u%% over %u probes",
+			 h->cause_value, h->cfg.loss_threshold, h->cfg.window);
+		break;
+	case VPNHA_HC_CAUSE_LATENCY:
+		snprintf(buf, len,
+			 "average rtt %u.%03u ms >= threshold %u ms over %u probes",
+			 h->cause_value / US_PER_MS, h->cause_value % US_PER_MS,
+			 h->cfg.latency_threshold_ms, h->cfg.window);
+		break;
+	case VPNHA_HC_CAUSE_EXTERNAL:
+		snprintf(buf, len, "BFD session down");
+		break;
+	case VPNHA_HC_CAUSE_SA:
+		snprintf(buf, len, "IPsec SA was lost: waiting for the probes");
+		break;
+	case VPNHA_HC_CAUSE_NONE:
+		break;
+	}
+}
 
 uint64_t vpnha_health_hold_down_ms(const struct vpnha_health *h)
 {
@@ -165,6 +230,8 @@ static enum vpnha_hc_cause vpnha_hc_threshold(const struct vpnha_health *h)
 static void vpnha_hc_go_dead(struct vpnha_health *h, enum vpnha_hc_cause cause,
 			     int64_t at, int64_t first_miss)
 {
+	uint64_t completed = (uint64_t)h->win_ok + h->win_lost;
+
 	/* Flap damping: only for failures of a tunnel that failed back. */
 	if (h->verdict == VPNHA_HC_ALIVE && h->last_restore) {
 		int64_t period = vpnha_hc_damp_period(h);
@@ -178,6 +245,14 @@ static void vpnha_hc_go_dead(struct vpnha_health *h, enum vpnha_hc_cause cause,
 
 	h->verdict = VPNHA_HC_DEAD;
 	h->cause = cause;
+	h->dead_at = at;
+	h->cause_value = 0;
+	if (cause == VPNHA_HC_CAUSE_LOSS && completed)
+		h->cause_value = (uint32_t)(h->win_lost * 100 / completed);
+	else if (cause == VPNHA_HC_CAUSE_LATENCY && h->win_ok)
+		h->cause_value = (uint32_t)(h->win_rtt_sum / h->win_ok);
+	else if (cause == VPNHA_HC_CAUSE_MISS)
+		h->cause_value = h->consec_miss;
 	h->first_miss = first_miss;
 	h->consec_ok = 0;
 	h->hold_until = 0;
@@ -333,6 +408,36 @@ void vpnha_health_init(struct vpnha_health *h,
 		h->stats = stats;
 }
 
+void vpnha_health_reconfigure(struct vpnha_health *h,
+			      const struct vpnha_hc_config *cfg)
+{
+	struct vpnha_health old = *h;
+
+	vpnha_health_init(h, cfg, false);
+	switch (old.verdict) {
+	case VPNHA_HC_UNKNOWN:
+		break;
+	case VPNHA_HC_ALIVE:
+		h->verdict = VPNHA_HC_ALIVE;
+		break;
+	case VPNHA_HC_DEAD:
+	case VPNHA_HC_RECOVERING:
+		h->verdict = old.verdict;
+		h->cause = old.cause;
+		h->dead_at = old.dead_at;
+		h->cause_value = old.cause_value;
+		h->first_miss = old.first_miss;
+		h->last_good = old.last_good;
+		h->last_restore = old.last_restore;
+		h->damp_shift = old.damp_shift;
+		h->late_sent = old.late_sent;
+		h->late_rtt_us = old.late_rtt_us;
+		h->hold_until = old.hold_until;
+		h->preempt_block = old.preempt_block && !h->cfg.preempt;
+		break;
+	}
+}
+
 uint16_t vpnha_health_probe_sent(struct vpnha_health *h, int64_t now)
 {
 	struct vpnha_hc_slot *s;
@@ -369,8 +474,8 @@ enum vpnha_hc_reply vpnha_health_reply(struct vpnha_health *h, uint16_t seq,
 
 	vpnha_health_tick(h, now);
 
-	s = vpnha_hc_slot_get(h, seq);
-	if (!s || s->seq != seq || s->status == VPNHA_HC_SLOT_EMPTY) {
+	s = vpnha_health_slot_find(h, seq);
+	if (!s) {
 		h->stats.invalid++;
 		return VPNHA_HC_REPLY_UNKNOWN;
 	}
@@ -383,6 +488,9 @@ enum vpnha_hc_reply vpnha_health_reply(struct vpnha_health *h, uint16_t seq,
 	case VPNHA_HC_SLOT_LOST:
 		s->status = VPNHA_HC_SLOT_LATE;
 		h->stats.late++;
+		h->late_sent = s->sent;
+		rtt = now - s->sent;
+		h->late_rtt_us = rtt > UINT32_MAX ? UINT32_MAX : (uint32_t)rtt;
 		return VPNHA_HC_REPLY_LATE;
 	default:
 		break;

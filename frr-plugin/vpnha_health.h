@@ -105,6 +105,7 @@
 #define _FRR_VPNHA_HEALTH_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "lib/ipaddr.h"
@@ -190,12 +191,22 @@ struct vpnha_hc_slot {
 	uint8_t status; /* enum vpnha_hc_slot_status */
 	int64_t sent;	/* monotonic us */
 	uint32_t rtt_us;
+	/* Unpredictable value the probe carried (set by the core after
+	 * vpnha_health_probe_sent()); a reply must echo it. */
+	uint64_t nonce;
 };
 
 struct vpnha_health {
 	struct vpnha_hc_config cfg;
 	enum vpnha_hc_verdict verdict;
 	enum vpnha_hc_cause cause; /* valid while DEAD */
+	int64_t dead_at;	   /* when the verdict last became DEAD */
+	/* At dead_at: MISS: consecutive misses; LOSS: loss percent;
+	 * LATENCY: average RTT in us. */
+	uint32_t cause_value;
+	/* The most recent late reply: its probe's send time and RTT. */
+	int64_t late_sent;
+	uint32_t late_rtt_us;
 
 	uint16_t next_seq;
 	/* Ring of the last cfg.window probes (slots allocated here). */
@@ -252,6 +263,25 @@ struct vpnha_hc_figures {
  */
 void vpnha_health_init(struct vpnha_health *h,
 		       const struct vpnha_hc_config *cfg, bool reset_stats);
+
+/*
+ * Change the configuration of a running checker: like
+ * vpnha_health_init() (ring and counts start afresh, counters kept), but
+ * the verdict stays until the probes decide.  ALIVE stays ALIVE (a
+ * parameter change must not flap a healthy tunnel); DEAD stays DEAD with
+ * its cause and failure times (a change never makes a dead tunnel
+ * usable); RECOVERING keeps its hold-down (the no-preempt block only if
+ * preempt is still off).
+ */
+void vpnha_health_reconfigure(struct vpnha_health *h,
+			      const struct vpnha_hc_config *cfg);
+
+/*
+ * The slot of probe seq if it is one of the last cfg.window probes
+ * sent, else NULL.
+ */
+struct vpnha_hc_slot *vpnha_health_slot_find(struct vpnha_health *h,
+					     uint16_t seq);
 
 /*
  * A probe is about to be sent at now.
@@ -317,6 +347,14 @@ int64_t vpnha_health_next_deadline(const struct vpnha_health *h);
 /* Window figures (O(window)). */
 void vpnha_health_figures(const struct vpnha_health *h,
 			  struct vpnha_hc_figures *f);
+
+/*
+ * Why the verdict is what it is, for show and the transition log:
+ * "5 consecutive misses, last reply 512 ms before", "5 consecutive
+ * misses: replies late, rtt 300 ms > timeout 200 ms", "loss 40% >=
+ * threshold 30% over 100 probes", ...  Empty unless DEAD.
+ */
+void vpnha_health_reason(const struct vpnha_health *h, char *buf, size_t len);
 
 /* Effective hold-down in ms: hold_down_ms << damp_shift. */
 uint64_t vpnha_health_hold_down_ms(const struct vpnha_health *h);

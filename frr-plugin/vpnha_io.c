@@ -7,8 +7,11 @@
  * send timer on an absolute schedule, a read event and one deadline
  * timer (probe timeouts, failback hold-down) per tunnel.
  *
- * Packet building/parsing and the health decision are in the core
- * (vpnha_probe.c, vpnha_health.c); this file only moves bytes and time.
+ * Packet building, parsing and verification, the health decision and
+ * the timer heap are in the core (vpnha_probe.c, vpnha_health.c,
+ * vpnha.c's entry points vpnha_tunnel_tick/_probe_input/_external,
+ * vpnha_sched.c): this file only moves bytes and time, and arms its
+ * timer at the deadline each entry point returns.
  *
  * It also makes sure the local health-check address is present on the
  * tunnel interface, since the peer probes it through the same tunnel:
@@ -23,7 +26,6 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/if_addr.h>
-#include <sys/random.h>
 #include <sys/timerfd.h>
 
 #include "lib/bfd.h"
@@ -39,6 +41,7 @@
 #include "vpnha_debug.h"
 #include "vpnha_io.h"
 #include "vpnha_probe.h"
+#include "vpnha_sched.h"
 #include "vpnha_zebra.h"
 
 DEFINE_MTYPE_STATIC(VPNHAD, VPNHA_IO, "VPN HA probe socket");
@@ -47,25 +50,22 @@ extern struct zebra_privs_t vpnha_privs;
 
 /*
  * Timing: one timerfd for all tunnels, armed at the earliest of their
- * next events (probe send or health deadline) kept in a heap.  libfrr
- * 8.4's event loop rounds timer waits down to whole milliseconds and
- * then polls with a zero timeout until the timer is due, which costs up
- * to a millisecond of spinning per timer: with one FRR timer per probe,
- * 100 tunnels at 100 ms kept half a core busy.  A timerfd wakes the loop
- * exactly on time through an ordinary read event.
+ * next events (probe send or health deadline) kept in the core's
+ * scheduler heap (vpnha_sched.c).  libfrr 8.4's event loop rounds timer
+ * waits down to whole milliseconds and then polls with a zero timeout
+ * until the timer is due, which costs up to a millisecond of spinning
+ * per timer: with one FRR timer per probe, 100 tunnels at 100 ms kept
+ * half a core busy.  A timerfd wakes the loop exactly on time through an
+ * ordinary read event.
  */
-PREDECL_HEAP(vpnha_io_sched);
-
 struct vpnha_io {
-	struct vpnha_io_sched_item sitm;
-	int64_t next_event; /* heap key: next send or deadline, us */
-	bool queued;
-	bool probing; /* ICMP probes (not BFD) */
+	struct vpnha_sched_item sitm; /* next send or deadline */
+	bool probing;		      /* ICMP probes (not BFD) */
 	struct vpnha_tunnel *t;
 	int fd;
 	int family;
-	uint16_t ident;
 	int64_t next_send;		    /* monotonic us of the next probe */
+	int64_t deadline;		    /* the core's, 0 = none */
 	bool addr_added;		    /* we added the source address */
 	ifindex_t added_ifindex;	    /* ... on this interface */
 	struct ipaddr added_src, added_dst; /* ... as "src peer dst" */
@@ -75,23 +75,12 @@ struct vpnha_io {
 	vpnha_event_t *t_read;
 };
 
-static int vpnha_io_sched_cmp(const struct vpnha_io *a,
-			      const struct vpnha_io *b)
-{
-	return numcmp(a->next_event, b->next_event);
-}
-DECLARE_HEAP(vpnha_io_sched, struct vpnha_io, sitm, vpnha_io_sched_cmp);
-
-static struct vpnha_io_sched_head vpnha_sched;
+static struct vpnha_sched vpnha_sched;
 static int vpnha_timer_fd = -1;
 static int64_t vpnha_timer_armed; /* absolute us, 0 = disarmed */
 static vpnha_event_t *t_timer;
 
-
-static uint64_t vpnha_cookie;
-static uint16_t vpnha_ident_next;
-
-static void vpnha_io_sched_update(struct vpnha_io *io);
+static void vpnha_io_schedule(struct vpnha_io *io, int64_t deadline);
 
 /* Address management (netlink) ------------------------------------------ */
 
@@ -275,28 +264,10 @@ fail:
 	return -1;
 }
 
-/* Feed the health checker and act on a verdict change. */
-static void vpnha_io_after(struct vpnha_io *io, enum vpnha_hc_verdict before)
-{
-	struct vpnha_tunnel *t = io->t;
-
-	if (t->health.verdict != before) {
-		if (VPNHA_DEBUG(events))
-			zlog_debug("tunnel %s: health %s -> %s", t->name,
-				   vpnha_hc_verdict_name(before),
-				   vpnha_hc_verdict_name(t->health.verdict));
-		vpnha_tunnel_health_update(vpnha, t);
-	}
-	/* The state update may have stopped us. */
-	if (t->io == io)
-		vpnha_io_sched_update(io);
-}
-
 /* Arm the timerfd for the earliest event, if that changed. */
 static void vpnha_io_sched_arm(void)
 {
-	const struct vpnha_io *first = vpnha_io_sched_const_first(&vpnha_sched);
-	int64_t when = first ? first->next_event : 0;
+	int64_t when = vpnha_sched_next(&vpnha_sched);
 	struct itimerspec its = {};
 
 	if (when == vpnha_timer_armed || vpnha_timer_fd < 0)
@@ -311,42 +282,27 @@ static void vpnha_io_sched_arm(void)
 			 safe_strerror(errno));
 }
 
-/* (Re)queue a tunnel at its next event: probe send or health deadline. */
-static void vpnha_io_sched_update(struct vpnha_io *io)
+/*
+ * The core returned the tunnel's next deadline: (re)queue the tunnel at
+ * the earlier of it and its next probe.
+ */
+static void vpnha_io_schedule(struct vpnha_io *io, int64_t deadline)
 {
-	int64_t deadline = vpnha_health_next_deadline(&io->t->health);
-	int64_t next = io->probing ? io->next_send : 0;
-
-	if (deadline && (!next || deadline < next))
-		next = deadline;
-	if (io->queued)
-		vpnha_io_sched_del(&vpnha_sched, io);
-	io->next_event = next;
-	io->queued = next != 0;
-	if (io->queued)
-		vpnha_io_sched_add(&vpnha_sched, io);
+	io->deadline = deadline;
+	vpnha_sched_set(&vpnha_sched, &io->sitm,
+			vpnha_sched_min(io->probing ? io->next_send : 0,
+					deadline));
 	vpnha_io_sched_arm();
 }
 
-static void vpnha_io_send(struct vpnha_io *io, int64_t now);
-
-/* A tunnel's event is due: advance its clock, send if it is time. */
-static void vpnha_io_run(struct vpnha_io *io, int64_t now)
-{
-	enum vpnha_hc_verdict before = io->t->health.verdict;
-
-	vpnha_health_tick(&io->t->health, now);
-	if (io->probing && io->next_send <= now)
-		vpnha_io_send(io, now);
-	vpnha_io_after(io, before);
-}
+static void vpnha_io_run(struct vpnha_io *io, int64_t now);
 
 static void vpnha_io_timer(vpnha_event_t *e)
 {
-	struct vpnha_io *io;
+	struct vpnha_sched_item *it;
 	uint64_t expirations;
 	int64_t now = vpnha->now();
-	size_t bound = vpnha_io_sched_count(&vpnha_sched) * 2 + 1;
+	size_t bound = vpnha_sched_count(&vpnha_sched) * 2 + 1;
 
 	vpnha_add_read(master, vpnha_io_timer, NULL, vpnha_timer_fd, &t_timer);
 	if (read(vpnha_timer_fd, &expirations, sizeof(expirations)) < 0 &&
@@ -355,12 +311,8 @@ static void vpnha_io_timer(vpnha_event_t *e)
 	vpnha_timer_armed = 0;
 
 	/* Bounded: every run moves its tunnel's next event past now. */
-	while (bound-- && (io = vpnha_io_sched_first(&vpnha_sched)) &&
-	       io->next_event <= now) {
-		vpnha_io_sched_pop(&vpnha_sched);
-		io->queued = false;
-		vpnha_io_run(io, now);
-	}
+	while (bound-- && (it = vpnha_sched_pop_due(&vpnha_sched, now)))
+		vpnha_io_run(container_of(it, struct vpnha_io, sitm), now);
 	vpnha_io_sched_arm();
 }
 
@@ -378,58 +330,60 @@ static int64_t vpnha_io_send_slot(int64_t when, uint32_t interval_ms)
 	return (when + q - 1) / q * q;
 }
 
-static void vpnha_io_send(struct vpnha_io *io, int64_t now)
+/* A tunnel's event is due: the core advances its clock (and builds the
+ * probe when one is due), we send it and re-arm. */
+static void vpnha_io_run(struct vpnha_io *io, int64_t now)
 {
 	struct vpnha_tunnel *t = io->t;
-	uint8_t buf[VPNHA_PROBE_LEN];
+	struct vpnha_probe_out probe = {};
 	union sockunion dst = {};
-	uint16_t seq;
-	size_t len;
+	bool due = io->probing && io->next_send <= now;
+	int64_t deadline;
 
-	/* Absolute schedule: no drift, and no burst after a stall. */
-	io->next_send += (int64_t)t->hc.interval_ms * 1000;
-	if (io->next_send <= now)
-		io->next_send = now + (int64_t)t->hc.interval_ms * 1000;
-	io->next_send = vpnha_io_send_slot(io->next_send, t->hc.interval_ms);
-
-	seq = vpnha_health_probe_sent(&t->health, now);
-	len = vpnha_probe_build(buf, sizeof(buf), io->family, io->ident, seq,
-				vpnha_cookie, now);
-	if (io->family == AF_INET) {
-		dst.sin.sin_family = AF_INET;
-		dst.sin.sin_addr = t->hc.destination.ipaddr_v4;
-	} else {
-		dst.sin6.sin6_family = AF_INET6;
-		dst.sin6.sin6_addr = t->hc.destination.ipaddr_v6;
-		dst.sin6.sin6_scope_id = t->ifindex;
+	if (due) {
+		/* Absolute schedule: no drift, and no burst after a stall. */
+		io->next_send += (int64_t)t->hc.interval_ms * 1000;
+		if (io->next_send <= now)
+			io->next_send =
+				now + (int64_t)t->hc.interval_ms * 1000;
+		io->next_send =
+			vpnha_io_send_slot(io->next_send, t->hc.interval_ms);
 	}
-	if (sendto(io->fd, buf, len, 0, &dst.sa, sockunion_sizeof(&dst)) < 0) {
-		/* The probe counts as sent: it will time out as lost. */
-		if (io->send_errno != errno)
-			zlog_warn("tunnel %s: probe to %pIA failed: %s",
-				  t->name, &t->hc.destination,
-				  safe_strerror(errno));
-		io->send_errno = errno;
-	} else
-		io->send_errno = 0;
-	if (VPNHA_DEBUG(probe))
-		zlog_debug("tunnel %s: probe seq %u to %pIA", t->name, seq,
-			   &t->hc.destination);
+	deadline = vpnha_tunnel_tick(vpnha, t, now, due ? &probe : NULL);
+	if (t->io != io)
+		return;
+	if (probe.len) {
+		if (io->family == AF_INET) {
+			dst.sin.sin_family = AF_INET;
+			dst.sin.sin_addr = t->hc.destination.ipaddr_v4;
+		} else {
+			dst.sin6.sin6_family = AF_INET6;
+			dst.sin6.sin6_addr = t->hc.destination.ipaddr_v6;
+			dst.sin6.sin6_scope_id = t->ifindex;
+		}
+		if (sendto(io->fd, probe.buf, probe.len, 0, &dst.sa,
+			   sockunion_sizeof(&dst)) < 0) {
+			/* The probe counts as sent: it will time out. */
+			if (io->send_errno != errno)
+				zlog_warn("tunnel %s: probe to %pIA failed: %s",
+					  t->name, &t->hc.destination,
+					  safe_strerror(errno));
+			io->send_errno = errno;
+		} else
+			io->send_errno = 0;
+		if (VPNHA_DEBUG(probe))
+			zlog_debug("tunnel %s: probe seq %u to %pIA", t->name,
+				   probe.seq, &t->hc.destination);
+	}
+	vpnha_io_schedule(io, deadline);
 }
 
 static void vpnha_io_read(vpnha_event_t *e)
 {
 	struct vpnha_io *io = VPNHA_EVENT_ARG(e);
 	struct vpnha_tunnel *t = io->t;
-	enum vpnha_hc_verdict before = t->health.verdict;
 	uint8_t buf[VPNHA_PROBE_RECV_MAX];
 	uint8_t cbuf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
-	struct vpnha_probe_expect expect = {
-		.ident = io->ident,
-		.cookie = vpnha_cookie,
-		.peer = t->hc.destination,
-		.ifindex = t->ifindex,
-	};
 	union sockunion from;
 	struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf)};
 	struct msghdr msg = {
@@ -440,70 +394,44 @@ static void vpnha_io_read(vpnha_event_t *e)
 		.msg_control = cbuf,
 		.msg_controllen = sizeof(cbuf),
 	};
-	struct vpnha_probe_reply reply;
+	int64_t deadline = io->deadline;
 	struct cmsghdr *cm;
-	enum vpnha_probe_check check;
-	char errmsg[128];
 	ssize_t n;
 	int i;
 
 	vpnha_add_read(master, vpnha_io_read, io, io->fd, &io->t_read);
 
 	/* Drain what is there, bounded so one tunnel cannot starve others. */
-	for (i = 0; i < 64; i++) {
-		int64_t now;
+	for (i = 0; i < 64 && t->io == io; i++) {
+		struct ipaddr src = {.ipa_type = IPADDR_NONE};
+		ifindex_t ifindex = IFINDEX_INTERNAL;
 
 		msg.msg_namelen = sizeof(from);
 		msg.msg_controllen = sizeof(cbuf);
 		n = recvmsg(io->fd, &msg, 0);
 		if (n < 0)
 			break;
-		now = vpnha->now();
-
-		if (vpnha_probe_parse(buf, n, io->family, io->family == AF_INET,
-				      &reply, errmsg, sizeof(errmsg)) < 0) {
-			/* Not one of ours (another program's echo reply). */
-			if (VPNHA_DEBUG(probe))
-				zlog_debug("tunnel %s: ignored packet: %s",
-					   t->name, errmsg);
-			continue;
-		}
 		if (io->family == AF_INET6) {
-			reply.src.ipa_type = IPADDR_V6;
-			reply.src.ipaddr_v6 = from.sin6.sin6_addr;
+			src.ipa_type = IPADDR_V6;
+			src.ipaddr_v6 = from.sin6.sin6_addr;
 		}
 		for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
 			if (cm->cmsg_level == IPPROTO_IP &&
 			    cm->cmsg_type == IP_PKTINFO)
-				reply.ifindex =
-					((struct in_pktinfo *)CMSG_DATA(cm))
-						->ipi_ifindex;
+				ifindex = ((struct in_pktinfo *)CMSG_DATA(cm))
+						  ->ipi_ifindex;
 			else if (cm->cmsg_level == IPPROTO_IPV6 &&
 				 cm->cmsg_type == IPV6_PKTINFO)
-				reply.ifindex =
-					((struct in6_pktinfo *)CMSG_DATA(cm))
-						->ipi6_ifindex;
+				ifindex = ((struct in6_pktinfo *)CMSG_DATA(cm))
+						  ->ipi6_ifindex;
 		}
-
-		check = vpnha_probe_validate(&reply, &expect);
-		if (check == VPNHA_PROBE_WRONG_IDENT)
-			continue; /* someone else's ping through the tunnel */
-		if (check != VPNHA_PROBE_OK) {
-			vpnha_health_invalid(&t->health);
-			if (VPNHA_DEBUG(probe))
-				zlog_debug(
-					"tunnel %s: rejected reply seq %u from %pIA: %s",
-					t->name, reply.seq, &reply.src,
-					vpnha_probe_check_name(check));
-			continue;
-		}
-		vpnha_health_reply(&t->health, reply.seq, now);
-		if (VPNHA_DEBUG(probe))
-			zlog_debug("tunnel %s: reply seq %u rtt %lld us",
-				   t->name, reply.seq,
-				   (long long)(now - reply.sent_us));
+		deadline = vpnha_tunnel_probe_input(
+			vpnha, t, buf, n,
+			io->family == AF_INET6 ? &src : NULL, ifindex,
+			vpnha->now());
 	}
-	vpnha_io_after(io, before);
+	if (t->io == io)
+		vpnha_io_schedule(io, deadline);
 }
 
 /* BFD -------------------------------------------------------------------- */
@@ -512,7 +440,7 @@ static void vpnha_io_bfd_update(struct bfd_session_params *bsp,
 				const struct bfd_session_status *bss, void *arg)
 {
 	struct vpnha_io *io = arg;
-	enum vpnha_hc_verdict before = io->t->health.verdict;
+	int64_t deadline;
 
 	if (VPNHA_DEBUG(probe))
 		zlog_debug("tunnel %s: BFD %s -> %s", io->t->name,
@@ -524,10 +452,15 @@ static void vpnha_io_bfd_update(struct bfd_session_params *bsp,
 	 * comes up is caught by the grace timer.
 	 */
 	if (bss->state == BSS_UP)
-		vpnha_health_external(&io->t->health, true, vpnha->now());
+		deadline = vpnha_tunnel_external(vpnha, io->t, true,
+						 vpnha->now());
 	else if (bss->previous_state == BSS_UP)
-		vpnha_health_external(&io->t->health, false, vpnha->now());
-	vpnha_io_after(io, before);
+		deadline = vpnha_tunnel_external(vpnha, io->t, false,
+						 vpnha->now());
+	else
+		return;
+	if (io->t->io == io)
+		vpnha_io_schedule(io, deadline);
 }
 
 /* Time a new BFD session gets to come up before it counts as down. */
@@ -536,14 +469,15 @@ static void vpnha_io_bfd_update(struct bfd_session_params *bsp,
 static void vpnha_io_bfd_grace(vpnha_event_t *e)
 {
 	struct vpnha_io *io = VPNHA_EVENT_ARG(e);
-	enum vpnha_hc_verdict before = io->t->health.verdict;
+	int64_t deadline;
 
 	if (bfd_sess_status(io->bsp) == BSS_UP)
 		return;
 	zlog_warn("tunnel %s: BFD session to %pIA not up after %d ms",
 		  io->t->name, &io->t->hc.destination, VPNHA_BFD_GRACE_MS);
-	vpnha_health_external(&io->t->health, false, vpnha->now());
-	vpnha_io_after(io, before);
+	deadline = vpnha_tunnel_external(vpnha, io->t, false, vpnha->now());
+	if (io->t->io == io)
+		vpnha_io_schedule(io, deadline);
 }
 
 static void vpnha_io_bfd_start(struct vpnha_io *io)
@@ -595,8 +529,7 @@ static void vpnha_io_tunnel_stop(struct vpnha_tunnel *t)
 	if (!io)
 		return;
 	VPNHA_EVENT_OFF(io->t_read);
-	if (io->queued)
-		vpnha_io_sched_del(&vpnha_sched, io);
+	vpnha_sched_set(&vpnha_sched, &io->sitm, 0);
 	vpnha_io_sched_arm();
 	VPNHA_EVENT_OFF(io->t_bfd_grace);
 	bfd_sess_free(&io->bsp);
@@ -619,7 +552,6 @@ static void vpnha_io_tunnel_start(struct vpnha_tunnel *t)
 	io = XCALLOC(MTYPE_VPNHA_IO, sizeof(*io));
 	io->t = t;
 	io->family = IS_IPADDR_V4(&t->hc.source) ? AF_INET : AF_INET6;
-	io->ident = vpnha_ident_next++;
 	t->io = io;
 
 	vpnha_io_addr_ensure(io);
@@ -637,28 +569,30 @@ static void vpnha_io_tunnel_start(struct vpnha_tunnel *t)
 
 	io->probing = true;
 	io->next_send = vpnha->now();
-	vpnha_io_sched_update(io);
+	vpnha_io_schedule(io, vpnha_tunnel_deadline(t));
 	if (VPNHA_DEBUG(probe))
 		zlog_debug(
 			"tunnel %s: probing %pIA from %pIA on %s every %u ms (ident %u)",
 			t->name, &t->hc.destination, &t->hc.source, t->ifname,
-			t->hc.interval_ms, io->ident);
+			t->hc.interval_ms, t->probe_ident);
+}
+
+static void vpnha_io_tunnel_rearm(struct vpnha_tunnel *t, int64_t deadline)
+{
+	if (t->io)
+		vpnha_io_schedule(t->io, deadline);
 }
 
 const struct vpnha_io_ops vpnha_io_ops = {
 	.tunnel_start = vpnha_io_tunnel_start,
 	.tunnel_stop = vpnha_io_tunnel_stop,
+	.tunnel_rearm = vpnha_io_tunnel_rearm,
 };
 
 void vpnha_io_init(void)
 {
-	if (getrandom(&vpnha_cookie, sizeof(vpnha_cookie), 0) !=
-	    sizeof(vpnha_cookie))
-		vpnha_cookie =
-			((uint64_t)getpid() << 32) ^ (uint64_t)time(NULL);
-	vpnha_ident_next = (uint16_t)(vpnha_cookie >> 48);
-
-	vpnha_io_sched_init(&vpnha_sched);
+	vpnha->dbg_probe = &vpnha_dbg_probe;
+	vpnha_sched_init(&vpnha_sched);
 	vpnha_timer_fd =
 		timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (vpnha_timer_fd < 0) {
@@ -678,6 +612,7 @@ void vpnha_io_fini(void)
 	vpnha_each_tunnel (vpnha, t)
 		vpnha_io_tunnel_stop(t);
 	VPNHA_EVENT_OFF(t_timer);
+	vpnha_sched_fini(&vpnha_sched);
 	if (vpnha_timer_fd >= 0)
 		close(vpnha_timer_fd);
 	vpnha_timer_fd = -1;

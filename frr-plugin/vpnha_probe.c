@@ -5,6 +5,8 @@
  */
 #include <zebra.h>
 
+#include <sys/random.h>
+
 #include "lib/checksum.h"
 
 #include "vpnha_probe.h"
@@ -15,22 +17,63 @@
 /* Payload offsets. */
 #define PL_MAGIC 0
 #define PL_VERSION 5
-#define PL_COOKIE 8
+#define PL_NONCE 8
 #define PL_SENT 16
 
-static const char *const vpnha_probe_check_names[] = {
-	[VPNHA_PROBE_OK] = "ok",
-	[VPNHA_PROBE_WRONG_IDENT] = "wrong-ident",
-	[VPNHA_PROBE_WRONG_COOKIE] = "wrong-cookie",
-	[VPNHA_PROBE_WRONG_SOURCE] = "wrong-source",
-	[VPNHA_PROBE_WRONG_INTERFACE] = "wrong-interface",
+static const char *const vpnha_probe_check_names[][2] = {
+	[VPNHA_PROBE_OK] = {"ok", "ok"},
+	[VPNHA_PROBE_WRONG_IDENT] = {"wrong-ident", "wrongIdent"},
+	[VPNHA_PROBE_WRONG_NONCE] = {"wrong-nonce", "wrongNonce"},
+	[VPNHA_PROBE_WRONG_SOURCE] = {"wrong-source", "wrongSource"},
+	[VPNHA_PROBE_WRONG_INTERFACE] = {"wrong-interface", "wrongInterface"},
+	[VPNHA_PROBE_MALFORMED] = {"malformed", "malformed"},
+	[VPNHA_PROBE_UNKNOWN_SEQ] = {"unknown-seq", "unknownSeq"},
+	[VPNHA_PROBE_WRONG_TIME] = {"wrong-send-time", "wrongSendTime"},
+	[VPNHA_PROBE_DUPLICATE] = {"duplicate", "duplicate"},
+	[VPNHA_PROBE_LATE] = {"late", "late"},
 };
 
 const char *vpnha_probe_check_name(enum vpnha_probe_check c)
 {
 	if ((unsigned int)c >= array_size(vpnha_probe_check_names))
 		return "invalid";
-	return vpnha_probe_check_names[c];
+	return vpnha_probe_check_names[c][0];
+}
+
+const char *vpnha_probe_check_key(enum vpnha_probe_check c)
+{
+	if ((unsigned int)c >= array_size(vpnha_probe_check_names))
+		return "invalid";
+	return vpnha_probe_check_names[c][1];
+}
+
+/* A pool refilled by one getrandom() call per 32 nonces. */
+void vpnha_probe_random(void *buf, size_t len)
+{
+	static uint8_t pool[256];
+	static size_t avail;
+	uint8_t *out = buf;
+
+	while (len) {
+		size_t n;
+
+		if (!avail) {
+			ssize_t got = getrandom(pool, sizeof(pool), 0);
+
+			/* Only fails before the pool is seeded or with
+			 * EINTR: retry (never fall back to predictable). */
+			if (got != (ssize_t)sizeof(pool))
+				continue;
+			avail = sizeof(pool);
+		}
+		n = MIN(len, avail);
+		memcpy(out, pool + sizeof(pool) - avail, n);
+		/* Used bytes are not kept around. */
+		explicit_bzero(pool + sizeof(pool) - avail, n);
+		avail -= n;
+		out += n;
+		len -= n;
+	}
 }
 
 /* Byte-wise accessors: receive buffers need not be aligned. */
@@ -66,7 +109,7 @@ static uint64_t get64(const uint8_t *p)
 }
 
 size_t vpnha_probe_build(uint8_t *buf, size_t len, int family, uint16_t ident,
-			 uint16_t seq, uint64_t cookie, int64_t sent_us)
+			 uint16_t seq, uint64_t nonce, int64_t sent_us)
 {
 	uint8_t *pl = buf + VPNHA_PROBE_ICMP_HDR_LEN;
 
@@ -84,7 +127,7 @@ size_t vpnha_probe_build(uint8_t *buf, size_t len, int family, uint16_t ident,
 
 	memcpy(pl + PL_MAGIC, VPNHA_PROBE_MAGIC, VPNHA_PROBE_MAGIC_LEN);
 	pl[PL_VERSION] = VPNHA_PROBE_VERSION;
-	put64(pl + PL_COOKIE, cookie);
+	put64(pl + PL_NONCE, nonce);
 	put64(pl + PL_SENT, (uint64_t)sent_us);
 
 	if (family == AF_INET) {
@@ -212,7 +255,7 @@ int vpnha_probe_parse(const uint8_t *pkt, size_t len, int family,
 
 	out->ident = get16(icmp + 4);
 	out->seq = get16(icmp + 6);
-	out->cookie = get64(pl + PL_COOKIE);
+	out->nonce = get64(pl + PL_NONCE);
 	out->sent_us = (int64_t)get64(pl + PL_SENT);
 
 	return 0;
@@ -240,12 +283,22 @@ enum vpnha_probe_check vpnha_probe_validate(const struct vpnha_probe_reply *r,
 {
 	if (r->ident != e->ident)
 		return VPNHA_PROBE_WRONG_IDENT;
-	if (r->cookie != e->cookie)
-		return VPNHA_PROBE_WRONG_COOKIE;
 	if (!IS_IPADDR_NONE(&e->peer) &&
 	    !vpnha_probe_same_addr(&r->src, &e->peer))
 		return VPNHA_PROBE_WRONG_SOURCE;
 	if (e->ifindex != IFINDEX_INTERNAL && r->ifindex != e->ifindex)
 		return VPNHA_PROBE_WRONG_INTERFACE;
+	return VPNHA_PROBE_OK;
+}
+
+enum vpnha_probe_check vpnha_probe_verify(const struct vpnha_probe_reply *r,
+					  const struct vpnha_hc_slot *s)
+{
+	if (!s)
+		return VPNHA_PROBE_UNKNOWN_SEQ;
+	if (r->nonce != s->nonce)
+		return VPNHA_PROBE_WRONG_NONCE;
+	if (r->sent_us != s->sent)
+		return VPNHA_PROBE_WRONG_TIME;
 	return VPNHA_PROBE_OK;
 }

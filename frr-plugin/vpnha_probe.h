@@ -17,11 +17,17 @@
  *     seq      vpnha_health_probe_sent()
  *   Payload (VPNHA_PROBE_PAYLOAD_LEN = 32 bytes)
  *     0..4     magic "VPNHA"
- *     5        format version (1)
+ *     5        format version (2)
  *     6..7     0
- *     8..15    cookie: per-daemon random 64-bit value
+ *     8..15    nonce: a fresh random 64-bit value per probe (getrandom)
  *     16..23   send time, monotonic microseconds (int64)
  *     24..31   0
+ *
+ * A reply proves it answers this very probe: its sequence must be one
+ * of the probes in the window, and it must echo that probe's nonce and
+ * send time as recorded when it was sent (vpnha_probe_verify()).  A
+ * forger who saw earlier probes cannot predict the next nonce; the
+ * identifier and the first sequence number are random too.
  *
  * So a probe is VPNHA_PROBE_LEN = 40 bytes of ICMP (60 on the wire in
  * IPv4, 80 in IPv6, plus the tunnel's own overhead).
@@ -36,13 +42,15 @@
 #include "lib/ipaddr.h"
 #include "lib/if.h"
 
+#include "vpnha_health.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 #define VPNHA_PROBE_MAGIC "VPNHA"
 #define VPNHA_PROBE_MAGIC_LEN 5
-#define VPNHA_PROBE_VERSION 1
+#define VPNHA_PROBE_VERSION 2
 #define VPNHA_PROBE_ICMP_HDR_LEN 8
 #define VPNHA_PROBE_PAYLOAD_LEN 32
 /* Bytes vpnha_probe_build() writes: the whole ICMP message. */
@@ -70,24 +78,30 @@ struct vpnha_probe_reply {
 
 	uint16_t ident;
 	uint16_t seq;
-	uint64_t cookie;
+	uint64_t nonce;
 	int64_t sent_us; /* the send time we put in the request */
 };
 
 /* What a reply must match to be ours and this tunnel's. */
 struct vpnha_probe_expect {
 	uint16_t ident;
-	uint64_t cookie;
 	struct ipaddr peer; /* health-check destination; IPADDR_NONE: any */
 	ifindex_t ifindex;  /* tunnel interface; IFINDEX_INTERNAL: any */
 };
 
+/* What a received echo reply is; every cause but OK is counted. */
 enum vpnha_probe_check {
 	VPNHA_PROBE_OK = 0,
 	VPNHA_PROBE_WRONG_IDENT,     /* someone else's ping */
-	VPNHA_PROBE_WRONG_COOKIE,    /* another vpnhad, or forged */
+	VPNHA_PROBE_WRONG_NONCE,     /* not the probe's nonce: forged */
 	VPNHA_PROBE_WRONG_SOURCE,    /* not from the peer */
 	VPNHA_PROBE_WRONG_INTERFACE, /* not through the tunnel */
+	VPNHA_PROBE_MALFORMED,	     /* not a vpnhad reply (magic, length) */
+	VPNHA_PROBE_UNKNOWN_SEQ,     /* no such probe in the window */
+	VPNHA_PROBE_WRONG_TIME,	     /* echoed send time is not the probe's */
+	VPNHA_PROBE_DUPLICATE,	     /* probe already answered */
+	VPNHA_PROBE_LATE,	     /* probe already counted lost */
+	VPNHA_PROBE_CHECK_MAX,
 };
 
 /*
@@ -100,7 +114,7 @@ enum vpnha_probe_check {
  *    AF_INET (ICMP, checksum filled in) or AF_INET6 (ICMPv6, checksum
  *    left 0 for the kernel).
  *
- * ident, seq, cookie, sent_us
+ * ident, seq, nonce, sent_us
  *    Header and payload fields, see the wire format above.
  *
  * Returns:
@@ -108,7 +122,7 @@ enum vpnha_probe_check {
  *    family unknown.
  */
 size_t vpnha_probe_build(uint8_t *buf, size_t len, int family, uint16_t ident,
-			 uint16_t seq, uint64_t cookie, int64_t sent_us);
+			 uint16_t seq, uint64_t nonce, int64_t sent_us);
 
 /*
  * Parse a received datagram as one of our echo replies.
@@ -126,7 +140,7 @@ size_t vpnha_probe_build(uint8_t *buf, size_t len, int family, uint16_t ident,
  *    extension headers are not supported.
  *
  * out
- *    Filled on success: ident, seq, cookie, sent_us, and src from the IP
+ *    Filled on success: ident, seq, nonce, sent_us, and src from the IP
  *    header (if any); ifindex = IFINDEX_INTERNAL.
  *
  * errmsg, errlen
@@ -145,7 +159,7 @@ int vpnha_probe_parse(const uint8_t *pkt, size_t len, int family,
 
 /*
  * Does a parsed reply belong to the tunnel that expects e?  Checked in
- * order: ident, cookie, source address, arrival interface.
+ * order: ident, source address, arrival interface.
  *
  * Returns:
  *    VPNHA_PROBE_OK or the first mismatch.
@@ -153,7 +167,26 @@ int vpnha_probe_parse(const uint8_t *pkt, size_t len, int family,
 enum vpnha_probe_check vpnha_probe_validate(const struct vpnha_probe_reply *r,
 					    const struct vpnha_probe_expect *e);
 
+/*
+ * Does a reply that passed vpnha_probe_validate() answer the probe sent
+ * in slot s (vpnha_health_slot_find(), NULL when its sequence is not in
+ * the window)?
+ *
+ * Returns:
+ *    VPNHA_PROBE_OK, UNKNOWN_SEQ, WRONG_NONCE or WRONG_TIME.
+ */
+enum vpnha_probe_check vpnha_probe_verify(const struct vpnha_probe_reply *r,
+					  const struct vpnha_hc_slot *s);
+
+/*
+ * Unpredictable bytes (getrandom(2), buffered): nonces, identifiers,
+ * first sequence numbers.
+ */
+void vpnha_probe_random(void *buf, size_t len);
+
+/* Name of a check result ("wrong-nonce") and its JSON key ("wrongNonce"). */
 const char *vpnha_probe_check_name(enum vpnha_probe_check c);
+const char *vpnha_probe_check_key(enum vpnha_probe_check c);
 
 #ifdef __cplusplus
 }

@@ -67,6 +67,18 @@ static json_object *vpnha_json_peer(const struct vpnha_peer *p)
 	return j;
 }
 
+/* Echo replies refused, by cause (late and duplicate included). */
+static json_object *vpnha_json_rejects(const struct vpnha_tunnel *t)
+{
+	json_object *j = json_object_new_object();
+
+	for (enum vpnha_probe_check c = VPNHA_PROBE_OK + 1;
+	     c < VPNHA_PROBE_CHECK_MAX; c++)
+		json_object_int_add(j, vpnha_probe_check_key(c),
+				    t->rejects[c]);
+	return j;
+}
+
 static json_object *vpnha_json_tunnel(const struct vpnha_tunnel *t)
 {
 	json_object *j = json_object_new_object();
@@ -131,6 +143,8 @@ static json_object *vpnha_json_tunnel(const struct vpnha_tunnel *t)
 		json_object_int_add(jc, "probesLate", h->stats.late);
 		json_object_int_add(jc, "probesInvalid", h->stats.invalid);
 		json_object_object_add(jh, "counters", jc);
+		json_object_object_add(jh, "rejectedReplies",
+				       vpnha_json_rejects(t));
 
 		vpnha_health_figures(h, &f);
 		json_object_int_add(jw, "probes", f.probes);
@@ -327,6 +341,14 @@ static void vpnha_show_tunnels_text(struct vty *vty, const char *name)
 				", invalid %" PRIu64 "\n",
 				h->stats.sent, h->stats.received, h->stats.lost,
 				h->stats.late, h->stats.invalid);
+			vty_out(vty, "  replies refused:");
+			for (enum vpnha_probe_check c = VPNHA_PROBE_OK + 1;
+			     c < VPNHA_PROBE_CHECK_MAX; c++)
+				vty_out(vty, "%s %s %" PRIu64,
+					c == VPNHA_PROBE_OK + 1 ? "" : ",",
+					vpnha_probe_check_name(c),
+					t->rejects[c]);
+			vty_out(vty, "\n");
 			vty_out(vty,
 				"  last %u probes: loss %u%%, rtt min/avg/max %.3f/%.3f/%.3f ms, jitter %.3f ms\n",
 				f.probes, f.loss_pct, f.rtt_min_us / 1000.0,
@@ -557,19 +579,16 @@ DEFPY(vpnha_clear_tunnel, vpnha_clear_tunnel_cmd,
       "Tunnel name\n")
 {
 	struct vpnha_tunnel *t = vpnha_tunnel_find(vpnha, name);
+	char errmsg[160];
 
 	if (!t) {
 		vty_out(vty, "%% No tunnel named '%s'\n", name);
 		return CMD_WARNING;
 	}
-	if (t->state != VPNHA_TUNNEL_RECOVERING) {
-		vty_out(vty,
-			"%% Tunnel %s is %s, not recovering: nothing to release\n",
-			name, vpnha_tunnel_state_name(t->state));
+	if (vpnha_tunnel_release(vpnha, t, errmsg, sizeof(errmsg)) < 0) {
+		vty_out(vty, "%% %s\n", errmsg);
 		return CMD_WARNING;
 	}
-	vpnha_health_release(&t->health, vpnha->now());
-	vpnha_tunnel_health_update(vpnha, t);
 	return CMD_SUCCESS;
 }
 

@@ -9,6 +9,7 @@
 
 #include "vpnha_health.h"
 #include "vpnha_probe.h"
+#include "vpnha_sched.h"
 
 #define MS 1000LL
 #define T0 (1000000LL * MS) /* arbitrary non-zero monotonic start, us */
@@ -1254,7 +1255,7 @@ static void test_probe_build(void)
 	EXPECT_EQ(buf[7], 0xfe);
 	CU_ASSERT(memcmp(buf + 8, "VPNHA", 5) == 0);
 	EXPECT_EQ(buf[8 + 5], VPNHA_PROBE_VERSION);
-	EXPECT_EQ(buf[16], 0x01); /* cookie, big-endian */
+	EXPECT_EQ(buf[16], 0x01); /* nonce, big-endian */
 	EXPECT_EQ(buf[23], 0xef);
 	/* The checksum verifies with an independent implementation. */
 	EXPECT_EQ(test_cksum(buf, n), 0);
@@ -1282,7 +1283,7 @@ static void test_probe_roundtrip_v4(void)
 		0);
 	EXPECT_EQ(r.ident, 0xbeef);
 	EXPECT_EQ(r.seq, 65535);
-	CU_ASSERT(r.cookie == COOKIE);
+	CU_ASSERT(r.nonce == COOKIE);
 	EXPECT_EQ(r.sent_us, T0 + 42);
 	EXPECT_EQ(r.src.ipa_type, IPADDR_V4);
 	inet_pton(AF_INET, "10.0.0.2", &a);
@@ -1327,7 +1328,7 @@ static void test_probe_roundtrip_v6(void)
 			      0);
 	EXPECT_EQ(r.ident, 0x4242);
 	EXPECT_EQ(r.seq, 9);
-	CU_ASSERT(r.cookie == COOKIE);
+	CU_ASSERT(r.nonce == COOKIE);
 	EXPECT_EQ(r.sent_us, T0 + 7);
 	EXPECT_EQ(r.src.ipa_type, IPADDR_NONE);
 
@@ -1460,7 +1461,6 @@ static void test_probe_validate(void)
 
 	memset(&e, 0, sizeof(e));
 	e.ident = 0x77;
-	e.cookie = COOKIE;
 	str2ipaddr("10.0.0.2", &e.peer);
 	e.ifindex = 7;
 	EXPECT_EQ(vpnha_probe_validate(&r, &e), VPNHA_PROBE_OK);
@@ -1468,9 +1468,6 @@ static void test_probe_validate(void)
 	e.ident = 0x78;
 	EXPECT_EQ(vpnha_probe_validate(&r, &e), VPNHA_PROBE_WRONG_IDENT);
 	e.ident = 0x77;
-	e.cookie = COOKIE + 1;
-	EXPECT_EQ(vpnha_probe_validate(&r, &e), VPNHA_PROBE_WRONG_COOKIE);
-	e.cookie = COOKIE;
 	str2ipaddr("10.0.0.3", &e.peer);
 	EXPECT_EQ(vpnha_probe_validate(&r, &e), VPNHA_PROBE_WRONG_SOURCE);
 	str2ipaddr("::ffff:10.0.0.2", &e.peer);
@@ -1485,7 +1482,6 @@ static void test_probe_validate(void)
 	/* Unset peer / interface: any. */
 	memset(&e, 0, sizeof(e));
 	e.ident = 0x77;
-	e.cookie = COOKIE;
 	EXPECT_EQ(vpnha_probe_validate(&r, &e), VPNHA_PROBE_OK);
 
 	/* IPv6: the caller fills src and ifindex. */
@@ -1495,7 +1491,6 @@ static void test_probe_validate(void)
 		vpnha_probe_parse(buf, n, AF_INET6, false, &r6, NULL, 0), 0);
 	memset(&e6, 0, sizeof(e6));
 	e6.ident = 0x99;
-	e6.cookie = COOKIE;
 	str2ipaddr("2001:db8::2", &e6.peer);
 	e6.ifindex = 3;
 	/* No source filled in: cannot be the peer. */
@@ -1512,14 +1507,293 @@ static void test_probe_validate(void)
 	CU_ASSERT_STRING_EQUAL(vpnha_probe_check_name(VPNHA_PROBE_OK), "ok");
 	CU_ASSERT_STRING_EQUAL(vpnha_probe_check_name(VPNHA_PROBE_WRONG_IDENT),
 			       "wrong-ident");
-	CU_ASSERT_STRING_EQUAL(vpnha_probe_check_name(VPNHA_PROBE_WRONG_COOKIE),
-			       "wrong-cookie");
+	CU_ASSERT_STRING_EQUAL(vpnha_probe_check_name(VPNHA_PROBE_WRONG_NONCE),
+			       "wrong-nonce");
+	CU_ASSERT_STRING_EQUAL(vpnha_probe_check_key(VPNHA_PROBE_WRONG_TIME),
+			       "wrongSendTime");
+	CU_ASSERT_STRING_EQUAL(vpnha_probe_check_key(VPNHA_PROBE_UNKNOWN_SEQ),
+			       "unknownSeq");
 	CU_ASSERT_STRING_EQUAL(vpnha_probe_check_name(VPNHA_PROBE_WRONG_SOURCE),
 			       "wrong-source");
 	CU_ASSERT_STRING_EQUAL(
 		vpnha_probe_check_name(VPNHA_PROBE_WRONG_INTERFACE),
 		"wrong-interface");
 	CU_ASSERT_STRING_EQUAL(vpnha_probe_check_name(99), "invalid");
+}
+
+/*
+ * A reply must answer this very probe: its sequence in the window, the
+ * probe's own nonce and send time.
+ */
+static void test_probe_verify(void)
+{
+	static struct vpnha_health h;
+	struct vpnha_hc_config c;
+	struct vpnha_hc_slot *s;
+	struct vpnha_probe_reply r = {};
+	uint16_t seq;
+
+	vpnha_hc_config_default(&c);
+	vpnha_health_init(&h, &c, true);
+	seq = vpnha_health_probe_sent(&h, T0);
+	s = vpnha_health_slot_find(&h, seq);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	s->nonce = COOKIE;
+	EXPECT_EQ(s->sent, T0);
+
+	r.seq = seq;
+	r.nonce = COOKIE;
+	r.sent_us = T0;
+	EXPECT_EQ(vpnha_probe_verify(&r, s), VPNHA_PROBE_OK);
+	r.nonce = COOKIE ^ 1;
+	EXPECT_EQ(vpnha_probe_verify(&r, s), VPNHA_PROBE_WRONG_NONCE);
+	r.nonce = COOKIE;
+	r.sent_us = T0 + 100 * MS;
+	EXPECT_EQ(vpnha_probe_verify(&r, s), VPNHA_PROBE_WRONG_TIME);
+	/* Extrapolated sequences were never sent: not in the window. */
+	CU_ASSERT_PTR_NULL(vpnha_health_slot_find(&h, seq + 1));
+	CU_ASSERT_PTR_NULL(vpnha_health_slot_find(&h, seq - 1));
+	EXPECT_EQ(vpnha_probe_verify(&r, NULL), VPNHA_PROBE_UNKNOWN_SEQ);
+	/* A forged reply leaves the probe in flight: it still times out. */
+	EXPECT_EQ(h.stats.received, 0);
+	vpnha_health_tick(&h, T0 + 500 * MS);
+	EXPECT_EQ(h.stats.lost, 1);
+}
+
+/* Nonces, identifiers, first sequences: not predictable, not constant. */
+static void test_probe_random(void)
+{
+	static uint64_t v[1000];
+	unsigned int i, j, same = 0;
+	uint16_t a, b;
+
+	for (i = 0; i < array_size(v); i++)
+		vpnha_probe_random(&v[i], sizeof(v[i]));
+	for (i = 0; i < array_size(v); i++)
+		for (j = i + 1; j < array_size(v); j++)
+			if (v[i] == v[j])
+				same++;
+	EXPECT_EQ(same, 0);
+	/* Consecutive values are not in arithmetic progression. */
+	CU_ASSERT(v[2] - v[1] != v[1] - v[0]);
+	vpnha_probe_random(&a, sizeof(a));
+	vpnha_probe_random(&b, sizeof(b));
+	vpnha_probe_random(&v[0], 3); /* odd sizes work */
+	CU_ASSERT(a != b || v[1] != v[2]);
+}
+
+/* --- Scheduler --- */
+
+struct sched_test_item {
+	struct vpnha_sched_item sitm;
+	int id;
+};
+
+static void test_sched(void)
+{
+	static struct vpnha_sched sch;
+	static struct sched_test_item it[5];
+	struct vpnha_sched_item *p;
+	int64_t whens[] = {500, 100, 300, 200, 400};
+	int order[5], n = 0;
+	unsigned int i;
+
+	memset(it, 0, sizeof(it));
+	vpnha_sched_init(&sch);
+	EXPECT_EQ(vpnha_sched_next(&sch), 0);
+	CU_ASSERT_PTR_NULL(vpnha_sched_pop_due(&sch, T0));
+	for (i = 0; i < array_size(it); i++) {
+		it[i].id = i;
+		vpnha_sched_set(&sch, &it[i].sitm, T0 + whens[i]);
+	}
+	EXPECT_EQ(vpnha_sched_count(&sch), 5);
+	EXPECT_EQ(vpnha_sched_next(&sch), T0 + 100);
+	/* Re-queue: moves, never duplicates. */
+	vpnha_sched_set(&sch, &it[1].sitm, T0 + 600);
+	vpnha_sched_set(&sch, &it[1].sitm, T0 + 250);
+	EXPECT_EQ(vpnha_sched_count(&sch), 5);
+	EXPECT_EQ(vpnha_sched_next(&sch), T0 + 200);
+	/* 0 removes; removing twice is harmless. */
+	vpnha_sched_set(&sch, &it[4].sitm, 0);
+	vpnha_sched_set(&sch, &it[4].sitm, 0);
+	EXPECT_EQ(vpnha_sched_count(&sch), 4);
+
+	/* Nothing is due before its time. */
+	CU_ASSERT_PTR_NULL(vpnha_sched_pop_due(&sch, T0 + 199));
+	/* Due items come out earliest first, then nothing. */
+	while ((p = vpnha_sched_pop_due(&sch, T0 + 300))) {
+		struct sched_test_item *ti =
+			container_of(p, struct sched_test_item, sitm);
+
+		EXPECT_EQ(p->when, 0);
+		order[n++] = ti->id;
+	}
+	EXPECT_EQ(n, 3);
+	EXPECT_EQ(order[0], 3);
+	EXPECT_EQ(order[1], 1);
+	EXPECT_EQ(order[2], 2);
+	EXPECT_EQ(vpnha_sched_next(&sch), T0 + 500);
+	/* A popped item can be queued again. */
+	vpnha_sched_set(&sch, &it[3].sitm, T0 + 450);
+	EXPECT_EQ(vpnha_sched_next(&sch), T0 + 450);
+	vpnha_sched_fini(&sch);
+	EXPECT_EQ(it[0].sitm.when, 0);
+	EXPECT_EQ(it[3].sitm.when, 0);
+
+	EXPECT_EQ(vpnha_sched_min(0, 0), 0);
+	EXPECT_EQ(vpnha_sched_min(0, 5), 5);
+	EXPECT_EQ(vpnha_sched_min(7, 0), 7);
+	EXPECT_EQ(vpnha_sched_min(7, 5), 5);
+}
+
+/* --- Configuration changes and reasons --- */
+
+static int fate_alternate(struct sim *s, uint64_t n)
+{
+	return n % 2 ? -1 : 10;
+}
+
+/*
+ * A configuration change keeps the verdict until the probes decide:
+ * DEAD stays DEAD (with its failure figures), RECOVERING keeps its
+ * hold-down, ALIVE stays ALIVE.
+ */
+static void test_reconfigure(void)
+{
+	struct vpnha_hc_config c;
+	int64_t first_miss, last_good, dead_at, hold_until;
+
+	vpnha_hc_config_default(&c);
+	sim_init(&S, &c);
+	CU_ASSERT(sim_run_to_verdict(&S, VPNHA_HC_ALIVE, 100 * MS));
+	S.down = true;
+	CU_ASSERT_FATAL(sim_run_to_verdict(&S, VPNHA_HC_DEAD, 2000 * MS));
+	first_miss = S.h.first_miss;
+	last_good = S.h.last_good;
+	dead_at = S.h.dead_at;
+	CU_ASSERT(first_miss && last_good && dead_at);
+
+	c.miss_count = 6;
+	vpnha_health_reconfigure(&S.h, &c);
+	EXPECT_VERDICT(&S.h, VPNHA_HC_DEAD);
+	EXPECT_EQ(S.h.cfg.miss_count, 6);
+	EXPECT_EQ(S.h.cause, VPNHA_HC_CAUSE_MISS);
+	EXPECT_EQ(S.h.first_miss, first_miss);
+	EXPECT_EQ(S.h.last_good, last_good);
+	EXPECT_EQ(S.h.dead_at, dead_at);
+	/* Still dead while the probes are lost, never unknown. */
+	sim_run_until(&S, S.now + 3000 * MS);
+	EXPECT_VERDICT(&S.h, VPNHA_HC_DEAD);
+	EXPECT_EQ(S.entered[VPNHA_HC_DEAD], 1);
+	EXPECT_EQ(S.entered[VPNHA_HC_UNKNOWN], 0);
+
+	/* Replies again: recovery-count, then RECOVERING. */
+	S.down = false;
+	CU_ASSERT_FATAL(
+		sim_run_to_verdict(&S, VPNHA_HC_RECOVERING, 2000 * MS));
+	hold_until = S.h.hold_until;
+	c.recovery_count = 3;
+	vpnha_health_reconfigure(&S.h, &c);
+	sim_note(&S);
+	EXPECT_VERDICT(&S.h, VPNHA_HC_RECOVERING);
+	EXPECT_EQ(S.h.hold_until, hold_until);
+	EXPECT_EQ(vpnha_health_next_deadline(&S.h) <= hold_until, 1);
+	CU_ASSERT(sim_run_to_verdict(&S, VPNHA_HC_ALIVE, 4000 * MS));
+	EXPECT_EQ(S.entered_at[VPNHA_HC_ALIVE], hold_until);
+
+	c.interval_ms = 50;
+	vpnha_health_reconfigure(&S.h, &c);
+	EXPECT_VERDICT(&S.h, VPNHA_HC_ALIVE);
+
+	/* Unknown stays unknown (optimistic start unchanged). */
+	sim_init(&S, &c);
+	vpnha_health_reconfigure(&S.h, &c);
+	EXPECT_VERDICT(&S.h, VPNHA_HC_UNKNOWN);
+
+	/* No-preempt block: kept while preempt is off, lifted when on. */
+	c.preempt = false;
+	c.hold_down_ms = 500;
+	sim_init(&S, &c);
+	CU_ASSERT(sim_run_to_verdict(&S, VPNHA_HC_ALIVE, 100 * MS));
+	S.down = true;
+	CU_ASSERT(sim_run_to_verdict(&S, VPNHA_HC_DEAD, 2000 * MS));
+	S.down = false;
+	CU_ASSERT(sim_run_to_verdict(&S, VPNHA_HC_RECOVERING, 3000 * MS));
+	CU_ASSERT(S.h.preempt_block);
+	vpnha_health_reconfigure(&S.h, &c);
+	CU_ASSERT(S.h.preempt_block);
+	c.preempt = true;
+	vpnha_health_reconfigure(&S.h, &c);
+	CU_ASSERT(!S.h.preempt_block);
+	CU_ASSERT(sim_run_to_verdict(&S, VPNHA_HC_ALIVE, 1000 * MS));
+}
+
+static void expect_reason(const struct vpnha_health *h, const char *want)
+{
+	char buf[160];
+
+	vpnha_health_reason(h, buf, sizeof(buf));
+	if (!strstr(buf, want))
+		fprintf(stderr, "\nreason '%s', expected '%s' in it\n", buf,
+			want);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, want));
+}
+
+/* The reason says why: misses, late replies with their RTT, thresholds. */
+static void test_reason(void)
+{
+	struct vpnha_hc_config c;
+	char buf[160];
+
+	vpnha_hc_config_default(&c);
+	sim_init(&S, &c);
+	vpnha_health_reason(&S.h, buf, sizeof(buf));
+	CU_ASSERT_STRING_EQUAL(buf, "");
+	CU_ASSERT(sim_run_to_verdict(&S, VPNHA_HC_ALIVE, 100 * MS));
+	S.down = true;
+	CU_ASSERT(sim_run_to_verdict(&S, VPNHA_HC_DEAD, 2000 * MS));
+	/* Last reply 10 ms after a probe; 5 misses at 100 ms + timeout. */
+	snprintf(buf, sizeof(buf), "5 consecutive misses, last reply %lld ms before",
+		 (long long)(S.h.dead_at - S.h.last_good) / MS);
+	expect_reason(&S.h, buf);
+	CU_ASSERT((S.h.dead_at - S.h.last_good) / MS >= 890);
+
+	/* Replies 300 ms after their probe, timeout 200 ms: late. */
+	c.timeout_ms = 200;
+	sim_init(&S, &c);
+	S.rtt_ms = 300;
+	CU_ASSERT(sim_run_to_verdict(&S, VPNHA_HC_DEAD, 2000 * MS));
+	EXPECT_EQ(S.entered[VPNHA_HC_ALIVE], 0);
+	expect_reason(&S.h,
+		      "5 consecutive misses: replies late, rtt 300 ms > timeout 200 ms");
+
+	/* Half the probes lost, threshold 30% over a window of 10. */
+	vpnha_hc_config_default(&c);
+	c.window = 10;
+	c.loss_threshold = 30;
+	sim_init(&S, &c);
+	S.fate = fate_alternate;
+	CU_ASSERT(sim_run_to_verdict(&S, VPNHA_HC_DEAD, 5000 * MS));
+	EXPECT_EQ(S.h.cause, VPNHA_HC_CAUSE_LOSS);
+	expect_reason(&S.h, "% >= threshold 30% over 10 probes");
+	CU_ASSERT(S.h.cause_value >= 30 && S.h.cause_value <= 60);
+
+	/* Average RTT 50 ms, threshold 40 ms. */
+	vpnha_hc_config_default(&c);
+	c.window = 10;
+	c.latency_threshold_ms = 40;
+	sim_init(&S, &c);
+	S.rtt_ms = 50;
+	CU_ASSERT(sim_run_to_verdict(&S, VPNHA_HC_DEAD, 5000 * MS));
+	expect_reason(&S.h,
+		      "average rtt 50.000 ms >= threshold 40 ms over 10 probes");
+
+	/* External check. */
+	vpnha_hc_config_default(&c);
+	sim_init(&S, &c);
+	vpnha_health_external(&S.h, true, S.now);
+	vpnha_health_external(&S.h, false, S.now);
+	expect_reason(&S.h, "BFD session down");
 }
 
 /* --- Runner --- */
@@ -1551,6 +1825,8 @@ static const struct test_def health_tests[] = {
 	{"window figures", test_figures},
 	{"5% scattered loss never dead", test_scattered_loss},
 	{"external (BFD) liveness", test_external},
+	{"reconfigure keeps the verdict", test_reconfigure},
+	{"reason says why", test_reason},
 };
 
 static const struct test_def probe_tests[] = {
@@ -1559,6 +1835,9 @@ static const struct test_def probe_tests[] = {
 	{"round trip v6", test_probe_roundtrip_v6},
 	{"parse errors", test_probe_parse_errors},
 	{"validate", test_probe_validate},
+	{"verify: this very probe", test_probe_verify},
+	{"random", test_probe_random},
+	{"scheduler heap", test_sched},
 };
 
 static int add_suite(const char *name, const struct test_def *t, size_t n)

@@ -14,6 +14,8 @@
 #include <CUnit/Basic.h>
 #include <libyang/libyang.h>
 
+#include "lib/checksum.h"
+
 #include "vpnha.h"
 
 /* Fake clock --------------------------------------------------------------- */
@@ -145,6 +147,124 @@ static void scheme_teardown(void)
 	CU_ASSERT_EQUAL(rib_count(), 0);
 }
 
+/* Health events ------------------------------------------------------------ */
+
+/*
+ * Tests drive the tunnels' health only through the core's entry points:
+ * probes built by vpnha_tunnel_tick(), their replies (real packets) fed
+ * to vpnha_tunnel_probe_input(), BFD events to vpnha_tunnel_external().
+ */
+static void hc_enable(struct vpnha_tunnel *t, uint8_t type,
+		      uint32_t hold_down_ms, bool preempt)
+{
+	t->hc_enabled = true;
+	t->hc.type = type;
+	str2ipaddr("169.254.1.1", &t->hc.source);
+	str2ipaddr(t == primary ? "169.254.1.2" : "169.254.2.2",
+		   &t->hc.destination);
+	t->hc.interval_ms = 100;
+	t->hc.timeout_ms = 200;
+	t->hc.miss_count = 3;
+	t->hc.recovery_count = 2;
+	t->hc.hold_down_ms = hold_down_ms;
+	t->hc.preempt = preempt;
+	vpnha_tunnel_hc_changed(v, t);
+}
+
+static void hc_event(struct vpnha_tunnel *t, bool up)
+{
+	vpnha_tunnel_external(v, t, up, fake_now_us);
+}
+
+/* The echo reply a raw IPv4 socket reads for probe o, from src. */
+static size_t hc_reply(const struct vpnha_tunnel *t,
+		       const struct vpnha_probe_out *o, const char *src,
+		       uint8_t *pkt)
+{
+	size_t total = 20 + o->len;
+	uint16_t sum;
+
+	memset(pkt, 0, 20);
+	pkt[0] = 0x45;
+	pkt[2] = total >> 8;
+	pkt[3] = total & 0xff;
+	pkt[8] = 64;
+	pkt[9] = IPPROTO_ICMP;
+	if (src)
+		inet_pton(AF_INET, src, pkt + 12);
+	else
+		memcpy(pkt + 12, &t->hc.destination.ipaddr_v4, 4);
+	memcpy(pkt + 16, &t->hc.source.ipaddr_v4, 4);
+	memcpy(pkt + 20, o->buf, o->len);
+	pkt[20] = 0; /* echo reply */
+	pkt[22] = pkt[23] = 0;
+	sum = in_cksum(pkt + 20, o->len);
+	memcpy(pkt + 22, &sum, sizeof(sum));
+	return total;
+}
+
+static void hc_input(struct vpnha_tunnel *t, const uint8_t *pkt, size_t n)
+{
+	vpnha_tunnel_probe_input(v, t, pkt, n, NULL, t->ifindex, fake_now_us);
+}
+
+static int64_t hc_next_send;
+static struct vpnha_probe_out hc_last; /* the last probe sent */
+
+/*
+ * Run t's health check for ms milliseconds in 10 ms steps: a probe
+ * every interval, answered 10 ms later or not at all.  Stops early when
+ * t reaches state stop (unless VPNHA_TUNNEL_INIT).
+ */
+static void hc_run(struct vpnha_tunnel *t, int64_t ms, bool answer,
+		   enum vpnha_tunnel_state stop)
+{
+	int64_t end = fake_now_us + ms * 1000;
+	bool pending = false;
+	struct vpnha_probe_out o = {};
+
+	if (hc_next_send < fake_now_us)
+		hc_next_send = fake_now_us;
+	while (fake_now_us < end) {
+		fake_now_us += 10000;
+		if (pending) {
+			uint8_t pkt[128];
+
+			hc_input(t, pkt, hc_reply(t, &o, NULL, pkt));
+			pending = false;
+		}
+		if (fake_now_us >= hc_next_send) {
+			memset(&o, 0, sizeof(o));
+			vpnha_tunnel_tick(v, t, fake_now_us, &o);
+			CU_ASSERT_EQUAL_FATAL(o.len, VPNHA_PROBE_LEN);
+			hc_last = o;
+			pending = answer;
+			hc_next_send += t->hc.interval_ms * 1000;
+		} else
+			vpnha_tunnel_tick(v, t, fake_now_us, NULL);
+		if (stop != VPNHA_TUNNEL_INIT && t->state == stop)
+			return;
+	}
+}
+
+/* Fake probe adapter: records what the core asks it to arm. */
+static struct {
+	struct vpnha_tunnel *t;
+	int64_t deadline;
+	unsigned int n;
+} rearm;
+
+static void fake_rearm(struct vpnha_tunnel *t, int64_t deadline)
+{
+	rearm.t = t;
+	rearm.deadline = deadline;
+	rearm.n++;
+}
+
+static const struct vpnha_io_ops fake_io = {
+	.tunnel_rearm = fake_rearm,
+};
+
 /* Tests -------------------------------------------------------------------- */
 
 static void test_distance(void)
@@ -267,24 +387,36 @@ static void test_interface_down(void)
 
 static void test_health_down_timeline(void)
 {
-	scheme_setup();
-	primary->hc_enabled = true;
-	primary->health.verdict = VPNHA_HC_ALIVE;
-	vpnha_tunnel_health_update(v, primary);
-	CU_ASSERT_EQUAL(primary->state, VPNHA_TUNNEL_UP);
+	unsigned int tr0;
 
-	primary->health.last_good = fake_now_us;
-	primary->health.first_miss = fake_now_us + 50000;
-	fake_now_us += 600000;
-	primary->health.verdict = VPNHA_HC_DEAD;
-	vpnha_tunnel_health_update(v, primary);
+	scheme_setup();
+	hc_enable(primary, VPNHA_HC_TYPE_ICMP, 1000, true);
+	CU_ASSERT_EQUAL(primary->state, VPNHA_TUNNEL_INIT);
+	hc_run(primary, 300, true, VPNHA_TUNNEL_INIT);
+	CU_ASSERT_EQUAL(primary->state, VPNHA_TUNNEL_UP);
+	tr0 = primary->stats.transitions;
+
+	/* Silence: down on the third consecutive loss. */
+	hc_run(primary, 2000, false, VPNHA_TUNNEL_DOWN);
 	CU_ASSERT_EQUAL(primary->state, VPNHA_TUNNEL_DOWN);
 	CU_ASSERT_EQUAL(rib_count(), 1);
-	CU_ASSERT_EQUAL(primary->timeline.last_good, fake_now_us - 600000);
+	CU_ASSERT_NOT_EQUAL(primary->timeline.last_good, 0);
+	CU_ASSERT_EQUAL(primary->timeline.last_good,
+			primary->health.last_good);
+	CU_ASSERT_EQUAL(primary->timeline.first_miss,
+			primary->health.first_miss);
+	CU_ASSERT(primary->timeline.first_miss > primary->timeline.last_good);
 	CU_ASSERT_EQUAL(primary->timeline.declared_down, fake_now_us);
 	CU_ASSERT_EQUAL(primary->timeline.withdraw_sent, fake_now_us);
+	/* The third probe lost is sent 200 ms after the first: + timeout. */
+	CU_ASSERT_EQUAL(primary->timeline.declared_down -
+				primary->timeline.first_miss,
+			400000);
 	CU_ASSERT_EQUAL(primary->timeline.switched, 0);
 	CU_ASSERT_EQUAL(primary->stats.failovers, 1);
+	/* The reason says why (and is what the transition logged). */
+	CU_ASSERT_PTR_NOT_NULL(
+		strstr(primary->reason, "3 consecutive misses, last reply "));
 
 	/* zebra installs the backup: the failover is complete. */
 	fake_now_us += 400;
@@ -294,27 +426,26 @@ static void test_health_down_timeline(void)
 		v, vpnha_route_find(v, &remote, "backup")));
 
 	/* Recovering: routes stay withdrawn until the verdict is ALIVE. */
-	primary->health.verdict = VPNHA_HC_RECOVERING;
-	vpnha_tunnel_health_update(v, primary);
+	hc_run(primary, 1000, true, VPNHA_TUNNEL_RECOVERING);
 	CU_ASSERT_EQUAL(primary->state, VPNHA_TUNNEL_RECOVERING);
 	CU_ASSERT_EQUAL(rib_count(), 1);
 	CU_ASSERT_EQUAL(vpnha_route_find(v, &remote, "primary")->reason,
 			VPNHA_RR_TUNNEL_RECOVERING);
-	primary->health.verdict = VPNHA_HC_ALIVE;
-	vpnha_tunnel_health_update(v, primary);
+	hc_run(primary, 1500, true, VPNHA_TUNNEL_UP);
+	CU_ASSERT_EQUAL(primary->state, VPNHA_TUNNEL_UP);
 	CU_ASSERT_EQUAL(rib_count(), 2);
 	CU_ASSERT_EQUAL(rib_best(&remote)->nh[0], IF_PRIMARY);
-	CU_ASSERT_EQUAL(primary->stats.transitions, 4);
+	CU_ASSERT_EQUAL(primary->stats.transitions - tr0, 3);
 	scheme_teardown();
 }
 
 static void test_all_down_keep_best(void)
 {
 	scheme_setup();
-	primary->hc_enabled = backup->hc_enabled = true;
-	primary->health.verdict = backup->health.verdict = VPNHA_HC_DEAD;
-	vpnha_tunnel_health_update(v, backup);
-	vpnha_tunnel_health_update(v, primary);
+	hc_enable(primary, VPNHA_HC_TYPE_BFD, 0, true);
+	hc_enable(backup, VPNHA_HC_TYPE_BFD, 0, true);
+	hc_event(backup, false);
+	hc_event(primary, false);
 	/* Default keep-best: the primary's route stays. */
 	CU_ASSERT_EQUAL(rib_count(), 1);
 	CU_ASSERT_EQUAL(rib_best(&remote)->distance, 1);
@@ -329,8 +460,7 @@ static void test_all_down_keep_best(void)
 	CU_ASSERT_EQUAL(rib_count(), 0);
 
 	/* The backup comes back: it alone carries the prefix. */
-	backup->health.verdict = VPNHA_HC_ALIVE;
-	vpnha_tunnel_health_update(v, backup);
+	hc_event(backup, true);
 	CU_ASSERT_EQUAL(rib_count(), 1);
 	CU_ASSERT_EQUAL(rib_best(&remote)->distance, 101);
 	scheme_teardown();
@@ -340,9 +470,8 @@ static void test_keep_best_honours_shutdown(void)
 {
 	scheme_setup();
 	vpnha_tunnel_set_shutdown(v, primary, true);
-	backup->hc_enabled = true;
-	backup->health.verdict = VPNHA_HC_DEAD;
-	vpnha_tunnel_health_update(v, backup);
+	hc_enable(backup, VPNHA_HC_TYPE_BFD, 0, true);
+	hc_event(backup, false);
 	/* Primary shut: keep-best keeps the backup, never the shut one. */
 	CU_ASSERT_EQUAL(rib_count(), 1);
 	CU_ASSERT_EQUAL(rib_best(&remote)->distance, 101);
@@ -583,9 +712,8 @@ static void test_ipsec_sa_feed(void)
 	vpnha_ipsec_conf_default(&c);
 	vpnha_tunnel_set_ipsec(v, primary, &c);
 	CU_ASSERT_EQUAL(ipsec_applies, 1);
-	primary->hc_enabled = true;
-	primary->health.verdict = VPNHA_HC_ALIVE;
-	vpnha_tunnel_health_update(v, primary);
+	hc_enable(primary, VPNHA_HC_TYPE_BFD, 0, true);
+	hc_event(primary, true);
 
 	/* Unknown SA state (daemon unreachable): the probes decide. */
 	vpnha_tunnel_sa_update(v, primary, VPNHA_SA_UNKNOWN, "no pluto");
@@ -613,7 +741,7 @@ static void test_ipsec_sa_feed(void)
 
 	/* Without a health check the SA state alone decides. */
 	primary->hc_enabled = false;
-	vpnha_tunnel_health_update(v, primary);
+	vpnha_tunnel_hc_changed(v, primary);
 	CU_ASSERT_EQUAL(primary->state, VPNHA_TUNNEL_UP);
 	CU_ASSERT_STRING_EQUAL(primary->reason, "IPsec SA up, no health check");
 	vpnha_tunnel_sa_update(v, primary, VPNHA_SA_DOWN, "gone");
@@ -685,12 +813,192 @@ static void test_no_failover_before_up(void)
 	CU_ASSERT_EQUAL(t->timeline.declared_down, 0);
 	/* Up, then lost: that is a failover. */
 	vpnha_tunnel_sa_update(v, t, VPNHA_SA_UP, "IKE, child");
-	t->health.verdict = VPNHA_HC_ALIVE;
-	vpnha_tunnel_health_update(v, t);
+	vpnha_tunnel_external(v, t, true, fake_now_us);
 	CU_ASSERT_EQUAL(t->state, VPNHA_TUNNEL_UP);
 	vpnha_tunnel_sa_update(v, t, VPNHA_SA_DOWN, "gone");
 	CU_ASSERT_EQUAL(t->stats.failovers, 1);
 	CU_ASSERT_NOT_EQUAL(t->timeline.declared_down, 0);
+	scheme_teardown();
+}
+
+/*
+ * Issue 13.1: with the primary dead, replies forged from the peer's
+ * address (identifier and nonce copied from a captured probe, sequence
+ * and send time extrapolated at the interval) never revive it; every
+ * refused reply is counted by cause.
+ */
+static void test_forged_replies(void)
+{
+	struct vpnha_probe_out cap, o;
+	uint64_t received;
+	uint8_t pkt[128];
+	size_t n;
+	int k;
+
+	scheme_setup();
+	hc_enable(primary, VPNHA_HC_TYPE_ICMP, 0, true);
+	hc_run(primary, 300, true, VPNHA_TUNNEL_INIT);
+	CU_ASSERT_EQUAL_FATAL(primary->state, VPNHA_TUNNEL_UP);
+	hc_run(primary, 2000, false, VPNHA_TUNNEL_DOWN);
+	CU_ASSERT_EQUAL_FATAL(primary->state, VPNHA_TUNNEL_DOWN);
+	cap = hc_last; /* the forger's capture */
+	received = primary->health.stats.received;
+
+	/* 3 s of forged replies, one per probe the peer drops. */
+	for (k = 1; k <= 30; k++) {
+		int64_t sent;
+
+		hc_run(primary, 100, false, VPNHA_TUNNEL_INIT);
+		o = cap;
+		o.buf[6] = (uint8_t)((cap.seq + k) >> 8);
+		o.buf[7] = (uint8_t)(cap.seq + k);
+		sent = (int64_t)0;
+		for (int b = 0; b < 8; b++)
+			sent = (sent << 8) | cap.buf[8 + 16 + b];
+		sent += k * 100000;
+		for (int b = 7; b >= 0; b--) {
+			o.buf[8 + 16 + b] = sent & 0xff;
+			sent >>= 8;
+		}
+		hc_input(primary, pkt, hc_reply(primary, &o, NULL, pkt));
+		CU_ASSERT_EQUAL(primary->state, VPNHA_TUNNEL_DOWN);
+		CU_ASSERT_EQUAL(rib_best(&remote)->nh[0], IF_BACKUP);
+	}
+	CU_ASSERT_EQUAL(primary->health.stats.received, received);
+	CU_ASSERT(primary->rejects[VPNHA_PROBE_WRONG_NONCE] +
+			  primary->rejects[VPNHA_PROBE_UNKNOWN_SEQ] ==
+		  30);
+	CU_ASSERT(primary->rejects[VPNHA_PROBE_WRONG_NONCE] >= 25);
+
+	/* The real probe's nonce with another send time. */
+	o = hc_last;
+	o.buf[8 + 23] ^= 1;
+	hc_input(primary, pkt, hc_reply(primary, &o, NULL, pkt));
+	CU_ASSERT_EQUAL(primary->rejects[VPNHA_PROBE_WRONG_TIME], 1);
+	/* From another address; someone else's identifier; not ours. */
+	o = hc_last;
+	hc_input(primary, pkt, hc_reply(primary, &o, "169.254.9.9", pkt));
+	CU_ASSERT_EQUAL(primary->rejects[VPNHA_PROBE_WRONG_SOURCE], 1);
+	o.buf[4] ^= 0xff;
+	hc_input(primary, pkt, hc_reply(primary, &o, NULL, pkt));
+	CU_ASSERT_EQUAL(primary->rejects[VPNHA_PROBE_WRONG_IDENT], 1);
+	o = hc_last;
+	o.buf[8] = 'X';
+	hc_input(primary, pkt, hc_reply(primary, &o, NULL, pkt));
+	CU_ASSERT_EQUAL(primary->rejects[VPNHA_PROBE_MALFORMED], 1);
+	/* Through another interface. */
+	o = hc_last;
+	n = hc_reply(primary, &o, NULL, pkt);
+	vpnha_tunnel_probe_input(v, primary, pkt, n, NULL, IF_BACKUP,
+				 fake_now_us);
+	CU_ASSERT_EQUAL(primary->rejects[VPNHA_PROBE_WRONG_INTERFACE], 1);
+	/* The genuine reply, after its timeout: late; then a duplicate. */
+	fake_now_us += 250000;
+	vpnha_tunnel_tick(v, primary, fake_now_us, NULL);
+	hc_input(primary, pkt, n);
+	CU_ASSERT_EQUAL(primary->rejects[VPNHA_PROBE_LATE], 1);
+	hc_input(primary, pkt, n);
+	CU_ASSERT_EQUAL(primary->rejects[VPNHA_PROBE_DUPLICATE], 1);
+	CU_ASSERT_EQUAL(primary->state, VPNHA_TUNNEL_DOWN);
+	CU_ASSERT_EQUAL(rib_best(&remote)->nh[0], IF_BACKUP);
+	scheme_teardown();
+}
+
+/*
+ * Issue 10.1 bug: a no-preempt BFD tunnel released during its hold-down
+ * (by clear, or by the backup failing) fails back at the end of the
+ * hold-down: the core asks the adapter to arm that deadline (no probe
+ * timer runs for BFD, and no BFD event comes).
+ */
+static void test_bfd_release_rearms(void)
+{
+	char err[160];
+	int64_t hold_until;
+	int pass;
+
+	for (pass = 0; pass < 2; pass++) {
+		scheme_setup();
+		v->io = &fake_io;
+		hc_enable(primary, VPNHA_HC_TYPE_BFD, 1000, false);
+		hc_event(primary, true);
+		CU_ASSERT_EQUAL(primary->state, VPNHA_TUNNEL_UP);
+		CU_ASSERT_EQUAL(vpnha_tunnel_release(v, primary, err,
+						     sizeof(err)),
+				-1);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, "not recovering"));
+		fake_now_us += 100000;
+		hc_event(primary, false);
+		CU_ASSERT_EQUAL(rib_best(&remote)->nh[0], IF_BACKUP);
+		fake_now_us += 100000;
+		hc_event(primary, true);
+		CU_ASSERT_EQUAL(primary->state, VPNHA_TUNNEL_RECOVERING);
+		/* Blocked by no-preempt: no deadline. */
+		CU_ASSERT_EQUAL(vpnha_tunnel_deadline(primary), 0);
+		hold_until = fake_now_us + 1000000;
+
+		fake_now_us += 300000;
+		memset(&rearm, 0, sizeof(rearm));
+		if (pass == 0) {
+			CU_ASSERT_EQUAL(vpnha_tunnel_release(v, primary, err,
+							     sizeof(err)),
+					0);
+		} else {
+			/* The backup fails: the primary is needed. */
+			vpnha_interface_update(v, "vti2", IF_BACKUP, false);
+		}
+		CU_ASSERT_EQUAL(primary->state, VPNHA_TUNNEL_RECOVERING);
+		CU_ASSERT(rearm.n >= 1);
+		CU_ASSERT_PTR_EQUAL(rearm.t, primary);
+		CU_ASSERT_EQUAL(rearm.deadline, hold_until);
+
+		/* The adapter's timer fires at the deadline. */
+		fake_now_us = rearm.deadline;
+		CU_ASSERT_EQUAL(vpnha_tunnel_tick(v, primary, fake_now_us,
+						  NULL),
+				0);
+		CU_ASSERT_EQUAL(primary->state, VPNHA_TUNNEL_UP);
+		CU_ASSERT_EQUAL(rib_best(&remote)->nh[0], IF_PRIMARY);
+		scheme_teardown();
+	}
+}
+
+/*
+ * Issue 13.8: a health-check change on a dead tunnel keeps it dead, its
+ * routes withdrawn and its failover figures, until the probes decide.
+ */
+static void test_hc_change_keeps_dead(void)
+{
+	struct vpnha_timeline tl;
+	unsigned int adds, dels;
+
+	scheme_setup();
+	hc_enable(primary, VPNHA_HC_TYPE_ICMP, 500, true);
+	hc_run(primary, 300, true, VPNHA_TUNNEL_INIT);
+	hc_run(primary, 2000, false, VPNHA_TUNNEL_DOWN);
+	CU_ASSERT_EQUAL_FATAL(primary->state, VPNHA_TUNNEL_DOWN);
+	vpnha_rib_notify(v, &remote, true);
+	tl = primary->timeline;
+	adds = rib_adds;
+	dels = rib_dels;
+
+	primary->hc.miss_count = 6;
+	vpnha_tunnel_hc_changed(v, primary);
+	CU_ASSERT_EQUAL(primary->state, VPNHA_TUNNEL_DOWN);
+	CU_ASSERT_EQUAL(primary->health.cfg.miss_count, 6);
+	CU_ASSERT_EQUAL(rib_adds, adds);
+	CU_ASSERT_EQUAL(rib_dels, dels);
+	CU_ASSERT_EQUAL(rib_best(&remote)->nh[0], IF_BACKUP);
+	CU_ASSERT_EQUAL(primary->stats.failovers, 1);
+	CU_ASSERT(memcmp(&primary->timeline, &tl, sizeof(tl)) == 0);
+	hc_run(primary, 2000, false, VPNHA_TUNNEL_INIT);
+	CU_ASSERT_EQUAL(primary->state, VPNHA_TUNNEL_DOWN);
+	CU_ASSERT_EQUAL(rib_adds, adds);
+
+	/* The probes decide: recovery, hold-down, back. */
+	hc_run(primary, 2000, true, VPNHA_TUNNEL_UP);
+	CU_ASSERT_EQUAL(primary->state, VPNHA_TUNNEL_UP);
+	CU_ASSERT_EQUAL(rib_best(&remote)->nh[0], IF_PRIMARY);
+	CU_ASSERT_EQUAL(primary->stats.failovers, 1);
 	scheme_teardown();
 }
 
@@ -721,6 +1029,12 @@ int main(void)
 	CU_add_test(s, "IPsec SA state feeds the tunnel", test_ipsec_sa_feed);
 	CU_add_test(s, "no failover before the tunnel was up",
 		    test_no_failover_before_up);
+	CU_add_test(s, "forged replies never revive a dead tunnel",
+		    test_forged_replies);
+	CU_add_test(s, "no-preempt BFD release re-arms the timer",
+		    test_bfd_release_rearms);
+	CU_add_test(s, "health-check change keeps a dead tunnel dead",
+		    test_hc_change_keeps_dead);
 
 	s = CU_add_suite("yang", yang_setup, yang_teardown);
 	CU_add_test(s, "valid scheme", test_yang_valid);

@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vpnhad scheduler: a heap of timed items, earliest first, on the
+ * core's monotonic microsecond clock.  No event loop and no timerfd:
+ * the probe adapter (vpnha_io.c) arms one timerfd at vpnha_sched_next()
+ * and, when it fires, pops the due items with vpnha_sched_pop_due().
+ */
+#ifndef _FRR_VPNHA_SCHED_H
+#define _FRR_VPNHA_SCHED_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lib/typesafe.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+PREDECL_HEAP(vpnha_sched_heap);
+
+/* Embed in whatever is scheduled; zero it before first use. */
+struct vpnha_sched_item {
+	struct vpnha_sched_heap_item hitm;
+	int64_t when; /* monotonic us; 0 = not queued */
+};
+
+struct vpnha_sched {
+	struct vpnha_sched_heap_head heap;
+};
+
+void vpnha_sched_init(struct vpnha_sched *s);
+void vpnha_sched_fini(struct vpnha_sched *s);
+
+/* (Re)queue it at when; when = 0 removes it.  O(log n). */
+void vpnha_sched_set(struct vpnha_sched *s, struct vpnha_sched_item *it,
+		     int64_t when);
+
+/* The earliest queued time, 0 when nothing is queued. */
+int64_t vpnha_sched_next(const struct vpnha_sched *s);
+
+/* Remove and return the earliest item due at now (when <= now), or NULL. */
+struct vpnha_sched_item *vpnha_sched_pop_due(struct vpnha_sched *s,
+					     int64_t now);
+
+/* The earlier of two times where 0 means "none". */
+static inline int64_t vpnha_sched_min(int64_t a, int64_t b)
+{
+	if (!a)
+		return b;
+	if (!b)
+		return a;
+	return a < b ? a : b;
+}
+
+unsigned int vpnha_sched_count(const struct vpnha_sched *s);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* _FRR_VPNHA_SCHED_H */
