@@ -391,8 +391,8 @@ static void vpnha_tunnel_release_now(struct vpnha *v, struct vpnha_tunnel *t)
 	vpnha_tunnel_rearm(v, t);
 }
 
-int vpnha_tunnel_release(struct vpnha *v, struct vpnha_tunnel *t,
-			 char *errmsg, size_t errmsg_len)
+int vpnha_tunnel_release(struct vpnha *v, struct vpnha_tunnel *t, char *errmsg,
+			 size_t errmsg_len)
 {
 	if (t->state != VPNHA_TUNNEL_RECOVERING) {
 		snprintf(errmsg, errmsg_len,
@@ -406,8 +406,8 @@ int vpnha_tunnel_release(struct vpnha *v, struct vpnha_tunnel *t,
 	return 0;
 }
 
-int64_t vpnha_tunnel_tick(struct vpnha *v, struct vpnha_tunnel *t,
-			  int64_t now, struct vpnha_probe_out *probe)
+int64_t vpnha_tunnel_tick(struct vpnha *v, struct vpnha_tunnel *t, int64_t now,
+			  struct vpnha_probe_out *probe)
 {
 	vpnha_health_tick(&t->health, now);
 	if (probe) {
@@ -489,9 +489,10 @@ int64_t vpnha_tunnel_probe_input(struct vpnha *v, struct vpnha_tunnel *t,
 		case VPNHA_HC_REPLY_OK:
 			if (v->dbg_probe &&
 			    DEBUG_MODE_CHECK(v->dbg_probe, DEBUG_MODE_ALL))
-				zlog_debug("tunnel %s: reply seq %u rtt %lld us",
-					   t->name, r.seq,
-					   (long long)(now - r.sent_us));
+				zlog_debug(
+					"tunnel %s: reply seq %u rtt %lld us",
+					t->name, r.seq,
+					(long long)(now - r.sent_us));
 			break;
 		case VPNHA_HC_REPLY_LATE:
 			check = VPNHA_PROBE_LATE;

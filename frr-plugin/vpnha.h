@@ -392,8 +392,7 @@ extern int64_t vpnha_tunnel_tick(struct vpnha *v, struct vpnha_tunnel *t,
  * src is the sender for sockets without IP header (IPv6), else NULL;
  * ifindex the arrival interface.
  */
-extern int64_t vpnha_tunnel_probe_input(struct vpnha *v,
-					struct vpnha_tunnel *t,
+extern int64_t vpnha_tunnel_probe_input(struct vpnha *v, struct vpnha_tunnel *t,
 					const uint8_t *pkt, size_t len,
 					const struct ipaddr *src,
 					ifindex_t ifindex, int64_t now);

@@ -142,8 +142,8 @@ void vpnha_health_reason(const struct vpnha_health *h, char *buf, size_t len)
 {
 	int64_t late_ms = h->late_rtt_us / US_PER_MS;
 	/* A late reply to one of the probes of the failure. */
-	bool late = h->late_sent && h->first_miss &&
-		    h->late_sent >= h->first_miss;
+	bool late =
+		h->late_sent && h->first_miss && h->late_sent >= h->first_miss;
 
 	if (!len)
 		return;
@@ -177,10 +177,11 @@ void vpnha_health_reason(const struct vpnha_health *h, char *buf, size_t len)
 			 h->cause_value, h->cfg.loss_threshold, h->cfg.window);
 		break;
 	case VPNHA_HC_CAUSE_LATENCY:
-		snprintf(buf, len,
-			 "average rtt %u.%03u ms >= threshold %u ms over %u probes",
-			 h->cause_value / US_PER_MS, h->cause_value % US_PER_MS,
-			 h->cfg.latency_threshold_ms, h->cfg.window);
+		snprintf(
+			buf, len,
+			"average rtt %u.%03u ms >= threshold %u ms over %u probes",
+			h->cause_value / US_PER_MS, h->cause_value % US_PER_MS,
+			h->cfg.latency_threshold_ms, h->cfg.window);
 		break;
 	case VPNHA_HC_CAUSE_EXTERNAL:
 		snprintf(buf, len, "BFD session down");

@@ -289,9 +289,9 @@ static void vpnha_io_sched_arm(void)
 static void vpnha_io_schedule(struct vpnha_io *io, int64_t deadline)
 {
 	io->deadline = deadline;
-	vpnha_sched_set(&vpnha_sched, &io->sitm,
-			vpnha_sched_min(io->probing ? io->next_send : 0,
-					deadline));
+	vpnha_sched_set(
+		&vpnha_sched, &io->sitm,
+		vpnha_sched_min(io->probing ? io->next_send : 0, deadline));
 	vpnha_io_sched_arm();
 }
 
@@ -344,8 +344,7 @@ static void vpnha_io_run(struct vpnha_io *io, int64_t now)
 		/* Absolute schedule: no drift, and no burst after a stall. */
 		io->next_send += (int64_t)t->hc.interval_ms * 1000;
 		if (io->next_send <= now)
-			io->next_send =
-				now + (int64_t)t->hc.interval_ms * 1000;
+			io->next_send = now + (int64_t)t->hc.interval_ms * 1000;
 		io->next_send =
 			vpnha_io_send_slot(io->next_send, t->hc.interval_ms);
 	}
@@ -426,9 +425,8 @@ static void vpnha_io_read(vpnha_event_t *e)
 						  ->ipi6_ifindex;
 		}
 		deadline = vpnha_tunnel_probe_input(
-			vpnha, t, buf, n,
-			io->family == AF_INET6 ? &src : NULL, ifindex,
-			vpnha->now());
+			vpnha, t, buf, n, io->family == AF_INET6 ? &src : NULL,
+			ifindex, vpnha->now());
 	}
 	if (t->io == io)
 		vpnha_io_schedule(io, deadline);
@@ -452,8 +450,8 @@ static void vpnha_io_bfd_update(struct bfd_session_params *bsp,
 	 * comes up is caught by the grace timer.
 	 */
 	if (bss->state == BSS_UP)
-		deadline = vpnha_tunnel_external(vpnha, io->t, true,
-						 vpnha->now());
+		deadline =
+			vpnha_tunnel_external(vpnha, io->t, true, vpnha->now());
 	else if (bss->previous_state == BSS_UP)
 		deadline = vpnha_tunnel_external(vpnha, io->t, false,
 						 vpnha->now());

@@ -45,8 +45,7 @@ int64_t vpnha_sched_next(const struct vpnha_sched *s)
 	return first ? first->when : 0;
 }
 
-struct vpnha_sched_item *vpnha_sched_pop_due(struct vpnha_sched *s,
-					     int64_t now)
+struct vpnha_sched_item *vpnha_sched_pop_due(struct vpnha_sched *s, int64_t now)
 {
 	struct vpnha_sched_item *first = vpnha_sched_heap_first(&s->heap);
 

@@ -74,8 +74,7 @@ static json_object *vpnha_json_rejects(const struct vpnha_tunnel *t)
 
 	for (enum vpnha_probe_check c = VPNHA_PROBE_OK + 1;
 	     c < VPNHA_PROBE_CHECK_MAX; c++)
-		json_object_int_add(j, vpnha_probe_check_key(c),
-				    t->rejects[c]);
+		json_object_int_add(j, vpnha_probe_check_key(c), t->rejects[c]);
 	return j;
 }
 

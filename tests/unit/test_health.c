@@ -1689,8 +1689,7 @@ static void test_reconfigure(void)
 
 	/* Replies again: recovery-count, then RECOVERING. */
 	S.down = false;
-	CU_ASSERT_FATAL(
-		sim_run_to_verdict(&S, VPNHA_HC_RECOVERING, 2000 * MS));
+	CU_ASSERT_FATAL(sim_run_to_verdict(&S, VPNHA_HC_RECOVERING, 2000 * MS));
 	hold_until = S.h.hold_until;
 	c.recovery_count = 3;
 	vpnha_health_reconfigure(&S.h, &c);
@@ -1753,7 +1752,8 @@ static void test_reason(void)
 	S.down = true;
 	CU_ASSERT(sim_run_to_verdict(&S, VPNHA_HC_DEAD, 2000 * MS));
 	/* Last reply 10 ms after a probe; 5 misses at 100 ms + timeout. */
-	snprintf(buf, sizeof(buf), "5 consecutive misses, last reply %lld ms before",
+	snprintf(buf, sizeof(buf),
+		 "5 consecutive misses, last reply %lld ms before",
 		 (long long)(S.h.dead_at - S.h.last_good) / MS);
 	expect_reason(&S.h, buf);
 	CU_ASSERT((S.h.dead_at - S.h.last_good) / MS >= 890);
@@ -1764,8 +1764,9 @@ static void test_reason(void)
 	S.rtt_ms = 300;
 	CU_ASSERT(sim_run_to_verdict(&S, VPNHA_HC_DEAD, 2000 * MS));
 	EXPECT_EQ(S.entered[VPNHA_HC_ALIVE], 0);
-	expect_reason(&S.h,
-		      "5 consecutive misses: replies late, rtt 300 ms > timeout 200 ms");
+	expect_reason(
+		&S.h,
+		"5 consecutive misses: replies late, rtt 300 ms > timeout 200 ms");
 
 	/* Half the probes lost, threshold 30% over a window of 10. */
 	vpnha_hc_config_default(&c);
@@ -1785,8 +1786,9 @@ static void test_reason(void)
 	sim_init(&S, &c);
 	S.rtt_ms = 50;
 	CU_ASSERT(sim_run_to_verdict(&S, VPNHA_HC_DEAD, 5000 * MS));
-	expect_reason(&S.h,
-		      "average rtt 50.000 ms >= threshold 40 ms over 10 probes");
+	expect_reason(
+		&S.h,
+		"average rtt 50.000 ms >= threshold 40 ms over 10 probes");
 
 	/* External check. */
 	vpnha_hc_config_default(&c);

@@ -401,8 +401,7 @@ static void test_health_down_timeline(void)
 	CU_ASSERT_EQUAL(primary->state, VPNHA_TUNNEL_DOWN);
 	CU_ASSERT_EQUAL(rib_count(), 1);
 	CU_ASSERT_NOT_EQUAL(primary->timeline.last_good, 0);
-	CU_ASSERT_EQUAL(primary->timeline.last_good,
-			primary->health.last_good);
+	CU_ASSERT_EQUAL(primary->timeline.last_good, primary->health.last_good);
 	CU_ASSERT_EQUAL(primary->timeline.first_miss,
 			primary->health.first_miss);
 	CU_ASSERT(primary->timeline.first_miss > primary->timeline.last_good);
@@ -922,9 +921,8 @@ static void test_bfd_release_rearms(void)
 		hc_enable(primary, VPNHA_HC_TYPE_BFD, 1000, false);
 		hc_event(primary, true);
 		CU_ASSERT_EQUAL(primary->state, VPNHA_TUNNEL_UP);
-		CU_ASSERT_EQUAL(vpnha_tunnel_release(v, primary, err,
-						     sizeof(err)),
-				-1);
+		CU_ASSERT_EQUAL(
+			vpnha_tunnel_release(v, primary, err, sizeof(err)), -1);
 		CU_ASSERT_PTR_NOT_NULL(strstr(err, "not recovering"));
 		fake_now_us += 100000;
 		hc_event(primary, false);
@@ -953,9 +951,8 @@ static void test_bfd_release_rearms(void)
 
 		/* The adapter's timer fires at the deadline. */
 		fake_now_us = rearm.deadline;
-		CU_ASSERT_EQUAL(vpnha_tunnel_tick(v, primary, fake_now_us,
-						  NULL),
-				0);
+		CU_ASSERT_EQUAL(
+			vpnha_tunnel_tick(v, primary, fake_now_us, NULL), 0);
 		CU_ASSERT_EQUAL(primary->state, VPNHA_TUNNEL_UP);
 		CU_ASSERT_EQUAL(rib_best(&remote)->nh[0], IF_PRIMARY);
 		scheme_teardown();
