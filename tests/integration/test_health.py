@@ -25,6 +25,9 @@ are only used to let an observation window pass.
 
 import json
 import os
+import re
+import select
+import subprocess
 import threading
 import time
 
@@ -624,3 +627,162 @@ def test_bfd_health_check(vpnha, block, logdir):
     assert dedup(v for _, v in routes.history(since=t_allow)) == [["vti2"], ["vti1"]], routes.fmt(t_allow)
     t = wait_state(s, "primary", "up", 2, verdict="alive")
     assert t["healthCheck"]["bfdState"].lower() == "up" and t["failovers"] == 1, t
+
+
+# ---------------------------------------------------------------------------
+# 9. Issue 13: a forged reply never revives a dead tunnel; a health-check
+# change never makes one usable; the reason says why (late replies).
+
+ICMP_PEER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "icmp_peer.py")
+
+
+def icmp_peer(s, *args):
+    """tests/integration/icmp_peer.py in P (stopped at cleanup); returns
+    the process once it printed its first line, and that line."""
+    proc = s.p.popen(["python3", ICMP_PEER] + [str(a) for a in args],
+                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    vt.current_registry().push(lambda: vt.terminate(proc), "stop icmp_peer %s" % args[0])
+    fd = proc.stdout.fileno()
+    if not select.select([fd], [], [], 15)[0]:
+        raise AssertionError("icmp_peer %s printed nothing in 15 s" % (args,))
+    line = proc.stdout.readline().strip()
+    assert line, "icmp_peer %s: %s" % (args, proc.stderr.read())
+    return proc, line
+
+
+FORGE = dict(recovery_count=5, hold_down=1000)
+FORGE_S = 5.0
+
+
+@pytest.mark.vpnha_hc(**FORGE)
+def test_forged_replies_never_revive(vpnha_hc, block):
+    """The attack of issue 13.1: the primary's probes are dropped at the
+    peer; a forger in P sends echo replies from the peer's probe address
+    with the identifier and payload of one captured probe, sequence and
+    send time extrapolated at the interval.  On vpnhad before the fix the
+    primary went down -> recovering -> up and the kernel route pointed
+    into the dead tunnel."""
+    s = vpnha_hc
+    forger, line = icmp_peer(s, "forge", "cvti1", "169.254.1.2", "169.254.1.1", INTERVAL, FORGE_S)
+    print("forger: %s" % line)
+    routes = route_watch(s, 0.01)
+    states = state_watch(s, ("primary",))
+    fail_primary(s, block, routes)
+    t0 = time.monotonic()
+    forger.stdin.write("go\n")
+    forger.stdin.flush()
+    # Longer than recovery-count x interval + hold-down (1.5 s) by far.
+    out, err = forger.communicate(timeout=FORGE_S + 10)
+    assert out.startswith("forged "), (out, err)
+    time.sleep(0.3)  # replies to the last forged probes: timeout is 500 ms
+    hist = routes.history(since=t0)
+    print("forger %s; kernel route: %s; primary: %s" % (out.strip(), routes.fmt(t0), states.fmt(t0)))
+    assert all(v == ["vti2"] for _, v in hist), "route went back into the dead tunnel: %s" % routes.fmt(t0)
+    assert all(v == ("down",) for _, v in states.history(since=t0)), states.fmt(t0)
+    t = tunnel(s, "primary")
+    rej = t["healthCheck"]["rejectedReplies"]
+    print("rejectedReplies: %s" % json.dumps(rej, sort_keys=True))
+    assert t["healthCheck"]["verdict"] == "dead" and t["failovers"] == 1, t
+    # Most guesses name a probe in the window: refused for their nonce.
+    assert rej["wrongNonce"] >= FORGE_S * 1000 / INTERVAL, rej
+    assert rej["wrongNonce"] + rej["unknownSeq"] + rej["wrongSendTime"] >= int(out.split()[1]) * 0.9, (out, rej)
+    text = s.rt.vtysh("show vpn-ha tunnel primary")
+    assert "wrong-nonce %d" % rej["wrongNonce"] in text or "wrong-nonce" in text, text
+
+
+@pytest.mark.vpnha_hc(hold_down=1000, recovery_count=5)
+def test_hc_change_keeps_dead_tunnel_down(vpnha_hc, block):
+    """Issue 13.8: changing a health-check setting on a dead tunnel used
+    to reset it to init, which took the route back into it."""
+    s = vpnha_hc
+    routes = route_watch(s, 0.01)
+    fail_primary(s, block, routes)
+    before = vt.wait_for(lambda: tunnel(s, "primary"), 3,
+                         ok=lambda t: t.get("lastFailover", {}).get("switchMs") is not None,
+                         desc="lastFailover of primary")
+    t0 = time.monotonic()
+    for change in ("health-check miss-count 6", "health-check interval 50", "no health-check preempt"):
+        s.rt.configure("vpn-ha\n tunnel primary\n  %s\n exit\nexit\n" % change)
+    time.sleep(2.0)  # the observation window: probes still lost
+    assert all(v == ["vti2"] for _, v in routes.history(since=t0)), routes.fmt(t0)
+    t = tunnel(s, "primary")
+    assert (t["state"], t["healthCheck"]["verdict"]) == ("down", "dead"), t
+    assert t["healthCheck"]["missCount"] == 6 and t["healthCheck"]["intervalMs"] == 50, t
+    assert t["failovers"] == before["failovers"] == 1, t
+    def figures(t):
+        return {k: v for k, v in t["lastFailover"].items() if k != "msAgo"}
+    assert figures(t) == figures(before), (t["lastFailover"], before["lastFailover"])
+    assert t["reason"] == before["reason"], (t["reason"], before["reason"])
+    # The probes decide: back after recovery and hold-down (no preempt
+    # now, but nothing else carries... the backup does: release it).
+    block.allow("cvti1")
+    wait_state(s, "primary", "recovering", 5)
+    s.rt.vtysh("clear vpn-ha tunnel primary")
+    t_back = routes.wait(lambda v: v == ["vti1"], 3, since=t0, desc="kernel route back on vti1")
+    assert dedup(v for _, v in routes.history(since=t0)) == [["vti2"], ["vti1"]], routes.fmt(t0)
+    assert tunnel(s, "primary")["failovers"] == 1
+    print("health-check change on a dead tunnel: stayed on vti2, back %.1f s later" % (t_back - t0))
+
+
+LATE = dict(timeout=200)
+LATE_MS = 300
+
+
+@pytest.mark.vpnha_hc(**LATE)
+def test_late_replies_reason(vpnha_hc, block):
+    """Issue 13.9: replies 300 ms after their probe with a 200 ms timeout;
+    the reason names the late replies and their RTT everywhere."""
+    s = vpnha_hc
+    peer, line = icmp_peer(s, "delay", "cvti1", "169.254.1.2", "169.254.1.1", LATE_MS)
+    assert line == "ready", line
+    routes = route_watch(s, 0.01)
+    # P's kernel no longer answers the primary's probes: icmp_peer does.
+    t0, _ = block.drop("cvti1", "icmp type echo-request")
+    routes.wait(lambda v: v == ["vti2"], 5, since=t0, desc="kernel route on vti2")
+    # The RTT is the last late reply's: it moves a little with each one.
+    want = re.compile(r"5 consecutive misses: replies late, rtt (\d+) ms > timeout 200 ms")
+    t = vt.wait_for(lambda: tunnel(s, "primary"), 3, ok=lambda t: "replies late" in t["reason"],
+                    desc="primary's reason names the late replies")
+    print("reason: %s" % t["reason"])
+    m = want.fullmatch(t["reason"])
+    assert m and LATE_MS <= int(m.group(1)) <= LATE_MS + 150, t["reason"]
+    assert t["state"] == "down" and t["healthCheck"]["counters"]["probesLate"] >= 3, t
+    assert t["healthCheck"]["rejectedReplies"]["late"] >= 3, t["healthCheck"]
+    assert want.search(s.rt.vtysh("show vpn-ha tunnel primary"))
+    assert want.fullmatch(yang_tunnel(s, "primary")["state"]["reason"])
+    with open(s.rt.daemons["vpnhad"].log_path) as f:
+        log = f.read()
+    assert "tunnel primary: up -> down (5 consecutive misses: replies late, rtt " in log, log[-3000:]
+
+
+BFD_NP = dict(type="bfd", hold_down=3000)
+
+
+def test_bfd_no_preempt_release_in_hold_down(vpnha, block, logdir):
+    """Issue 10.1 bug: a no-preempt BFD tunnel released by `clear` during
+    its hold-down stayed `recovering` until the next BFD event: nothing
+    armed the end of the hold-down (BFD has no probe timer)."""
+    s = vpnha
+    vt.pin_scheme_neighbours(s)
+    s.rt.start_daemon("bfdd")
+    p = vt.FrrRouter(s.p, os.path.join(logdir, "p"))
+    p.start_zebra()
+    p.start_daemon("bfdd")
+    p.configure(P_BFD_CONFIG)
+    s.rt.configure(vt.health_check_config({"primary": dict(BFD_NP, preempt=False), "backup": BFD_NP}))
+    for name in ("primary", "backup"):
+        wait_state(s, name, "up", (BFD_GRACE_MS + HOLD_DOWN) / 1000 + 4)
+    s.wait_kernel_devs(["vti1"])
+    routes = route_watch(s, 0.01)
+    fail_primary(s, block, routes)
+    block.allow("cvti1")
+    t_rec = vt.wait_for(lambda: tunnel(s, "primary")["state"] == "recovering" and time.monotonic(), 5,
+                        desc="primary recovering (BFD up again)")
+    # Released at once, well inside the hold-down.
+    s.rt.vtysh("clear vpn-ha tunnel primary")
+    t_back = routes.wait(lambda v: v == ["vti1"], HOLD_DOWN / 1000 + 2, since=t_rec,
+                         desc="failback at the end of the hold-down after clear")
+    took = (t_back - t_rec) * 1000
+    print("BFD no-preempt: clear in hold-down -> kernel on vti1 %.0f ms after recovering" % took)
+    assert HOLD_DOWN - 300 <= took <= HOLD_DOWN + 1000, routes.fmt(t_rec)
+    wait_state(s, "primary", "up", 1, verdict="alive")
