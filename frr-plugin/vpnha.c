@@ -47,6 +47,9 @@ static const char *const vpnha_route_reason_names[] = {
 	[VPNHA_RR_ZEBRA_DOWN] = "zebra not connected",
 	[VPNHA_RR_ECMP_LIMIT] = "ecmp limit reached",
 	[VPNHA_RR_SA_DOWN] = "IPsec SA down",
+	[VPNHA_RR_TUNNEL_INIT] = "tunnel health unknown, another tunnel is up",
+	[VPNHA_RR_STARTUP_HOLD] =
+		"start: waiting for the first health verdicts",
 };
 
 const char *vpnha_tunnel_state_name(enum vpnha_tunnel_state s)
@@ -786,8 +789,18 @@ static unsigned int vpnha_recompute_prefix(struct vpnha *v,
 	unsigned int nwant = 0, sent = 0, i;
 	struct vpnha_route *r;
 	struct vpnha_path key = {}, *path, *next;
-	bool any_usable = false;
+	bool any_usable = false, any_up = false;
 	uint8_t best = 255;
+
+	/* Pass 0: is a tunnel known to be healthy carrying the prefix? */
+	for (r = first; r && prefix_same(&r->prefix, &first->prefix);
+	     r = vpnha_routes_next(&v->routes, r)) {
+		struct vpnha_tunnel *t = vpnha_tunnel_find(v, r->tunnel);
+
+		if (t && t->state == VPNHA_TUNNEL_UP &&
+		    vpnha_route_eval(r, t) == VPNHA_RR_ACTIVE)
+			any_up = true;
+	}
 
 	/* Pass 1: reasons, and whether any tunnel is usable. */
 	for (r = first; r && prefix_same(&r->prefix, &first->prefix);
@@ -796,6 +809,10 @@ static unsigned int vpnha_recompute_prefix(struct vpnha *v,
 
 		r->reason = vpnha_route_eval(r, t);
 		r->installed = false;
+		/* Unknown health never takes traffic from a healthy tunnel. */
+		if (r->reason == VPNHA_RR_ACTIVE && any_up &&
+		    t->state == VPNHA_TUNNEL_INIT)
+			r->reason = VPNHA_RR_TUNNEL_INIT;
 		if (r->reason == VPNHA_RR_ACTIVE)
 			any_usable = true;
 		else if (t && t->ifindex != IFINDEX_INTERNAL &&
@@ -832,6 +849,10 @@ static unsigned int vpnha_recompute_prefix(struct vpnha *v,
 			continue;
 		if (!v->rib_up) {
 			r->reason = VPNHA_RR_ZEBRA_DOWN;
+			continue;
+		}
+		if (v->rib_hold_start) {
+			r->reason = VPNHA_RR_STARTUP_HOLD;
 			continue;
 		}
 		t = vpnha_tunnel_find(v, r->tunnel);
@@ -940,6 +961,85 @@ static unsigned int vpnha_recompute_count(struct vpnha *v)
 void vpnha_recompute(struct vpnha *v)
 {
 	vpnha_recompute_count(v);
+	if (v->rib_hold_start)
+		vpnha_rib_hold_check(v);
+}
+
+/* Start-up hold ---------------------------------------------------------- */
+
+/* At least this long: the configuration may arrive after the start. */
+#define VPNHA_RIB_HOLD_MIN_US 3000000
+/* At most this long, whatever the health-check timers. */
+#define VPNHA_RIB_HOLD_MAX_US 30000000
+
+void vpnha_rib_hold(struct vpnha *v)
+{
+	v->rib_hold_start = v->now();
+	zlog_info(
+		"start: routes held until the first health verdicts (at most %lld ms)",
+		(long long)(vpnha_rib_hold_deadline(v) - v->rib_hold_start) /
+			1000);
+}
+
+/*
+ * A tunnel whose first verdict is still to come: health-checked, up,
+ * with no verdict; or its interface not known yet.
+ */
+static bool vpnha_tunnel_unsettled(const struct vpnha_tunnel *t)
+{
+	if (t->shutdown)
+		return false;
+	if (t->ifindex == IFINDEX_INTERNAL)
+		return true;
+	return t->if_up && t->hc_enabled &&
+	       t->health.verdict == VPNHA_HC_UNKNOWN &&
+	       t->state == VPNHA_TUNNEL_INIT;
+}
+
+int64_t vpnha_rib_hold_deadline(const struct vpnha *v)
+{
+	const struct vpnha_tunnel *t;
+	int64_t span = VPNHA_RIB_HOLD_MIN_US;
+
+	if (!v->rib_hold_start)
+		return 0;
+	/* Long enough for a dead tunnel's down verdict: miss-count + 1
+	 * probes and the timeout, plus a second. */
+	frr_each (vpnha_tunnels_const, &v->tunnels, t) {
+		int64_t need;
+
+		if (!t->hc_enabled)
+			continue;
+		need = ((int64_t)(t->hc.miss_count + 1) * t->hc.interval_ms +
+			t->hc.timeout_ms + 1000) *
+		       1000;
+		if (t->hc.type == VPNHA_HC_TYPE_BFD)
+			need += 3000000; /* the BFD session's grace time */
+		span = MAX(span, need);
+	}
+	return v->rib_hold_start + MIN(span, VPNHA_RIB_HOLD_MAX_US);
+}
+
+void vpnha_rib_hold_check(struct vpnha *v)
+{
+	const struct vpnha_tunnel *t;
+	bool waiting = vpnha_routes_count(&v->routes) == 0;
+	int64_t now = v->now();
+
+	if (!v->rib_hold_start)
+		return;
+	frr_each (vpnha_tunnels_const, &v->tunnels, t)
+		if (vpnha_tunnel_unsettled(t))
+			waiting = true;
+	if (waiting && now < vpnha_rib_hold_deadline(v))
+		return;
+	zlog_info("start: %s after %lld ms, sending the routes",
+		  waiting ? "hold timed out" : "first verdicts in",
+		  (long long)(now - v->rib_hold_start) / 1000);
+	v->rib_hold_start = 0;
+	vpnha_recompute_count(v);
+	if (v->rib_up && v->rib && v->rib->update_complete)
+		v->rib->update_complete();
 }
 
 /* zebra events ---------------------------------------------------------- */

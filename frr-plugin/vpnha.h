@@ -61,7 +61,9 @@ enum vpnha_route_reason {
 	VPNHA_RR_NO_INTERFACE,
 	VPNHA_RR_ZEBRA_DOWN, /* not connected to zebra */
 	VPNHA_RR_ECMP_LIMIT,
-	VPNHA_RR_SA_DOWN, /* IPsec SA not established */
+	VPNHA_RR_SA_DOWN,      /* IPsec SA not established */
+	VPNHA_RR_TUNNEL_INIT,  /* health unknown, another tunnel is up */
+	VPNHA_RR_STARTUP_HOLD, /* start: waiting for the first verdicts */
 };
 
 PREDECL_RBTREE_UNIQ(vpnha_peers);
@@ -206,6 +208,11 @@ struct vpnha_rib_ops {
 	bool (*route_add)(const struct vpnha_path *path);
 	/* Withdraw one route (same prefix and distance). */
 	bool (*route_del)(const struct vpnha_path *path);
+	/*
+	 * Every route is sent after a start: zebra may drop what an
+	 * earlier vpnhad left (graceful restart).  May be NULL.
+	 */
+	void (*update_complete)(void);
 };
 
 /* Hooks to the probe I/O adapter; any may be NULL. */
@@ -250,6 +257,12 @@ struct vpnha {
 	} ipsec_status;
 
 	bool rib_up; /* connected to zebra */
+	/*
+	 * Start-up hold (vpnha_rib_hold()): routes are not sent before the
+	 * first verdicts are in, or until this time (monotonic us); 0 when
+	 * not holding.
+	 */
+	int64_t rib_hold_start;
 	const struct vpnha_rib_ops *rib;
 	const struct vpnha_io_ops *io;
 	const struct vpnha_ipsec_ops *ipsec_ops;
@@ -359,6 +372,18 @@ extern void vpnha_recompute(struct vpnha *v);
 extern void vpnha_interface_update(struct vpnha *v, const char *ifname,
 				   ifindex_t ifindex, bool up);
 extern void vpnha_rib_connected(struct vpnha *v);
+/*
+ * Daemon start: hold the routes until every tunnel has a first verdict
+ * (or is known down), at most vpnha_rib_hold_deadline().  zebra keeps
+ * the routes of the previous vpnhad meanwhile (graceful restart); at the
+ * end the core sends every route, then rib->update_complete().
+ */
+extern void vpnha_rib_hold(struct vpnha *v);
+/* When the hold ends at the latest (monotonic us), 0 when not holding;
+ * the adapter calls vpnha_rib_hold_check() then. */
+extern int64_t vpnha_rib_hold_deadline(const struct vpnha *v);
+/* End the hold if the verdicts are in or its time is up. */
+extern void vpnha_rib_hold_check(struct vpnha *v);
 extern void vpnha_rib_disconnected(struct vpnha *v);
 /* zebra's notification for a prefix. */
 extern void vpnha_rib_notify(struct vpnha *v, const struct prefix *p,
@@ -437,7 +462,10 @@ DECLARE_HOOK(vpnha_tunnel_sa_change,
 	     (const struct vpnha_tunnel *t, enum vpnha_sa_state old_state),
 	     (t, old_state));
 
-/* The tunnel may carry traffic (init or up, interface up). */
+/*
+ * The tunnel may carry traffic (init or up, interface up).  A tunnel in
+ * init (health unknown) does not take a prefix from a tunnel that is up.
+ */
 extern bool vpnha_tunnel_usable(const struct vpnha_tunnel *t);
 
 /* The tunnel a prefix currently uses (lowest distance installed). */

@@ -48,6 +48,16 @@ typedef struct thread_master vpnha_loop_t;
 #define vpnha_timer_remain_msec(e) thread_timer_remain_msec(e)
 #endif
 
+/*
+ * Graceful restart for zebra clients (vpnha_zebra.c): the same API in
+ * 8.4 and 10.3 -- zclient_capabilities_send(ZEBRA_CLIENT_CAPABILITIES,
+ * ...) with ZEBRA_CLIENT_GR_CAPABILITIES and
+ * ZEBRA_CLIENT_ROUTE_UPDATE_COMPLETE.  Behaviour differs: 10.3 drops
+ * capabilities whose safi is not SAFI_UNICAST and cleans stale routes
+ * per AFI on each ROUTE_UPDATE_COMPLETE, 8.4 cleans every AFI on the
+ * first; vpnhad sets safi and sends one per AFI, which suits both.
+ */
+
 /* The daemon's event loop (vpnha_main.c). */
 extern vpnha_loop_t *master;
 

@@ -61,10 +61,16 @@ static void vpnha_sighup(void)
 
 static void vpnha_sigint(void)
 {
-	zlog_notice("Terminating on signal: withdrawing all routes");
+	zlog_notice(
+		"Terminating on signal: routes left to zebra's graceful restart");
 	/* IPsec connections stay up: a restart must not cut the tunnels. */
 	vpnha_ipsec_io_fini();
-	/* Withdraw explicitly: zebra would also drop them on disconnect. */
+	/*
+	 * Routes stay too: zebra keeps them (graceful restart, at most
+	 * VPNHA_ZEBRA_GR_STALE_S) until the next vpnhad has its first
+	 * verdicts, so a restart never leaves a prefix without a route.
+	 */
+	vpnha_rib_disconnected(vpnha);
 	vpnha_free(vpnha);
 	vpnha_io_fini();
 	vpnha_zebra_stop();

@@ -32,6 +32,8 @@ static struct zclient *zclient;
 static struct zclient *bfd_zclient;
 static vpnha_event_t *t_disconnected;
 static vpnha_event_t *t_watchdog;
+static vpnha_event_t *t_hold;
+static bool vpnha_zebra_was_connected;
 
 /* How often to check the zebra connection, and retry it when lost. */
 #define VPNHA_ZEBRA_WATCHDOG_MS 1000
@@ -108,10 +110,57 @@ static bool vpnha_zebra_route_del(const struct vpnha_path *path)
 	return vpnha_zebra_route_send(ZEBRA_ROUTE_DELETE, path);
 }
 
+/*
+ * Graceful restart for zebra clients (zebra/zebra_gr.c): with the
+ * capability sent, zebra keeps our routes when we disconnect (SIGTERM,
+ * SIGKILL, crash) for VPNHA_ZEBRA_GR_STALE_S, and deletes those we did
+ * not send again once we say the update is complete.
+ */
+static void vpnha_zebra_gr_send(uint32_t cap, afi_t afi)
+{
+	struct zapi_cap api = {
+		.cap = cap,
+		.stale_removal_time = VPNHA_ZEBRA_GR_STALE_S,
+		.afi = afi,
+		.safi = SAFI_UNICAST,
+		.vrf_id = VRF_DEFAULT,
+	};
+
+	if (zclient_capabilities_send(ZEBRA_CLIENT_CAPABILITIES, zclient,
+				      &api) == ZCLIENT_SEND_FAILURE)
+		vpnha_zebra_send_failed();
+}
+
+static void vpnha_zebra_update_complete(void)
+{
+	if (!vpnha_zebra_connected())
+		return;
+	/* One per address family (FRR 10.x cleans per AFI, 8.4 all at once). */
+	vpnha_zebra_gr_send(ZEBRA_CLIENT_ROUTE_UPDATE_COMPLETE, AFI_IP);
+	vpnha_zebra_gr_send(ZEBRA_CLIENT_ROUTE_UPDATE_COMPLETE, AFI_IP6);
+	if (VPNHA_DEBUG(zebra))
+		zlog_debug("zebra: route update complete");
+}
+
 const struct vpnha_rib_ops vpnha_zebra_rib_ops = {
 	.route_add = vpnha_zebra_route_add,
 	.route_del = vpnha_zebra_route_del,
+	.update_complete = vpnha_zebra_update_complete,
 };
+
+/* The start-up hold ends at the latest at the core's deadline. */
+static void vpnha_zebra_hold_timer(vpnha_event_t *e)
+{
+	int64_t deadline;
+
+	vpnha_rib_hold_check(vpnha);
+	deadline = vpnha_rib_hold_deadline(vpnha);
+	if (deadline)
+		vpnha_add_timer_msec(
+			master, vpnha_zebra_hold_timer, NULL,
+			MAX(1, (deadline - vpnha->now() + 999) / 1000),
+			&t_hold);
+}
 
 static int vpnha_zebra_notify_owner(ZAPI_CALLBACK_ARGS)
 {
@@ -147,9 +196,24 @@ static int vpnha_zebra_notify_owner(ZAPI_CALLBACK_ARGS)
 
 static void vpnha_zebra_connected_cb(struct zclient *zc)
 {
-	zlog_info("connected to zebra, replaying all routes");
 	zclient_send_reg_requests(zc, VRF_DEFAULT);
+	vpnha_zebra_gr_send(ZEBRA_CLIENT_GR_CAPABILITIES, AFI_IP);
+	if (!vpnha_zebra_was_connected) {
+		/*
+		 * First connection of this process: zebra may still hold
+		 * the routes of the vpnhad before us.  Keep them until our
+		 * first verdicts are in, rather than route by "init".
+		 */
+		vpnha_zebra_was_connected = true;
+		zlog_info("connected to zebra");
+		vpnha_rib_hold(vpnha);
+		vpnha_rib_connected(vpnha);
+		vpnha_zebra_hold_timer(NULL);
+		return;
+	}
+	zlog_info("connected to zebra, replaying all routes");
 	vpnha_rib_connected(vpnha);
+	vpnha_zebra_update_complete();
 }
 
 /* Interfaces: resolve tunnel interface names to ifindexes. */
@@ -258,6 +322,7 @@ void vpnha_zebra_stop(void)
 {
 	VPNHA_EVENT_OFF(t_disconnected);
 	VPNHA_EVENT_OFF(t_watchdog);
+	VPNHA_EVENT_OFF(t_hold);
 	if (bfd_zclient) {
 		bfd_protocol_integration_set_shutdown(true);
 		zclient_stop(bfd_zclient);

@@ -10,6 +10,13 @@
 /* zebra route instance of vpnhad's routes: shown as S[5]. */
 #define VPNHA_ZEBRA_INSTANCE 5
 
+/*
+ * Graceful restart: how long zebra keeps our routes after we disconnect
+ * (restart, crash) before deleting them; longer than the start-up hold
+ * (at most 30 s, vpnha.c).
+ */
+#define VPNHA_ZEBRA_GR_STALE_S 60
+
 extern const struct vpnha_rib_ops vpnha_zebra_rib_ops;
 
 extern void vpnha_zebra_init(void);

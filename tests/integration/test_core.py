@@ -230,7 +230,8 @@ def test_zebra_restart_replays_routes(vpnha, how):
 
 
 # ---------------------------------------------------------------------------
-# 4. vpnhad restart: routes leave with it, come back from frr.conf (vtysh -b)
+# 4. vpnhad restart: zebra keeps the routes (graceful restart), the new
+# vpnhad takes them over from frr.conf (vtysh -b)
 
 
 @pytest.mark.parametrize("how", ["sigterm", "sigkill"])
@@ -246,17 +247,20 @@ def test_vpnhad_restart_from_saved_config(vpnha, how):
         assert rc == 0, "vpnhad exit status %s on SIGTERM" % rc
     else:
         s.rt.kill("vpnhad")
-    # zebra drops a disconnected client's routes (and vpnhad withdraws
-    # them itself on SIGTERM): nothing left in the RIB nor the kernel.
-    wait_rib(s.rt, [], desc="no static route left after vpnhad stopped")
-    s.wait_kernel_devs([])
+    # Graceful restart: zebra keeps a disconnected vpnhad's routes (and
+    # vpnhad no longer withdraws them on SIGTERM), the kernel route stays.
+    time.sleep(0.5)
+    assert len(static_rib(s.rt)) == 2, static_rib(s.rt)
+    assert s.kernel_devs() == ["vti1"]
 
     s.rt.start_vpnhad()
-    # No vpnhad.conf in the pathspace: nothing configured, nothing sent.
-    assert static_rib(s.rt) == []
+    # No vpnhad.conf in the pathspace: nothing configured, nothing sent;
+    # the routes zebra kept are still there.
+    assert len(static_rib(s.rt)) == 2, static_rib(s.rt)
     s.rt.boot()
     wait_scheme_converged(s)
-    # Exactly two static routes for the prefix, one kernel route.
+    # Exactly two static routes for the prefix (the new ones replaced the
+    # kept ones), one kernel route.
     assert len(static_rib(s.rt)) == 2
     assert len(vt.kernel_routes(s.r, PREFIX)) == 1
 
@@ -528,3 +532,46 @@ def test_ipsec_config_without_daemon_and_bad_input(vpnha, frr_dir):
     s.rt.configure(["vpn-ha", "tunnel primary", "no ipsec"])
     vt.wait_for(lambda: sorted(p.name for p in d.iterdir()), 5, ok=lambda v: v == ["other.conf"],
                 desc="only vpnhad's files removed")
+
+
+# ---------------------------------------------------------------------------
+# Issue 13.2: a restart never routes into a dead tunnel, and never leaves
+# the prefix without a route while a healthy tunnel exists.
+
+RESTART_OBSERVE_S = 3.0
+
+
+@pytest.mark.parametrize("how", ["sigterm", "sigkill"])
+def test_restart_never_routes_into_dead_tunnel(vpnha_hc, block, how):
+    from test_health import fail_primary, route_watch, tunnel
+
+    s = vpnha_hc
+    routes = route_watch(s, 0.01)
+    fail_primary(s, block, routes)
+    s.rt.write_memory()
+    t0 = time.monotonic()
+    if how == "sigterm":
+        assert s.rt.stop("vpnhad") == 0
+    else:
+        s.rt.kill("vpnhad")
+    time.sleep(0.5)
+    s.rt.start_vpnhad()
+    s.rt.boot()
+    t_conf = time.monotonic()
+    vt.wait_for(lambda: {n: t["state"] for n, t in
+                         s.rt.vtysh_json("show vpn-ha tunnel json")["tunnels"].items()},
+                10, ok=lambda v: v == {"primary": "down", "backup": "up"},
+                desc="primary down, backup up after the restart")
+    t_verdicts = time.monotonic()
+    time.sleep(RESTART_OBSERVE_S)
+    hist = routes.history(since=t0)
+    print("%s restart: verdicts %.0f ms after the configuration; kernel route: %s"
+          % (how, (t_verdicts - t_conf) * 1000, routes.fmt(t0)))
+    # Polled every 10 ms throughout: always the backup, never the dead
+    # primary, never nothing.
+    assert all(v == ["vti2"] for _, v in hist), routes.fmt(t0)
+    assert routes.samples > (time.monotonic() - t0) / 0.05, routes.samples
+    # zebra: the new vpnhad's backup route only (the kept one replaced).
+    wait_rib(s.rt, [BACKUP_RIB_ACTIVE], desc="only the backup route after the restart")
+    t = tunnel(s, "primary")
+    assert t["healthCheck"]["verdict"] == "dead" and t["failovers"] == 0, t

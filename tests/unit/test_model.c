@@ -80,9 +80,17 @@ static bool fake_route_del(const struct vpnha_path *path)
 	return true;
 }
 
+static unsigned int rib_completes;
+
+static void fake_update_complete(void)
+{
+	rib_completes++;
+}
+
 static const struct vpnha_rib_ops fake_rib = {
 	.route_add = fake_route_add,
 	.route_del = fake_route_del,
+	.update_complete = fake_update_complete,
 };
 
 static unsigned int rib_count(void)
@@ -115,11 +123,17 @@ static struct vpnha_tunnel *primary, *backup;
 #define IF_PRIMARY 11
 #define IF_BACKUP 12
 
-static void scheme_setup(void)
+static void hc_enable(struct vpnha_tunnel *t, uint8_t type,
+		      uint32_t hold_down_ms, bool preempt);
+
+/* The README scheme; with hold, as at a daemon start (start-up hold). */
+static void scheme_setup_hold(bool hold, bool hc_primary)
 {
 	memset(rib, 0, sizeof(rib));
-	rib_adds = rib_dels = 0;
+	rib_adds = rib_dels = rib_completes = 0;
 	v = vpnha_new(&fake_rib, NULL, fake_now);
+	if (hold)
+		vpnha_rib_hold(v);
 	vpnha_rib_connected(v);
 
 	vpnha_peer_add(v, "cloud-a");
@@ -135,9 +149,16 @@ static void scheme_setup(void)
 	vpnha_route_add(v, &remote, "primary", 0);
 	vpnha_route_add(v, &remote, "backup", 100);
 	vpnha_recompute(v);
+	if (hc_primary)
+		hc_enable(primary, VPNHA_HC_TYPE_ICMP, 0, true);
 
 	vpnha_interface_update(v, "vti1", IF_PRIMARY, true);
 	vpnha_interface_update(v, "vti2", IF_BACKUP, true);
+}
+
+static void scheme_setup(void)
+{
+	scheme_setup_hold(false, false);
 }
 
 static void scheme_teardown(void)
@@ -999,6 +1020,60 @@ static void test_hc_change_keeps_dead(void)
 	scheme_teardown();
 }
 
+/*
+ * Issue 13.2: at a start, no route is sent before the first verdicts
+ * (zebra keeps the previous vpnhad's meanwhile); a tunnel in init never
+ * takes the prefix from one that is up.
+ */
+static void test_startup_hold(void)
+{
+	/* The dead primary's verdict comes first: only the backup, ever. */
+	scheme_setup_hold(true, true);
+	CU_ASSERT_EQUAL(primary->state, VPNHA_TUNNEL_INIT);
+	CU_ASSERT_EQUAL(backup->state, VPNHA_TUNNEL_UP);
+	CU_ASSERT_EQUAL(rib_adds, 0);
+	CU_ASSERT_EQUAL(rib_completes, 0);
+	CU_ASSERT_EQUAL(vpnha_route_find(v, &remote, "backup")->reason,
+			VPNHA_RR_STARTUP_HOLD);
+	CU_ASSERT_EQUAL(vpnha_rib_hold_deadline(v) - v->rib_hold_start,
+			3000000);
+	hc_run(primary, 2000, false, VPNHA_TUNNEL_DOWN);
+	CU_ASSERT_EQUAL(primary->state, VPNHA_TUNNEL_DOWN);
+	CU_ASSERT_EQUAL(vpnha_rib_hold_deadline(v), 0);
+	CU_ASSERT_EQUAL(rib_adds, 1);
+	CU_ASSERT_EQUAL(rib_count(), 1);
+	CU_ASSERT_EQUAL(rib_best(&remote)->nh[0], IF_BACKUP);
+	CU_ASSERT_EQUAL(rib_completes, 1);
+	/* Nothing sent, nothing counted as a failover. */
+	CU_ASSERT_EQUAL(primary->stats.failovers, 0);
+	scheme_teardown();
+
+	/* No verdict in time: the hold ends at its deadline; the primary
+	 * (init) does not take the prefix from the backup (up). */
+	scheme_setup_hold(true, true);
+	vpnha_rib_hold_check(v);
+	CU_ASSERT_EQUAL(rib_adds, 0);
+	fake_now_us = vpnha_rib_hold_deadline(v);
+	vpnha_rib_hold_check(v);
+	CU_ASSERT_EQUAL(rib_completes, 1);
+	CU_ASSERT_EQUAL(rib_count(), 1);
+	CU_ASSERT_EQUAL(rib_best(&remote)->nh[0], IF_BACKUP);
+	CU_ASSERT_EQUAL(vpnha_route_find(v, &remote, "primary")->reason,
+			VPNHA_RR_TUNNEL_INIT);
+	/* Its first reply: up, it takes the prefix. */
+	hc_run(primary, 200, true, VPNHA_TUNNEL_UP);
+	CU_ASSERT_EQUAL(primary->state, VPNHA_TUNNEL_UP);
+	CU_ASSERT_EQUAL(rib_best(&remote)->nh[0], IF_PRIMARY);
+	scheme_teardown();
+
+	/* Health-checked tunnels all alive: the hold ends at once. */
+	scheme_setup_hold(true, true);
+	hc_run(primary, 100, true, VPNHA_TUNNEL_UP);
+	CU_ASSERT_EQUAL(rib_completes, 1);
+	CU_ASSERT_EQUAL(rib_best(&remote)->nh[0], IF_PRIMARY);
+	scheme_teardown();
+}
+
 int main(void)
 {
 	CU_pSuite s;
@@ -1032,6 +1107,7 @@ int main(void)
 		    test_bfd_release_rearms);
 	CU_add_test(s, "health-check change keeps a dead tunnel dead",
 		    test_hc_change_keeps_dead);
+	CU_add_test(s, "start-up hold and init vs up", test_startup_hold);
 
 	s = CU_add_suite("yang", yang_setup, yang_teardown);
 	CU_add_test(s, "valid scheme", test_yang_valid);
