@@ -420,7 +420,7 @@ def test_bgp_redistribute_static(vpnha):
 def test_bgp_network_import_check(vpnha):
     """`network PREFIX` (import-check on, the 8.4 default) advertises the
     prefix while vpnhad's route is in the RIB and withdraws it when it
-    goes."""
+    goes; a vpnhad restart does not flap it (graceful restart)."""
     s = vpnha
     wait_scheme_converged(s)
     s.rt.start_daemon("bgpd")
@@ -431,11 +431,18 @@ def test_bgp_network_import_check(vpnha):
         return any(p.get("valid") for p in paths)
 
     vt.wait_for(valid, 5, desc="BGP network %s valid (import-check)" % PREFIX)
-    s.rt.stop("vpnhad")
-    vt.wait_for(valid, 5, ok=lambda v: not v, desc="BGP network %s invalid once vpnhad is gone" % PREFIX)
-    s.rt.start_vpnhad()
+    s.rt.configure("no vpn-ha")
+    vt.wait_for(valid, 5, ok=lambda v: not v, desc="BGP network %s invalid once vpnhad's routes are gone" % PREFIX)
     s.rt.configure(vt.README_CONFIG)
     vt.wait_for(valid, 5, desc="BGP network %s valid again" % PREFIX)
+    # Stopped, vpnhad leaves its routes to zebra: still advertised.
+    s.rt.stop("vpnhad")
+    time.sleep(1.0)
+    assert valid(), "BGP network %s withdrawn when vpnhad stopped" % PREFIX
+    s.rt.start_vpnhad()
+    s.rt.configure(vt.README_CONFIG)
+    wait_scheme_converged(s)
+    assert valid()
 
 
 BAD_IPSEC_INPUT = [
