@@ -541,14 +541,21 @@ def bfd_peers(rt):
     return {(p.get("peer"), p.get("interface")): p for p in rt.vtysh_json("show bfd peers json")}
 
 
-def test_bfd_health_check(vpnha, block, logdir):
-    s = vpnha
+def start_bfd(s, logdir):
+    """bfdd in R (driven by vpnhad) and zebra + bfdd in P (the peer's
+    sessions); returns P's FrrRouter."""
     vt.pin_scheme_neighbours(s)
     s.rt.start_daemon("bfdd")
     p = vt.FrrRouter(s.p, os.path.join(logdir, "p"))
     p.start_zebra()
     p.start_daemon("bfdd")
     p.configure(P_BFD_CONFIG)
+    return p
+
+
+def test_bfd_health_check(vpnha, block, logdir):
+    s = vpnha
+    p = start_bfd(s, logdir)
     t_cfg = time.monotonic()
     s.rt.configure(vt.health_check_config({"primary": {"type": "bfd"}, "backup": {"type": "bfd"}}))
 
@@ -763,12 +770,7 @@ def test_bfd_no_preempt_release_in_hold_down(vpnha, block, logdir):
     its hold-down stayed `recovering` until the next BFD event: nothing
     armed the end of the hold-down (BFD has no probe timer)."""
     s = vpnha
-    vt.pin_scheme_neighbours(s)
-    s.rt.start_daemon("bfdd")
-    p = vt.FrrRouter(s.p, os.path.join(logdir, "p"))
-    p.start_zebra()
-    p.start_daemon("bfdd")
-    p.configure(P_BFD_CONFIG)
+    start_bfd(s, logdir)
     s.rt.configure(vt.health_check_config({"primary": dict(BFD_NP, preempt=False), "backup": BFD_NP}))
     for name in ("primary", "backup"):
         wait_state(s, name, "up", (BFD_GRACE_MS + HOLD_DOWN) / 1000 + 4)
