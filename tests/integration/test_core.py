@@ -13,6 +13,8 @@ import os
 import pathlib
 import re
 import shutil
+import signal
+import subprocess
 import tempfile
 import time
 
@@ -546,28 +548,73 @@ def test_ipsec_config_without_daemon_and_bad_input(vpnha, frr_dir):
 # the prefix without a route while a healthy tunnel exists.
 
 RESTART_OBSERVE_S = 3.0
+WATCHFRR = "/usr/lib/frr/watchfrr"
 
 
-@pytest.mark.parametrize("how", ["sigterm", "sigkill"])
-def test_restart_never_routes_into_dead_tunnel(vpnha_hc, block, how):
+def start_watchfrr(s, logdir):
+    """watchfrr in R supervising zebra (it insists) and vpnhad: on
+    vpnhad's death it runs a restart
+    script that starts vpnhad daemonized (-d) and applies frr.conf with
+    vtysh -b, as frrinit's restart does.  Both stopped at cleanup."""
+    rt = s.rt
+    log = os.path.join(logdir, "vpnhad-watchfrr.log")
+    pidfile = os.path.join(rt.rundir, "vpnhad-watchfrr.pid")
+    argv = rt.daemon_argv("vpnhad", vt.vpnha_daemon_path())
+    argv[argv.index("stdout")] = "file:" + log
+    script = os.path.join(logdir, "vpnhad-restart.sh")
+    with open(script, "w") as f:
+        f.write("#!/bin/sh\n[ \"$1\" = vpnhad ] || exit 1\n%s -d -i %s\n" % (" ".join(argv), pidfile)
+                + "i=0; while [ $i -lt 200 ] && ! [ -S %s ]; do sleep 0.05; i=$((i + 1)); done\n"
+                % rt.vty_socket("vpnhad")
+                + "exec %s -N %s -b\n" % (rt.vtysh_bin, rt.name))
+    wlog = open(os.path.join(logdir, "watchfrr.log"), "a")
+    proc = s.r.popen([WATCHFRR, "-N", rt.name, "-i", "1", "--min-restart-interval", "1",
+                      "--max-restart-interval", "2", "-r", "sh %s %%s" % script,
+                      "-s", "sh %s %%s" % script, "-k", "true %s", "zebra", "vpnhad"],
+                     stdout=wlog, stderr=subprocess.STDOUT)
+
+    def cleanup():
+        vt.terminate(proc)
+        wlog.close()
+        try:
+            with open(pidfile) as f:
+                os.kill(int(f.read().strip()), signal.SIGKILL)
+        except (OSError, ValueError):
+            pass
+    vt.current_registry().push(cleanup, "stop watchfrr and its vpnhad")
+    # watchfrr has found vpnhad up (it says so in its log).
+    vt.wait_for(lambda: open(os.path.join(logdir, "watchfrr.log")).read(), 10,
+                ok=lambda t: "vpnhad state -> up" in t or "all daemons up" in t,
+                desc="watchfrr watching vpnhad")
+    return pidfile
+
+
+@pytest.mark.parametrize("how", ["sigterm", "sigkill", "watchfrr"])
+def test_restart_never_routes_into_dead_tunnel(vpnha_hc, block, logdir, how):
     from test_health import fail_primary, route_watch, tunnel
 
     s = vpnha_hc
     routes = route_watch(s, 0.01)
     fail_primary(s, block, routes)
     s.rt.write_memory()
+    if how == "watchfrr":
+        pidfile = start_watchfrr(s, logdir)
     t0 = time.monotonic()
     if how == "sigterm":
         assert s.rt.stop("vpnhad") == 0
     else:
         s.rt.kill("vpnhad")
-    time.sleep(0.5)
-    s.rt.start_vpnhad()
-    s.rt.boot()
+    if how == "watchfrr":
+        # watchfrr notices the death on its vty connection and restarts it.
+        vt.wait_for(lambda: os.path.exists(pidfile), 15, desc="vpnhad restarted by watchfrr")
+    else:
+        time.sleep(0.5)
+        s.rt.start_vpnhad()
+        s.rt.boot()
     t_conf = time.monotonic()
     vt.wait_for(lambda: {n: t["state"] for n, t in
                          s.rt.vtysh_json("show vpn-ha tunnel json")["tunnels"].items()},
-                10, ok=lambda v: v == {"primary": "down", "backup": "up"},
+                15, ok=lambda v: v == {"primary": "down", "backup": "up"},
                 desc="primary down, backup up after the restart")
     t_verdicts = time.monotonic()
     time.sleep(RESTART_OBSERVE_S)
