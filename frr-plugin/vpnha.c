@@ -651,8 +651,14 @@ void vpnha_tunnel_hc_changed(struct vpnha *v, struct vpnha_tunnel *t)
 	/*
 	 * The verdict stays until the probes decide: a parameter change
 	 * must neither flap a healthy tunnel nor make a dead one usable.
+	 * Without a check there is no verdict: enabled again, it starts
+	 * afresh (init, which never takes a prefix from a tunnel that is
+	 * up).
 	 */
-	vpnha_health_reconfigure(&t->health, &t->hc);
+	if (t->hc_enabled)
+		vpnha_health_reconfigure(&t->health, &t->hc);
+	else
+		vpnha_health_init(&t->health, &t->hc, false);
 	vpnha_tunnel_io_restart(v, t);
 	vpnha_tunnel_eval(v, t);
 }

@@ -1017,6 +1017,18 @@ static void test_hc_change_keeps_dead(void)
 	CU_ASSERT_EQUAL(primary->state, VPNHA_TUNNEL_UP);
 	CU_ASSERT_EQUAL(rib_best(&remote)->nh[0], IF_PRIMARY);
 	CU_ASSERT_EQUAL(primary->stats.failovers, 1);
+
+	/* Without a check there is no verdict; enabled again it starts in
+	 * init, which does not take the prefix from the backup (up). */
+	primary->hc_enabled = false;
+	vpnha_tunnel_hc_changed(v, primary);
+	CU_ASSERT_EQUAL(primary->state, VPNHA_TUNNEL_UP);
+	primary->hc_enabled = true;
+	vpnha_tunnel_hc_changed(v, primary);
+	CU_ASSERT_EQUAL(primary->state, VPNHA_TUNNEL_INIT);
+	CU_ASSERT_EQUAL(rib_best(&remote)->nh[0], IF_BACKUP);
+	CU_ASSERT_EQUAL(vpnha_route_find(v, &remote, "primary")->reason,
+			VPNHA_RR_TUNNEL_INIT);
 	scheme_teardown();
 }
 
