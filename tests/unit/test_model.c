@@ -841,6 +841,8 @@ static void test_no_failover_before_up(void)
 	scheme_teardown();
 }
 
+static struct debug dbg_on = {.flags = DEBUG_MODE_ALL};
+
 /*
  * Issue 13.1: with the primary dead, replies forged from the peer's
  * address (identifier and nonce copied from a captured probe, sequence
@@ -863,6 +865,8 @@ static void test_forged_replies(void)
 	CU_ASSERT_EQUAL_FATAL(primary->state, VPNHA_TUNNEL_DOWN);
 	cap = hc_last; /* the forger's capture */
 	received = primary->health.stats.received;
+	/* debug vpn-ha probe: refused replies logged once a second. */
+	v->dbg_probe = &dbg_on;
 
 	/* 3 s of forged replies, one per probe the peer drops. */
 	for (k = 1; k <= 30; k++) {
@@ -889,6 +893,12 @@ static void test_forged_replies(void)
 			  primary->rejects[VPNHA_PROBE_UNKNOWN_SEQ] ==
 		  30);
 	CU_ASSERT(primary->rejects[VPNHA_PROBE_WRONG_NONCE] >= 25);
+	/* 30 refusals in 3 s: a line a second; since the last one, the
+	 * refusals are counted, not logged. */
+	CU_ASSERT(primary->reject_unlogged >= 5 &&
+		  primary->reject_unlogged <= 10);
+	CU_ASSERT(primary->reject_logged >= fake_now_us - 1000000);
+	v->dbg_probe = NULL;
 
 	/* The real probe's nonce with another send time. */
 	o = hc_last;
