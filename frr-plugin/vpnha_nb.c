@@ -428,6 +428,60 @@ const struct frr_yang_module_info frr_vpnhad_info = {
 			},
 		},
 		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/rejected-replies/wrong-ident",
+			.cbs = {
+				.get_elem = vpnha_nb_tunnel_state_rejected_wrong_ident_get_elem,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/rejected-replies/wrong-nonce",
+			.cbs = {
+				.get_elem = vpnha_nb_tunnel_state_rejected_wrong_nonce_get_elem,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/rejected-replies/wrong-source",
+			.cbs = {
+				.get_elem = vpnha_nb_tunnel_state_rejected_wrong_source_get_elem,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/rejected-replies/wrong-interface",
+			.cbs = {
+				.get_elem = vpnha_nb_tunnel_state_rejected_wrong_interface_get_elem,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/rejected-replies/malformed",
+			.cbs = {
+				.get_elem = vpnha_nb_tunnel_state_rejected_malformed_get_elem,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/rejected-replies/unknown-seq",
+			.cbs = {
+				.get_elem = vpnha_nb_tunnel_state_rejected_unknown_seq_get_elem,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/rejected-replies/wrong-send-time",
+			.cbs = {
+				.get_elem = vpnha_nb_tunnel_state_rejected_wrong_send_time_get_elem,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/rejected-replies/duplicate",
+			.cbs = {
+				.get_elem = vpnha_nb_tunnel_state_rejected_duplicate_get_elem,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/rejected-replies/late",
+			.cbs = {
+				.get_elem = vpnha_nb_tunnel_state_rejected_late_get_elem,
+			},
+		},
+		{
 			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/window/loss-percent",
 			.cbs = {
 				.get_elem = vpnha_nb_tunnel_state_get_elem,

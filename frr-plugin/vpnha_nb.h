@@ -53,6 +53,24 @@ vpnha_nb_tunnel_state_get_elem(struct nb_cb_get_elem_args *args);
 const void *vpnha_nb_route_get_next(struct nb_cb_get_next_args *args);
 int vpnha_nb_route_get_keys(struct nb_cb_get_keys_args *args);
 const void *vpnha_nb_route_lookup_entry(struct nb_cb_lookup_entry_args *args);
+struct yang_data *vpnha_nb_tunnel_state_rejected_wrong_ident_get_elem(
+	struct nb_cb_get_elem_args *args);
+struct yang_data *vpnha_nb_tunnel_state_rejected_wrong_nonce_get_elem(
+	struct nb_cb_get_elem_args *args);
+struct yang_data *vpnha_nb_tunnel_state_rejected_wrong_source_get_elem(
+	struct nb_cb_get_elem_args *args);
+struct yang_data *vpnha_nb_tunnel_state_rejected_wrong_interface_get_elem(
+	struct nb_cb_get_elem_args *args);
+struct yang_data *vpnha_nb_tunnel_state_rejected_malformed_get_elem(
+	struct nb_cb_get_elem_args *args);
+struct yang_data *vpnha_nb_tunnel_state_rejected_unknown_seq_get_elem(
+	struct nb_cb_get_elem_args *args);
+struct yang_data *vpnha_nb_tunnel_state_rejected_wrong_send_time_get_elem(
+	struct nb_cb_get_elem_args *args);
+struct yang_data *vpnha_nb_tunnel_state_rejected_duplicate_get_elem(
+	struct nb_cb_get_elem_args *args);
+struct yang_data *
+vpnha_nb_tunnel_state_rejected_late_get_elem(struct nb_cb_get_elem_args *args);
 struct yang_data *
 vpnha_nb_route_state_get_elem(struct nb_cb_get_elem_args *args);
 struct yang_data *

@@ -94,6 +94,70 @@ vpnha_nb_tunnel_state_get_elem(struct nb_cb_get_elem_args *args)
 	return ms < 0 ? NULL : yang_data_new_uint32(args->xpath, ms);
 }
 
+/* tunnel/state/rejected-replies: one getter per leaf ---------------------- */
+
+static struct yang_data *vpnha_nb_rejected(struct nb_cb_get_elem_args *args,
+					   enum vpnha_probe_check c)
+{
+	const struct vpnha_tunnel *t = args->list_entry;
+
+	return yang_data_new_uint64(args->xpath, t->rejects[c]);
+}
+
+struct yang_data *vpnha_nb_tunnel_state_rejected_wrong_ident_get_elem(
+	struct nb_cb_get_elem_args *args)
+{
+	return vpnha_nb_rejected(args, VPNHA_PROBE_WRONG_IDENT);
+}
+
+struct yang_data *vpnha_nb_tunnel_state_rejected_wrong_nonce_get_elem(
+	struct nb_cb_get_elem_args *args)
+{
+	return vpnha_nb_rejected(args, VPNHA_PROBE_WRONG_NONCE);
+}
+
+struct yang_data *vpnha_nb_tunnel_state_rejected_wrong_source_get_elem(
+	struct nb_cb_get_elem_args *args)
+{
+	return vpnha_nb_rejected(args, VPNHA_PROBE_WRONG_SOURCE);
+}
+
+struct yang_data *vpnha_nb_tunnel_state_rejected_wrong_interface_get_elem(
+	struct nb_cb_get_elem_args *args)
+{
+	return vpnha_nb_rejected(args, VPNHA_PROBE_WRONG_INTERFACE);
+}
+
+struct yang_data *vpnha_nb_tunnel_state_rejected_malformed_get_elem(
+	struct nb_cb_get_elem_args *args)
+{
+	return vpnha_nb_rejected(args, VPNHA_PROBE_MALFORMED);
+}
+
+struct yang_data *vpnha_nb_tunnel_state_rejected_unknown_seq_get_elem(
+	struct nb_cb_get_elem_args *args)
+{
+	return vpnha_nb_rejected(args, VPNHA_PROBE_UNKNOWN_SEQ);
+}
+
+struct yang_data *vpnha_nb_tunnel_state_rejected_wrong_send_time_get_elem(
+	struct nb_cb_get_elem_args *args)
+{
+	return vpnha_nb_rejected(args, VPNHA_PROBE_WRONG_TIME);
+}
+
+struct yang_data *vpnha_nb_tunnel_state_rejected_duplicate_get_elem(
+	struct nb_cb_get_elem_args *args)
+{
+	return vpnha_nb_rejected(args, VPNHA_PROBE_DUPLICATE);
+}
+
+struct yang_data *
+vpnha_nb_tunnel_state_rejected_late_get_elem(struct nb_cb_get_elem_args *args)
+{
+	return vpnha_nb_rejected(args, VPNHA_PROBE_LATE);
+}
+
 /* route ------------------------------------------------------------------ */
 
 const void *vpnha_nb_route_get_next(struct nb_cb_get_next_args *args)

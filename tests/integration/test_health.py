@@ -695,6 +695,13 @@ def test_forged_replies_never_revive(vpnha_hc, block):
     assert rej["wrongNonce"] + rej["unknownSeq"] + rej["wrongSendTime"] >= int(out.split()[1]) * 0.9, (out, rej)
     text = s.rt.vtysh("show vpn-ha tunnel primary")
     assert "wrong-nonce %d" % rej["wrongNonce"] in text or "wrong-nonce" in text, text
+    # The same counters in YANG operational state (read after the JSON:
+    # counters only grow).
+    yrej = yang_tunnel(s, "primary")["state"]["rejected-replies"]
+    print("YANG rejected-replies: %s" % json.dumps(yrej, sort_keys=True))
+    for key, leaf in (("wrongNonce", "wrong-nonce"), ("unknownSeq", "unknown-seq"), ("wrongSendTime", "wrong-send-time")):
+        assert int(yrej.get(leaf, 0)) >= rej[key], (leaf, yrej, rej)
+    assert int(yrej["wrong-nonce"]) > 0 and "late" in yrej and "wrong-ident" in yrej, yrej
 
 
 @pytest.mark.vpnha_hc(hold_down=1000, recovery_count=5)
