@@ -40,6 +40,7 @@
 #include "vpnha_compat.h"
 #include "vpnha_debug.h"
 #include "vpnha_io.h"
+#include "vpnha_nl.h"
 #include "vpnha_probe.h"
 #include "vpnha_sched.h"
 #include "vpnha_zebra.h"
@@ -96,14 +97,14 @@ static int vpnha_io_addr_msg(int type, int flags, ifindex_t ifindex,
 	struct rtattr *rta;
 	size_t alen = IS_IPADDR_V4(src) ? 4 : 16;
 	int fd, ret = 0;
-	struct {
-		struct nlmsghdr n;
-		struct nlmsgerr e;
-	} ack;
+	static uint32_t seq;
+	uint8_t ack[512];
+	ssize_t got;
 
 	req.n.nlmsg_len = NLMSG_LENGTH(sizeof(req.ifa));
 	req.n.nlmsg_type = type;
 	req.n.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
+	req.n.nlmsg_seq = ++seq;
 	req.ifa.ifa_family = IS_IPADDR_V4(src) ? AF_INET : AF_INET6;
 	req.ifa.ifa_prefixlen = alen * 8;
 	req.ifa.ifa_index = ifindex;
@@ -126,10 +127,10 @@ static int vpnha_io_addr_msg(int type, int flags, ifindex_t ifindex,
 		if (sendto(fd, &req, req.n.nlmsg_len, 0, (struct sockaddr *)&nl,
 			   sizeof(nl)) < 0)
 			ret = -errno;
-		else if (recv(fd, &ack, sizeof(ack), 0) < 0)
+		else if ((got = recv(fd, ack, sizeof(ack), 0)) < 0)
 			ret = -errno;
-		else if (ack.n.nlmsg_type == NLMSG_ERROR)
-			ret = ack.e.error;
+		else
+			ret = vpnha_nl_ack(ack, got, req.n.nlmsg_seq);
 		close(fd);
 	}
 	return ret;

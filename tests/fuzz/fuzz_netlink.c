@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * libFuzzer: what vpnhad reads from its NETLINK_ROUTE socket, the
+ * acknowledgement of an address request (vpnha_nl_ack).  First 4 bytes:
+ * the sequence number expected.
+ */
+#include <zebra.h>
+
+#include "vpnha_nl.h"
+#include "fuzz.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	uint32_t seq;
+	void *buf;
+	int ret;
+
+	if (size < 4)
+		return 0;
+	memcpy(&seq, data, 4);
+	/* An exact-size copy so ASan sees any read past the end. */
+	buf = malloc(size - 4);
+	memcpy(buf, data + 4, size - 4);
+	ret = vpnha_nl_ack(buf, size - 4, seq);
+	if (ret > 0 || ret < -4095)
+		abort();
+	free(buf);
+	return 0;
+}
