@@ -36,7 +36,25 @@ def _session_sweep():
 
 
 @pytest.fixture(autouse=True)
-def _test_registry(request):
+def _sanitizer_reports(request):
+    """With VPNHA_SANITIZER_LOGDIR set (tools/sanitize.sh --integration:
+    the daemon is the ASan/UBSan build, log_path points there), a report
+    file that appears during a test, its daemons stopped (LeakSanitizer
+    runs at exit), fails that test; the reports are copied to its log."""
+    d = os.environ.get("VPNHA_SANITIZER_LOGDIR")
+    if not d:
+        yield
+        return
+    before = set(os.listdir(d))
+    yield
+    new = sorted(set(os.listdir(d)) - before)
+    if new:
+        text = "".join("=== %s\n%s" % (f, open(os.path.join(d, f), errors="replace").read()) for f in new)
+        pytest.fail("sanitizer reports during %s:\n%s" % (request.node.nodeid, text), pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def _test_registry(request, _sanitizer_reports):
     with vt.registry_scope(request.node.nodeid) as reg:
         yield reg
 
