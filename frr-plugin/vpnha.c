@@ -15,6 +15,13 @@ DEFINE_MTYPE_STATIC(VPNHAD, VPNHA, "VPN HA instance");
 DEFINE_MTYPE_STATIC(VPNHAD, VPNHA_PEER, "VPN HA peer");
 DEFINE_MTYPE_STATIC(VPNHAD, VPNHA_TUNNEL, "VPN HA tunnel");
 DEFINE_MTYPE_STATIC(VPNHAD, VPNHA_ROUTE, "VPN HA route");
+
+DEFINE_HOOK(vpnha_tunnel_transition,
+	    (const struct vpnha_tunnel *t, enum vpnha_tunnel_state old_state),
+	    (t, old_state));
+DEFINE_HOOK(vpnha_tunnel_sa_change,
+	    (const struct vpnha_tunnel *t, enum vpnha_sa_state old_state),
+	    (t, old_state));
 DEFINE_MTYPE_STATIC(VPNHAD, VPNHA_PATH, "VPN HA zebra route");
 DEFINE_MTYPE_STATIC(VPNHAD, VPNHA_IPSEC, "VPN HA tunnel IPsec config");
 
@@ -218,6 +225,7 @@ static void vpnha_tunnel_set_state(struct vpnha *v, struct vpnha_tunnel *t,
 		zlog_info("tunnel %s: %s -> %s (%s)", t->name,
 			  vpnha_tunnel_state_name(old),
 			  vpnha_tunnel_state_name(state), reason);
+		hook_call(vpnha_tunnel_transition, t, old);
 	}
 
 	if (state == VPNHA_TUNNEL_UP)
@@ -372,6 +380,7 @@ void vpnha_tunnel_sa_update(struct vpnha *v, struct vpnha_tunnel *t,
 	if (old == state)
 		return;
 	t->sa.state = state;
+	hook_call(vpnha_tunnel_sa_change, t, old);
 	if (old != VPNHA_SA_UNKNOWN || state != VPNHA_SA_DOWN)
 		zlog_info("tunnel %s: IPsec SA %s -> %s%s%s", t->name,
 			  vpnha_sa_state_name(old), vpnha_sa_state_name(state),

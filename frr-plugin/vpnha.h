@@ -393,6 +393,13 @@ extern const char *vpnha_route_reason_name(enum vpnha_route_reason r);
 #define vpnha_each_route(v, r) frr_each (vpnha_routes, &(v)->routes, (r))
 #define vpnha_each_path(v, p) frr_each (vpnha_paths, &(v)->paths, (p))
 
+DECLARE_HOOK(vpnha_tunnel_transition,
+             (const struct vpnha_tunnel *t, enum vpnha_tunnel_state old_state),
+             (t, old_state));
+DECLARE_HOOK(vpnha_tunnel_sa_change,
+             (const struct vpnha_tunnel *t, enum vpnha_sa_state old_state),
+             (t, old_state));
+
 #ifdef __cplusplus
 }
 #endif

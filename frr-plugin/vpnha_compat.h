@@ -48,6 +48,18 @@ typedef struct thread_master vpnha_loop_t;
 #define vpnha_timer_remain_msec(e) thread_timer_remain_msec(e)
 #endif
 
+/*
+ * Commit a candidate through the northbound (recorded in the transaction
+ * log): 8.4 takes the context by pointer, 10.x by value.
+ */
+#ifdef VPNHA_FRR_10
+#define vpnha_nb_commit(ctx, cfg, comment, errmsg, len)                        \
+	nb_candidate_commit(*(ctx), cfg, true, comment, NULL, errmsg, len)
+#else
+#define vpnha_nb_commit(ctx, cfg, comment, errmsg, len)                        \
+	nb_candidate_commit(ctx, cfg, true, comment, NULL, errmsg, len)
+#endif
+
 /* The daemon's event loop (vpnha_main.c). */
 extern vpnha_loop_t *master;
 
