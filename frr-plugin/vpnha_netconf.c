@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * vpnhad NETCONF server: an FRR module (vpnhad -M netconf:CONFIG-FILE)
- * embedding libnetconf2 on FRR's own libyang context.
+ * embedding libnetconf2 on FRR's own libyang context.  Loaded by
+ * vpnha_netconf_load.c (see there why in two steps).
  *
  * Threads: libnetconf2's nc_accept() blocks for a whole SSH handshake and
  * nc_ps_poll() busy-waits, so an accept thread and a poll thread own the
@@ -19,6 +20,7 @@
 #include <pthread.h>
 #include <sys/stat.h>
 
+#include "lib/frrcu.h"
 #include "lib/hook.h"
 #include "lib/libfrr.h"
 #include "lib/log.h"
@@ -31,6 +33,7 @@
 
 #include "vpnha_compat.h"
 #include "vpnha.h"
+#include "vpnha_netconf.h"
 #include "vpnha_netconf_compat.h"
 #include "vpnha_netconf_core.h"
 
@@ -1063,6 +1066,7 @@ static void nc_session_term(struct nc_session *s)
 
 static void *nc_accept_thread(void *arg)
 {
+	rcu_thread_start(arg); /* zlog needs RCU */
 	while (!nc.stop) {
 		struct nc_session *s = NULL;
 		struct vpnha_nc_sess *sess;
@@ -1104,6 +1108,7 @@ static void *nc_accept_thread(void *arg)
 
 static void *nc_poll_thread(void *arg)
 {
+	rcu_thread_start(arg); /* zlog needs RCU */
 	int64_t last_activity = 0;
 
 	while (!nc.stop) {
@@ -1125,6 +1130,7 @@ static void *nc_poll_thread(void *arg)
 
 static void *nc_notif_thread(void *arg)
 {
+	rcu_thread_start(arg); /* zlog needs RCU */
 	pthread_mutex_lock(&nc.mtx);
 	while (!nc.stop) {
 		struct vpnha_nc_notif *n = nc.notif_head;
@@ -1222,7 +1228,8 @@ static int nc_tunnel_sa_change(const struct vpnha_tunnel *t,
 
 /* Start-up and shutdown. */
 
-/* The host key: created once (ECDSA P-256), 0600, owned by vpnhad's user. */
+/* The host key: created once (RSA 3072: every client has it), 0600,
+ * owned by vpnhad's user. */
 static int nc_host_key(const char *path)
 {
 	ssh_key key = NULL;
@@ -1231,7 +1238,7 @@ static int nc_host_key(const char *path)
 
 	if (access(path, R_OK) == 0)
 		return 0;
-	if (ssh_pki_generate(SSH_KEYTYPE_ECDSA_P256, 256, &key) != SSH_OK) {
+	if (ssh_pki_generate(SSH_KEYTYPE_RSA, 3072, &key) != SSH_OK) {
 		zlog_err("netconf: cannot generate a host key");
 		return -1;
 	}
@@ -1247,6 +1254,29 @@ static int nc_host_key(const char *path)
 	return 0;
 }
 
+/*
+ * <hello> lists YANG 1.0 modules only (1.1 ones belong in the YANG
+ * library): also name the implemented 1.1 modules (frr-vpnhad, ...) so
+ * that clients without YANG library support (yangcli) find them.
+ */
+static void nc_advertise_modules(void)
+{
+	const struct lys_module *mod;
+	uint32_t i = 0;
+	char buf[512];
+
+	while ((mod = ly_ctx_get_module_iter(ly_native_ctx, &i))) {
+		if (!mod->implemented || !mod->parsed ||
+		    mod->parsed->version != LYS_VERSION_1_1 ||
+		    strcmp(mod->name, "ietf-yang-library") == 0)
+			continue;
+		snprintf(buf, sizeof(buf), "%s?module=%s%s%s", mod->ns,
+			 mod->name, mod->revision ? "&revision=" : "",
+			 mod->revision ? mod->revision : "");
+		nc_server_set_capability(buf);
+	}
+}
+
 static int nc_load_modules(void)
 {
 	static const char *const nc_features[] = {
@@ -1260,6 +1290,10 @@ static int nc_load_modules(void)
 	    !ly_ctx_load_module(ly_native_ctx, "ietf-netconf-monitoring",
 				"2010-10-04", NULL) ||
 	    !ly_ctx_load_module(ly_native_ctx, "notifications", "2008-07-14",
+				NULL) ||
+	    /* FRR's context lacks it (LY_CTX_NO_YANGLIBRARY): the
+	     * yang-library capability and data need it. */
+	    !ly_ctx_load_module(ly_native_ctx, "ietf-yang-library", NULL,
 				NULL)) {
 		zlog_err("netconf: cannot load the NETCONF YANG modules from %s",
 			 nc.cfg.yang_dir);
@@ -1279,6 +1313,7 @@ static void nc_start(vpnha_event_t *e)
 	/* Our global callback handles every RPC (FRR owns the priv
 	 * pointers of schema nodes): undo the defaults nc_server_init set. */
 	nc_set_global_rpc_clb(nc_rpc_handler);
+	nc_advertise_modules();
 	{
 		struct lysc_node *n;
 
@@ -1304,9 +1339,12 @@ static void nc_start(vpnha_event_t *e)
 		XCALLOC(MTYPE_TMP, nc.cfg.max_sessions * sizeof(*nc.sessions));
 	nc.notif_tail = &nc.notif_head;
 	nc.started = true;
-	pthread_create(&nc.accept_thr, NULL, nc_accept_thread, NULL);
-	pthread_create(&nc.poll_thr, NULL, nc_poll_thread, NULL);
-	pthread_create(&nc.notif_thr, NULL, nc_notif_thread, NULL);
+	pthread_create(&nc.accept_thr, NULL, nc_accept_thread,
+		       rcu_thread_prepare());
+	pthread_create(&nc.poll_thr, NULL, nc_poll_thread,
+		       rcu_thread_prepare());
+	pthread_create(&nc.notif_thr, NULL, nc_notif_thread,
+		       rcu_thread_prepare());
 	zlog_notice("netconf: listening on [%s]:%u (SSH, %u users)",
 		    nc.cfg.address, nc.cfg.port, nc.cfg.n_users);
 }
@@ -1343,10 +1381,9 @@ static int nc_late_init(vpnha_loop_t *tm)
 	return 0;
 }
 
-static int nc_module_init(void)
+int vpnha_netconf_init(const char *path)
 {
 	static zebra_capabilities_t caps[16];
-	const char *path = THIS_MODULE->load_args;
 	char msg[256], *text = NULL;
 	size_t size = 0;
 	FILE *f;
@@ -1391,6 +1428,5 @@ static int nc_module_init(void)
 	return 0;
 }
 
-FRR_MODULE_SETUP(.name = "vpnhad_netconf", .version = FRR_VERSION,
-		 .description = "vpnhad NETCONF server (libnetconf2)",
-		 .init = nc_module_init, );
+/* This object's log messages carry their xref ids. */
+XREF_SETUP();
