@@ -98,6 +98,15 @@ static struct {
 
 #define NC_CLIENT NB_CLIENT_NONE
 
+/* Monotonic milliseconds. */
+static int64_t nc_now_ms(void)
+{
+	struct timeval tv;
+
+	monotime(&tv);
+	return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
 /* Replies and errors. */
 
 static NC_ERR nc_tag(const char *tag)
@@ -232,7 +241,8 @@ static int nc_any_parse(const struct lyd_node *any, bool opaque,
 			struct lyd_node **tree, struct vpnha_nc_error *err)
 {
 	char *xml = NULL;
-	uint32_t opts = LYD_PARSE_ONLY | LYD_PARSE_NO_STATE;
+	/* Filters (opaque) may name state data, edits may not. */
+	uint32_t opts = LYD_PARSE_ONLY | (opaque ? 0 : LYD_PARSE_NO_STATE);
 
 	*tree = NULL;
 	if (lyd_any_value_str(any, &xml) != LY_SUCCESS) {
@@ -268,39 +278,40 @@ fail:
 	return -1;
 }
 
-/* Drop default nodes (with-defaults "explicit" basic mode). */
+/*
+ * Drop default leaves and the non-presence containers left empty
+ * (with-defaults "explicit" basic mode).  Returns true when node itself
+ * went away.
+ */
+static bool nc_strip_node(struct lyd_node *node)
+{
+	struct lyd_node *c, *next;
+
+	if (!node->schema)
+		return false;
+	if (node->schema->nodetype & LYD_NODE_TERM) {
+		if (!(node->flags & LYD_DEFAULT))
+			return false;
+		lyd_free_tree(node);
+		return true;
+	}
+	LY_LIST_FOR_SAFE (lyd_child(node), next, c)
+		nc_strip_node(c);
+	if (node->schema->nodetype != LYS_CONTAINER ||
+	    (node->schema->flags & LYS_PRESENCE) || lyd_child(node))
+		return false;
+	lyd_free_tree(node);
+	return true;
+}
+
 static void nc_strip_defaults(struct lyd_node **tree)
 {
-	struct lyd_node *top, *next, *elem;
-	struct ly_set *set = NULL;
+	struct lyd_node *top, *next, *first = NULL;
 
-	if (!*tree)
-		return;
-	ly_set_new(&set);
-	LY_LIST_FOR (*tree, top) {
-		LYD_TREE_DFS_BEGIN (top, elem) {
-			if (elem->flags & LYD_DEFAULT)
-				ly_set_add(set, elem, 1, NULL);
-			LYD_TREE_DFS_END(top, elem);
-		}
-	}
-	for (uint32_t i = set->count; i > 0; i--) {
-		elem = set->dnodes[i - 1];
-		if (elem == *tree)
-			*tree = elem->next;
-		lyd_free_tree(elem);
-	}
-	ly_set_free(set, NULL);
-	/* Empty non-presence containers of removed defaults. */
-	for (top = *tree; top; top = next) {
-		next = top->next;
-		if (top->schema && top->schema->nodetype == LYS_CONTAINER &&
-		    !(top->schema->flags & LYS_PRESENCE) && !lyd_child(top)) {
-			if (top == *tree)
-				*tree = next;
-			lyd_free_tree(top);
-		}
-	}
+	LY_LIST_FOR_SAFE (*tree, next, top)
+		if (!nc_strip_node(top) && !first)
+			first = top;
+	*tree = first;
 }
 
 /* <filter>: subtree or xpath.  *xpaths NULL: no filter (everything). */
@@ -329,6 +340,11 @@ static int nc_filter(const struct lyd_node *rpc, char ***xpaths,
 		(*xpaths)[0] = strdup(lyd_get_meta_value(select));
 		return 0;
 	}
+	/* As parsed (printing would lose empty containers), else parse. */
+	if (((struct lyd_node_any *)f)->value_type == LYD_ANYDATA_DATATREE)
+		return vpnha_nc_subtree_to_xpaths(
+			ly_native_ctx, ((struct lyd_node_any *)f)->value.tree,
+			xpaths, err);
 	if (nc_any_parse(f, true, &tree, err) < 0)
 		return -1;
 	ret = vpnha_nc_subtree_to_xpaths(ly_native_ctx, tree, xpaths, err);
@@ -380,6 +396,7 @@ static struct nc_server_reply *nc_nb_error(int ret, const struct nb_config *cfg,
 {
 	const struct ly_err_item *le = ly_err_last(ly_native_ctx);
 	struct vpnha_nc_error e = {.type = "application"};
+	const char *p;
 	size_t len;
 
 	snprintf(e.message, sizeof(e.message), "%s",
@@ -396,9 +413,20 @@ static struct nc_server_reply *nc_nb_error(int ret, const struct nb_config *cfg,
 		e.tag = "resource-denied";
 		break;
 	case NB_ERR_VALIDATION:
-		if (le && le->path) {
+		/* FRR has cleared libyang's errors: read its message. */
+		p = strstr(e.message, "Data location \"");
+		if (p) {
+			p += strlen("Data location \"");
+			snprintf(e.path, sizeof(e.path), "%.*s",
+				 (int)strcspn(p, "\""), p);
+			e.tag = (strstr(e.message, "leafref") ||
+				 strstr(e.message, "andatory"))
+					? "data-missing"
+					: "invalid-value";
+		} else if (le && le->path) {
 			snprintf(e.path, sizeof(e.path), "%s", le->path);
 			e.tag = (le->vecode == LYVE_REFERENCE ||
+				 strstr(le->msg ?: "", "leafref") ||
 				 strstr(le->msg ?: "", "andatory"))
 					? "data-missing"
 					: "invalid-value";
@@ -465,14 +493,20 @@ static struct lyd_node *nc_get_data(char **xpaths, struct vpnha_nc_error *err)
 {
 	struct lyd_node *all, *out = NULL;
 
+	struct lyd_node *yl = NULL;
+
 	all = yang_dnode_new(ly_native_ctx, false);
 	nb_oper_data_iterate("/frr-vpnhad:vpnhad", NULL, 0, nc_oper_cb, all);
 	if (running_config->dnode)
 		lyd_merge_siblings(&all, running_config->dnode,
 				   LYD_MERGE_DEFAULTS);
+	if (ly_ctx_get_yanglib_data(ly_native_ctx, &yl, "%u",
+				    ly_ctx_get_change_count(ly_native_ctx)) ==
+	    LY_SUCCESS)
+		lyd_merge_siblings(&all, yl, LYD_MERGE_DESTRUCT);
 	if (vpnha_nc_select(all, xpaths, &out, err) < 0)
 		out = (struct lyd_node *)err; /* marker, see caller */
-	yang_dnode_free(all);
+	lyd_free_all(all);
 	return out;
 }
 
@@ -672,19 +706,23 @@ static void nc_confirm_rollback(const char *why)
 	VPNHA_EVENT_OFF(nc.t_confirm);
 }
 
+static void nc_confirm_arm(void);
+
 static void nc_confirm_timeout(vpnha_event_t *e)
 {
-	if (vpnha_nc_confirm_expired(&nc.cc, monotime(NULL) / 1000 + 1))
+	if (vpnha_nc_confirm_expired(&nc.cc, nc_now_ms()))
 		nc_confirm_rollback("not confirmed in time");
+	else if (nc.cc.pending)
+		nc_confirm_arm(); /* the timer fired a little early */
 }
 
 static void nc_confirm_arm(void)
 {
-	int64_t ms = nc.cc.deadline_ms - monotime(NULL) / 1000;
+	int64_t ms = nc.cc.deadline_ms - nc_now_ms();
 
 	VPNHA_EVENT_OFF(nc.t_confirm);
 	vpnha_add_timer_msec(master, nc_confirm_timeout, NULL,
-			     ms > 0 ? ms : 0, &nc.t_confirm);
+			     ms > 0 ? ms + 1 : 0, &nc.t_confirm);
 }
 
 static struct nc_server_reply *nc_op_commit(struct lyd_node *rpc,
@@ -705,7 +743,7 @@ static struct nc_server_reply *nc_op_commit(struct lyd_node *rpc,
 				      timeout ? strtoul(timeout, NULL, 10) : 0,
 				      nc_child_value(rpc, "persist"),
 				      nc_child_value(rpc, "persist-id"),
-				      monotime(NULL) / 1000, &err);
+				      nc_now_ms(), &err);
 	if (act == VPNHA_NC_CC_REFUSED)
 		return nc_reply_err(&err);
 	if (act == VPNHA_NC_CC_START)
@@ -1114,11 +1152,11 @@ static void *nc_poll_thread(void *arg)
 	while (!nc.stop) {
 		struct nc_session *s = NULL;
 		int r = nc_ps_poll(nc.ps, 0, &s);
-		int64_t now = monotime(NULL);
+		int64_t now = nc_now_ms();
 
 		if (r & (NC_PSPOLL_NOSESSIONS | NC_PSPOLL_TIMEOUT)) {
 			/* nc_ps_poll() with a timeout spins: sleep here. */
-			usleep(now - last_activity < 200000 ? 200 : 2000);
+			usleep(now - last_activity < 200 ? 200 : 2000);
 			continue;
 		}
 		last_activity = now;
@@ -1291,10 +1329,12 @@ static int nc_load_modules(void)
 				"2010-10-04", NULL) ||
 	    !ly_ctx_load_module(ly_native_ctx, "notifications", "2008-07-14",
 				NULL) ||
-	    /* FRR's context lacks it (LY_CTX_NO_YANGLIBRARY): the
-	     * yang-library capability and data need it. */
-	    !ly_ctx_load_module(ly_native_ctx, "ietf-yang-library", NULL,
-				NULL)) {
+	    /* FRR's context lacks ietf-yang-library (LY_CTX_NO_YANGLIBRARY):
+	     * the yang-library capability and data need it.  Loaded through
+	     * its deviations, in one step: a later deviation would make
+	     * libyang recompile the context (FRR keeps pointers in it). */
+	    !ly_ctx_load_module(ly_native_ctx, "vpnhad-netconf-deviations",
+				NULL, NULL)) {
 		zlog_err("netconf: cannot load the NETCONF YANG modules from %s",
 			 nc.cfg.yang_dir);
 		return -1;
@@ -1314,6 +1354,11 @@ static void nc_start(vpnha_event_t *e)
 	 * pointers of schema nodes): undo the defaults nc_server_init set. */
 	nc_set_global_rpc_clb(nc_rpc_handler);
 	nc_advertise_modules();
+	/* RFC 5277: notifications, and RPCs while subscribed. */
+	nc_server_set_capability(
+		"urn:ietf:params:netconf:capability:notification:1.0");
+	nc_server_set_capability(
+		"urn:ietf:params:netconf:capability:interleave:1.0");
 	{
 		struct lysc_node *n;
 

@@ -88,12 +88,22 @@ def test_scheme_over_netconf_reaches_rib_and_kernel(ncd):
     data = m.get_config(source="running", filter=("subtree", flt)).data_ele
     names = data.xpath("//v:tunnel/v:name/text()", namespaces=NSMAP)
     assert names == ["primary"]
-    assert data.xpath("//v:peer", namespaces=NSMAP) == []
+    assert data.xpath("//v:vpnhad/v:peer", namespaces=NSMAP) == []
+    assert data.xpath("//v:tunnel/v:interface/text()", namespaces=NSMAP) == ["vti1"]
     # XPath filter, and <get> with state.
-    data = m.get(filter=("xpath", "/frr-vpnhad:vpnhad/tunnel[name='backup']")).data_ele
+    data = m.get(filter=("xpath", (NSMAP, "/v:vpnhad/v:tunnel[v:name='backup']"))).data_ele
     assert data.xpath("//v:tunnel/v:name/text()", namespaces=NSMAP) == ["backup"]
     states = data.xpath("//v:tunnel/v:state/v:state/text()", namespaces=NSMAP)
     assert states and states[0] in ("up", "init", "down", "recovering")
+    # The YANG library names frr-vpnhad; FRR's own state view still works.
+    yl = m.get(filter=("xpath", ({"yl": "urn:ietf:params:xml:ns:yang:ietf-yang-library"},
+                                 "/yl:yang-library"))).data_xml
+    assert "<name>frr-vpnhad</name>" in yl
+    yl = m.get(filter=("subtree", '<yang-library xmlns="urn:ietf:params:xml:ns:yang:'
+                                  'ietf-yang-library"/>')).data_xml
+    assert "<name>frr-vpnhad</name>" in yl
+    oper = ncd.rt.vtysh_json("show yang operational-data /frr-vpnhad:vpnhad vpnhad")
+    assert oper["frr-vpnhad:vpnhad"]["tunnel"]
 
 
 def test_candidate_commit_discard_validate_lock(ncd_scheme):
