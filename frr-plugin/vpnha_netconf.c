@@ -1266,7 +1266,8 @@ static int nc_tunnel_sa_change(const struct vpnha_tunnel *t,
 
 /* Start-up and shutdown. */
 
-/* The host key: created once (RSA 3072: every client has it), 0600,
+/* The host key: created once (ECDSA P-256: libssh2 1.10, i.e. yangcli,
+ * verifies no RSA-SHA2 host signature), 0600,
  * owned by vpnhad's user. */
 static int nc_host_key(const char *path)
 {
@@ -1276,7 +1277,7 @@ static int nc_host_key(const char *path)
 
 	if (access(path, R_OK) == 0)
 		return 0;
-	if (ssh_pki_generate(SSH_KEYTYPE_RSA, 3072, &key) != SSH_OK) {
+	if (ssh_pki_generate(SSH_KEYTYPE_ECDSA_P256, 256, &key) != SSH_OK) {
 		zlog_err("netconf: cannot generate a host key");
 		return -1;
 	}

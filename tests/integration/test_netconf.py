@@ -304,3 +304,37 @@ def test_stalled_and_garbage_clients_do_not_delay_vtysh(ncd_scheme):
     m = ncd.connect()
     m.get_config(source="running")
     assert ncd.rt.daemons["vpnhad"].alive()
+
+
+# ---------------------------------------------------------------------------
+# a second, independent client: yuma123's yangcli (libssh2)
+
+
+def test_yangcli_reads_schema_and_edits(ncd_scheme, tmp_path):
+    ncd = ncd_scheme
+    home = tmp_path / "home"
+    (home / ".ssh").mkdir(parents=True)
+    # yangcli takes --private-key but reads the public key from its
+    # default place: use the default names (the key is ECDSA anyway).
+    key = str(home / ".ssh" / "id_rsa")
+    # libssh2 1.10 (yangcli): a PEM ECDSA key (its RSA signs with SHA-1).
+    vt._run(["ssh-keygen", "-q", "-t", "ecdsa", "-b", "256", "-m", "PEM", "-N", "", "-f", key])
+    path = "%s/ops.authorized_keys" % ncd.rt.confdir
+    with open(path, "a") as f:
+        f.write(open(key + ".pub").read())
+    script = tmp_path / "script"
+    script.write_text(
+        "get-schema identifier=frr-vpnhad format=yang\n"
+        "merge /vpnhad/peer -- name=cloud-c address=203.0.113.9\n"
+        "commit\n"
+        "sget /vpnhad/peer\n")
+    cp = ncd.rt.ns.run(
+        ["env", "HOME=%s" % home, "yangcli", "--batch-mode", "--server=127.0.0.1",
+         "--ncport=%d" % nc_topo.NC_PORT, "--user=ops", "--password=",
+         "--public-key=%s.pub" % key, "--private-key=%s" % key,
+         "--run-script=%s" % script, "--log-level=info"],
+        check=False, timeout=60)
+    out = cp.stdout + cp.stderr
+    assert "module frr-vpnhad" in out, out[-3000:]
+    assert "peer cloud-c" in running(ncd.rt), out[-3000:]
+    assert "address 203.0.113.9" in running(ncd.rt)
