@@ -338,3 +338,22 @@ def test_yangcli_reads_schema_and_edits(ncd_scheme, tmp_path):
     assert "module frr-vpnhad" in out, out[-3000:]
     assert "peer cloud-c" in running(ncd.rt), out[-3000:]
     assert "address 203.0.113.9" in running(ncd.rt)
+
+
+def test_bad_config_file_and_session_limit(scheme):
+    # A bad file: vpnhad does not start, the log names line and field.
+    ncd = nc_topo.NetconfServer(scheme, extra_conf="user eve admin /nonexistent\n", start=False)
+    with pytest.raises(Exception):
+        ncd.start()
+    vt.wait_for(lambda: not ncd.rt.daemons["vpnhad"].alive(), 5, desc="vpnhad exits")
+    assert re.search(r"netconf: .*line \d+: bad user role", ncd.log()), ncd.log()[-1500:]
+    # max-sessions 2: a third session is refused, the first two work.
+    ncd = nc_topo.NetconfServer(scheme, extra_conf="max-sessions 2\n", start=False)
+    ncd.start()
+    a, b = ncd.connect(), ncd.connect()
+    with pytest.raises(Exception):
+        c = ncd.connect(timeout=5)
+        c.get_config(source="running")
+    assert "max-sessions reached" in ncd.log()
+    a.get_config(source="running")
+    b.get_config(source="running")
