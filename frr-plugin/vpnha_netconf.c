@@ -43,6 +43,13 @@
 
 extern struct zebra_privs_t vpnha_privs;
 
+/*
+ * nc_accept() runs a whole SSH handshake: with several accepting
+ * threads, a client stalling its handshake (until hello-timeout) does
+ * not hold up the others' logins unless it opens this many at once.
+ */
+#define VPNHA_NC_ACCEPT_THREADS 8
+
 /* One NETCONF session, as vpnhad sees it (nc_session_get_data). */
 struct vpnha_nc_sess {
 	struct nc_session *s;
@@ -72,7 +79,7 @@ static struct {
 	struct vpnha_nc_config cfg;
 	bool started;
 	volatile bool stop;
-	pthread_t accept_thr, poll_thr, notif_thr;
+	pthread_t accept_thr[VPNHA_NC_ACCEPT_THREADS], poll_thr, notif_thr;
 	struct nc_pollsession *ps;
 
 	/* Guards sessions, jobs and the notification queue. */
@@ -1385,8 +1392,9 @@ static void nc_start(vpnha_event_t *e)
 		XCALLOC(MTYPE_TMP, nc.cfg.max_sessions * sizeof(*nc.sessions));
 	nc.notif_tail = &nc.notif_head;
 	nc.started = true;
-	pthread_create(&nc.accept_thr, NULL, nc_accept_thread,
-		       rcu_thread_prepare());
+	for (int i = 0; i < VPNHA_NC_ACCEPT_THREADS; i++)
+		pthread_create(&nc.accept_thr[i], NULL, nc_accept_thread,
+			       rcu_thread_prepare());
 	pthread_create(&nc.poll_thr, NULL, nc_poll_thread,
 		       rcu_thread_prepare());
 	pthread_create(&nc.notif_thr, NULL, nc_notif_thread,
@@ -1404,7 +1412,8 @@ static int nc_fini(void)
 	pthread_cond_broadcast(&nc.job_cond);
 	pthread_cond_broadcast(&nc.notif_cond);
 	pthread_mutex_unlock(&nc.mtx);
-	pthread_join(nc.accept_thr, NULL);
+	for (int i = 0; i < VPNHA_NC_ACCEPT_THREADS; i++)
+		pthread_join(nc.accept_thr[i], NULL);
 	pthread_join(nc.poll_thr, NULL);
 	pthread_join(nc.notif_thr, NULL);
 	nc_ps_clear(nc.ps, 1, NULL);

@@ -288,19 +288,54 @@ def vtysh_latency(rt, n=10):
     return worst
 
 
-def test_stalled_and_garbage_clients_do_not_delay_vtysh(ncd_scheme):
+def probe_counters(rt):
+    t = rt.vtysh_json("show vpn-ha tunnel json")["tunnels"]
+    return {n: (t[n]["state"], t[n]["healthCheck"]["counters"]) for n in t}
+
+
+def test_stalled_and_garbage_clients_do_not_delay_vtysh_or_probes(ncd_scheme):
     ncd = ncd_scheme
+    s = ncd.s
+    vt.pin_scheme_neighbours(s)
+    s.rt.configure(vt.health_check_config({"primary": {}, "backup": {}}))
+    vt.wait_for(lambda: {n: v[0] for n, v in probe_counters(s.rt).items()}, 10,
+                ok=lambda v: set(v.values()) == {"up"}, desc="both tunnels up")
     base = vtysh_latency(ncd.rt)
-    # One client stalls its SSH handshake, another sends garbage.
+    before = probe_counters(ncd.rt)
+    t0 = time.monotonic()
+    # Clients stall their SSH handshake, another sends garbage, another
+    # a huge document after a good login.
     stalled = [ncd.raw_socket() for _ in range(3)]
     garbage = ncd.raw_socket()
     garbage.sendall(b"SSH-2.0-x\r\n" + b"\x00\xff" * 50000)
+    big = ncd.connect()
+    big_cfg = config_xml("".join(
+        "<peer><name>p%d</name><address>192.0.2.%d</address></peer>" % (i, i % 250 + 1)
+        for i in range(3000)))
+
+    def huge():
+        try:
+            big.edit_config(target="candidate", config=big_cfg)
+        except Exception:  # noqa: BLE001 -- only its effect on others counts
+            pass
+    th = threading.Thread(target=huge, daemon=True)
+    th.start()
     stalled_lat = vtysh_latency(ncd.rt)
-    # A good client still gets in once the stalled handshakes time out,
-    # and vtysh was not slowed down meanwhile.
+    th.join(30)
+    time.sleep(max(0.0, 3.0 - (time.monotonic() - t0)))
+    after = probe_counters(ncd.rt)
+    # vtysh answers as fast as before (within noise) ...
     assert stalled_lat < max(0.5, base * 5), (base, stalled_lat)
+    # ... and no probe was lost or late, no tunnel moved.
+    for n in before:
+        b, a = before[n][1], after[n][1]
+        assert after[n][0] == "up", after
+        assert a["probesSent"] - b["probesSent"] >= 20, (n, b, a)
+        assert a["probesLost"] == b["probesLost"], (n, b, a)
+        assert a.get("probesLate", 0) == b.get("probesLate", 0), (n, b, a)
     for sock in stalled + [garbage]:
         sock.close()
+    # A good client still gets in, and the daemon is alive.
     m = ncd.connect()
     m.get_config(source="running")
     assert ncd.rt.daemons["vpnhad"].alive()
