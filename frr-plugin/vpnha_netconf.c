@@ -1354,12 +1354,10 @@ static void nc_start(vpnha_event_t *e)
 {
 	if (nc_host_key(nc.cfg.host_key) < 0)
 		return;
-	if (nc_server_init(ly_native_ctx)) {
+	if (vpnha_ncc_init(ly_native_ctx)) {
 		zlog_err("netconf: nc_server_init failed");
 		return;
 	}
-	/* Our global callback handles every RPC (FRR owns the priv
-	 * pointers of schema nodes): undo the defaults nc_server_init set. */
 	nc_set_global_rpc_clb(nc_rpc_handler);
 	nc_advertise_modules();
 	/* RFC 5277: notifications, and RPCs while subscribed. */
@@ -1367,21 +1365,9 @@ static void nc_start(vpnha_event_t *e)
 		"urn:ietf:params:netconf:capability:notification:1.0");
 	nc_server_set_capability(
 		"urn:ietf:params:netconf:capability:interleave:1.0");
-	{
-		struct lysc_node *n;
-
-		n = (struct lysc_node *)lys_find_path(
-			ly_native_ctx, NULL,
-			"/ietf-netconf-monitoring:get-schema", 0);
-		if (n)
-			n->priv = NULL;
-		n = (struct lysc_node *)lys_find_path(
-			ly_native_ctx, NULL, "/ietf-netconf:close-session", 0);
-		if (n)
-			n->priv = NULL;
-	}
 	frr_with_privs (&vpnha_privs) {
-		if (vpnha_ncc_server_setup(&nc.cfg, nc_pubkey) < 0) {
+		if (vpnha_ncc_server_setup(ly_native_ctx, &nc.cfg, nc_pubkey) <
+		    0) {
 			zlog_err("netconf: cannot listen on [%s]:%u",
 				 nc.cfg.address, nc.cfg.port);
 			return;

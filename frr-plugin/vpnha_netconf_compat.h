@@ -5,23 +5,34 @@
  *
  * 2.0 sets a server up with nc_server_add_endpt() & co and per-server
  * SSH callbacks; 3.x configures endpoints, host keys and users through
- * an ietf-netconf-server data tree.  Everything else vpnhad uses
- * (nc_accept, nc_ps_*, replies, errors, notifications) is the same.
+ * an ietf-netconf-server data tree (nc_server_config_*).  Everything else
+ * vpnhad uses (nc_ps_*, replies, errors, notifications, the global RPC
+ * callback) is the same.
+ *
+ *   vpnha_ncc_init(ctx)          nc_server_init on FRR's libyang context
+ *   vpnha_ncc_server_setup(...)  listen, host key, users' public keys
+ *   vpnha_ncc_accept(...)        nc_accept
  */
 #ifndef _FRR_VPNHA_NETCONF_COMPAT_H
 #define _FRR_VPNHA_NETCONF_COMPAT_H
 
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <nc_server.h>
 
 #include "vpnha_netconf_core.h"
 
-#if defined(NC_VERSION_MAJOR) && NC_VERSION_MAJOR >= 3
+/* 3.x has server_config.h; 2.0 has not. */
+#if __has_include(<libnetconf2/server_config.h>)
 #define VPNHA_NC_LIBNETCONF2_3 1
 #endif
 
 /*
  * Decides whether a public key may log in as the session's user (the
- * adapter checks the user's authorized-keys file).  Returns 0 to accept.
+ * adapter checks the user's authorized-keys file and logs refusals with
+ * the peer address).  Returns 0 to accept.  2.0 only: 3.x compares the
+ * keys itself.
  */
 typedef int (*vpnha_ncc_pubkey_cb)(const struct nc_session *s, ssh_key key);
 
@@ -29,7 +40,7 @@ typedef int (*vpnha_ncc_pubkey_cb)(const struct nc_session *s, ssh_key key);
 #define VPNHA_NCC_ENDPT "vpnhad"
 
 #ifndef VPNHA_NC_LIBNETCONF2_3
-/* libnetconf2 2.0 */
+/* libnetconf2 2.0 ---------------------------------------------------- */
 
 static char vpnha_ncc_hostkey_path[256];
 static vpnha_ncc_pubkey_cb vpnha_ncc_pubkey;
@@ -62,10 +73,36 @@ static int vpnha_ncc_kbdint_clb(const struct nc_session *s,
 }
 
 /*
+ * nc_server_init() on FRR's context.  It puts its default <get-schema>
+ * and <close-session> callbacks into the schema nodes' priv pointers,
+ * which FRR owns (and frees at shutdown): take them out again, vpnhad's
+ * global callback handles every RPC.
+ */
+static inline int vpnha_ncc_init(struct ly_ctx *ctx)
+{
+	static const char *const rpcs[] = {
+		"/ietf-netconf-monitoring:get-schema",
+		"/ietf-netconf:close-session",
+	};
+
+	if (nc_server_init(ctx))
+		return -1;
+	for (size_t i = 0; i < sizeof(rpcs) / sizeof(rpcs[0]); i++) {
+		struct lysc_node *n = (struct lysc_node *)lys_find_path(
+			ctx, NULL, rpcs[i], 0);
+
+		if (n)
+			n->priv = NULL;
+	}
+	return 0;
+}
+
+/*
  * Create the SSH endpoint: address, port, host key, public keys only.
  * Returns 0, or -1 (libnetconf2 printed why).
  */
-static inline int vpnha_ncc_server_setup(const struct vpnha_nc_config *cfg,
+static inline int vpnha_ncc_server_setup(struct ly_ctx *ctx,
+					 const struct vpnha_nc_config *cfg,
 					 vpnha_ncc_pubkey_cb pubkey)
 {
 	snprintf(vpnha_ncc_hostkey_path, sizeof(vpnha_ncc_hostkey_path), "%s",
@@ -91,15 +128,108 @@ static inline int vpnha_ncc_server_setup(const struct vpnha_nc_config *cfg,
 	return 0;
 }
 
-static inline int vpnha_ncc_accept(int timeout_ms, struct ly_ctx *ctx,
-				   struct nc_session **s)
+static inline NC_MSG_TYPE vpnha_ncc_accept(int timeout_ms,
+					   struct ly_ctx *ctx,
+					   struct nc_session **s)
 {
 	return nc_accept(timeout_ms, s);
 }
 
 #else
-/* libnetconf2 3.x */
-#error "libnetconf2 3.x: the server set-up is not written yet"
+/* libnetconf2 3.x ---------------------------------------------------- */
+
+#include <libnetconf2/server_config.h>
+
+/* Where each user's keys go, one file per key (3.x reads one key a file). */
+#ifndef VPNHA_NCC_KEYDIR
+#define VPNHA_NCC_KEYDIR "/run/frr/vpnhad-netconf"
+#endif
+
+/*
+ * 3.x: libnetconf2 keeps its own state; the ietf-netconf-server modules
+ * (and their keystore/truststore companions) join FRR's context.
+ */
+static inline int vpnha_ncc_init(struct ly_ctx *ctx)
+{
+	if (nc_server_init())
+		return -1;
+	return nc_server_config_load_modules(&ctx) ? -1 : 0;
+}
+
+/* Split an authorized_keys file into one public-key file per key and
+ * add each to the user's configuration. */
+static inline int vpnha_ncc_user_keys(struct ly_ctx *ctx,
+				      const struct vpnha_nc_user *u,
+				      struct lyd_node **config)
+{
+	char line[8192], path[512], name[32];
+	int n = 0;
+	FILE *in = fopen(u->keys, "r");
+
+	if (!in)
+		return -1;
+	while (fgets(line, sizeof(line), in)) {
+		FILE *out;
+
+		if (line[0] == '#' || strspn(line, " \t\r\n") == strlen(line))
+			continue;
+		snprintf(name, sizeof(name), "key%d", n++);
+		snprintf(path, sizeof(path), "%s/%s.%s.pub", VPNHA_NCC_KEYDIR,
+			 u->name, name);
+		out = fopen(path, "w");
+		if (!out || fputs(line, out) < 0) {
+			if (out)
+				fclose(out);
+			fclose(in);
+			return -1;
+		}
+		fclose(out);
+		if (nc_server_config_add_ssh_user_pubkey(ctx, VPNHA_NCC_ENDPT,
+							 u->name, name, path,
+							 config)) {
+			fclose(in);
+			return -1;
+		}
+	}
+	fclose(in);
+	return 0;
+}
+
+/*
+ * Only the configured users' public keys: 3.x uses local users from the
+ * configuration (never system accounts) as long as ietf-ssh-server's
+ * local-users-supported feature is on, which is its default.  Failed
+ * logins are logged by libnetconf2 (not with vpnhad's words).
+ */
+static inline int vpnha_ncc_server_setup(struct ly_ctx *ctx,
+					 const struct vpnha_nc_config *cfg,
+					 vpnha_ncc_pubkey_cb pubkey)
+{
+	struct lyd_node *config = NULL;
+	int ret = -1;
+
+	(void)pubkey;
+	if (nc_server_config_add_address_port(ctx, VPNHA_NCC_ENDPT,
+					      NC_TI_SSH, cfg->address,
+					      cfg->port, &config) ||
+	    nc_server_config_add_ssh_hostkey(ctx, VPNHA_NCC_ENDPT, "hostkey",
+					     cfg->host_key, NULL, &config))
+		goto out;
+	for (unsigned int i = 0; i < cfg->n_users; i++)
+		if (vpnha_ncc_user_keys(ctx, &cfg->users[i], &config) < 0)
+			goto out;
+	ret = nc_server_config_setup_data(config) ? -1 : 0;
+out:
+	lyd_free_all(config);
+	return ret;
+}
+
+static inline NC_MSG_TYPE vpnha_ncc_accept(int timeout_ms,
+					   struct ly_ctx *ctx,
+					   struct nc_session **s)
+{
+	return nc_accept(timeout_ms, ctx, s);
+}
 #endif
 
 #endif /* _FRR_VPNHA_NETCONF_COMPAT_H */
