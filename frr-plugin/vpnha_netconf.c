@@ -201,8 +201,7 @@ static struct nc_server_reply *nc_reply_data(struct lyd_node *rpc,
 	struct lyd_node *out = NULL;
 
 	if (lyd_dup_single(rpc, NULL, 0, &out) ||
-	    lyd_new_any(out, NULL, "data", data, 1, LYD_ANYDATA_DATATREE, 1,
-			NULL)) {
+	    vpnha_ly_new_any_output(out, "data", data, LYD_ANYDATA_DATATREE)) {
 		lyd_free_siblings(data);
 		lyd_free_tree(out);
 		return nc_fail("application", "operation-failed", NULL,
@@ -268,7 +267,7 @@ static int nc_any_parse(const struct lyd_node *any, bool opaque,
 		snprintf(err->message, sizeof(err->message), "%s",
 			 e && e->msg ? e->msg : "invalid content");
 		snprintf(err->path, sizeof(err->path), "%s",
-			 e && e->path ? e->path : "");
+			 e && VPNHA_LY_ERR_PATH(e) ? VPNHA_LY_ERR_PATH(e) : "");
 		free(xml);
 		err->type = "application";
 		err->tag = e && e->vecode == LYVE_REFERENCE ? "unknown-element"
@@ -430,8 +429,9 @@ static struct nc_server_reply *nc_nb_error(int ret, const struct nb_config *cfg,
 				 strstr(e.message, "andatory"))
 					? "data-missing"
 					: "invalid-value";
-		} else if (le && le->path) {
-			snprintf(e.path, sizeof(e.path), "%s", le->path);
+		} else if (le && VPNHA_LY_ERR_PATH(le)) {
+			snprintf(e.path, sizeof(e.path), "%s",
+				 VPNHA_LY_ERR_PATH(le));
 			e.tag = (le->vecode == LYVE_REFERENCE ||
 				 strstr(le->msg ?: "", "leafref") ||
 				 strstr(le->msg ?: "", "andatory"))
@@ -503,7 +503,7 @@ static struct lyd_node *nc_get_data(char **xpaths, struct vpnha_nc_error *err)
 	struct lyd_node *yl = NULL;
 
 	all = yang_dnode_new(ly_native_ctx, false);
-	nb_oper_data_iterate("/frr-vpnhad:vpnhad", NULL, 0, nc_oper_cb, all);
+	vpnha_nb_oper_iterate("/frr-vpnhad:vpnhad", nc_oper_cb, all);
 	if (running_config->dnode)
 		lyd_merge_siblings(&all, running_config->dnode,
 				   LYD_MERGE_DEFAULTS);
@@ -880,8 +880,7 @@ static struct nc_server_reply *nc_op_get_schema(struct lyd_node *rpc,
 		return nc_fail("application", "operation-failed", NULL,
 			       "cannot print %s", id);
 	if (lyd_dup_single(rpc, NULL, 0, &out) ||
-	    lyd_new_any(out, NULL, "data", text, 1, LYD_ANYDATA_STRING, 1,
-			NULL)) {
+	    vpnha_ly_new_any_output(out, "data", text, LYD_ANYDATA_STRING)) {
 		free(text);
 		lyd_free_tree(out);
 		return nc_fail("application", "operation-failed", NULL,

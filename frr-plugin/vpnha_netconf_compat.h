@@ -19,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <libyang/libyang.h>
+#include <libyang/version.h>
 #include <nc_server.h>
 
 #include "vpnha_netconf_core.h"
@@ -35,6 +37,19 @@
  * keys itself.
  */
 typedef int (*vpnha_ncc_pubkey_cb)(const struct nc_session *s, ssh_key key);
+
+/* libyang 2 (Debian 12) and 3 (Debian 13, with libnetconf2 3.x). */
+#if LY_VERSION_MAJOR >= 3
+/* An anydata/anyxml output node taking over value. */
+#define vpnha_ly_new_any_output(parent, name, value, type)                      \
+	lyd_new_any(parent, NULL, name, value, type,                           \
+		    LYD_NEW_ANY_USE_VALUE | LYD_NEW_VAL_OUTPUT, NULL)
+#define VPNHA_LY_ERR_PATH(e) ((e)->data_path ? (e)->data_path : (e)->schema_path)
+#else
+#define vpnha_ly_new_any_output(parent, name, value, type)                      \
+	lyd_new_any(parent, NULL, name, value, 1, type, 1, NULL)
+#define VPNHA_LY_ERR_PATH(e) ((e)->path)
+#endif
 
 /* Name of the one SSH endpoint vpnhad listens on. */
 #define VPNHA_NCC_ENDPT "vpnhad"
