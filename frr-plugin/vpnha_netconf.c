@@ -90,7 +90,7 @@ static struct {
 	struct vpnha_nc_notif *notif_head, **notif_tail;
 
 	/* Main thread only. */
-	struct nb_config *candidate; /* NULL: same as running */
+	struct nb_config *candidate;	       /* NULL: same as running */
 	uint32_t lock_running, lock_candidate; /* holder session ids */
 	struct vpnha_nc_sess *lock_running_owner;
 	struct vpnha_nc_confirm cc;
@@ -146,7 +146,7 @@ static NC_ERR nc_tag(const char *tag)
 static struct nc_server_reply *nc_reply_err(const struct vpnha_nc_error *e)
 {
 	NC_ERR_TYPE type = strcmp(e->type, "protocol") == 0 ? NC_ERR_TYPE_PROT
-							     : NC_ERR_TYPE_APP;
+							    : NC_ERR_TYPE_APP;
 	NC_ERR tag = nc_tag(e->tag);
 	struct lyd_node *err;
 
@@ -194,20 +194,32 @@ static struct nc_server_reply *nc_fail(const char *type, const char *tag,
 	return nc_reply_err(&e);
 }
 
-/* Reply with data as the RPC's anyxml output "data". */
-static struct nc_server_reply *nc_reply_data(struct lyd_node *rpc,
-					     struct lyd_node *data)
+/*
+ * Reply with value as the RPC's anyxml/anydata output "data" (a data
+ * tree, or a string for <get-schema>); value is consumed.
+ */
+static struct nc_server_reply *nc_reply_any(struct lyd_node *rpc, void *value,
+					    LYD_ANYDATA_VALUETYPE type)
 {
 	struct lyd_node *out = NULL;
 
 	if (lyd_dup_single(rpc, NULL, 0, &out) ||
-	    vpnha_ly_new_any_output(out, "data", data, LYD_ANYDATA_DATATREE)) {
-		lyd_free_siblings(data);
+	    vpnha_ly_new_any_output(out, "data", value, type)) {
+		if (type == LYD_ANYDATA_DATATREE)
+			lyd_free_siblings(value);
+		else
+			free(value);
 		lyd_free_tree(out);
 		return nc_fail("application", "operation-failed", NULL,
 			       "cannot build the reply");
 	}
 	return nc_server_reply_data(out, NC_WD_EXPLICIT, NC_PARAMTYPE_FREE);
+}
+
+static struct nc_server_reply *nc_reply_data(struct lyd_node *rpc,
+					     struct lyd_node *data)
+{
+	return nc_reply_any(rpc, data, LYD_ANYDATA_DATATREE);
 }
 
 /* Input helpers. */
@@ -301,8 +313,8 @@ static bool nc_strip_node(struct lyd_node *node)
 		lyd_free_tree(node);
 		return true;
 	}
-	LY_LIST_FOR_SAFE (lyd_child(node), next, c)
-		nc_strip_node(c);
+	LY_LIST_FOR_SAFE(lyd_child(node), next, c)
+	nc_strip_node(c);
 	if (node->schema->nodetype != LYS_CONTAINER ||
 	    (node->schema->flags & LYS_PRESENCE) || lyd_child(node))
 		return false;
@@ -314,9 +326,9 @@ static void nc_strip_defaults(struct lyd_node **tree)
 {
 	struct lyd_node *top, *next, *first = NULL;
 
-	LY_LIST_FOR_SAFE (*tree, next, top)
-		if (!nc_strip_node(top) && !first)
-			first = top;
+	LY_LIST_FOR_SAFE(*tree, next, top)
+	if (!nc_strip_node(top) && !first)
+		first = top;
 	*tree = first;
 }
 
@@ -520,7 +532,7 @@ static struct lyd_node *nc_get_data(char **xpaths, struct vpnha_nc_error *err)
 /* RPC handlers (main thread). */
 
 typedef struct nc_server_reply *(*nc_handler_t)(struct lyd_node *rpc,
-						 struct vpnha_nc_sess *sess);
+						struct vpnha_nc_sess *sess);
 
 static struct nc_server_reply *nc_op_get(struct lyd_node *rpc,
 					 struct vpnha_nc_sess *sess)
@@ -574,7 +586,7 @@ static struct nc_server_reply *nc_locked(const char *ds,
 					 struct vpnha_nc_sess *sess)
 {
 	uint32_t holder = strcmp(ds, "running") == 0 ? nc.lock_running
-						       : nc.lock_candidate;
+						     : nc.lock_candidate;
 
 	if (holder && holder != sess->id)
 		return nc_fail("protocol", "in-use", NULL,
@@ -598,8 +610,9 @@ static struct nc_server_reply *nc_op_edit_config(struct lyd_node *rpc,
 	bool candidate;
 
 	if (!ds || (strcmp(ds, "running") && strcmp(ds, "candidate")))
-		return nc_fail("protocol", "operation-not-supported", NULL,
-			       "edit-config target must be running or candidate");
+		return nc_fail(
+			"protocol", "operation-not-supported", NULL,
+			"edit-config target must be running or candidate");
 	if (!config)
 		return nc_fail("protocol", "operation-not-supported", NULL,
 			       "only <config> is supported (no <url>)");
@@ -656,7 +669,7 @@ static struct nc_server_reply *nc_op_lock(struct lyd_node *rpc,
 		return nc_fail("protocol", "operation-not-supported", NULL,
 			       "only running and candidate can be locked");
 	holder = strcmp(ds, "running") == 0 ? &nc.lock_running
-					     : &nc.lock_candidate;
+					    : &nc.lock_candidate;
 	if (!lock) {
 		if (*holder != sess->id)
 			return nc_fail("protocol", "operation-failed", NULL,
@@ -682,8 +695,9 @@ static struct nc_server_reply *nc_op_lock(struct lyd_node *rpc,
 			       "the candidate has uncommitted changes");
 	if (holder == &nc.lock_running) {
 		if (nb_running_lock(NC_CLIENT, sess))
-			return nc_fail("protocol", "lock-denied", NULL,
-				       "the running configuration is locked by vtysh (configure exclusive)");
+			return nc_fail(
+				"protocol", "lock-denied", NULL,
+				"the running configuration is locked by vtysh (configure exclusive)");
 		nc.lock_running_owner = sess;
 	}
 	*holder = sess->id;
@@ -701,11 +715,13 @@ static void nc_confirm_rollback(const char *why)
 					  errmsg, sizeof(errmsg));
 
 		if (ret == NB_OK || ret == NB_ERR_NO_CHANGES)
-			zlog_warn("netconf: confirmed commit %s: configuration rolled back",
-				  why);
+			zlog_warn(
+				"netconf: confirmed commit %s: configuration rolled back",
+				why);
 		else
-			zlog_err("netconf: confirmed commit %s: rollback failed: %s",
-				 why, errmsg);
+			zlog_err(
+				"netconf: confirmed commit %s: rollback failed: %s",
+				why, errmsg);
 		nb_config_free(nc.rollback);
 		nc.rollback = NULL;
 	}
@@ -745,12 +761,11 @@ static struct nc_server_reply *nc_op_commit(struct lyd_node *rpc,
 	if ((reply = nc_locked("running", sess)) ||
 	    (reply = nc_locked("candidate", sess)))
 		return reply;
-	act = vpnha_nc_confirm_commit(&nc.cc, sess->id,
-				      nc_child(rpc, "confirmed") != NULL,
-				      timeout ? strtoul(timeout, NULL, 10) : 0,
-				      nc_child_value(rpc, "persist"),
-				      nc_child_value(rpc, "persist-id"),
-				      nc_now_ms(), &err);
+	act = vpnha_nc_confirm_commit(
+		&nc.cc, sess->id, nc_child(rpc, "confirmed") != NULL,
+		timeout ? strtoul(timeout, NULL, 10) : 0,
+		nc_child_value(rpc, "persist"),
+		nc_child_value(rpc, "persist-id"), nc_now_ms(), &err);
 	if (act == VPNHA_NC_CC_REFUSED)
 		return nc_reply_err(&err);
 	if (act == VPNHA_NC_CC_START)
@@ -842,7 +857,6 @@ static struct nc_server_reply *nc_op_get_schema(struct lyd_node *rpc,
 	const char *rev = nc_child_value(rpc, "version");
 	const char *format = nc_child_value(rpc, "format");
 	const struct lys_module *mod;
-	struct lyd_node *out = NULL;
 	char *text = NULL;
 
 	if (rev && !rev[0])
@@ -879,14 +893,7 @@ static struct nc_server_reply *nc_op_get_schema(struct lyd_node *rpc,
 	if (!text)
 		return nc_fail("application", "operation-failed", NULL,
 			       "cannot print %s", id);
-	if (lyd_dup_single(rpc, NULL, 0, &out) ||
-	    vpnha_ly_new_any_output(out, "data", text, LYD_ANYDATA_STRING)) {
-		free(text);
-		lyd_free_tree(out);
-		return nc_fail("application", "operation-failed", NULL,
-			       "cannot build the reply");
-	}
-	return nc_server_reply_data(out, NC_WD_EXPLICIT, NC_PARAMTYPE_FREE);
+	return nc_reply_any(rpc, text, LYD_ANYDATA_STRING);
 }
 
 static struct nc_server_reply *nc_op_close(struct lyd_node *rpc,
@@ -904,9 +911,10 @@ static struct nc_server_reply *nc_op_kill(struct lyd_node *rpc,
 	bool found = false;
 
 	if (sid == sess->id)
-		return nc_fail("protocol", "invalid-value",
-			       "/ietf-netconf:kill-session/session-id",
-			       "a session cannot kill itself: use close-session");
+		return nc_fail(
+			"protocol", "invalid-value",
+			"/ietf-netconf:kill-session/session-id",
+			"a session cannot kill itself: use close-session");
 	pthread_mutex_lock(&nc.mtx);
 	for (unsigned int i = 0; i < nc.n_sessions; i++) {
 		struct nc_session *s = nc.sessions[i]->s;
@@ -1008,7 +1016,7 @@ static void nc_job_run(vpnha_event_t *e)
 }
 
 static struct nc_server_reply *nc_rpc_handler(struct lyd_node *rpc,
-					  struct nc_session *s)
+					      struct nc_session *s)
 {
 	struct vpnha_nc_job job = {.rpc = rpc, .s = s};
 
@@ -1018,9 +1026,8 @@ static struct nc_server_reply *nc_rpc_handler(struct lyd_node *rpc,
 		pthread_cond_wait(&nc.job_cond, &nc.mtx);
 	pthread_mutex_unlock(&nc.mtx);
 	if (!job.done)
-		return nc_server_reply_err(nc_err(ly_native_ctx,
-						  NC_ERR_OP_FAILED,
-						  NC_ERR_TYPE_APP));
+		return nc_server_reply_err(nc_err(
+			ly_native_ctx, NC_ERR_OP_FAILED, NC_ERR_TYPE_APP));
 	return job.reply;
 }
 
@@ -1041,9 +1048,9 @@ static int nc_pubkey(const struct nc_session *s, ssh_key key)
 	}
 	f = fopen(u->keys, "r");
 	if (!f) {
-		zlog_warn("netconf: login refused: user %s from %s: cannot read %s: %s",
-			  user, host ? host : "?", u->keys,
-			  safe_strerror(errno));
+		zlog_warn(
+			"netconf: login refused: user %s from %s: cannot read %s: %s",
+			user, host ? host : "?", u->keys, safe_strerror(errno));
 		return 1;
 	}
 	while (fgets(line, sizeof(line), f)) {
@@ -1054,8 +1061,8 @@ static int nc_pubkey(const struct nc_session *s, ssh_key key)
 
 		if (!type || type[0] == '#' || !b64)
 			continue;
-		if (ssh_pki_import_pubkey_base64(b64, ssh_key_type_from_name(type),
-						 &k) != SSH_OK)
+		if (ssh_pki_import_pubkey_base64(
+			    b64, ssh_key_type_from_name(type), &k) != SSH_OK)
 			continue;
 		same = ssh_key_cmp(key, k, SSH_KEY_CMP_PUBLIC) == 0;
 		ssh_key_free(k);
@@ -1233,17 +1240,18 @@ static int nc_tunnel_transition(const struct vpnha_tunnel *t,
 	int64_t ms;
 
 	if (!nc.started ||
-	    lyd_new_path(NULL, ly_native_ctx,
-			 "/frr-vpnhad:tunnel-state-change", NULL, 0, &n))
+	    lyd_new_path(NULL, ly_native_ctx, "/frr-vpnhad:tunnel-state-change",
+			 NULL, 0, &n))
 		return 0;
 	lyd_new_term(n, NULL, "tunnel", t->name, 0, NULL);
 	lyd_new_term(n, NULL, "old-state", vpnha_tunnel_state_name(old_state),
 		     0, NULL);
-	lyd_new_term(n, NULL, "new-state", vpnha_tunnel_state_name(t->state),
-		     0, NULL);
+	lyd_new_term(n, NULL, "new-state", vpnha_tunnel_state_name(t->state), 0,
+		     NULL);
 	lyd_new_term(n, NULL, "reason", t->reason, 0, NULL);
 	if (t->state == VPNHA_TUNNEL_DOWN &&
-	    (ms = vpnha_timeline_ms(t->health.last_good, t->last_change)) >= 0) {
+	    (ms = vpnha_timeline_ms(t->health.last_good, t->last_change)) >=
+		    0) {
 		snprintf(buf, sizeof(buf), "%" PRId64, ms);
 		lyd_new_term(n, NULL, "detection-ms", buf, 0, NULL);
 	}
@@ -1263,8 +1271,8 @@ static int nc_tunnel_sa_change(const struct vpnha_tunnel *t,
 	lyd_new_term(n, NULL, "tunnel", t->name, 0, NULL);
 	lyd_new_term(n, NULL, "old-state", vpnha_sa_state_name(old_state), 0,
 		     NULL);
-	lyd_new_term(n, NULL, "new-state", vpnha_sa_state_name(t->sa.state),
-		     0, NULL);
+	lyd_new_term(n, NULL, "new-state", vpnha_sa_state_name(t->sa.state), 0,
+		     NULL);
 	lyd_new_term(n, NULL, "detail", t->sa.detail, 0, NULL);
 	nc_notify(n);
 	return 0;
@@ -1342,8 +1350,9 @@ static int nc_load_modules(void)
 	     * libyang recompile the context (FRR keeps pointers in it). */
 	    !ly_ctx_load_module(ly_native_ctx, "vpnhad-netconf-deviations",
 				NULL, NULL)) {
-		zlog_err("netconf: cannot load the NETCONF YANG modules from %s",
-			 nc.cfg.yang_dir);
+		zlog_err(
+			"netconf: cannot load the NETCONF YANG modules from %s",
+			nc.cfg.yang_dir);
 		return -1;
 	}
 	return 0;
@@ -1429,7 +1438,8 @@ int vpnha_netconf_init(const char *path)
 	FILE *f;
 
 	if (!path || !path[0]) {
-		zlog_err("netconf: no configuration file: -M netconf:/etc/frr/vpnhad-netconf.conf");
+		zlog_err(
+			"netconf: no configuration file: -M netconf:/etc/frr/vpnhad-netconf.conf");
 		return -1;
 	}
 	f = fopen(path, "r");

@@ -41,12 +41,13 @@ typedef int (*vpnha_ncc_pubkey_cb)(const struct nc_session *s, ssh_key key);
 /* libyang 2 (Debian 12) and 3 (Debian 13, with libnetconf2 3.x). */
 #if LY_VERSION_MAJOR >= 3
 /* An anydata/anyxml output node taking over value. */
-#define vpnha_ly_new_any_output(parent, name, value, type)                      \
+#define vpnha_ly_new_any_output(parent, name, value, type)                     \
 	lyd_new_any(parent, NULL, name, value, type,                           \
 		    LYD_NEW_ANY_USE_VALUE | LYD_NEW_VAL_OUTPUT, NULL)
-#define VPNHA_LY_ERR_PATH(e) ((e)->data_path ? (e)->data_path : (e)->schema_path)
+#define VPNHA_LY_ERR_PATH(e)                                                   \
+	((e)->data_path ? (e)->data_path : (e)->schema_path)
 #else
-#define vpnha_ly_new_any_output(parent, name, value, type)                      \
+#define vpnha_ly_new_any_output(parent, name, value, type)                     \
 	lyd_new_any(parent, NULL, name, value, 1, type, 1, NULL)
 #define VPNHA_LY_ERR_PATH(e) ((e)->path)
 #endif
@@ -143,8 +144,7 @@ static inline int vpnha_ncc_server_setup(struct ly_ctx *ctx,
 	return 0;
 }
 
-static inline NC_MSG_TYPE vpnha_ncc_accept(int timeout_ms,
-					   struct ly_ctx *ctx,
+static inline NC_MSG_TYPE vpnha_ncc_accept(int timeout_ms, struct ly_ctx *ctx,
 					   struct nc_session **s)
 {
 	return nc_accept(timeout_ms, s);
@@ -224,9 +224,9 @@ static inline int vpnha_ncc_server_setup(struct ly_ctx *ctx,
 	int ret = -1;
 
 	(void)pubkey;
-	if (nc_server_config_add_address_port(ctx, VPNHA_NCC_ENDPT,
-					      NC_TI_SSH, cfg->address,
-					      cfg->port, &config) ||
+	if (nc_server_config_add_address_port(ctx, VPNHA_NCC_ENDPT, NC_TI_SSH,
+					      cfg->address, cfg->port,
+					      &config) ||
 	    nc_server_config_add_ssh_hostkey(ctx, VPNHA_NCC_ENDPT, "hostkey",
 					     cfg->host_key, NULL, &config))
 		goto out;
@@ -239,8 +239,7 @@ out:
 	return ret;
 }
 
-static inline NC_MSG_TYPE vpnha_ncc_accept(int timeout_ms,
-					   struct ly_ctx *ctx,
+static inline NC_MSG_TYPE vpnha_ncc_accept(int timeout_ms, struct ly_ctx *ctx,
 					   struct nc_session **s)
 {
 	return nc_accept(timeout_ms, ctx, s);

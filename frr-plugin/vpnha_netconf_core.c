@@ -80,8 +80,7 @@ static int nc_insert_copy(struct lyd_node *parent, struct lyd_node **first,
 		return -1;
 	}
 	if ((parent ? lyd_insert_child(parent, *copy)
-		    : lyd_insert_sibling(*first, *copy, first)) !=
-	    LY_SUCCESS) {
+		    : lyd_insert_sibling(*first, *copy, first)) != LY_SUCCESS) {
 		lyd_free_tree(*copy);
 		nc_err(err, "application", "operation-failed", edit,
 		       "cannot insert the edit");
@@ -321,8 +320,9 @@ static void nc_filter_node(const struct lyd_node *n, const char **name,
 	if (n->schema) {
 		*name = n->schema->name;
 		*ns = n->schema->module->ns;
-		*value = (n->schema->nodetype & LYD_NODE_TERM) ? lyd_get_value(n)
-							       : NULL;
+		*value = (n->schema->nodetype & LYD_NODE_TERM)
+				 ? lyd_get_value(n)
+				 : NULL;
 	} else {
 		const struct lyd_node_opaq *o = (const struct lyd_node_opaq *)n;
 
@@ -520,9 +520,9 @@ fail:
 
 enum vpnha_nc_confirm_action
 vpnha_nc_confirm_commit(struct vpnha_nc_confirm *cc, uint32_t session_id,
-			bool confirmed, uint32_t timeout_s,
-			const char *persist, const char *persist_id,
-			int64_t now_ms, struct vpnha_nc_error *err)
+			bool confirmed, uint32_t timeout_s, const char *persist,
+			const char *persist_id, int64_t now_ms,
+			struct vpnha_nc_error *err)
 {
 	if (!timeout_s)
 		timeout_s = VPNHA_NC_CONFIRM_DEFAULT_S;
@@ -561,7 +561,8 @@ vpnha_nc_confirm_commit(struct vpnha_nc_confirm *cc, uint32_t session_id,
 		return VPNHA_NC_CC_COMMIT;
 	cc->pending = true;
 	cc->session_id = session_id;
-	snprintf(cc->persist, sizeof(cc->persist), "%s", persist ? persist : "");
+	snprintf(cc->persist, sizeof(cc->persist), "%s",
+		 persist ? persist : "");
 	cc->deadline_ms = now_ms + (int64_t)timeout_s * 1000;
 	return VPNHA_NC_CC_START;
 }

@@ -99,11 +99,11 @@ struct vpnha_nc_confirm {
 };
 
 enum vpnha_nc_confirm_action {
-	VPNHA_NC_CC_COMMIT,   /* plain commit: nothing pending */
-	VPNHA_NC_CC_START,    /* save a rollback copy, commit, arm timer */
-	VPNHA_NC_CC_EXTEND,   /* commit, re-arm the timer (keep the copy) */
-	VPNHA_NC_CC_CONFIRM,  /* commit, drop the copy and the timer */
-	VPNHA_NC_CC_REFUSED,  /* error filled */
+	VPNHA_NC_CC_COMMIT,  /* plain commit: nothing pending */
+	VPNHA_NC_CC_START,   /* save a rollback copy, commit, arm timer */
+	VPNHA_NC_CC_EXTEND,  /* commit, re-arm the timer (keep the copy) */
+	VPNHA_NC_CC_CONFIRM, /* commit, drop the copy and the timer */
+	VPNHA_NC_CC_REFUSED, /* error filled */
 };
 
 /*
@@ -113,16 +113,15 @@ enum vpnha_nc_confirm_action {
  */
 extern enum vpnha_nc_confirm_action
 vpnha_nc_confirm_commit(struct vpnha_nc_confirm *cc, uint32_t session_id,
-			bool confirmed, uint32_t timeout_s,
-			const char *persist, const char *persist_id,
-			int64_t now_ms, struct vpnha_nc_error *err);
+			bool confirmed, uint32_t timeout_s, const char *persist,
+			const char *persist_id, int64_t now_ms,
+			struct vpnha_nc_error *err);
 
 /*
  * <cancel-commit>: true when the caller must roll back now.
  */
 extern bool vpnha_nc_confirm_cancel(struct vpnha_nc_confirm *cc,
-				    uint32_t session_id,
-				    const char *persist_id,
+				    uint32_t session_id, const char *persist_id,
 				    struct vpnha_nc_error *err);
 
 /*
@@ -187,7 +186,7 @@ struct vpnha_nc_config {
  * line and the field.
  */
 extern int vpnha_nc_config_parse(struct vpnha_nc_config *cfg, const char *text,
-				  char *msg, size_t msg_len);
+				 char *msg, size_t msg_len);
 
 /* The configured user of that name, or NULL. */
 extern const struct vpnha_nc_user *

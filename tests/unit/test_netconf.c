@@ -34,8 +34,9 @@ static int teardown(void)
 	return 0;
 }
 
-#define NS "xmlns=\"http://frrouting.org/yang/vpnhad\" " \
-	   "xmlns:nc=\"urn:ietf:params:xml:ns:netconf:base:1.0\""
+#define NS                                                                     \
+	"xmlns=\"http://frrouting.org/yang/vpnhad\" "                          \
+	"xmlns:nc=\"urn:ietf:params:xml:ns:netconf:base:1.0\""
 
 /* Strictly, or (as the server does) opaque where a value is invalid. */
 static struct lyd_node *xml(const char *text)
@@ -73,7 +74,8 @@ static const char *value(const struct lyd_node *tree, const char *xpath)
 }
 
 static const char base[] =
-	"<vpnhad " NS ">"
+	"<vpnhad " NS
+	">"
 	"<peer><name>cloud-a</name><address>203.0.113.1</address></peer>"
 	"<tunnel><name>t1</name><interface>vti1</interface>"
 	"<peer>cloud-a</peer></tunnel>"
@@ -92,13 +94,16 @@ static void test_merge(void)
 		"203.0.113.1");
 	/* Merge changes one leaf and keeps the rest. */
 	CU_ASSERT_EQUAL(edit(&t,
-			     "<vpnhad " NS "><route><prefix>10.0.0.0/16</prefix>"
+			     "<vpnhad " NS
+			     "><route><prefix>10.0.0.0/16</prefix>"
 			     "<tunnel>t1</tunnel><weight>100</weight></route>"
 			     "</vpnhad>",
 			     VPNHA_NC_OP_MERGE, &err),
 			0);
-	CU_ASSERT_STRING_EQUAL(value(t, "/frr-vpnhad:vpnhad/route[prefix='10.0.0.0/16'][tunnel='t1']/weight"),
-			       "100");
+	CU_ASSERT_STRING_EQUAL(
+		value(t,
+		      "/frr-vpnhad:vpnhad/route[prefix='10.0.0.0/16'][tunnel='t1']/weight"),
+		"100");
 	CU_ASSERT_STRING_EQUAL(
 		value(t, "/frr-vpnhad:vpnhad/tunnel[name='t1']/interface"),
 		"vti1");
@@ -145,14 +150,16 @@ static void test_create_delete_remove(void)
 		value(t, "/frr-vpnhad:vpnhad/tunnel[name='t1']/peer"));
 	/* An invalid value (not a delete): invalid-value naming the leaf. */
 	CU_ASSERT_EQUAL(edit(&t,
-			     "<vpnhad " NS "><route><prefix>10.0.0.0/16</prefix>"
+			     "<vpnhad " NS
+			     "><route><prefix>10.0.0.0/16</prefix>"
 			     "<tunnel>t1</tunnel><weight>300</weight></route>"
 			     "</vpnhad>",
 			     VPNHA_NC_OP_MERGE, &err),
 			-1);
 	CU_ASSERT_STRING_EQUAL(err.tag, "invalid-value");
-	CU_ASSERT_STRING_EQUAL(err.path,
-			       "/frr-vpnhad:vpnhad/route[prefix='10.0.0.0/16'][tunnel='t1']/weight");
+	CU_ASSERT_STRING_EQUAL(
+		err.path,
+		"/frr-vpnhad:vpnhad/route[prefix='10.0.0.0/16'][tunnel='t1']/weight");
 	lyd_free_all(t);
 }
 
@@ -172,7 +179,8 @@ static void test_replace_and_none(void)
 	CU_ASSERT_STRING_EQUAL(
 		value(t, "/frr-vpnhad:vpnhad/tunnel[name='t1']/interface"),
 		"vti9");
-	CU_ASSERT_PTR_NULL(value(t, "/frr-vpnhad:vpnhad/tunnel[name='t1']/peer"));
+	CU_ASSERT_PTR_NULL(
+		value(t, "/frr-vpnhad:vpnhad/tunnel[name='t1']/peer"));
 	/* default-operation none: plain nodes change nothing. */
 	CU_ASSERT_EQUAL(edit(&t,
 			     "<vpnhad " NS "><tunnel><name>t1</name>"
@@ -183,7 +191,8 @@ static void test_replace_and_none(void)
 	CU_ASSERT_STRING_EQUAL(
 		value(t, "/frr-vpnhad:vpnhad/tunnel[name='t1']/interface"),
 		"vti9");
-	CU_ASSERT_PTR_NULL(value(t, "/frr-vpnhad:vpnhad/tunnel[name='t2']/name"));
+	CU_ASSERT_PTR_NULL(
+		value(t, "/frr-vpnhad:vpnhad/tunnel[name='t2']/name"));
 	/* ... but their explicit operations apply. */
 	CU_ASSERT_EQUAL(edit(&t,
 			     "<vpnhad " NS "><peer nc:operation=\"delete\">"
@@ -198,7 +207,8 @@ static void test_replace_and_none(void)
 			     "</vpnhad>",
 			     VPNHA_NC_OP_REPLACE, &err),
 			0);
-	CU_ASSERT_PTR_NULL(value(t, "/frr-vpnhad:vpnhad/tunnel[name='t1']/name"));
+	CU_ASSERT_PTR_NULL(
+		value(t, "/frr-vpnhad:vpnhad/tunnel[name='t1']/name"));
 	CU_ASSERT_STRING_EQUAL(value(t, "/frr-vpnhad:vpnhad/distance-base"),
 			       "50");
 	lyd_free_all(t);
@@ -210,12 +220,12 @@ static void test_state_refused(void)
 	struct vpnha_nc_error err;
 
 	CU_ASSERT_EQUAL(edit(&t, base, VPNHA_NC_OP_MERGE, &err), 0);
-	CU_ASSERT_FATAL(lyd_parse_data_mem(ctx,
-					   "<vpnhad " NS "><tunnel><name>t1</name>"
-					   "<state><transitions>3</transitions>"
-					   "</state></tunnel></vpnhad>",
-					   LYD_XML, LYD_PARSE_ONLY, 0,
-					   &e) == LY_SUCCESS);
+	CU_ASSERT_FATAL(lyd_parse_data_mem(
+				ctx,
+				"<vpnhad " NS "><tunnel><name>t1</name>"
+				"<state><transitions>3</transitions>"
+				"</state></tunnel></vpnhad>",
+				LYD_XML, LYD_PARSE_ONLY, 0, &e) == LY_SUCCESS);
 	CU_ASSERT_EQUAL(vpnha_nc_edit_apply(&t, e, VPNHA_NC_OP_MERGE, &err),
 			-1);
 	CU_ASSERT_STRING_EQUAL(err.tag, "invalid-value");
@@ -241,15 +251,16 @@ static void test_subtree(void)
 	char **x = NULL;
 
 	CU_ASSERT_EQUAL(edit(&t, base, VPNHA_NC_OP_MERGE, &err), 0);
-	f = filter("<vpnhad xmlns=\"http://frrouting.org/yang/vpnhad\">"
-		   "<tunnel><name>t1</name><interface/></tunnel></vpnhad>");
+	f =
+		filter("<vpnhad xmlns=\"http://frrouting.org/yang/vpnhad\">"
+		       "<tunnel><name>t1</name><interface/></tunnel></vpnhad>");
 	CU_ASSERT_EQUAL(vpnha_nc_subtree_to_xpaths(ctx, f, &x, &err), 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(x);
 	/* The content match node (the key) is part of the selection. */
 	CU_ASSERT_STRING_EQUAL(x[0],
 			       "/frr-vpnhad:vpnhad/tunnel[name='t1']/name");
-	CU_ASSERT_STRING_EQUAL(x[1],
-			       "/frr-vpnhad:vpnhad/tunnel[name='t1']/interface");
+	CU_ASSERT_STRING_EQUAL(
+		x[1], "/frr-vpnhad:vpnhad/tunnel[name='t1']/interface");
 	CU_ASSERT_EQUAL(vpnha_nc_select(t, x, &out, &err), 0);
 	CU_ASSERT_STRING_EQUAL(
 		value(out, "/frr-vpnhad:vpnhad/tunnel[name='t1']/interface"),
@@ -263,8 +274,9 @@ static void test_subtree(void)
 	lyd_free_all(f);
 
 	/* A content match that matches nothing selects nothing. */
-	f = filter("<vpnhad xmlns=\"http://frrouting.org/yang/vpnhad\">"
-		   "<peer><name>zzz</name></peer></vpnhad>");
+	f =
+		filter("<vpnhad xmlns=\"http://frrouting.org/yang/vpnhad\">"
+		       "<peer><name>zzz</name></peer></vpnhad>");
 	CU_ASSERT_EQUAL(vpnha_nc_subtree_to_xpaths(ctx, f, &x, &err), 0);
 	CU_ASSERT_EQUAL(vpnha_nc_select(t, x, &out, &err), 0);
 	CU_ASSERT_PTR_NULL(out);
@@ -292,9 +304,9 @@ static void test_confirm(void)
 	struct vpnha_nc_error err;
 
 	/* Plain commit. */
-	CU_ASSERT_EQUAL(vpnha_nc_confirm_commit(&cc, 1, false, 0, NULL, NULL,
-						0, &err),
-			VPNHA_NC_CC_COMMIT);
+	CU_ASSERT_EQUAL(
+		vpnha_nc_confirm_commit(&cc, 1, false, 0, NULL, NULL, 0, &err),
+		VPNHA_NC_CC_COMMIT);
 	/* Confirmed commit, default 600 s; expires unless confirmed. */
 	CU_ASSERT_EQUAL(vpnha_nc_confirm_commit(&cc, 1, true, 0, NULL, NULL,
 						1000, &err),
@@ -310,9 +322,9 @@ static void test_confirm(void)
 	CU_ASSERT_FALSE(cc.pending);
 
 	/* Confirmed, extended, then confirmed by a plain commit. */
-	CU_ASSERT_EQUAL(vpnha_nc_confirm_commit(&cc, 1, true, 5, NULL, NULL, 0,
-						&err),
-			VPNHA_NC_CC_START);
+	CU_ASSERT_EQUAL(
+		vpnha_nc_confirm_commit(&cc, 1, true, 5, NULL, NULL, 0, &err),
+		VPNHA_NC_CC_START);
 	CU_ASSERT_EQUAL(vpnha_nc_confirm_commit(&cc, 1, true, 5, NULL, NULL,
 						4000, &err),
 			VPNHA_NC_CC_EXTEND);
@@ -329,12 +341,12 @@ static void test_confirm(void)
 	vpnha_nc_confirm_commit(&cc, 3, true, 5, "tok", NULL, 0, &err);
 	CU_ASSERT_FALSE(vpnha_nc_confirm_session_end(&cc, 3));
 	/* Persisted: any session with the persist-id confirms. */
-	CU_ASSERT_EQUAL(vpnha_nc_confirm_commit(&cc, 9, false, 0, NULL, "bad",
-						0, &err),
-			VPNHA_NC_CC_REFUSED);
-	CU_ASSERT_EQUAL(vpnha_nc_confirm_commit(&cc, 9, false, 0, NULL, "tok",
-						0, &err),
-			VPNHA_NC_CC_CONFIRM);
+	CU_ASSERT_EQUAL(
+		vpnha_nc_confirm_commit(&cc, 9, false, 0, NULL, "bad", 0, &err),
+		VPNHA_NC_CC_REFUSED);
+	CU_ASSERT_EQUAL(
+		vpnha_nc_confirm_commit(&cc, 9, false, 0, NULL, "tok", 0, &err),
+		VPNHA_NC_CC_CONFIRM);
 	/* cancel-commit. */
 	CU_ASSERT_FALSE(vpnha_nc_confirm_cancel(&cc, 1, NULL, &err));
 	vpnha_nc_confirm_commit(&cc, 1, true, 5, NULL, NULL, 0, &err);
@@ -363,14 +375,15 @@ static void test_config(void)
 	struct vpnha_nc_config cfg;
 	char msg[256];
 
-	CU_ASSERT_EQUAL(vpnha_nc_config_parse(&cfg,
-					      "# NETCONF\n"
-					      "listen 127.0.0.1 8300\n"
-					      "max-sessions 4\n"
-					      "user ops read-write /etc/k1\n"
-					      "user noc read-only /etc/k2 # x\n",
-					      msg, sizeof(msg)),
-			0);
+	CU_ASSERT_EQUAL(
+		vpnha_nc_config_parse(&cfg,
+				      "# NETCONF\n"
+				      "listen 127.0.0.1 8300\n"
+				      "max-sessions 4\n"
+				      "user ops read-write /etc/k1\n"
+				      "user noc read-only /etc/k2 # x\n",
+				      msg, sizeof(msg)),
+		0);
 	CU_ASSERT_STRING_EQUAL(cfg.address, "127.0.0.1");
 	CU_ASSERT_EQUAL(cfg.port, 8300);
 	CU_ASSERT_EQUAL(cfg.max_sessions, 4);
@@ -379,22 +392,21 @@ static void test_config(void)
 			VPNHA_NC_ROLE_READ_ONLY);
 	CU_ASSERT_PTR_NULL(vpnha_nc_config_user(&cfg, "root"));
 
-	CU_ASSERT_EQUAL(vpnha_nc_config_parse(&cfg,
-					      "user ops admin /etc/k1\n", msg,
-					      sizeof(msg)),
+	CU_ASSERT_EQUAL(vpnha_nc_config_parse(&cfg, "user ops admin /etc/k1\n",
+					      msg, sizeof(msg)),
 			-1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "line 1: bad user role"));
 	CU_ASSERT_EQUAL(vpnha_nc_config_parse(&cfg, "listen :: 99999\n", msg,
 					      sizeof(msg)),
 			-1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "listen port"));
-	CU_ASSERT_EQUAL(vpnha_nc_config_parse(&cfg, "listen ::\n", msg,
-					      sizeof(msg)),
-			-1);
+	CU_ASSERT_EQUAL(
+		vpnha_nc_config_parse(&cfg, "listen ::\n", msg, sizeof(msg)),
+		-1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "no user"));
-	CU_ASSERT_EQUAL(vpnha_nc_config_parse(&cfg, "lisen ::\n", msg,
-					      sizeof(msg)),
-			-1);
+	CU_ASSERT_EQUAL(
+		vpnha_nc_config_parse(&cfg, "lisen ::\n", msg, sizeof(msg)),
+		-1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "unknown setting \"lisen\""));
 }
 
