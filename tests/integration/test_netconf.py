@@ -139,6 +139,15 @@ def test_candidate_commit_discard_validate_lock(ncd_scheme):
     m.unlock(target="running")
     ncd.rt.configure("vpn-ha\n route 10.20.0.0/16 tunnel backup weight 70\nexit\n")
     wait_rib_distances(ncd.rt, [1, 71])
+    # kill-session: the other session's lock goes with it.
+    m2.lock(target="running")
+    with pytest.raises(RPCError) as ei:
+        m.kill_session(m.session_id)
+    assert rpc_error(ei)[0] == "invalid-value"
+    m.kill_session(m2.session_id)
+    vt.wait_for(lambda: not m2.connected, 5, desc="killed session closed")
+    m.lock(target="running")
+    m.unlock(target="running")
 
 
 # ---------------------------------------------------------------------------
