@@ -8,7 +8,10 @@ edits must come back as rpc-errors and change nothing, and a stalled
 or garbage-sending client must not delay vtysh or the probes.
 """
 
+import os
+import pwd
 import re
+import stat
 import threading
 import time
 
@@ -68,10 +71,21 @@ def test_hello_and_schema(ncd):
               "urn:ietf:params:netconf:capability:validate:1.1",
               "urn:ietf:params:netconf:capability:xpath:1.0"):
         assert c in caps
+    # The host key: created at the first start, 0600, owned by frr.
+    st = os.stat(os.path.join(ncd.rt.confdir, "netconf_host_key"))
+    assert stat.S_IMODE(st.st_mode) == 0o600
+    assert pwd.getpwuid(st.st_uid).pw_name == "frr"
+    key = open(os.path.join(ncd.rt.confdir, "netconf_host_key"), "rb").read()
     schema = m.get_schema("frr-vpnhad")
     text = schema.data if hasattr(schema, "data") else str(schema)
     assert "module frr-vpnhad" in text
     assert "notification tunnel-state-change" in text
+    # A restart keeps the host key.
+    m.close_session()
+    ncd.rt.stop("vpnhad")
+    ncd.start()
+    assert open(os.path.join(ncd.rt.confdir, "netconf_host_key"), "rb").read() == key
+    ncd.connect().get_config(source="running")
 
 
 def test_scheme_over_netconf_reaches_rib_and_kernel(ncd):
