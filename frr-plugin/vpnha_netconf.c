@@ -24,6 +24,7 @@
 #include "lib/hook.h"
 #include "lib/libfrr.h"
 #include "lib/log.h"
+#include "lib/memory.h"
 #include "lib/module.h"
 #include "lib/monotime.h"
 #include "lib/northbound.h"
@@ -42,6 +43,9 @@
 #endif
 
 extern struct zebra_privs_t vpnha_privs;
+
+DEFINE_MTYPE_STATIC(VPNHAD, VPNHA_NC_SESSION, "NETCONF session");
+DEFINE_MTYPE_STATIC(VPNHAD, VPNHA_NC_SESSIONS, "NETCONF session table");
 
 /*
  * nc_accept() runs a whole SSH handshake: with several accepting
@@ -1093,7 +1097,7 @@ static void nc_session_ended(vpnha_event_t *e)
 	}
 	if (vpnha_nc_confirm_session_end(&nc.cc, sess->id))
 		nc_confirm_rollback("abandoned by its session");
-	XFREE(MTYPE_TMP, sess);
+	XFREE(MTYPE_VPNHA_NC_SESSION, sess);
 }
 
 static void nc_session_term(struct nc_session *s)
@@ -1137,7 +1141,7 @@ static void *nc_accept_thread(void *arg)
 			nc_session_free(s, NULL);
 			continue;
 		}
-		sess = XCALLOC(MTYPE_TMP, sizeof(*sess));
+		sess = XCALLOC(MTYPE_VPNHA_NC_SESSION, sizeof(*sess));
 		sess->s = s;
 		sess->id = nc_session_get_id(s);
 		sess->role = u->role;
@@ -1382,8 +1386,8 @@ static void nc_start(vpnha_event_t *e)
 		}
 	}
 	nc.ps = nc_ps_new();
-	nc.sessions =
-		XCALLOC(MTYPE_TMP, nc.cfg.max_sessions * sizeof(*nc.sessions));
+	nc.sessions = XCALLOC(MTYPE_VPNHA_NC_SESSIONS,
+			      nc.cfg.max_sessions * sizeof(*nc.sessions));
 	nc.notif_tail = &nc.notif_head;
 	nc.started = true;
 	for (int i = 0; i < VPNHA_NC_ACCEPT_THREADS; i++)
@@ -1414,6 +1418,7 @@ static int nc_fini(void)
 	nc_ps_free(nc.ps);
 	nc_server_destroy();
 	nc_candidate_discard();
+	XFREE(MTYPE_VPNHA_NC_SESSIONS, nc.sessions);
 	nc.started = false;
 	return 0;
 }
