@@ -16,16 +16,24 @@ import threading
 import time
 
 import pytest
-from lxml import etree
-from ncclient.operations.rpc import RPCError
-from ncclient.transport.errors import AuthenticationError, SSHError
 
-import nc_topo
-from nc_topo import NC_NS, README_XML, VPNHA_NS, config_xml
-import vpnha_topo as vt
+pytest.importorskip("ncclient", reason="python3-ncclient is not installed")
+
+from ncclient.operations.rpc import RPCError  # noqa: E402
+from ncclient.transport.errors import AuthenticationError, SSHError  # noqa: E402
+
+import nc_topo  # noqa: E402
+from nc_topo import README_XML, VPNHA_NS, config_xml  # noqa: E402
+import vpnha_topo as vt  # noqa: E402
 
 PREFIX = vt.SCHEME_PREFIX
 NSMAP = {"v": VPNHA_NS}
+
+
+@pytest.fixture(autouse=True)
+def _module_built():
+    if not os.path.exists(nc_topo.module_path()):
+        pytest.skip("NETCONF module not built (configure found no libnetconf2)")
 
 
 @pytest.fixture
