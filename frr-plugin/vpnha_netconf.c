@@ -1019,10 +1019,49 @@ static void nc_job_run(vpnha_event_t *e)
 	pthread_mutex_unlock(&nc.mtx);
 }
 
+/*
+ * Poll thread: is the content of the RPC's <config> or <filter> larger
+ * than max-message-size?  Checked here so that the main thread never
+ * spends time on a huge document.  (libnetconf2 2.0 has no limit of
+ * its own: the message was read and parsed by now, in this thread.)
+ */
+static bool nc_too_big(const struct lyd_node *rpc)
+{
+	const struct lyd_node *c;
+
+	LY_LIST_FOR (lyd_child(rpc), c) {
+		const struct lyd_node *any = c;
+		char *text = NULL;
+		size_t len;
+
+		/* <source><config>...</config></source> of <validate> */
+		if (c->schema && c->schema->nodetype == LYS_CONTAINER &&
+		    lyd_child(c))
+			any = lyd_child(c);
+		if (!any->schema || !(any->schema->nodetype & LYD_NODE_ANY))
+			continue;
+		if (lyd_any_value_str(any, &text) != LY_SUCCESS)
+			return true;
+		len = text ? strlen(text) : 0;
+		free(text);
+		if (len > nc.cfg.max_message_size)
+			return true;
+	}
+	return false;
+}
+
 static struct nc_server_reply *nc_rpc_handler(struct lyd_node *rpc,
 					      struct nc_session *s)
 {
 	struct vpnha_nc_job job = {.rpc = rpc, .s = s};
+
+	if (nc_too_big(rpc)) {
+		struct lyd_node *e =
+			nc_err(ly_native_ctx, NC_ERR_TOO_BIG, NC_ERR_TYPE_APP);
+
+		nc_err_set_msg(e, "content larger than max-message-size", "en");
+		return nc_server_reply_err(e);
+	}
 
 	vpnha_add_event(master, nc_job_run, &job, 0, NULL);
 	pthread_mutex_lock(&nc.mtx);

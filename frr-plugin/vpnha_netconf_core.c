@@ -688,6 +688,10 @@ static int nc_cfg_line(struct vpnha_nc_config *cfg, char **w, int n,
 	if (strcmp(w[0], "max-sessions") == 0)
 		return n == 2 ? nc_cfg_uint(w[1], 1, 1024, &cfg->max_sessions)
 			      : -1;
+	if (strcmp(w[0], "max-message-size") == 0)
+		return n == 2 ? nc_cfg_uint(w[1], 4096, 256 * 1024 * 1024,
+					    &cfg->max_message_size)
+			      : -1;
 	if (strcmp(w[0], "idle-timeout") == 0)
 		return n == 2 ? nc_cfg_uint(w[1], 0, 65535,
 					    &cfg->idle_timeout_s)
@@ -736,6 +740,7 @@ int vpnha_nc_config_parse(struct vpnha_nc_config *cfg, const char *text,
 	strcpy(cfg->address, "::");
 	cfg->port = VPNHA_NC_PORT_DEFAULT;
 	cfg->max_sessions = VPNHA_NC_SESSIONS_DEFAULT;
+	cfg->max_message_size = VPNHA_NC_MSG_SIZE_DEFAULT;
 	cfg->idle_timeout_s = 3600;
 	cfg->hello_timeout_s = 10;
 	if (!copy) {

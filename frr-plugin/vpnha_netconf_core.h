@@ -158,6 +158,7 @@ extern bool vpnha_nc_role_allows(enum vpnha_nc_role role, const char *rpc);
 #define VPNHA_NC_USERS_MAX 32
 #define VPNHA_NC_PORT_DEFAULT 830
 #define VPNHA_NC_SESSIONS_DEFAULT 8
+#define VPNHA_NC_MSG_SIZE_DEFAULT (1024 * 1024)
 
 struct vpnha_nc_user {
 	char name[64];
@@ -171,6 +172,7 @@ struct vpnha_nc_config {
 	char host_key[256];
 	char yang_dir[256];
 	unsigned int max_sessions;
+	unsigned int max_message_size; /* of a <config>/<filter> content */
 	unsigned int idle_timeout_s;
 	unsigned int hello_timeout_s;
 	unsigned int n_users;
@@ -180,7 +182,7 @@ struct vpnha_nc_config {
 /*
  * Parse the configuration text (see vpnhad(8)): "listen ADDR [PORT]",
  * "host-key PATH", "yang-dir PATH", "max-sessions N",
- * "idle-timeout S", "hello-timeout S",
+ * "max-message-size BYTES", "idle-timeout S", "hello-timeout S",
  * "user NAME read-only|read-write AUTHORIZED-KEYS-FILE"; '#' comments.
  * Defaults first, then the text.  Returns 0, or -1 with msg naming the
  * line and the field.

@@ -423,3 +423,20 @@ def test_bad_config_file_and_session_limit(scheme):
     assert "max-sessions reached" in ncd.log()
     a.get_config(source="running")
     b.get_config(source="running")
+
+
+def test_too_big_document_refused_before_the_main_thread(scheme):
+    ncd = nc_topo.NetconfServer(scheme, extra_conf="max-message-size 20000\n")
+    ncd.rt.configure(vt.README_CONFIG)
+    m = ncd.connect()
+    before = running(ncd.rt)
+    big = config_xml("".join("<peer><name>p%d</name><address>192.0.2.%d</address></peer>"
+                             % (i, i % 250 + 1) for i in range(500)))
+    with pytest.raises(RPCError) as ei:
+        m.edit_config(target="running", config=big)
+    assert rpc_error(ei)[0] == "too-big"
+    assert running(ncd.rt) == before
+    # A normal edit still works on the same session.
+    m.edit_config(target="running", config=config_xml(
+        "<peer><name>p1</name><address>192.0.2.2</address></peer>"))
+    assert "peer p1" in running(ncd.rt)

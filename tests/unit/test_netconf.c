@@ -380,6 +380,7 @@ static void test_config(void)
 				      "# NETCONF\n"
 				      "listen 127.0.0.1 8300\n"
 				      "max-sessions 4\n"
+				      "max-message-size 100000\n"
 				      "user ops read-write /etc/k1\n"
 				      "user noc read-only /etc/k2 # x\n",
 				      msg, sizeof(msg)),
@@ -387,6 +388,7 @@ static void test_config(void)
 	CU_ASSERT_STRING_EQUAL(cfg.address, "127.0.0.1");
 	CU_ASSERT_EQUAL(cfg.port, 8300);
 	CU_ASSERT_EQUAL(cfg.max_sessions, 4);
+	CU_ASSERT_EQUAL(cfg.max_message_size, 100000);
 	CU_ASSERT_EQUAL(cfg.n_users, 2);
 	CU_ASSERT_EQUAL(vpnha_nc_config_user(&cfg, "noc")->role,
 			VPNHA_NC_ROLE_READ_ONLY);
