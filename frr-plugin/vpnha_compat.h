@@ -58,6 +58,27 @@ typedef struct thread_master vpnha_loop_t;
  * first; vpnhad sets safi and sends one per AFI, which suits both.
  */
 
+/*
+ * Commit a candidate through the northbound (recorded in the transaction
+ * log): 8.4 takes the context by pointer, 10.x by value.
+ */
+#ifdef VPNHA_FRR_10
+#define vpnha_nb_commit(ctx, cfg, comment, errmsg, len)                        \
+	nb_candidate_commit(*(ctx), cfg, true, comment, NULL, errmsg, len)
+#else
+#define vpnha_nb_commit(ctx, cfg, comment, errmsg, len)                        \
+	nb_candidate_commit(ctx, cfg, true, comment, NULL, errmsg, len)
+#endif
+
+/* Walk operational state, calling cb for each node (FRR 10: "legacy"). */
+#ifdef VPNHA_FRR_10
+#define vpnha_nb_oper_iterate(xpath, cb, arg)                                  \
+	nb_oper_iterate_legacy(xpath, NULL, 0, cb, arg, NULL)
+#else
+#define vpnha_nb_oper_iterate(xpath, cb, arg)                                  \
+	nb_oper_data_iterate(xpath, NULL, 0, cb, arg)
+#endif
+
 /* The daemon's event loop (vpnha_main.c). */
 extern vpnha_loop_t *master;
 

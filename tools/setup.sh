@@ -27,7 +27,10 @@ pkg-config libyang2-dev libyang2-tools libjson-c-dev libelf-dev python3-dev
 libreadline-dev libcap-dev libc-ares-dev libsnmp-dev librtr-dev libpam0g-dev
 dpkg-dev libcunit1-dev iproute2 nftables python3-pytest procps psmisc
 charon-systemd strongswan-swanctl libcharon-extra-plugins
-libstrongswan-extra-plugins debhelper fakeroot lintian jq gnuplot-nox"
+libstrongswan-extra-plugins debhelper fakeroot lintian jq gnuplot-nox
+libnetconf2-dev libssh-dev python3-ncclient python3-lxml yangcli openssh-client"
+# libnetconf2-dev, libssh-dev: the NETCONF server module; python3-ncclient,
+# yangcli (yuma123), openssh-client (ssh-keygen): its tests.
 # strongSwan (with kernel-libipsec, in libcharon-extra-plugins) carries
 # the IPsec testbed's tunnels in userspace: this kernel has no ESP.
 missing=$(for p in $pkgs; do

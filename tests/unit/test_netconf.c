@@ -1,0 +1,437 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * CUnit tests of the NETCONF core (vpnha_netconf_core.c): the
+ * edit-config engine on frr-vpnhad data, the subtree filter, the
+ * confirmed-commit state machine, roles and the configuration file.
+ * libyang only: no daemon, no libnetconf2.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <CUnit/Basic.h>
+#include <libyang/libyang.h>
+
+#include "vpnha_netconf_core.h"
+
+static struct ly_ctx *ctx;
+
+static int setup(void)
+{
+	static const char *features[] = {"*", NULL};
+
+	if (ly_ctx_new(VPNHA_YANG_DIR, 0, &ctx))
+		return -1;
+	ly_ctx_set_searchdir(ctx, VPNHA_YANG_DIR "/netconf");
+	if (!ly_ctx_load_module(ctx, "frr-vpnhad", NULL, NULL) ||
+	    !ly_ctx_load_module(ctx, "ietf-netconf", NULL, features))
+		return -1;
+	return 0;
+}
+
+static int teardown(void)
+{
+	ly_ctx_destroy(ctx);
+	return 0;
+}
+
+#define NS                                                                     \
+	"xmlns=\"http://frrouting.org/yang/vpnhad\" "                          \
+	"xmlns:nc=\"urn:ietf:params:xml:ns:netconf:base:1.0\""
+
+/* Strictly, or (as the server does) opaque where a value is invalid. */
+static struct lyd_node *xml(const char *text)
+{
+	struct lyd_node *t = NULL;
+
+	if (lyd_parse_data_mem(ctx, text, LYD_XML,
+			       LYD_PARSE_ONLY | LYD_PARSE_STRICT, 0,
+			       &t) == LY_SUCCESS)
+		return t;
+	CU_ASSERT_FATAL(lyd_parse_data_mem(ctx, text, LYD_XML,
+					   LYD_PARSE_ONLY | LYD_PARSE_OPAQ, 0,
+					   &t) == LY_SUCCESS);
+	return t;
+}
+
+/* Apply an edit (XML text) to *tree. */
+static int edit(struct lyd_node **tree, const char *text, enum vpnha_nc_op dflt,
+		struct vpnha_nc_error *err)
+{
+	struct lyd_node *e = xml(text);
+	int ret = vpnha_nc_edit_apply(tree, e, dflt, err);
+
+	lyd_free_all(e);
+	return ret;
+}
+
+static const char *value(const struct lyd_node *tree, const char *xpath)
+{
+	struct lyd_node *n = NULL;
+
+	if (!tree || lyd_find_path(tree, xpath, 0, &n))
+		return NULL;
+	return lyd_get_value(n);
+}
+
+static const char base[] =
+	"<vpnhad " NS
+	">"
+	"<peer><name>cloud-a</name><address>203.0.113.1</address></peer>"
+	"<tunnel><name>t1</name><interface>vti1</interface>"
+	"<peer>cloud-a</peer></tunnel>"
+	"<route><prefix>10.0.0.0/16</prefix><tunnel>t1</tunnel>"
+	"<weight>0</weight></route>"
+	"</vpnhad>";
+
+static void test_merge(void)
+{
+	struct lyd_node *t = NULL;
+	struct vpnha_nc_error err;
+
+	CU_ASSERT_EQUAL(edit(&t, base, VPNHA_NC_OP_MERGE, &err), 0);
+	CU_ASSERT_STRING_EQUAL(
+		value(t, "/frr-vpnhad:vpnhad/peer[name='cloud-a']/address"),
+		"203.0.113.1");
+	/* Merge changes one leaf and keeps the rest. */
+	CU_ASSERT_EQUAL(edit(&t,
+			     "<vpnhad " NS
+			     "><route><prefix>10.0.0.0/16</prefix>"
+			     "<tunnel>t1</tunnel><weight>100</weight></route>"
+			     "</vpnhad>",
+			     VPNHA_NC_OP_MERGE, &err),
+			0);
+	CU_ASSERT_STRING_EQUAL(
+		value(t,
+		      "/frr-vpnhad:vpnhad/route[prefix='10.0.0.0/16'][tunnel='t1']/weight"),
+		"100");
+	CU_ASSERT_STRING_EQUAL(
+		value(t, "/frr-vpnhad:vpnhad/tunnel[name='t1']/interface"),
+		"vti1");
+	lyd_free_all(t);
+}
+
+static void test_create_delete_remove(void)
+{
+	struct lyd_node *t = NULL;
+	struct vpnha_nc_error err;
+
+	CU_ASSERT_EQUAL(edit(&t, base, VPNHA_NC_OP_MERGE, &err), 0);
+	/* create on an existing peer: data-exists, naming it. */
+	CU_ASSERT_EQUAL(edit(&t,
+			     "<vpnhad " NS "><peer nc:operation=\"create\">"
+			     "<name>cloud-a</name></peer></vpnhad>",
+			     VPNHA_NC_OP_MERGE, &err),
+			-1);
+	CU_ASSERT_STRING_EQUAL(err.tag, "data-exists");
+	CU_ASSERT_STRING_EQUAL(err.path,
+			       "/frr-vpnhad:vpnhad/peer[name='cloud-a']");
+	/* delete of a missing node: data-missing; remove: fine. */
+	CU_ASSERT_EQUAL(edit(&t,
+			     "<vpnhad " NS "><peer nc:operation=\"delete\">"
+			     "<name>nope</name></peer></vpnhad>",
+			     VPNHA_NC_OP_MERGE, &err),
+			-1);
+	CU_ASSERT_STRING_EQUAL(err.tag, "data-missing");
+	CU_ASSERT_EQUAL(edit(&t,
+			     "<vpnhad " NS "><peer nc:operation=\"remove\">"
+			     "<name>nope</name></peer></vpnhad>",
+			     VPNHA_NC_OP_MERGE, &err),
+			0);
+	/* delete of a leaf. */
+	CU_ASSERT_EQUAL(edit(&t,
+			     "<vpnhad " NS "><tunnel><name>t1</name>"
+			     "<interface nc:operation=\"delete\"/></tunnel>"
+			     "</vpnhad>",
+			     VPNHA_NC_OP_MERGE, &err),
+			0);
+	CU_ASSERT_PTR_NULL(
+		value(t, "/frr-vpnhad:vpnhad/tunnel[name='t1']/interface"));
+	CU_ASSERT_PTR_NOT_NULL(
+		value(t, "/frr-vpnhad:vpnhad/tunnel[name='t1']/peer"));
+	/* An invalid value (not a delete): invalid-value naming the leaf. */
+	CU_ASSERT_EQUAL(edit(&t,
+			     "<vpnhad " NS
+			     "><route><prefix>10.0.0.0/16</prefix>"
+			     "<tunnel>t1</tunnel><weight>300</weight></route>"
+			     "</vpnhad>",
+			     VPNHA_NC_OP_MERGE, &err),
+			-1);
+	CU_ASSERT_STRING_EQUAL(err.tag, "invalid-value");
+	CU_ASSERT_STRING_EQUAL(
+		err.path,
+		"/frr-vpnhad:vpnhad/route[prefix='10.0.0.0/16'][tunnel='t1']/weight");
+	lyd_free_all(t);
+}
+
+static void test_replace_and_none(void)
+{
+	struct lyd_node *t = NULL;
+	struct vpnha_nc_error err;
+
+	CU_ASSERT_EQUAL(edit(&t, base, VPNHA_NC_OP_MERGE, &err), 0);
+	/* replace: the tunnel loses the leaves the edit does not name. */
+	CU_ASSERT_EQUAL(edit(&t,
+			     "<vpnhad " NS "><tunnel nc:operation=\"replace\">"
+			     "<name>t1</name><interface>vti9</interface>"
+			     "</tunnel></vpnhad>",
+			     VPNHA_NC_OP_MERGE, &err),
+			0);
+	CU_ASSERT_STRING_EQUAL(
+		value(t, "/frr-vpnhad:vpnhad/tunnel[name='t1']/interface"),
+		"vti9");
+	CU_ASSERT_PTR_NULL(
+		value(t, "/frr-vpnhad:vpnhad/tunnel[name='t1']/peer"));
+	/* default-operation none: plain nodes change nothing. */
+	CU_ASSERT_EQUAL(edit(&t,
+			     "<vpnhad " NS "><tunnel><name>t1</name>"
+			     "<interface>vti5</interface></tunnel>"
+			     "<tunnel><name>t2</name></tunnel></vpnhad>",
+			     VPNHA_NC_OP_NONE, &err),
+			0);
+	CU_ASSERT_STRING_EQUAL(
+		value(t, "/frr-vpnhad:vpnhad/tunnel[name='t1']/interface"),
+		"vti9");
+	CU_ASSERT_PTR_NULL(
+		value(t, "/frr-vpnhad:vpnhad/tunnel[name='t2']/name"));
+	/* ... but their explicit operations apply. */
+	CU_ASSERT_EQUAL(edit(&t,
+			     "<vpnhad " NS "><peer nc:operation=\"delete\">"
+			     "<name>cloud-a</name></peer></vpnhad>",
+			     VPNHA_NC_OP_NONE, &err),
+			0);
+	CU_ASSERT_PTR_NULL(
+		value(t, "/frr-vpnhad:vpnhad/peer[name='cloud-a']/name"));
+	/* default-operation replace of everything. */
+	CU_ASSERT_EQUAL(edit(&t,
+			     "<vpnhad " NS "><distance-base>50</distance-base>"
+			     "</vpnhad>",
+			     VPNHA_NC_OP_REPLACE, &err),
+			0);
+	CU_ASSERT_PTR_NULL(
+		value(t, "/frr-vpnhad:vpnhad/tunnel[name='t1']/name"));
+	CU_ASSERT_STRING_EQUAL(value(t, "/frr-vpnhad:vpnhad/distance-base"),
+			       "50");
+	lyd_free_all(t);
+}
+
+static void test_state_refused(void)
+{
+	struct lyd_node *t = NULL, *e = NULL;
+	struct vpnha_nc_error err;
+
+	CU_ASSERT_EQUAL(edit(&t, base, VPNHA_NC_OP_MERGE, &err), 0);
+	CU_ASSERT_FATAL(lyd_parse_data_mem(
+				ctx,
+				"<vpnhad " NS "><tunnel><name>t1</name>"
+				"<state><transitions>3</transitions>"
+				"</state></tunnel></vpnhad>",
+				LYD_XML, LYD_PARSE_ONLY, 0, &e) == LY_SUCCESS);
+	CU_ASSERT_EQUAL(vpnha_nc_edit_apply(&t, e, VPNHA_NC_OP_MERGE, &err),
+			-1);
+	CU_ASSERT_STRING_EQUAL(err.tag, "invalid-value");
+	lyd_free_all(e);
+	lyd_free_all(t);
+}
+
+/* Opaque filter tree, as libnetconf2 hands <filter> over. */
+static struct lyd_node *filter(const char *text)
+{
+	struct lyd_node *f = NULL;
+
+	CU_ASSERT_FATAL(lyd_parse_data_mem(ctx, text, LYD_XML,
+					   LYD_PARSE_ONLY | LYD_PARSE_OPAQ, 0,
+					   &f) == LY_SUCCESS);
+	return f;
+}
+
+static void test_subtree(void)
+{
+	struct lyd_node *t = NULL, *f, *out = NULL;
+	struct vpnha_nc_error err;
+	char **x = NULL;
+
+	CU_ASSERT_EQUAL(edit(&t, base, VPNHA_NC_OP_MERGE, &err), 0);
+	f =
+		filter("<vpnhad xmlns=\"http://frrouting.org/yang/vpnhad\">"
+		       "<tunnel><name>t1</name><interface/></tunnel></vpnhad>");
+	CU_ASSERT_EQUAL(vpnha_nc_subtree_to_xpaths(ctx, f, &x, &err), 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(x);
+	/* The content match node (the key) is part of the selection. */
+	CU_ASSERT_STRING_EQUAL(x[0],
+			       "/frr-vpnhad:vpnhad/tunnel[name='t1']/name");
+	CU_ASSERT_STRING_EQUAL(
+		x[1], "/frr-vpnhad:vpnhad/tunnel[name='t1']/interface");
+	CU_ASSERT_EQUAL(vpnha_nc_select(t, x, &out, &err), 0);
+	CU_ASSERT_STRING_EQUAL(
+		value(out, "/frr-vpnhad:vpnhad/tunnel[name='t1']/interface"),
+		"vti1");
+	CU_ASSERT_PTR_NULL(
+		value(out, "/frr-vpnhad:vpnhad/tunnel[name='t1']/peer"));
+	CU_ASSERT_PTR_NULL(
+		value(out, "/frr-vpnhad:vpnhad/peer[name='cloud-a']/name"));
+	lyd_free_all(out);
+	vpnha_nc_xpaths_free(x);
+	lyd_free_all(f);
+
+	/* A content match that matches nothing selects nothing. */
+	f =
+		filter("<vpnhad xmlns=\"http://frrouting.org/yang/vpnhad\">"
+		       "<peer><name>zzz</name></peer></vpnhad>");
+	CU_ASSERT_EQUAL(vpnha_nc_subtree_to_xpaths(ctx, f, &x, &err), 0);
+	CU_ASSERT_EQUAL(vpnha_nc_select(t, x, &out, &err), 0);
+	CU_ASSERT_PTR_NULL(out);
+	vpnha_nc_xpaths_free(x);
+	lyd_free_all(f);
+
+	/* Unknown namespace: an error naming it. */
+	f = filter("<foo xmlns=\"urn:nothing\"/>");
+	CU_ASSERT_EQUAL(vpnha_nc_subtree_to_xpaths(ctx, f, &x, &err), -1);
+	CU_ASSERT_STRING_EQUAL(err.tag, "unknown-namespace");
+	lyd_free_all(f);
+
+	/* No filter: everything. */
+	CU_ASSERT_EQUAL(vpnha_nc_select(t, NULL, &out, &err), 0);
+	CU_ASSERT_STRING_EQUAL(
+		value(out, "/frr-vpnhad:vpnhad/peer[name='cloud-a']/address"),
+		"203.0.113.1");
+	lyd_free_all(out);
+	lyd_free_all(t);
+}
+
+static void test_confirm(void)
+{
+	struct vpnha_nc_confirm cc = {};
+	struct vpnha_nc_error err;
+
+	/* Plain commit. */
+	CU_ASSERT_EQUAL(
+		vpnha_nc_confirm_commit(&cc, 1, false, 0, NULL, NULL, 0, &err),
+		VPNHA_NC_CC_COMMIT);
+	/* Confirmed commit, default 600 s; expires unless confirmed. */
+	CU_ASSERT_EQUAL(vpnha_nc_confirm_commit(&cc, 1, true, 0, NULL, NULL,
+						1000, &err),
+			VPNHA_NC_CC_START);
+	CU_ASSERT_EQUAL(cc.deadline_ms, 601000);
+	CU_ASSERT_FALSE(vpnha_nc_confirm_expired(&cc, 600999));
+	/* Another session can neither confirm nor commit. */
+	CU_ASSERT_EQUAL(vpnha_nc_confirm_commit(&cc, 2, false, 0, NULL, NULL,
+						2000, &err),
+			VPNHA_NC_CC_REFUSED);
+	CU_ASSERT_STRING_EQUAL(err.tag, "in-use");
+	CU_ASSERT_TRUE(vpnha_nc_confirm_expired(&cc, 601000));
+	CU_ASSERT_FALSE(cc.pending);
+
+	/* Confirmed, extended, then confirmed by a plain commit. */
+	CU_ASSERT_EQUAL(
+		vpnha_nc_confirm_commit(&cc, 1, true, 5, NULL, NULL, 0, &err),
+		VPNHA_NC_CC_START);
+	CU_ASSERT_EQUAL(vpnha_nc_confirm_commit(&cc, 1, true, 5, NULL, NULL,
+						4000, &err),
+			VPNHA_NC_CC_EXTEND);
+	CU_ASSERT_EQUAL(cc.deadline_ms, 9000);
+	CU_ASSERT_EQUAL(vpnha_nc_confirm_commit(&cc, 1, false, 0, NULL, NULL,
+						5000, &err),
+			VPNHA_NC_CC_CONFIRM);
+	CU_ASSERT_FALSE(vpnha_nc_confirm_expired(&cc, 100000));
+
+	/* Session end rolls back, unless persist was given. */
+	vpnha_nc_confirm_commit(&cc, 3, true, 5, NULL, NULL, 0, &err);
+	CU_ASSERT_FALSE(vpnha_nc_confirm_session_end(&cc, 4));
+	CU_ASSERT_TRUE(vpnha_nc_confirm_session_end(&cc, 3));
+	vpnha_nc_confirm_commit(&cc, 3, true, 5, "tok", NULL, 0, &err);
+	CU_ASSERT_FALSE(vpnha_nc_confirm_session_end(&cc, 3));
+	/* Persisted: any session with the persist-id confirms. */
+	CU_ASSERT_EQUAL(
+		vpnha_nc_confirm_commit(&cc, 9, false, 0, NULL, "bad", 0, &err),
+		VPNHA_NC_CC_REFUSED);
+	CU_ASSERT_EQUAL(
+		vpnha_nc_confirm_commit(&cc, 9, false, 0, NULL, "tok", 0, &err),
+		VPNHA_NC_CC_CONFIRM);
+	/* cancel-commit. */
+	CU_ASSERT_FALSE(vpnha_nc_confirm_cancel(&cc, 1, NULL, &err));
+	vpnha_nc_confirm_commit(&cc, 1, true, 5, NULL, NULL, 0, &err);
+	CU_ASSERT_FALSE(vpnha_nc_confirm_cancel(&cc, 2, NULL, &err));
+	CU_ASSERT_TRUE(vpnha_nc_confirm_cancel(&cc, 1, NULL, &err));
+	CU_ASSERT_FALSE(cc.pending);
+}
+
+static void test_roles(void)
+{
+	CU_ASSERT_TRUE(vpnha_nc_role_allows(VPNHA_NC_ROLE_READ_ONLY, "get"));
+	CU_ASSERT_TRUE(
+		vpnha_nc_role_allows(VPNHA_NC_ROLE_READ_ONLY, "get-config"));
+	CU_ASSERT_FALSE(
+		vpnha_nc_role_allows(VPNHA_NC_ROLE_READ_ONLY, "edit-config"));
+	CU_ASSERT_FALSE(vpnha_nc_role_allows(VPNHA_NC_ROLE_READ_ONLY, "lock"));
+	CU_ASSERT_FALSE(
+		vpnha_nc_role_allows(VPNHA_NC_ROLE_READ_ONLY, "kill-session"));
+	CU_ASSERT_FALSE(vpnha_nc_role_allows(VPNHA_NC_ROLE_NONE, "get"));
+	CU_ASSERT_TRUE(
+		vpnha_nc_role_allows(VPNHA_NC_ROLE_READ_WRITE, "edit-config"));
+}
+
+static void test_config(void)
+{
+	struct vpnha_nc_config cfg;
+	char msg[256];
+
+	CU_ASSERT_EQUAL(
+		vpnha_nc_config_parse(&cfg,
+				      "# NETCONF\n"
+				      "listen 127.0.0.1 8300\n"
+				      "max-sessions 4\n"
+				      "max-message-size 100000\n"
+				      "user ops read-write /etc/k1\n"
+				      "user noc read-only /etc/k2 # x\n",
+				      msg, sizeof(msg)),
+		0);
+	CU_ASSERT_STRING_EQUAL(cfg.address, "127.0.0.1");
+	CU_ASSERT_EQUAL(cfg.port, 8300);
+	CU_ASSERT_EQUAL(cfg.max_sessions, 4);
+	CU_ASSERT_EQUAL(cfg.max_message_size, 100000);
+	CU_ASSERT_EQUAL(cfg.n_users, 2);
+	CU_ASSERT_EQUAL(vpnha_nc_config_user(&cfg, "noc")->role,
+			VPNHA_NC_ROLE_READ_ONLY);
+	CU_ASSERT_PTR_NULL(vpnha_nc_config_user(&cfg, "root"));
+
+	CU_ASSERT_EQUAL(vpnha_nc_config_parse(&cfg, "user ops admin /etc/k1\n",
+					      msg, sizeof(msg)),
+			-1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "line 1: bad user role"));
+	CU_ASSERT_EQUAL(vpnha_nc_config_parse(&cfg, "listen :: 99999\n", msg,
+					      sizeof(msg)),
+			-1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "listen port"));
+	CU_ASSERT_EQUAL(
+		vpnha_nc_config_parse(&cfg, "listen ::\n", msg, sizeof(msg)),
+		-1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "no user"));
+	CU_ASSERT_EQUAL(
+		vpnha_nc_config_parse(&cfg, "lisen ::\n", msg, sizeof(msg)),
+		-1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "unknown setting \"lisen\""));
+}
+
+int main(void)
+{
+	CU_pSuite s;
+	unsigned int failures;
+
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	s = CU_add_suite("netconf core", setup, teardown);
+	CU_add_test(s, "edit merge", test_merge);
+	CU_add_test(s, "edit create/delete/remove", test_create_delete_remove);
+	CU_add_test(s, "edit replace and default none", test_replace_and_none);
+	CU_add_test(s, "edit of state data refused", test_state_refused);
+	CU_add_test(s, "subtree filter", test_subtree);
+	CU_add_test(s, "confirmed commit", test_confirm);
+	CU_add_test(s, "roles", test_roles);
+	CU_add_test(s, "configuration file", test_config);
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	failures =
+		CU_get_number_of_failures() + CU_get_number_of_tests_failed();
+	CU_cleanup_registry();
+	return failures ? 1 : 0;
+}
