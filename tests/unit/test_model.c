@@ -117,7 +117,7 @@ static void scheme_setup(void)
 {
 	memset(rib, 0, sizeof(rib));
 	rib_adds = rib_dels = 0;
-	v = vpnha_new(&fake_rib, NULL, fake_now);
+	v = vpnha_new(&fake_rib, NULL, NULL, fake_now);
 	vpnha_rib_connected(v);
 
 	vpnha_peer_add(v, "cloud-a");
@@ -149,7 +149,7 @@ static void scheme_teardown(void)
 
 static void test_distance(void)
 {
-	struct vpnha *x = vpnha_new(&fake_rib, NULL, fake_now);
+	struct vpnha *x = vpnha_new(&fake_rib, NULL, NULL, fake_now);
 
 	CU_ASSERT_EQUAL(vpnha_distance(x, 0), 1);
 	CU_ASSERT_EQUAL(vpnha_distance(x, 100), 101);
