@@ -92,7 +92,6 @@ struct vpnha_tunnel {
 	bool shutdown;
 	bool hc_enabled;
 	struct vpnha_hc_config hc;
-	bool nb_dirty; /* northbound: changed in this commit */
 
 	/* Runtime. */
 	ifindex_t ifindex; /* IFINDEX_INTERNAL when absent */
@@ -110,7 +109,6 @@ struct vpnha_tunnel {
 
 	/* IPsec connection (NULL: not managed by vpnhad). */
 	struct vpnha_ipsec_conf *ipsec;
-	bool ipsec_dirty; /* northbound: ipsec changed in this commit */
 	/* What the IPsec daemon last said (reset when ipsec goes away). */
 	struct {
 		enum vpnha_sa_state state;
@@ -228,7 +226,6 @@ struct vpnha {
 	struct vpnha_paths_head paths;
 
 	struct vpnha_ipsec_global ipsec;
-	bool ipsec_dirty; /* northbound: global ipsec changed */
 	/* Reported by the IPsec adapter (vpnha_ipsec_status_set()). */
 	struct {
 		bool connected;
