@@ -7,6 +7,7 @@
 #include "lib/ipaddr.h"
 
 #include "vpnha_check.h"
+#include "vpnha_health.h"
 
 /* clang-format off */
 const struct vpnha_range vpnha_hc_ranges[] = {
@@ -17,7 +18,7 @@ const struct vpnha_range vpnha_hc_ranges[] = {
 	{"hold-down", 0, 3600000, "ms"},
 	{"loss-threshold", 1, 100, "%"},
 	{"latency-threshold", 1, 60000, "ms"},
-	{"window", 10, 1000, "probes"},
+	{"window", VPNHA_HC_WINDOW_MIN, VPNHA_HC_WINDOW_MAX, "probes"},
 };
 const size_t vpnha_hc_ranges_n = array_size(vpnha_hc_ranges);
 
