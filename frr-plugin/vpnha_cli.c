@@ -992,6 +992,97 @@ DEFPY_YANG(vpnha_ipsec_esp, vpnha_ipsec_esp_cmd,
 					life);
 }
 
+static const char *const vpnha_enc_words[] = {
+	"aes128", "aes256", "aes128-gcm16", "aes256-gcm16", NULL};
+static const char *const vpnha_integ_words[] = {"sha256", "sha384", "sha512",
+						NULL};
+static const char *const vpnha_dh_words[] = {
+	"modp2048", "modp3072", "ecp256", "ecp384", "x25519", NULL};
+static const char *const vpnha_pfs_words[] = {
+	"modp2048", "modp3072", "ecp256", "ecp384", "x25519", "none", NULL};
+
+/*
+ * A proposal with an unknown algorithm or a bad lifetime (the commands
+ * above take the known words): name the first bad value and what is
+ * allowed.
+ */
+DEFPY_YANG(vpnha_ipsec_proposal_bad, vpnha_ipsec_proposal_bad_cmd,
+	   "ipsec <ike|esp>$which encryption WORD$enc integrity WORD$integ <group|pfs>$g WORD$dh [lifetime WORD$life]",
+	   IPSEC_STR
+	   "IKE SA proposal\n"
+	   "Child SA (ESP) proposal\n"
+	   "Encryption\n"
+	   "aes128, aes256, aes128-gcm16 or aes256-gcm16\n"
+	   "Integrity\n"
+	   "sha256, sha384 or sha512\n"
+	   "Diffie-Hellman group (ike)\n"
+	   "Perfect forward secrecy group (esp)\n"
+	   "modp2048, modp3072, ecp256, ecp384, x25519 (esp: or none)\n"
+	   "SA lifetime\n"
+	   "Seconds, 120-86400\n")
+{
+	bool ike = strcmp(which, "ike") == 0;
+	char field[48], err[200];
+	uint32_t v;
+
+	if (strcmp(g, ike ? "group" : "pfs") != 0) {
+		vty_out(vty, "%% ipsec %s takes '%s', not '%s'\n", which,
+			ike ? "group" : "pfs", g);
+		return CMD_WARNING_CONFIG_FAILED;
+	}
+	snprintf(field, sizeof(field), "ipsec %s encryption", which);
+	if (vpnha_word_check(field, enc, vpnha_enc_words, err, sizeof(err)) < 0)
+		return vpnha_cli_refuse(vty, err);
+	snprintf(field, sizeof(field), "ipsec %s integrity", which);
+	if (vpnha_word_check(field, integ, vpnha_integ_words, err,
+			     sizeof(err)) < 0)
+		return vpnha_cli_refuse(vty, err);
+	snprintf(field, sizeof(field), "ipsec %s %s", which, g);
+	if (vpnha_word_check(field, dh, ike ? vpnha_dh_words : vpnha_pfs_words,
+			     err, sizeof(err)) < 0)
+		return vpnha_cli_refuse(vty, err);
+	snprintf(field, sizeof(field), "ipsec %s lifetime", which);
+	if (life && vpnha_range_parse(&vpnha_range_lifetime, field, life, &v,
+				      err, sizeof(err)) < 0)
+		return vpnha_cli_refuse(vty, err);
+	/* Every word known: only reachable through an odd abbreviation. */
+	vty_out(vty, "%% ipsec %s: type the algorithms in full\n", which);
+	return CMD_WARNING_CONFIG_FAILED;
+}
+
+DEFPY_YANG(vpnha_ipsec_dpd_bad, vpnha_ipsec_dpd_bad_cmd,
+	   "ipsec dpd WORD$secs",
+	   IPSEC_STR
+	   "IKE dead peer detection interval\n"
+	   "Seconds, 0-3600\n")
+{
+	vpnha_cli_range_ok(vty, &vpnha_range_dpd, "ipsec dpd", secs);
+	return CMD_WARNING_CONFIG_FAILED;
+}
+
+static const char *const vpnha_iftype_words[] = {"xfrm", "vti", "tun", NULL};
+
+DEFPY_YANG(vpnha_ipsec_iftype_bad, vpnha_ipsec_iftype_bad_cmd,
+	   "ipsec interface-type WORD$type [if-id WORD$id]",
+	   IPSEC_STR
+	   "How the interface is bound to the SA\n"
+	   "xfrm, vti or tun\n"
+	   "XFRM if_id / VTI mark\n"
+	   "1-65535\n")
+{
+	char err[200];
+	uint32_t v;
+
+	if (vpnha_word_check("ipsec interface-type", type, vpnha_iftype_words,
+			     err, sizeof(err)) < 0)
+		return vpnha_cli_refuse(vty, err);
+	if (id && vpnha_range_parse(&vpnha_range_if_id, "ipsec if-id", id, &v,
+				    err, sizeof(err)) < 0)
+		return vpnha_cli_refuse(vty, err);
+	vty_out(vty, "%% ipsec interface-type: type the words in full\n");
+	return CMD_WARNING_CONFIG_FAILED;
+}
+
 DEFPY_YANG(no_vpnha_ipsec_proposal, no_vpnha_ipsec_proposal_cmd,
 	   "no ipsec <ike|esp>$which",
 	   NO_STR IPSEC_STR
@@ -1318,6 +1409,9 @@ void vpnha_cli_init(void)
 	install_element(VPNHA_NODE, &vpnha_tunnel_spaces_cmd);
 	install_element(VPNHA_NODE, &vpnha_ipsec_backend_bad_cmd);
 	install_element(VPNHA_TUNNEL_NODE, &vpnha_hc_type_bad_cmd);
+	install_element(VPNHA_TUNNEL_NODE, &vpnha_ipsec_proposal_bad_cmd);
+	install_element(VPNHA_TUNNEL_NODE, &vpnha_ipsec_dpd_bad_cmd);
+	install_element(VPNHA_TUNNEL_NODE, &vpnha_ipsec_iftype_bad_cmd);
 	install_element(VPNHA_NODE, &no_vpnha_gateway_cmd);
 	install_element(VPNHA_NODE, &vpnha_distance_base_cmd);
 	install_element(VPNHA_NODE, &no_vpnha_distance_base_cmd);
