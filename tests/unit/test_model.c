@@ -502,7 +502,7 @@ static void test_yang_invalid(void)
 		SCHEME_HEAD
 		"\"tunnel\":[{\"name\":\"primary\",\"interface\":\"vti1\",\"peer\":\"cloud-a\"}],"
 		"\"route\":[{\"prefix\":\"10.20.0.0/16\",\"tunnel\":\"primary\",\"weight\":101}]}}",
-		"101");
+		"route weight out of range: allowed 0-100 (0 preferred, 100 backup)");
 	/* route over a nonexistent tunnel */
 	expect_invalid(
 		SCHEME_HEAD
@@ -531,7 +531,7 @@ static void test_yang_invalid(void)
 		SCHEME_HEAD
 		"\"tunnel\":[{\"name\":\"primary\",\"interface\":\"vti1\",\"peer\":\"cloud-a\"},"
 		"{\"name\":\"backup\",\"interface\":\"vti1\",\"peer\":\"cloud-b\"}]}}",
-		"nique");
+		"Unique data leaf(s) \"interface\" not satisfied in \"/frr-vpnhad:vpnhad/tunnel[name='primary']\" and \"/frr-vpnhad:vpnhad/tunnel[name='backup']\"");
 	/* tunnel to an unknown peer */
 	expect_invalid(
 		SCHEME_HEAD
@@ -552,7 +552,7 @@ static void test_yang_invalid(void)
 		SCHEME_HEAD
 		"\"tunnel\":[{\"name\":\"primary\",\"interface\":\"vti1\",\"peer\":\"cloud-a\","
 		"\"health-check\":{\"source\":\"169.254.1.1\",\"destination\":\"169.254.1.2\",\"interval\":5}}]}}",
-		"5");
+		"health-check interval out of range: allowed 10-60000 ms");
 }
 
 /* IPsec adapter double: records what the core asks for. */
