@@ -8,6 +8,7 @@ byte-identical afterwards.  Topology and configuration: the README
 scheme (conftest `vpnha`).
 """
 
+import os
 import re
 
 import pytest
@@ -149,3 +150,19 @@ def test_no_commands_that_match_still_work(vpnha):
     assert "10.30.0.0/16" not in block and "spare" not in block, block
     assert "gateway" not in block, block
     assert "  peer cloud-b" not in block, block
+
+
+def test_debug_northbound_and_ipsec_log(vpnha):
+    """`debug vpn-ha northbound` logs what each commit applies; `debug
+    vpn-ha ipsec` exists and is shown (issue 10 item 5)."""
+    s = vpnha
+    log = os.path.join(s.rt.logdir, "vpnhad.log")
+    s.rt.configure(["debug vpn-ha northbound", "debug vpn-ha ipsec"])
+    shown = s.rt.running_config()
+    assert "debug vpn-ha northbound" in shown and "debug vpn-ha ipsec" in shown, shown
+    s.rt.configure(["vpn-ha", "tunnel primary", "health-check source 169.254.1.1 destination 169.254.1.2"])
+    vt.wait_for(lambda: open(log).read(), 5,
+                ok=lambda t: "northbound: tunnel primary: health check or interface changed" in t
+                and "northbound: commit applied" in t,
+                desc="northbound debug lines in %s" % log)
+    s.rt.configure(["no debug vpn-ha"])
