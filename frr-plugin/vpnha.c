@@ -67,7 +67,8 @@ static int64_t vpnha_monotime(void)
 
 struct vpnha *vpnha_new(const struct vpnha_rib_ops *rib,
 			const struct vpnha_io_ops *io,
-			const struct vpnha_ipsec_ops *ipsec, int64_t (*now)(void))
+			const struct vpnha_ipsec_ops *ipsec,
+			int64_t (*now)(void))
 {
 	struct vpnha *v = XCALLOC(MTYPE_VPNHA, sizeof(*v));
 

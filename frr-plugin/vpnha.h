@@ -313,8 +313,7 @@ extern void vpnha_tunnel_set_ipsec(struct vpnha *v, struct vpnha_tunnel *t,
  */
 extern void vpnha_tunnel_sa_traffic(struct vpnha *v, struct vpnha_tunnel *t,
 				    uint64_t bytes_in, uint64_t bytes_out);
-extern void vpnha_tunnel_sa_established(struct vpnha *v,
-					struct vpnha_tunnel *t,
+extern void vpnha_tunnel_sa_established(struct vpnha *v, struct vpnha_tunnel *t,
 					uint64_t established_s);
 extern void vpnha_tunnel_sa_rekeyed(struct vpnha *v, struct vpnha_tunnel *t);
 extern void vpnha_tunnel_sa_initiated(struct vpnha *v, struct vpnha_tunnel *t);

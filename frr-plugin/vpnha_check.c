@@ -30,8 +30,8 @@ const struct vpnha_range vpnha_range_dpd = {"dpd", 0, 3600, "s (0: off)"};
 const struct vpnha_range vpnha_range_if_id = {"if-id", 1, 65535, ""};
 /* clang-format on */
 
-const struct vpnha_range *
-vpnha_range_find(const struct vpnha_range *table, size_t n, const char *name)
+const struct vpnha_range *vpnha_range_find(const struct vpnha_range *table,
+					   size_t n, const char *name)
 {
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(table[i].name, name) == 0)
@@ -144,9 +144,10 @@ int vpnha_path_check(const char *field, const char *path, char *err,
 		n = end - p;
 		if (n == 0 || (n == 1 && p[0] == '.') ||
 		    (n == 2 && p[0] == '.' && p[1] == '.')) {
-			snprintf(err, errlen,
-				 "%s '%.80s' is not a normalized path: no empty, '.' or '..' component, no trailing '/'",
-				 field, path);
+			snprintf(
+				err, errlen,
+				"%s '%.80s' is not a normalized path: no empty, '.' or '..' component, no trailing '/'",
+				field, path);
 			return -1;
 		}
 		p = end;

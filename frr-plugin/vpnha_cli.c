@@ -152,9 +152,34 @@ static bool vpnha_cli_no_leaf_ok(struct vty *vty, const char *field,
 	return true;
 }
 
+/*
+ * "no peer|tunnel NAME": refused when it does not exist, or when
+ * in_use says what still refers to it (YANG's leafref, which libyang
+ * would report in its own words).
+ */
+static int vpnha_cli_list_del(struct vty *vty, const char *list,
+			      const char *name, const char *in_use)
+{
+	char xpath[XPATH_MAXLEN];
+
+	snprintf(xpath, sizeof(xpath), VPNHA_XPATH "/%s[name='%s']", list,
+		 name);
+	if (!vpnha_cli_get(vty, "%s", xpath)) {
+		vty_out(vty, "%% %s %s does not exist: nothing removed\n", list,
+			name);
+		return CMD_WARNING_CONFIG_FAILED;
+	}
+	if (in_use[0]) {
+		vty_out(vty, "%% %s %s %s\n", list, name, in_use);
+		return CMD_WARNING_CONFIG_FAILED;
+	}
+	nb_cli_enqueue_change(vty, xpath, NB_OP_DESTROY, NULL);
+	return nb_cli_apply_changes(vty, NULL);
+}
+
 /* Names cannot contain spaces: "peer a b" names one peer "a b". */
-static int vpnha_cli_name_spaces(struct vty *vty, const char *what,
-				 int argc, struct cmd_token *argv[], int first)
+static int vpnha_cli_name_spaces(struct vty *vty, const char *what, int argc,
+				 struct cmd_token *argv[], int first)
 {
 	char *name = argv_concat(argv, argc, first);
 
@@ -256,10 +281,11 @@ DEFPY_YANG(
 }
 
 /* Out of range or not a number: refused with the range. */
-DEFPY_YANG(vpnha_distance_base_bad, vpnha_distance_base_bad_cmd,
-	   "distance-base WORD$base",
-	   "zebra administrative distance of a weight-0 route (distance = base + weight)\n"
-	   "Distance, 1-155\n")
+DEFPY_YANG(
+	vpnha_distance_base_bad, vpnha_distance_base_bad_cmd,
+	"distance-base WORD$base",
+	"zebra administrative distance of a weight-0 route (distance = base + weight)\n"
+	"Distance, 1-155\n")
 {
 	vpnha_cli_range_ok(vty, &vpnha_range_distance_base, "distance-base",
 			   base);
@@ -346,8 +372,7 @@ DEFPY_YANG_NOSH(vpnha_peer, vpnha_peer_cmd, "peer NAME$name",
 	return ret;
 }
 
-DEFUN_YANG(vpnha_peer_spaces, vpnha_peer_spaces_cmd,
-	   "peer NAME LINE...",
+DEFUN_YANG(vpnha_peer_spaces, vpnha_peer_spaces_cmd, "peer NAME LINE...",
 	   "Peer (remote) VPN gateway\n"
 	   "Peer name\n"
 	   "Peer name\n")
@@ -360,25 +385,16 @@ DEFPY_YANG(no_vpnha_peer, no_vpnha_peer_cmd, "no peer NAME$name",
 	   "Peer (remote) VPN gateway\n"
 	   "Peer name\n")
 {
-	char xpath[XPATH_MAXLEN];
-	const struct lyd_node *tn;
+	const struct lyd_node *tn =
+		vpnha_cli_get(vty, VPNHA_XPATH "/tunnel[peer='%s']", name);
+	char in_use[160] = "";
 
-	if (!vpnha_cli_get(vty, VPNHA_XPATH "/peer[name='%s']", name)) {
-		vty_out(vty, "%% peer %s does not exist: nothing removed\n",
-			name);
-		return CMD_WARNING_CONFIG_FAILED;
-	}
-	/* The YANG leafref says so in libyang's words; say it in ours. */
-	tn = vpnha_cli_get(vty, VPNHA_XPATH "/tunnel[peer='%s']", name);
-	if (tn) {
-		vty_out(vty,
-			"%% peer %s is still used by tunnel %s: remove it from the tunnel first\n",
-			name, yang_dnode_get_string(tn, "./name"));
-		return CMD_WARNING_CONFIG_FAILED;
-	}
-	snprintf(xpath, sizeof(xpath), VPNHA_XPATH "/peer[name='%s']", name);
-	nb_cli_enqueue_change(vty, xpath, NB_OP_DESTROY, NULL);
-	return nb_cli_apply_changes(vty, NULL);
+	if (tn)
+		snprintf(
+			in_use, sizeof(in_use),
+			"is still used by tunnel %s: remove it from the tunnel first",
+			yang_dnode_get_string(tn, "./name"));
+	return vpnha_cli_list_del(vty, "peer", name, in_use);
 }
 
 void vpnha_cli_show_peer(struct vty *vty, const struct lyd_node *dnode,
@@ -453,8 +469,7 @@ DEFPY_YANG_NOSH(vpnha_tunnel, vpnha_tunnel_cmd, "tunnel NAME$name",
 	return ret;
 }
 
-DEFUN_YANG(vpnha_tunnel_spaces, vpnha_tunnel_spaces_cmd,
-	   "tunnel NAME LINE...",
+DEFUN_YANG(vpnha_tunnel_spaces, vpnha_tunnel_spaces_cmd, "tunnel NAME LINE...",
 	   "Route-based IPsec tunnel\n"
 	   "Tunnel name\n"
 	   "Tunnel name\n")
@@ -467,24 +482,16 @@ DEFPY_YANG(no_vpnha_tunnel, no_vpnha_tunnel_cmd, "no tunnel NAME$name",
 	   "Route-based IPsec tunnel\n"
 	   "Tunnel name\n")
 {
-	char xpath[XPATH_MAXLEN];
-	const struct lyd_node *rn;
+	const struct lyd_node *rn =
+		vpnha_cli_get(vty, VPNHA_XPATH "/route[tunnel='%s']", name);
+	char in_use[160] = "";
 
-	if (!vpnha_cli_get(vty, VPNHA_XPATH "/tunnel[name='%s']", name)) {
-		vty_out(vty, "%% tunnel %s does not exist: nothing removed\n",
-			name);
-		return CMD_WARNING_CONFIG_FAILED;
-	}
-	rn = vpnha_cli_get(vty, VPNHA_XPATH "/route[tunnel='%s']", name);
-	if (rn) {
-		vty_out(vty,
-			"%% tunnel %s still has routes (route %s tunnel %s ...): remove them first\n",
-			name, yang_dnode_get_string(rn, "./prefix"), name);
-		return CMD_WARNING_CONFIG_FAILED;
-	}
-	snprintf(xpath, sizeof(xpath), VPNHA_XPATH "/tunnel[name='%s']", name);
-	nb_cli_enqueue_change(vty, xpath, NB_OP_DESTROY, NULL);
-	return nb_cli_apply_changes(vty, NULL);
+	if (rn)
+		snprintf(
+			in_use, sizeof(in_use),
+			"still has routes (route %s tunnel %s ...): remove them first",
+			yang_dnode_get_string(rn, "./prefix"), name);
+	return vpnha_cli_list_del(vty, "tunnel", name, in_use);
 }
 
 void vpnha_cli_show_tunnel(struct vty *vty, const struct lyd_node *dnode,
@@ -505,9 +512,10 @@ DEFPY_YANG(vpnha_tunnel_interface, vpnha_tunnel_interface_cmd,
 		return CMD_WARNING_CONFIG_FAILED;
 	/* YANG's "unique interface", in the model's words. */
 	tn = vpnha_cli_get(vty, VPNHA_XPATH "/tunnel[interface='%s']", ifname);
-	if (tn && strcmp(yang_dnode_get_string(tn, "./name"),
-			 yang_dnode_get_string(vty->candidate_config->dnode,
-					       "%s/name", VTY_CURR_XPATH)) != 0) {
+	if (tn &&
+	    strcmp(yang_dnode_get_string(tn, "./name"),
+		   yang_dnode_get_string(vty->candidate_config->dnode,
+					 "%s/name", VTY_CURR_XPATH)) != 0) {
 		vty_out(vty,
 			"%% tunnel interface %s is already tunnel %s's: two tunnels cannot share an interface\n",
 			ifname, yang_dnode_get_string(tn, "./name"));
@@ -996,8 +1004,8 @@ static const char *const vpnha_enc_words[] = {
 	"aes128", "aes256", "aes128-gcm16", "aes256-gcm16", NULL};
 static const char *const vpnha_integ_words[] = {"sha256", "sha384", "sha512",
 						NULL};
-static const char *const vpnha_dh_words[] = {
-	"modp2048", "modp3072", "ecp256", "ecp384", "x25519", NULL};
+static const char *const vpnha_dh_words[] = {"modp2048", "modp3072", "ecp256",
+					     "ecp384",	 "x25519",   NULL};
 static const char *const vpnha_pfs_words[] = {
 	"modp2048", "modp3072", "ecp256", "ecp384", "x25519", "none", NULL};
 
@@ -1006,20 +1014,21 @@ static const char *const vpnha_pfs_words[] = {
  * above take the known words): name the first bad value and what is
  * allowed.
  */
-DEFPY_YANG(vpnha_ipsec_proposal_bad, vpnha_ipsec_proposal_bad_cmd,
-	   "ipsec <ike|esp>$which encryption WORD$enc integrity WORD$integ <group|pfs>$g WORD$dh [lifetime WORD$life]",
-	   IPSEC_STR
-	   "IKE SA proposal\n"
-	   "Child SA (ESP) proposal\n"
-	   "Encryption\n"
-	   "aes128, aes256, aes128-gcm16 or aes256-gcm16\n"
-	   "Integrity\n"
-	   "sha256, sha384 or sha512\n"
-	   "Diffie-Hellman group (ike)\n"
-	   "Perfect forward secrecy group (esp)\n"
-	   "modp2048, modp3072, ecp256, ecp384, x25519 (esp: or none)\n"
-	   "SA lifetime\n"
-	   "Seconds, 120-86400\n")
+DEFPY_YANG(
+	vpnha_ipsec_proposal_bad, vpnha_ipsec_proposal_bad_cmd,
+	"ipsec <ike|esp>$which encryption WORD$enc integrity WORD$integ <group|pfs>$g WORD$dh [lifetime WORD$life]",
+	IPSEC_STR
+	"IKE SA proposal\n"
+	"Child SA (ESP) proposal\n"
+	"Encryption\n"
+	"aes128, aes256, aes128-gcm16 or aes256-gcm16\n"
+	"Integrity\n"
+	"sha256, sha384 or sha512\n"
+	"Diffie-Hellman group (ike)\n"
+	"Perfect forward secrecy group (esp)\n"
+	"modp2048, modp3072, ecp256, ecp384, x25519 (esp: or none)\n"
+	"SA lifetime\n"
+	"Seconds, 120-86400\n")
 {
 	bool ike = strcmp(which, "ike") == 0;
 	char field[48], err[200];
@@ -1050,8 +1059,7 @@ DEFPY_YANG(vpnha_ipsec_proposal_bad, vpnha_ipsec_proposal_bad_cmd,
 	return CMD_WARNING_CONFIG_FAILED;
 }
 
-DEFPY_YANG(vpnha_ipsec_dpd_bad, vpnha_ipsec_dpd_bad_cmd,
-	   "ipsec dpd WORD$secs",
+DEFPY_YANG(vpnha_ipsec_dpd_bad, vpnha_ipsec_dpd_bad_cmd, "ipsec dpd WORD$secs",
 	   IPSEC_STR
 	   "IKE dead peer detection interval\n"
 	   "Seconds, 0-3600\n")
@@ -1285,16 +1293,15 @@ void vpnha_cli_show_ipsec_global(struct vty *vty, const struct lyd_node *dnode,
  * that bad input gets an error naming the field instead of the parser's
  * "% Unknown command".
  */
-DEFPY_YANG(
-	vpnha_route, vpnha_route_cmd,
-	"[no] route WORD$pfx tunnel NAME$tunnel [weight WORD$weight]",
-	NO_STR
-	"Route to a remote prefix over a tunnel\n"
-	"Destination prefix (A.B.C.D/M or X:X::X:X/M)\n"
-	"Next-hop tunnel\n"
-	"Tunnel name\n"
-	"Priority: 0 preferred .. 100 backup (default 0)\n"
-	"Weight, 0-100\n")
+DEFPY_YANG(vpnha_route, vpnha_route_cmd,
+	   "[no] route WORD$pfx tunnel NAME$tunnel [weight WORD$weight]",
+	   NO_STR
+	   "Route to a remote prefix over a tunnel\n"
+	   "Destination prefix (A.B.C.D/M or X:X::X:X/M)\n"
+	   "Next-hop tunnel\n"
+	   "Tunnel name\n"
+	   "Priority: 0 preferred .. 100 backup (default 0)\n"
+	   "Weight, 0-100\n")
 {
 	char xpath[XPATH_MAXLEN];
 	const struct lyd_node *rn;
@@ -1305,8 +1312,8 @@ DEFPY_YANG(
 		vty_out(vty, "%% %s\n", errmsg);
 		return CMD_WARNING_CONFIG_FAILED;
 	}
-	if (weight &&
-	    !vpnha_cli_range_ok(vty, &vpnha_range_weight, "route weight", weight))
+	if (weight && !vpnha_cli_range_ok(vty, &vpnha_range_weight,
+					  "route weight", weight))
 		return CMD_WARNING_CONFIG_FAILED;
 	if (!no &&
 	    !yang_dnode_existsf(vty->candidate_config->dnode,

@@ -204,9 +204,10 @@ static void vpnha_ipsec_tunnel_apply(struct vpnha_tunnel *t)
 	if (p.if_id && (dup = vpnha_ipsec_if_id_user(t, p.if_id))) {
 		if (it->conn[0])
 			itun_unload(it);
-		vpnha_ipsec_io_sa(it, VPNHA_SA_UNKNOWN,
-				  "not generated: if-id %u is tunnel %s's already",
-				  p.if_id, dup->name);
+		vpnha_ipsec_io_sa(
+			it, VPNHA_SA_UNKNOWN,
+			"not generated: if-id %u is tunnel %s's already",
+			p.if_id, dup->name);
 		return;
 	}
 	strlcpy(it->conn, p.conn, sizeof(it->conn));

@@ -29,8 +29,8 @@
  * out
  *    Its standard output and error (at most 64 KiB), never NULL.
  */
-typedef void (*vpnha_job_done_t)(const char *tag, const char *prog,
-				 int status, const char *out);
+typedef void (*vpnha_job_done_t)(const char *tag, const char *prog, int status,
+				 const char *out);
 
 /*
  * Queue DIR/argv[0] argv... (NULL-terminated, at most VPNHA_JOB_ARGS_MAX

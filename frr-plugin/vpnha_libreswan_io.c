@@ -34,8 +34,8 @@ static const char *ls_libexec(void)
 static void ls_job(const char *tunnel, vpnha_job_done_t done, const char *prog,
 		   ...)
 {
-	const char *argv[VPNHA_JOB_ARGS_MAX + 1] = {
-		prog, "--ctlsocket", vpnha->ipsec.ls_ctl};
+	const char *argv[VPNHA_JOB_ARGS_MAX + 1] = {prog, "--ctlsocket",
+						    vpnha->ipsec.ls_ctl};
 	const char *arg;
 	va_list ap;
 	int n = 3;
@@ -478,7 +478,8 @@ static void ls_apply(struct itun *it, const struct vpnha_ipsec_params *p)
 		ls_poll_schedule();
 }
 
-static void ls_render(struct vpnha_text *out, const struct vpnha_ipsec_params *p)
+static void ls_render(struct vpnha_text *out,
+		      const struct vpnha_ipsec_params *p)
 {
 	vpnha_libreswan_conn(out, p);
 	vpnha_text_printf(

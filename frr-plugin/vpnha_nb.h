@@ -63,48 +63,48 @@ struct yang_data *
 vpnha_nb_tunnel_state_interface_up_get_elem(struct nb_cb_get_elem_args *args);
 struct yang_data *
 vpnha_nb_tunnel_state_transitions_get_elem(struct nb_cb_get_elem_args *args);
-struct yang_data *
-vpnha_nb_tunnel_state_routes_installed_get_elem(struct nb_cb_get_elem_args *args);
-struct yang_data *
-vpnha_nb_tunnel_state_counters_probes_sent_get_elem(struct nb_cb_get_elem_args *args);
-struct yang_data *
-vpnha_nb_tunnel_state_counters_probes_received_get_elem(struct nb_cb_get_elem_args *args);
-struct yang_data *
-vpnha_nb_tunnel_state_counters_probes_lost_get_elem(struct nb_cb_get_elem_args *args);
-struct yang_data *
-vpnha_nb_tunnel_state_counters_probes_late_get_elem(struct nb_cb_get_elem_args *args);
-struct yang_data *
-vpnha_nb_tunnel_state_counters_probes_invalid_get_elem(struct nb_cb_get_elem_args *args);
-struct yang_data *
-vpnha_nb_tunnel_state_window_loss_percent_get_elem(struct nb_cb_get_elem_args *args);
-struct yang_data *
-vpnha_nb_tunnel_state_window_rtt_min_us_get_elem(struct nb_cb_get_elem_args *args);
-struct yang_data *
-vpnha_nb_tunnel_state_window_rtt_avg_us_get_elem(struct nb_cb_get_elem_args *args);
-struct yang_data *
-vpnha_nb_tunnel_state_window_rtt_max_us_get_elem(struct nb_cb_get_elem_args *args);
-struct yang_data *
-vpnha_nb_tunnel_state_window_jitter_us_get_elem(struct nb_cb_get_elem_args *args);
-struct yang_data *
-vpnha_nb_tunnel_state_last_failover_detection_ms_get_elem(struct nb_cb_get_elem_args *args);
-struct yang_data *
-vpnha_nb_tunnel_state_last_failover_switch_ms_get_elem(struct nb_cb_get_elem_args *args);
-struct yang_data *
-vpnha_nb_tunnel_state_last_failover_total_ms_get_elem(struct nb_cb_get_elem_args *args);
+struct yang_data *vpnha_nb_tunnel_state_routes_installed_get_elem(
+	struct nb_cb_get_elem_args *args);
+struct yang_data *vpnha_nb_tunnel_state_counters_probes_sent_get_elem(
+	struct nb_cb_get_elem_args *args);
+struct yang_data *vpnha_nb_tunnel_state_counters_probes_received_get_elem(
+	struct nb_cb_get_elem_args *args);
+struct yang_data *vpnha_nb_tunnel_state_counters_probes_lost_get_elem(
+	struct nb_cb_get_elem_args *args);
+struct yang_data *vpnha_nb_tunnel_state_counters_probes_late_get_elem(
+	struct nb_cb_get_elem_args *args);
+struct yang_data *vpnha_nb_tunnel_state_counters_probes_invalid_get_elem(
+	struct nb_cb_get_elem_args *args);
+struct yang_data *vpnha_nb_tunnel_state_window_loss_percent_get_elem(
+	struct nb_cb_get_elem_args *args);
+struct yang_data *vpnha_nb_tunnel_state_window_rtt_min_us_get_elem(
+	struct nb_cb_get_elem_args *args);
+struct yang_data *vpnha_nb_tunnel_state_window_rtt_avg_us_get_elem(
+	struct nb_cb_get_elem_args *args);
+struct yang_data *vpnha_nb_tunnel_state_window_rtt_max_us_get_elem(
+	struct nb_cb_get_elem_args *args);
+struct yang_data *vpnha_nb_tunnel_state_window_jitter_us_get_elem(
+	struct nb_cb_get_elem_args *args);
+struct yang_data *vpnha_nb_tunnel_state_last_failover_detection_ms_get_elem(
+	struct nb_cb_get_elem_args *args);
+struct yang_data *vpnha_nb_tunnel_state_last_failover_switch_ms_get_elem(
+	struct nb_cb_get_elem_args *args);
+struct yang_data *vpnha_nb_tunnel_state_last_failover_total_ms_get_elem(
+	struct nb_cb_get_elem_args *args);
 struct yang_data *
 vpnha_nb_tunnel_state_ipsec_sa_state_get_elem(struct nb_cb_get_elem_args *args);
 struct yang_data *
 vpnha_nb_tunnel_state_ipsec_detail_get_elem(struct nb_cb_get_elem_args *args);
-struct yang_data *
-vpnha_nb_tunnel_state_ipsec_established_seconds_get_elem(struct nb_cb_get_elem_args *args);
+struct yang_data *vpnha_nb_tunnel_state_ipsec_established_seconds_get_elem(
+	struct nb_cb_get_elem_args *args);
 struct yang_data *
 vpnha_nb_tunnel_state_ipsec_bytes_in_get_elem(struct nb_cb_get_elem_args *args);
-struct yang_data *
-vpnha_nb_tunnel_state_ipsec_bytes_out_get_elem(struct nb_cb_get_elem_args *args);
+struct yang_data *vpnha_nb_tunnel_state_ipsec_bytes_out_get_elem(
+	struct nb_cb_get_elem_args *args);
 struct yang_data *
 vpnha_nb_tunnel_state_ipsec_rekeys_get_elem(struct nb_cb_get_elem_args *args);
-struct yang_data *
-vpnha_nb_tunnel_state_ipsec_initiations_get_elem(struct nb_cb_get_elem_args *args);
+struct yang_data *vpnha_nb_tunnel_state_ipsec_initiations_get_elem(
+	struct nb_cb_get_elem_args *args);
 struct yang_data *
 vpnha_nb_tunnel_state_ipsec_sa_downs_get_elem(struct nb_cb_get_elem_args *args);
 struct yang_data *

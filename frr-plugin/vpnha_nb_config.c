@@ -59,11 +59,12 @@ void vpnha_nb_apply_finish(struct nb_cb_apply_finish_args *args)
  */
 static void vpnha_nb_ipsec_global_sync(const struct lyd_node *dnode)
 {
-	const struct lyd_node *root = yang_dnode_get(dnode, "/frr-vpnhad:vpnhad");
+	const struct lyd_node *root =
+		yang_dnode_get(dnode, "/frr-vpnhad:vpnhad");
 	struct vpnha_ipsec_global g;
 
-	vpnha_nb_ipsec_global_read(root ? yang_dnode_get(root, "./ipsec") : NULL,
-				   &g);
+	vpnha_nb_ipsec_global_read(
+		root ? yang_dnode_get(root, "./ipsec") : NULL, &g);
 	if (memcmp(&g, &vpnha->ipsec, sizeof(g)) == 0)
 		return;
 	if (VPNHA_DEBUG(nb))
@@ -106,8 +107,8 @@ static void vpnha_nb_ipsec_resync(const struct lyd_node *dnode,
 
 		if (!t->ipsec || (peer && strcmp(t->peer, peer) != 0))
 			continue;
-		tdnode = yang_dnode_getf(dnode, "/frr-vpnhad:vpnhad/tunnel[name='%s']",
-					 t->name);
+		tdnode = yang_dnode_getf(
+			dnode, "/frr-vpnhad:vpnhad/tunnel[name='%s']", t->name);
 		if (tdnode)
 			vpnha_nb_tunnel_ipsec_sync(tdnode, t);
 	}
@@ -386,7 +387,8 @@ int vpnha_nb_hc_leaf_destroy(struct nb_cb_destroy_args *args)
 void vpnha_nb_tunnel_apply_finish(struct nb_cb_apply_finish_args *args)
 {
 	struct vpnha_tunnel *t = nb_running_get_entry(args->dnode, NULL, true);
-	const struct lyd_node *hc = yang_dnode_get(args->dnode, "./health-check");
+	const struct lyd_node *hc =
+		yang_dnode_get(args->dnode, "./health-check");
 	const char *ifname = "";
 	struct vpnha_hc_config cfg;
 	struct interface *ifp;

@@ -81,56 +81,57 @@ vpnha_nb_tunnel_state_transitions_get_elem(struct nb_cb_get_elem_args *args)
 	return yang_data_new_uint32(args->xpath, t->stats.transitions);
 }
 
-struct yang_data *
-vpnha_nb_tunnel_state_routes_installed_get_elem(struct nb_cb_get_elem_args *args)
+struct yang_data *vpnha_nb_tunnel_state_routes_installed_get_elem(
+	struct nb_cb_get_elem_args *args)
 {
 	const struct vpnha_tunnel *t = args->list_entry;
 
-	return yang_data_new_uint32(args->xpath, vpnha_tunnel_routes_installed(vpnha, t));
+	return yang_data_new_uint32(args->xpath,
+				    vpnha_tunnel_routes_installed(vpnha, t));
 }
 
-struct yang_data *
-vpnha_nb_tunnel_state_counters_probes_sent_get_elem(struct nb_cb_get_elem_args *args)
+struct yang_data *vpnha_nb_tunnel_state_counters_probes_sent_get_elem(
+	struct nb_cb_get_elem_args *args)
 {
 	const struct vpnha_tunnel *t = args->list_entry;
 
 	return yang_data_new_uint64(args->xpath, t->health.stats.sent);
 }
 
-struct yang_data *
-vpnha_nb_tunnel_state_counters_probes_received_get_elem(struct nb_cb_get_elem_args *args)
+struct yang_data *vpnha_nb_tunnel_state_counters_probes_received_get_elem(
+	struct nb_cb_get_elem_args *args)
 {
 	const struct vpnha_tunnel *t = args->list_entry;
 
 	return yang_data_new_uint64(args->xpath, t->health.stats.received);
 }
 
-struct yang_data *
-vpnha_nb_tunnel_state_counters_probes_lost_get_elem(struct nb_cb_get_elem_args *args)
+struct yang_data *vpnha_nb_tunnel_state_counters_probes_lost_get_elem(
+	struct nb_cb_get_elem_args *args)
 {
 	const struct vpnha_tunnel *t = args->list_entry;
 
 	return yang_data_new_uint64(args->xpath, t->health.stats.lost);
 }
 
-struct yang_data *
-vpnha_nb_tunnel_state_counters_probes_late_get_elem(struct nb_cb_get_elem_args *args)
+struct yang_data *vpnha_nb_tunnel_state_counters_probes_late_get_elem(
+	struct nb_cb_get_elem_args *args)
 {
 	const struct vpnha_tunnel *t = args->list_entry;
 
 	return yang_data_new_uint64(args->xpath, t->health.stats.late);
 }
 
-struct yang_data *
-vpnha_nb_tunnel_state_counters_probes_invalid_get_elem(struct nb_cb_get_elem_args *args)
+struct yang_data *vpnha_nb_tunnel_state_counters_probes_invalid_get_elem(
+	struct nb_cb_get_elem_args *args)
 {
 	const struct vpnha_tunnel *t = args->list_entry;
 
 	return yang_data_new_uint64(args->xpath, t->health.stats.invalid);
 }
 
-struct yang_data *
-vpnha_nb_tunnel_state_window_loss_percent_get_elem(struct nb_cb_get_elem_args *args)
+struct yang_data *vpnha_nb_tunnel_state_window_loss_percent_get_elem(
+	struct nb_cb_get_elem_args *args)
 {
 	const struct vpnha_tunnel *t = args->list_entry;
 	struct vpnha_hc_figures f;
@@ -140,8 +141,8 @@ vpnha_nb_tunnel_state_window_loss_percent_get_elem(struct nb_cb_get_elem_args *a
 	return yang_data_new_uint8(args->xpath, f.loss_pct);
 }
 
-struct yang_data *
-vpnha_nb_tunnel_state_window_rtt_min_us_get_elem(struct nb_cb_get_elem_args *args)
+struct yang_data *vpnha_nb_tunnel_state_window_rtt_min_us_get_elem(
+	struct nb_cb_get_elem_args *args)
 {
 	const struct vpnha_tunnel *t = args->list_entry;
 	struct vpnha_hc_figures f;
@@ -151,8 +152,8 @@ vpnha_nb_tunnel_state_window_rtt_min_us_get_elem(struct nb_cb_get_elem_args *arg
 	return yang_data_new_uint32(args->xpath, f.rtt_min_us);
 }
 
-struct yang_data *
-vpnha_nb_tunnel_state_window_rtt_avg_us_get_elem(struct nb_cb_get_elem_args *args)
+struct yang_data *vpnha_nb_tunnel_state_window_rtt_avg_us_get_elem(
+	struct nb_cb_get_elem_args *args)
 {
 	const struct vpnha_tunnel *t = args->list_entry;
 	struct vpnha_hc_figures f;
@@ -162,8 +163,8 @@ vpnha_nb_tunnel_state_window_rtt_avg_us_get_elem(struct nb_cb_get_elem_args *arg
 	return yang_data_new_uint32(args->xpath, f.rtt_avg_us);
 }
 
-struct yang_data *
-vpnha_nb_tunnel_state_window_rtt_max_us_get_elem(struct nb_cb_get_elem_args *args)
+struct yang_data *vpnha_nb_tunnel_state_window_rtt_max_us_get_elem(
+	struct nb_cb_get_elem_args *args)
 {
 	const struct vpnha_tunnel *t = args->list_entry;
 	struct vpnha_hc_figures f;
@@ -173,8 +174,8 @@ vpnha_nb_tunnel_state_window_rtt_max_us_get_elem(struct nb_cb_get_elem_args *arg
 	return yang_data_new_uint32(args->xpath, f.rtt_max_us);
 }
 
-struct yang_data *
-vpnha_nb_tunnel_state_window_jitter_us_get_elem(struct nb_cb_get_elem_args *args)
+struct yang_data *vpnha_nb_tunnel_state_window_jitter_us_get_elem(
+	struct nb_cb_get_elem_args *args)
 {
 	const struct vpnha_tunnel *t = args->list_entry;
 	struct vpnha_hc_figures f;
@@ -184,8 +185,8 @@ vpnha_nb_tunnel_state_window_jitter_us_get_elem(struct nb_cb_get_elem_args *args
 	return yang_data_new_uint32(args->xpath, f.jitter_us);
 }
 
-struct yang_data *
-vpnha_nb_tunnel_state_last_failover_detection_ms_get_elem(struct nb_cb_get_elem_args *args)
+struct yang_data *vpnha_nb_tunnel_state_last_failover_detection_ms_get_elem(
+	struct nb_cb_get_elem_args *args)
 {
 	const struct vpnha_tunnel *t = args->list_entry;
 	const struct vpnha_timeline *tl = &t->timeline;
@@ -197,8 +198,8 @@ vpnha_nb_tunnel_state_last_failover_detection_ms_get_elem(struct nb_cb_get_elem_
 	return ms < 0 ? NULL : yang_data_new_uint32(args->xpath, ms);
 }
 
-struct yang_data *
-vpnha_nb_tunnel_state_last_failover_switch_ms_get_elem(struct nb_cb_get_elem_args *args)
+struct yang_data *vpnha_nb_tunnel_state_last_failover_switch_ms_get_elem(
+	struct nb_cb_get_elem_args *args)
 {
 	const struct vpnha_tunnel *t = args->list_entry;
 	const struct vpnha_timeline *tl = &t->timeline;
@@ -210,8 +211,8 @@ vpnha_nb_tunnel_state_last_failover_switch_ms_get_elem(struct nb_cb_get_elem_arg
 	return ms < 0 ? NULL : yang_data_new_uint32(args->xpath, ms);
 }
 
-struct yang_data *
-vpnha_nb_tunnel_state_last_failover_total_ms_get_elem(struct nb_cb_get_elem_args *args)
+struct yang_data *vpnha_nb_tunnel_state_last_failover_total_ms_get_elem(
+	struct nb_cb_get_elem_args *args)
 {
 	const struct vpnha_tunnel *t = args->list_entry;
 	const struct vpnha_timeline *tl = &t->timeline;
@@ -259,7 +260,8 @@ vpnha_nb_route_state_distance_get_elem(struct nb_cb_get_elem_args *args)
 {
 	const struct vpnha_route *r = args->list_entry;
 
-	return yang_data_new_uint8(args->xpath, vpnha_distance(vpnha, r->weight));
+	return yang_data_new_uint8(args->xpath,
+				   vpnha_distance(vpnha, r->weight));
 }
 
 struct yang_data *
@@ -283,7 +285,8 @@ vpnha_nb_route_state_reason_get_elem(struct nb_cb_get_elem_args *args)
 {
 	const struct vpnha_route *r = args->list_entry;
 
-	return yang_data_new_string(args->xpath, vpnha_route_reason_name(r->reason));
+	return yang_data_new_string(args->xpath,
+				    vpnha_route_reason_name(r->reason));
 }
 
 /* ipsec ------------------------------------------------------------------ */
@@ -308,8 +311,8 @@ vpnha_nb_tunnel_state_ipsec_detail_get_elem(struct nb_cb_get_elem_args *args)
 	return yang_data_new_string(args->xpath, t->sa.detail);
 }
 
-struct yang_data *
-vpnha_nb_tunnel_state_ipsec_established_seconds_get_elem(struct nb_cb_get_elem_args *args)
+struct yang_data *vpnha_nb_tunnel_state_ipsec_established_seconds_get_elem(
+	struct nb_cb_get_elem_args *args)
 {
 	const struct vpnha_tunnel *t = args->list_entry;
 
@@ -348,8 +351,8 @@ vpnha_nb_tunnel_state_ipsec_rekeys_get_elem(struct nb_cb_get_elem_args *args)
 	return yang_data_new_uint32(args->xpath, t->sa.rekeys);
 }
 
-struct yang_data *
-vpnha_nb_tunnel_state_ipsec_initiations_get_elem(struct nb_cb_get_elem_args *args)
+struct yang_data *vpnha_nb_tunnel_state_ipsec_initiations_get_elem(
+	struct nb_cb_get_elem_args *args)
 {
 	const struct vpnha_tunnel *t = args->list_entry;
 

@@ -438,17 +438,17 @@ static void ss_sa_event(struct vpnha_vici *vc, void *arg,
 	}
 	if (updown)
 		return; /* ike up, child to follow */
-	vpnha_ipsec_io_sa(it,
-			  strcmp(sa->ike_state, "DELETING") == 0
-				  ? VPNHA_SA_DOWN
-				  : VPNHA_SA_CONNECTING,
-			  "IKE %s, child %s", sa->ike_state,
-			  c ? c->state : "none");
+	vpnha_ipsec_io_sa(
+		it,
+		strcmp(sa->ike_state, "DELETING") == 0 ? VPNHA_SA_DOWN
+						       : VPNHA_SA_CONNECTING,
+		"IKE %s, child %s", sa->ike_state, c ? c->state : "none");
 }
 
 /* The backend ------------------------------------------------------------ */
 
-static void ss_render(struct vpnha_text *out, const struct vpnha_ipsec_params *p)
+static void ss_render(struct vpnha_text *out,
+		      const struct vpnha_ipsec_params *p)
 {
 	struct vpnha_cfg cfg;
 

@@ -11,8 +11,8 @@
 
 static void test_ranges(void)
 {
-	const struct vpnha_range *r =
-		vpnha_range_find(vpnha_hc_ranges, vpnha_hc_ranges_n, "interval");
+	const struct vpnha_range *r = vpnha_range_find(
+		vpnha_hc_ranges, vpnha_hc_ranges_n, "interval");
 	char err[160];
 	uint32_t v = 0;
 
@@ -30,7 +30,8 @@ static void test_ranges(void)
 					  err, sizeof(err)),
 			-1);
 	CU_ASSERT_STRING_EQUAL(
-		err, "health-check interval 9 out of range: allowed 10-60000 ms");
+		err,
+		"health-check interval 9 out of range: allowed 10-60000 ms");
 	CU_ASSERT_EQUAL(vpnha_range_parse(r, "health-check interval", "-5", &v,
 					  err, sizeof(err)),
 			-1);
@@ -39,19 +40,20 @@ static void test_ranges(void)
 		"health-check interval '-5' is not a number: allowed 10-60000 ms");
 	CU_ASSERT_EQUAL(vpnha_range_parse(r, "x", "", &v, err, sizeof(err)),
 			-1);
-	CU_ASSERT_EQUAL(vpnha_range_parse(r, "x", "4294967296", &v, err,
-					  sizeof(err)),
-			-1);
-	CU_ASSERT_EQUAL(vpnha_range_parse(r, "x", "99999999999", &v, err,
-					  sizeof(err)),
-			-1);
+	CU_ASSERT_EQUAL(
+		vpnha_range_parse(r, "x", "4294967296", &v, err, sizeof(err)),
+		-1);
+	CU_ASSERT_EQUAL(
+		vpnha_range_parse(r, "x", "99999999999", &v, err, sizeof(err)),
+		-1);
 	CU_ASSERT_EQUAL(vpnha_range_parse(&vpnha_range_weight, "route weight",
 					  "0", &v, err, sizeof(err)),
 			0);
 	CU_ASSERT_EQUAL(vpnha_range_parse(&vpnha_range_weight, "route weight",
 					  "101", &v, err, sizeof(err)),
 			-1);
-	CU_ASSERT_PTR_NOT_NULL(strstr(err, "route weight 101 out of range: allowed 0-100"));
+	CU_ASSERT_PTR_NOT_NULL(
+		strstr(err, "route weight 101 out of range: allowed 0-100"));
 	/* Every health-check range is a real one. */
 	for (size_t i = 0; i < vpnha_hc_ranges_n; i++)
 		CU_ASSERT(vpnha_hc_ranges[i].min < vpnha_hc_ranges[i].max);
@@ -69,7 +71,8 @@ static void test_words(void)
 					 sizeof(err)),
 			-1);
 	CU_ASSERT_STRING_EQUAL(
-		err, "all-down-action 'drop' is not one of: keep-best, withdraw");
+		err,
+		"all-down-action 'drop' is not one of: keep-best, withdraw");
 }
 
 static int hc(const char *field, const char *addr, char *err, size_t len)
@@ -100,7 +103,7 @@ static void test_hc_addresses(void)
 		{"::ffff:10.0.0.1", "IPv4-mapped"},
 	};
 	static const char *const good[] = {
-		"169.254.1.1", "10.0.0.1", "192.0.2.1", "2001:db8::1",
+		"169.254.1.1", "10.0.0.1", "192.0.2.1",	      "2001:db8::1",
 		"fd00::1",     "fec0::1",  "223.255.255.255",
 	};
 	char err[200];
@@ -111,14 +114,14 @@ static void test_hc_addresses(void)
 				-1);
 		CU_ASSERT_PTR_NOT_NULL(strstr(err, bad[i].why));
 		CU_ASSERT_PTR_NOT_NULL(strstr(err, "health-check source "));
-		CU_ASSERT_EQUAL(hc("health-check destination", bad[i].addr,
-				   err, sizeof(err)),
+		CU_ASSERT_EQUAL(hc("health-check destination", bad[i].addr, err,
+				   sizeof(err)),
 				-1);
 	}
 	for (size_t i = 0; i < array_size(good); i++) {
-		CU_ASSERT_EQUAL(hc("health-check source", good[i], err,
-				   sizeof(err)),
-				0);
+		CU_ASSERT_EQUAL(
+			hc("health-check source", good[i], err, sizeof(err)),
+			0);
 		CU_ASSERT_EQUAL(hc("health-check destination", good[i], err,
 				   sizeof(err)),
 				0);
@@ -132,12 +135,16 @@ static void test_hc_addresses(void)
 static void test_paths(void)
 {
 	static const char *const good[] = {
-		"/etc/ipsec.d/vpnhad", "/run/pluto/pluto.ctl", "/a",
-		"/x/...",	      "/x/.hidden",	     "/x/..y",
+		"/etc/ipsec.d/vpnhad",
+		"/run/pluto/pluto.ctl",
+		"/a",
+		"/x/...",
+		"/x/.hidden",
+		"/x/..y",
 	};
 	static const char *const bad[] = {
-		"relative/path", "/etc/../tmp", "/etc/..",  "/./x", "/x/.",
-		"/x//y",	 "/x/",		"//x",	    "/",
+		"relative/path", "/etc/../tmp", "/etc/..", "/./x", "/x/.",
+		"/x//y",	 "/x/",		"//x",	   "/",
 	};
 	char err[200];
 
