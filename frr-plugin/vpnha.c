@@ -76,7 +76,9 @@ static int64_t vpnha_monotime(void)
 }
 
 struct vpnha *vpnha_new(const struct vpnha_rib_ops *rib,
-			const struct vpnha_io_ops *io, int64_t (*now)(void))
+			const struct vpnha_io_ops *io,
+			const struct vpnha_ipsec_ops *ipsec,
+			int64_t (*now)(void))
 {
 	struct vpnha *v = XCALLOC(MTYPE_VPNHA, sizeof(*v));
 
@@ -89,6 +91,7 @@ struct vpnha *vpnha_new(const struct vpnha_rib_ops *rib,
 	vpnha_paths_init(&v->paths);
 	v->rib = rib;
 	v->io = io;
+	v->ipsec_ops = ipsec;
 	v->now = now ? now : vpnha_monotime;
 	vpnha = v;
 	return v;
@@ -551,6 +554,53 @@ void vpnha_tunnel_sa_update(struct vpnha *v, struct vpnha_tunnel *t,
 	}
 	vpnha_tunnel_eval(v, t);
 	vpnha_tunnel_rearm(v, t);
+}
+
+void vpnha_tunnel_sa_traffic(struct vpnha *v, struct vpnha_tunnel *t,
+			     uint64_t bytes_in, uint64_t bytes_out)
+{
+	t->sa.bytes_in = bytes_in;
+	t->sa.bytes_out = bytes_out;
+}
+
+void vpnha_tunnel_sa_established(struct vpnha *v, struct vpnha_tunnel *t,
+				 uint64_t established_s)
+{
+	t->sa.established_s = established_s;
+}
+
+void vpnha_tunnel_sa_rekeyed(struct vpnha *v, struct vpnha_tunnel *t)
+{
+	t->sa.rekeys++;
+}
+
+void vpnha_tunnel_sa_initiated(struct vpnha *v, struct vpnha_tunnel *t)
+{
+	t->sa.initiations++;
+}
+
+void vpnha_ipsec_status_set(struct vpnha *v, bool connected, const char *error)
+{
+	const char *backend = vpnha_ipsec_backend_name(v->ipsec.backend);
+
+	if (error) {
+		if (strcmp(error, v->ipsec_status.error) != 0)
+			zlog_warn("IPsec (%s): %s", backend, error);
+		strlcpy(v->ipsec_status.error, error,
+			sizeof(v->ipsec_status.error));
+	}
+	if (connected != v->ipsec_status.connected)
+		zlog_info("IPsec (%s): %s", backend,
+			  connected ? "reachable" : "not reachable");
+	v->ipsec_status.connected = connected;
+}
+
+void vpnha_ipsec_status_forget(struct vpnha *v, bool connected,
+			       const char *about)
+{
+	if (!about || strstr(v->ipsec_status.error, about))
+		v->ipsec_status.error[0] = '\0';
+	v->ipsec_status.connected = connected;
 }
 
 static void vpnha_tunnel_io_restart(struct vpnha *v, struct vpnha_tunnel *t)

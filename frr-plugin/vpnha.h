@@ -4,9 +4,10 @@
  * routes), the tunnel state machine and the route decision.
  *
  * Nothing here talks to zebra, a vty or a socket: the adapters
- * (vpnha_zebra.c, vpnha_nb_*.c, vpnha_vty.c, vpnha_io.c) call in, and
- * the core calls out through struct vpnha_rib_ops, so unit tests link
- * this file alone with a fake RIB.
+ * (vpnha_zebra.c, vpnha_nb*.c, vpnha_cli.c, vpnha_vty.c, vpnha_io.c,
+ * vpnha_ipsec_io.c) call in, and the core calls out through the ops
+ * given to vpnha_new() (struct vpnha_rib_ops, vpnha_io_ops,
+ * vpnha_ipsec_ops), so unit tests link it alone with a fake RIB.
  */
 #ifndef _FRR_VPNHA_H
 #define _FRR_VPNHA_H
@@ -96,7 +97,6 @@ struct vpnha_tunnel {
 	bool shutdown;
 	bool hc_enabled;
 	struct vpnha_hc_config hc;
-	bool nb_dirty; /* northbound: changed in this commit */
 
 	/* Runtime. */
 	ifindex_t ifindex; /* IFINDEX_INTERNAL when absent */
@@ -120,7 +120,6 @@ struct vpnha_tunnel {
 
 	/* IPsec connection (NULL: not managed by vpnhad). */
 	struct vpnha_ipsec_conf *ipsec;
-	bool ipsec_dirty; /* northbound: ipsec changed in this commit */
 	/* What the IPsec daemon last said (reset when ipsec goes away). */
 	struct {
 		enum vpnha_sa_state state;
@@ -249,8 +248,7 @@ struct vpnha {
 	struct vpnha_paths_head paths;
 
 	struct vpnha_ipsec_global ipsec;
-	bool ipsec_dirty; /* northbound: global ipsec changed */
-	/* Set by the IPsec adapter. */
+	/* Reported by the IPsec adapter (vpnha_ipsec_status_set()). */
 	struct {
 		bool connected;
 		char error[160];
@@ -289,6 +287,9 @@ extern struct vpnha *vpnha;
  * io
  *    Probe I/O hooks (may be NULL).
  *
+ * ipsec
+ *    IPsec adapter hooks (may be NULL).
+ *
  * now
  *    Monotonic clock in microseconds; NULL means monotime().
  *
@@ -297,6 +298,7 @@ extern struct vpnha *vpnha;
  */
 extern struct vpnha *vpnha_new(const struct vpnha_rib_ops *rib,
 			       const struct vpnha_io_ops *io,
+			       const struct vpnha_ipsec_ops *ipsec,
 			       int64_t (*now)(void));
 
 /* Remove the whole configuration, withdrawing every route. */
@@ -335,6 +337,30 @@ extern void vpnha_tunnel_set_shutdown(struct vpnha *v, struct vpnha_tunnel *t,
  */
 extern void vpnha_tunnel_set_ipsec(struct vpnha *v, struct vpnha_tunnel *t,
 				   const struct vpnha_ipsec_conf *conf);
+/*
+ * What the IPsec adapter reports about a tunnel's SA besides its state
+ * (vpnha_tunnel_sa_update()): traffic counters, IKE SA age, a rekey
+ * seen, an initiation sent.
+ */
+extern void vpnha_tunnel_sa_traffic(struct vpnha *v, struct vpnha_tunnel *t,
+				    uint64_t bytes_in, uint64_t bytes_out);
+extern void vpnha_tunnel_sa_established(struct vpnha *v, struct vpnha_tunnel *t,
+					uint64_t established_s);
+extern void vpnha_tunnel_sa_rekeyed(struct vpnha *v, struct vpnha_tunnel *t);
+extern void vpnha_tunnel_sa_initiated(struct vpnha *v, struct vpnha_tunnel *t);
+/*
+ * The IPsec daemon's reachability and its last error (NULL: unchanged),
+ * as the adapter found them; changes are logged.
+ */
+extern void vpnha_ipsec_status_set(struct vpnha *v, bool connected,
+				   const char *error);
+/*
+ * Forget without logging (settings changed, a socket no longer used):
+ * set connected and clear the last error if it mentions about (any
+ * error when about is NULL).
+ */
+extern void vpnha_ipsec_status_forget(struct vpnha *v, bool connected,
+				      const char *about);
 /* Health check configuration changed (enabled, or any parameter). */
 extern void vpnha_tunnel_hc_changed(struct vpnha *v, struct vpnha_tunnel *t);
 

@@ -34,6 +34,7 @@
 #include "lib/yang_wrappers.h"
 
 #include "vpnha.h"
+#include "vpnha_check.h"
 #include "vpnha_nb.h"
 #include "vpnha_nodes.h"
 #include "vpnha_vty.h"
@@ -76,6 +77,117 @@ static bool vpnha_cli_addr_ok(struct vty *vty, const char *what,
 		return true;
 	vty_out(vty, "%% %s '%s' is not an IPv4 or IPv6 address\n", what, str);
 	return false;
+}
+
+/* An error from a vpnha_check.h function, as a CLI error. */
+static int vpnha_cli_refuse(struct vty *vty, const char *err)
+{
+	vty_out(vty, "%% %s\n", err);
+	return CMD_WARNING_CONFIG_FAILED;
+}
+
+/* A numeric value typed as a word: in range, or refused naming it. */
+static bool vpnha_cli_range_ok(struct vty *vty, const struct vpnha_range *r,
+			       const char *field, const char *str)
+{
+	char err[160];
+	uint32_t v;
+
+	if (vpnha_range_parse(r, field, str, &v, err, sizeof(err)) == 0)
+		return true;
+	vpnha_cli_refuse(vty, err);
+	return false;
+}
+
+/*
+ * Catch-all for a keyword argument that is not one of its words (the
+ * command with the words wins when one matches): say which are allowed
+ * instead of "% Unknown command".
+ */
+static int vpnha_cli_bad_word(struct vty *vty, const char *field,
+			      const char *str, const char *const words[])
+{
+	char err[200];
+
+	vpnha_word_check(field, str, words, err, sizeof(err));
+	return vpnha_cli_refuse(vty, err);
+}
+
+/* The candidate's node at xpath (printf-style), or NULL. */
+static const struct lyd_node *vpnha_cli_get(struct vty *vty, const char *fmt,
+					    ...) PRINTFRR(2, 3);
+static const struct lyd_node *vpnha_cli_get(struct vty *vty, const char *fmt,
+					    ...)
+{
+	char xpath[XPATH_MAXLEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintfrr(xpath, sizeof(xpath), fmt, ap);
+	va_end(ap);
+	return yang_dnode_get(vty->candidate_config->dnode, xpath);
+}
+
+/*
+ * "no LEAF [VALUE]" in the current node: VALUE, when given, must be
+ * what is configured; deleting what is not there is refused too.
+ */
+static bool vpnha_cli_no_leaf_ok(struct vty *vty, const char *field,
+				 const char *leaf, const char *value)
+{
+	const struct lyd_node *dn =
+		vpnha_cli_get(vty, "%s/%s", VTY_CURR_XPATH, leaf);
+	const char *cur;
+
+	if (!dn) {
+		vty_out(vty, "%% %s is not configured\n", field);
+		return false;
+	}
+	cur = yang_dnode_get_string(dn, NULL);
+	if (value && strcmp(value, cur) != 0) {
+		vty_out(vty, "%% %s is %s, not %s: nothing removed\n", field,
+			cur, value);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * "no peer|tunnel NAME": refused when it does not exist, or when
+ * in_use says what still refers to it (YANG's leafref, which libyang
+ * would report in its own words).
+ */
+static int vpnha_cli_list_del(struct vty *vty, const char *list,
+			      const char *name, const char *in_use)
+{
+	char xpath[XPATH_MAXLEN];
+
+	snprintf(xpath, sizeof(xpath), VPNHA_XPATH "/%s[name='%s']", list,
+		 name);
+	if (!vpnha_cli_get(vty, "%s", xpath)) {
+		vty_out(vty, "%% %s %s does not exist: nothing removed\n", list,
+			name);
+		return CMD_WARNING_CONFIG_FAILED;
+	}
+	if (in_use[0]) {
+		vty_out(vty, "%% %s %s %s\n", list, name, in_use);
+		return CMD_WARNING_CONFIG_FAILED;
+	}
+	nb_cli_enqueue_change(vty, xpath, NB_OP_DESTROY, NULL);
+	return nb_cli_apply_changes(vty, NULL);
+}
+
+/* Names cannot contain spaces: "peer a b" names one peer "a b". */
+static int vpnha_cli_name_spaces(struct vty *vty, const char *what, int argc,
+				 struct cmd_token *argv[], int first)
+{
+	char *name = argv_concat(argv, argc, first);
+
+	vty_out(vty,
+		"%% %s '%s' is invalid: 1 to %d letters, digits, '_', '.' or '-', no spaces\n",
+		what, name, VPNHA_NAME_MAX);
+	XFREE(MTYPE_TMP, name);
+	return CMD_WARNING_CONFIG_FAILED;
 }
 
 /* vpn-ha ----------------------------------------------------------------- */
@@ -124,11 +236,22 @@ DEFPY_YANG(vpnha_gateway, vpnha_gateway_cmd,
 	return nb_cli_apply_changes(vty, NULL);
 }
 
-DEFPY_YANG(no_vpnha_gateway, no_vpnha_gateway_cmd, "no gateway [NAME]",
+DEFUN_YANG(vpnha_gateway_spaces, vpnha_gateway_spaces_cmd,
+	   "gateway NAME LINE...",
+	   "The local VPN gateway (this router)\n"
+	   "Gateway name\n"
+	   "Gateway name\n")
+{
+	return vpnha_cli_name_spaces(vty, "gateway name", argc, argv, 1);
+}
+
+DEFPY_YANG(no_vpnha_gateway, no_vpnha_gateway_cmd, "no gateway [NAME$name]",
 	   NO_STR
 	   "The local VPN gateway (this router)\n"
 	   "Gateway name\n")
 {
+	if (!vpnha_cli_no_leaf_ok(vty, "gateway", "gateway/name", name))
+		return CMD_WARNING_CONFIG_FAILED;
 	nb_cli_enqueue_change(vty, "./gateway/name", NB_OP_DESTROY, NULL);
 	nb_cli_enqueue_change(vty, "./gateway/local-address", NB_OP_DESTROY,
 			      NULL);
@@ -155,6 +278,18 @@ DEFPY_YANG(
 {
 	nb_cli_enqueue_change(vty, "./distance-base", NB_OP_MODIFY, base_str);
 	return nb_cli_apply_changes(vty, NULL);
+}
+
+/* Out of range or not a number: refused with the range. */
+DEFPY_YANG(
+	vpnha_distance_base_bad, vpnha_distance_base_bad_cmd,
+	"distance-base WORD$base",
+	"zebra administrative distance of a weight-0 route (distance = base + weight)\n"
+	"Distance, 1-155\n")
+{
+	vpnha_cli_range_ok(vty, &vpnha_range_distance_base, "distance-base",
+			   base);
+	return CMD_WARNING_CONFIG_FAILED;
 }
 
 DEFPY_YANG(
@@ -184,6 +319,18 @@ DEFPY_YANG(vpnha_all_down, vpnha_all_down_cmd,
 {
 	nb_cli_enqueue_change(vty, "./all-down-action", NB_OP_MODIFY, action);
 	return nb_cli_apply_changes(vty, NULL);
+}
+
+static const char *const vpnha_all_down_words[] = {"keep-best", "withdraw",
+						   NULL};
+
+DEFPY_YANG(vpnha_all_down_bad, vpnha_all_down_bad_cmd,
+	   "all-down-action WORD$action",
+	   "What to do for a prefix whose tunnels are all down\n"
+	   "keep-best or withdraw\n")
+{
+	return vpnha_cli_bad_word(vty, "all-down-action", action,
+				  vpnha_all_down_words);
 }
 
 DEFPY_YANG(no_vpnha_all_down, no_vpnha_all_down_cmd,
@@ -225,16 +372,29 @@ DEFPY_YANG_NOSH(vpnha_peer, vpnha_peer_cmd, "peer NAME$name",
 	return ret;
 }
 
+DEFUN_YANG(vpnha_peer_spaces, vpnha_peer_spaces_cmd, "peer NAME LINE...",
+	   "Peer (remote) VPN gateway\n"
+	   "Peer name\n"
+	   "Peer name\n")
+{
+	return vpnha_cli_name_spaces(vty, "peer name", argc, argv, 1);
+}
+
 DEFPY_YANG(no_vpnha_peer, no_vpnha_peer_cmd, "no peer NAME$name",
 	   NO_STR
 	   "Peer (remote) VPN gateway\n"
 	   "Peer name\n")
 {
-	char xpath[XPATH_MAXLEN];
+	const struct lyd_node *tn =
+		vpnha_cli_get(vty, VPNHA_XPATH "/tunnel[peer='%s']", name);
+	char in_use[160] = "";
 
-	snprintf(xpath, sizeof(xpath), VPNHA_XPATH "/peer[name='%s']", name);
-	nb_cli_enqueue_change(vty, xpath, NB_OP_DESTROY, NULL);
-	return nb_cli_apply_changes(vty, NULL);
+	if (tn)
+		snprintf(
+			in_use, sizeof(in_use),
+			"is still used by tunnel %s: remove it from the tunnel first",
+			yang_dnode_get_string(tn, "./name"));
+	return vpnha_cli_list_del(vty, "peer", name, in_use);
 }
 
 void vpnha_cli_show_peer(struct vty *vty, const struct lyd_node *dnode,
@@ -259,12 +419,27 @@ DEFPY_YANG(vpnha_peer_address, vpnha_peer_address_cmd, "address ADDRESS$addr",
 }
 
 DEFPY_YANG(no_vpnha_peer_address, no_vpnha_peer_address_cmd,
-	   "no address [<A.B.C.D|X:X::X:X>]",
+	   "no address [<A.B.C.D|X:X::X:X>$address]",
 	   NO_STR
 	   "Public IP address of the remote device\n"
 	   "IPv4 address\n"
 	   "IPv6 address\n")
 {
+	struct ipaddr want, cur;
+	const struct lyd_node *dn =
+		vpnha_cli_get(vty, "%s/address", VTY_CURR_XPATH);
+
+	if (!dn) {
+		vty_out(vty, "%% peer address is not configured\n");
+		return CMD_WARNING_CONFIG_FAILED;
+	}
+	yang_dnode_get_ip(&cur, dn, NULL);
+	if (address_str && (str2ipaddr(address_str, &want) < 0 ||
+			    ipaddr_cmp(&want, &cur) != 0)) {
+		vty_out(vty, "%% peer address is %s, not %s: nothing removed\n",
+			yang_dnode_get_string(dn, NULL), address_str);
+		return CMD_WARNING_CONFIG_FAILED;
+	}
 	nb_cli_enqueue_change(vty, "./address", NB_OP_DESTROY, NULL);
 	return nb_cli_apply_changes(vty, NULL);
 }
@@ -294,16 +469,29 @@ DEFPY_YANG_NOSH(vpnha_tunnel, vpnha_tunnel_cmd, "tunnel NAME$name",
 	return ret;
 }
 
+DEFUN_YANG(vpnha_tunnel_spaces, vpnha_tunnel_spaces_cmd, "tunnel NAME LINE...",
+	   "Route-based IPsec tunnel\n"
+	   "Tunnel name\n"
+	   "Tunnel name\n")
+{
+	return vpnha_cli_name_spaces(vty, "tunnel name", argc, argv, 1);
+}
+
 DEFPY_YANG(no_vpnha_tunnel, no_vpnha_tunnel_cmd, "no tunnel NAME$name",
 	   NO_STR
 	   "Route-based IPsec tunnel\n"
 	   "Tunnel name\n")
 {
-	char xpath[XPATH_MAXLEN];
+	const struct lyd_node *rn =
+		vpnha_cli_get(vty, VPNHA_XPATH "/route[tunnel='%s']", name);
+	char in_use[160] = "";
 
-	snprintf(xpath, sizeof(xpath), VPNHA_XPATH "/tunnel[name='%s']", name);
-	nb_cli_enqueue_change(vty, xpath, NB_OP_DESTROY, NULL);
-	return nb_cli_apply_changes(vty, NULL);
+	if (rn)
+		snprintf(
+			in_use, sizeof(in_use),
+			"still has routes (route %s tunnel %s ...): remove them first",
+			yang_dnode_get_string(rn, "./prefix"), name);
+	return vpnha_cli_list_del(vty, "tunnel", name, in_use);
 }
 
 void vpnha_cli_show_tunnel(struct vty *vty, const struct lyd_node *dnode,
@@ -317,19 +505,34 @@ DEFPY_YANG(vpnha_tunnel_interface, vpnha_tunnel_interface_cmd,
 	   "The tunnel's route-based interface\n"
 	   "Interface name (e.g. vti1, ipsec0)\n")
 {
+	const struct lyd_node *tn;
+
 	if (!vpnha_cli_name_ok(vty, "tunnel interface", ifname,
 			       VPNHA_IFNAME_MAX))
 		return CMD_WARNING_CONFIG_FAILED;
+	/* YANG's "unique interface", in the model's words. */
+	tn = vpnha_cli_get(vty, VPNHA_XPATH "/tunnel[interface='%s']", ifname);
+	if (tn &&
+	    strcmp(yang_dnode_get_string(tn, "./name"),
+		   yang_dnode_get_string(vty->candidate_config->dnode,
+					 "%s/name", VTY_CURR_XPATH)) != 0) {
+		vty_out(vty,
+			"%% tunnel interface %s is already tunnel %s's: two tunnels cannot share an interface\n",
+			ifname, yang_dnode_get_string(tn, "./name"));
+		return CMD_WARNING_CONFIG_FAILED;
+	}
 	nb_cli_enqueue_change(vty, "./interface", NB_OP_MODIFY, ifname);
 	return nb_cli_apply_changes(vty, NULL);
 }
 
 DEFPY_YANG(no_vpnha_tunnel_interface, no_vpnha_tunnel_interface_cmd,
-	   "no interface [IFNAME]",
+	   "no interface [IFNAME$ifname]",
 	   NO_STR
 	   "The tunnel's route-based interface\n"
 	   "Interface name\n")
 {
+	if (!vpnha_cli_no_leaf_ok(vty, "tunnel interface", "interface", ifname))
+		return CMD_WARNING_CONFIG_FAILED;
 	nb_cli_enqueue_change(vty, "./interface", NB_OP_DESTROY, NULL);
 	return nb_cli_apply_changes(vty, NULL);
 }
@@ -345,15 +548,25 @@ DEFPY_YANG(vpnha_tunnel_peer, vpnha_tunnel_peer_cmd, "peer NAME$name",
 	   "The peer gateway the tunnel leads to\n"
 	   "Peer name\n")
 {
+	/* YANG's leafref, in the model's words. */
+	if (!vpnha_cli_get(vty, VPNHA_XPATH "/peer[name='%s']", name)) {
+		vty_out(vty,
+			"%% tunnel peer %s does not exist: configure 'peer %s' first\n",
+			name, name);
+		return CMD_WARNING_CONFIG_FAILED;
+	}
 	nb_cli_enqueue_change(vty, "./peer", NB_OP_MODIFY, name);
 	return nb_cli_apply_changes(vty, NULL);
 }
 
-DEFPY_YANG(no_vpnha_tunnel_peer, no_vpnha_tunnel_peer_cmd, "no peer [NAME]",
+DEFPY_YANG(no_vpnha_tunnel_peer, no_vpnha_tunnel_peer_cmd,
+	   "no peer [NAME$name]",
 	   NO_STR
 	   "The peer gateway the tunnel leads to\n"
 	   "Peer name\n")
 {
+	if (!vpnha_cli_no_leaf_ok(vty, "tunnel peer", "peer", name))
+		return CMD_WARNING_CONFIG_FAILED;
 	nb_cli_enqueue_change(vty, "./peer", NB_OP_DESTROY, NULL);
 	return nb_cli_apply_changes(vty, NULL);
 }
@@ -394,12 +607,18 @@ DEFPY_YANG(vpnha_hc, vpnha_hc_cmd,
 	   "IPv4 or IPv6 address\n")
 {
 	struct ipaddr s, d;
+	char err[200];
 
 	if (!vpnha_cli_addr_ok(vty, "health-check source", src) ||
 	    !vpnha_cli_addr_ok(vty, "health-check destination", dst))
 		return CMD_WARNING_CONFIG_FAILED;
 	str2ipaddr(src, &s);
 	str2ipaddr(dst, &d);
+	if (vpnha_hc_addr_check("health-check source", &s, err, sizeof(err)) <
+		    0 ||
+	    vpnha_hc_addr_check("health-check destination", &d, err,
+				sizeof(err)) < 0)
+		return vpnha_cli_refuse(vty, err);
 	if (ipaddr_cmp(&s, &d) == 0) {
 		vty_out(vty,
 			"%% health-check destination %s must differ from source\n",
@@ -461,21 +680,17 @@ DEFPY_YANG(vpnha_hc_type, vpnha_hc_type_cmd,
 	return nb_cli_apply_changes(vty, NULL);
 }
 
-/* Numeric health-check parameters and their ranges (as in the YANG). */
-static const struct {
-	const char *name;
-	unsigned long min, max;
-	const char *unit;
-} vpnha_hc_params[] = {
-	{"interval", 10, 60000, "ms"},
-	{"timeout", 10, 60000, "ms"},
-	{"miss-count", 1, 100, "probes"},
-	{"recovery-count", 1, 1000, "probes"},
-	{"hold-down", 0, 3600000, "ms"},
-	{"loss-threshold", 1, 100, "%"},
-	{"latency-threshold", 1, 60000, "ms"},
-	{"window", 10, 1000, "probes"},
-};
+static const char *const vpnha_hc_type_words[] = {"icmp", "bfd", NULL};
+
+DEFPY_YANG(vpnha_hc_type_bad, vpnha_hc_type_bad_cmd,
+	   "health-check type WORD$type",
+	   HC_STR
+	   "How liveness is checked\n"
+	   "icmp or bfd\n")
+{
+	return vpnha_cli_bad_word(vty, "health-check type", type,
+				  vpnha_hc_type_words);
+}
 
 /*
  * One command for every numeric health-check parameter; "no" restores
@@ -485,7 +700,7 @@ static const struct {
  */
 DEFPY_YANG(
 	vpnha_hc_param, vpnha_hc_param_cmd,
-	"[no] health-check <interval|timeout|miss-count|recovery-count|hold-down|loss-threshold|latency-threshold|window>$p [(0-4294967295)$v]",
+	"[no] health-check <interval|timeout|miss-count|recovery-count|hold-down|loss-threshold|latency-threshold|window>$p [WORD$v]",
 	NO_STR HC_STR
 	"Time between two probes, 10-60000 ms (default 100)\n"
 	"Time after which an unanswered probe counts as lost, 10-60000 ms (default 500)\n"
@@ -497,29 +712,24 @@ DEFPY_YANG(
 	"Probes the loss and RTT figures are computed over, 10-1000 (default 100)\n"
 	"Value\n")
 {
-	char xpath[64];
-	size_t i;
+	const struct vpnha_range *r =
+		vpnha_range_find(vpnha_hc_ranges, vpnha_hc_ranges_n, p);
+	char xpath[64], field[48];
 
+	assert(r);
+	if (!no && !v) {
+		vty_out(vty, "%% health-check %s needs a value: %u-%u %s\n", p,
+			r->min, r->max, r->unit);
+		return CMD_WARNING_CONFIG_FAILED;
+	}
+	snprintf(field, sizeof(field), "health-check %s", p);
+	if (!no && !vpnha_cli_range_ok(vty, r, field, v))
+		return CMD_WARNING_CONFIG_FAILED;
 	if (!vpnha_cli_hc_configured(vty))
 		return CMD_WARNING_CONFIG_FAILED;
-	for (i = 0; i < array_size(vpnha_hc_params); i++)
-		if (strcmp(vpnha_hc_params[i].name, p) == 0)
-			break;
-	assert(i < array_size(vpnha_hc_params));
-	if (!no && !v_str) {
-		vty_out(vty, "%% health-check %s needs a value\n", p);
-		return CMD_WARNING_CONFIG_FAILED;
-	}
-	if (!no && ((unsigned long)v < vpnha_hc_params[i].min ||
-		    (unsigned long)v > vpnha_hc_params[i].max)) {
-		vty_out(vty, "%% health-check %s %s out of range: %lu-%lu %s\n",
-			p, v_str, vpnha_hc_params[i].min,
-			vpnha_hc_params[i].max, vpnha_hc_params[i].unit);
-		return CMD_WARNING_CONFIG_FAILED;
-	}
 	snprintf(xpath, sizeof(xpath), "./health-check/%s", p);
 	nb_cli_enqueue_change(vty, xpath, no ? NB_OP_DESTROY : NB_OP_MODIFY,
-			      no ? NULL : v_str);
+			      no ? NULL : v);
 	return nb_cli_apply_changes(vty, NULL);
 }
 
@@ -593,14 +803,21 @@ static bool vpnha_cli_ipsec_id_ok(struct vty *vty, const char *what,
 static bool vpnha_cli_path_ok(struct vty *vty, const char *what,
 			      const char *path)
 {
-	if (path[0] == '/' && strlen(path) >= 2 &&
-	    vpnha_ipsec_value_ok(path, VPNHA_IPSEC_PATH_MAX) &&
-	    !strchr(path, '@') && !strchr(path, ':'))
-		return true;
-	vty_out(vty,
-		"%% %s '%s' is invalid: an absolute path of letters, digits, '_', '.', '/', '+' or '-'\n",
-		what, path);
-	return false;
+	char err[200];
+
+	if (!(path[0] == '/' && strlen(path) >= 2 &&
+	      vpnha_ipsec_value_ok(path, VPNHA_IPSEC_PATH_MAX) &&
+	      !strchr(path, '@') && !strchr(path, ':'))) {
+		vty_out(vty,
+			"%% %s '%s' is invalid: an absolute path of letters, digits, '_', '.', '/', '+' or '-'\n",
+			what, path);
+		return false;
+	}
+	if (vpnha_path_check(what, path, err, sizeof(err)) < 0) {
+		vpnha_cli_refuse(vty, err);
+		return false;
+	}
+	return true;
 }
 
 /* Any ipsec leaf other than the key needs the key first (YANG must). */
@@ -783,6 +1000,97 @@ DEFPY_YANG(vpnha_ipsec_esp, vpnha_ipsec_esp_cmd,
 					life);
 }
 
+static const char *const vpnha_enc_words[] = {
+	"aes128", "aes256", "aes128-gcm16", "aes256-gcm16", NULL};
+static const char *const vpnha_integ_words[] = {"sha256", "sha384", "sha512",
+						NULL};
+static const char *const vpnha_dh_words[] = {"modp2048", "modp3072", "ecp256",
+					     "ecp384",	 "x25519",   NULL};
+static const char *const vpnha_pfs_words[] = {
+	"modp2048", "modp3072", "ecp256", "ecp384", "x25519", "none", NULL};
+
+/*
+ * A proposal with an unknown algorithm or a bad lifetime (the commands
+ * above take the known words): name the first bad value and what is
+ * allowed.
+ */
+DEFPY_YANG(
+	vpnha_ipsec_proposal_bad, vpnha_ipsec_proposal_bad_cmd,
+	"ipsec <ike|esp>$which encryption WORD$enc integrity WORD$integ <group|pfs>$g WORD$dh [lifetime WORD$life]",
+	IPSEC_STR
+	"IKE SA proposal\n"
+	"Child SA (ESP) proposal\n"
+	"Encryption\n"
+	"aes128, aes256, aes128-gcm16 or aes256-gcm16\n"
+	"Integrity\n"
+	"sha256, sha384 or sha512\n"
+	"Diffie-Hellman group (ike)\n"
+	"Perfect forward secrecy group (esp)\n"
+	"modp2048, modp3072, ecp256, ecp384, x25519 (esp: or none)\n"
+	"SA lifetime\n"
+	"Seconds, 120-86400\n")
+{
+	bool ike = strcmp(which, "ike") == 0;
+	char field[48], err[200];
+	uint32_t v;
+
+	if (strcmp(g, ike ? "group" : "pfs") != 0) {
+		vty_out(vty, "%% ipsec %s takes '%s', not '%s'\n", which,
+			ike ? "group" : "pfs", g);
+		return CMD_WARNING_CONFIG_FAILED;
+	}
+	snprintf(field, sizeof(field), "ipsec %s encryption", which);
+	if (vpnha_word_check(field, enc, vpnha_enc_words, err, sizeof(err)) < 0)
+		return vpnha_cli_refuse(vty, err);
+	snprintf(field, sizeof(field), "ipsec %s integrity", which);
+	if (vpnha_word_check(field, integ, vpnha_integ_words, err,
+			     sizeof(err)) < 0)
+		return vpnha_cli_refuse(vty, err);
+	snprintf(field, sizeof(field), "ipsec %s %s", which, g);
+	if (vpnha_word_check(field, dh, ike ? vpnha_dh_words : vpnha_pfs_words,
+			     err, sizeof(err)) < 0)
+		return vpnha_cli_refuse(vty, err);
+	snprintf(field, sizeof(field), "ipsec %s lifetime", which);
+	if (life && vpnha_range_parse(&vpnha_range_lifetime, field, life, &v,
+				      err, sizeof(err)) < 0)
+		return vpnha_cli_refuse(vty, err);
+	/* Every word known: only reachable through an odd abbreviation. */
+	vty_out(vty, "%% ipsec %s: type the algorithms in full\n", which);
+	return CMD_WARNING_CONFIG_FAILED;
+}
+
+DEFPY_YANG(vpnha_ipsec_dpd_bad, vpnha_ipsec_dpd_bad_cmd, "ipsec dpd WORD$secs",
+	   IPSEC_STR
+	   "IKE dead peer detection interval\n"
+	   "Seconds, 0-3600\n")
+{
+	vpnha_cli_range_ok(vty, &vpnha_range_dpd, "ipsec dpd", secs);
+	return CMD_WARNING_CONFIG_FAILED;
+}
+
+static const char *const vpnha_iftype_words[] = {"xfrm", "vti", "tun", NULL};
+
+DEFPY_YANG(vpnha_ipsec_iftype_bad, vpnha_ipsec_iftype_bad_cmd,
+	   "ipsec interface-type WORD$type [if-id WORD$id]",
+	   IPSEC_STR
+	   "How the interface is bound to the SA\n"
+	   "xfrm, vti or tun\n"
+	   "XFRM if_id / VTI mark\n"
+	   "1-65535\n")
+{
+	char err[200];
+	uint32_t v;
+
+	if (vpnha_word_check("ipsec interface-type", type, vpnha_iftype_words,
+			     err, sizeof(err)) < 0)
+		return vpnha_cli_refuse(vty, err);
+	if (id && vpnha_range_parse(&vpnha_range_if_id, "ipsec if-id", id, &v,
+				    err, sizeof(err)) < 0)
+		return vpnha_cli_refuse(vty, err);
+	vty_out(vty, "%% ipsec interface-type: type the words in full\n");
+	return CMD_WARNING_CONFIG_FAILED;
+}
+
 DEFPY_YANG(no_vpnha_ipsec_proposal, no_vpnha_ipsec_proposal_cmd,
 	   "no ipsec <ike|esp>$which",
 	   NO_STR IPSEC_STR
@@ -887,6 +1195,19 @@ DEFPY_YANG(vpnha_ipsec_backend, vpnha_ipsec_backend_cmd,
 	return nb_cli_apply_changes(vty, NULL);
 }
 
+static const char *const vpnha_backend_words[] = {"libreswan", "strongswan",
+						  NULL};
+
+DEFPY_YANG(vpnha_ipsec_backend_bad, vpnha_ipsec_backend_bad_cmd,
+	   "ipsec backend WORD$backend",
+	   IPSEC_STR
+	   "The IPsec daemon vpnhad drives\n"
+	   "libreswan or strongswan\n")
+{
+	return vpnha_cli_bad_word(vty, "ipsec backend", backend,
+				  vpnha_backend_words);
+}
+
 static int vpnha_cli_ipsec_path(struct vty *vty, bool no, const char *leaf,
 				const char *path)
 {
@@ -924,20 +1245,23 @@ DEFPY_YANG(vpnha_ipsec_ss_path, vpnha_ipsec_ss_path_cmd,
 }
 
 DEFPY_YANG(vpnha_ipsec_poll, vpnha_ipsec_poll_cmd,
-	   "[no] ipsec libreswan poll-interval [(0-4294967295)$ms]",
+	   "[no] ipsec libreswan poll-interval [WORD$ms]",
 	   NO_STR IPSEC_STR
 	   "libreswan settings\n"
 	   "How often SA state is read with whack (default 1000)\n"
 	   "Milliseconds, 200-60000\n")
 {
-	if (!no && (!ms_str || ms < 200 || ms > 60000)) {
+	if (!no && !ms) {
 		vty_out(vty,
 			"%% ipsec libreswan poll-interval needs 200-60000 ms\n");
 		return CMD_WARNING_CONFIG_FAILED;
 	}
+	if (!no && !vpnha_cli_range_ok(vty, &vpnha_range_poll_interval,
+				       "ipsec libreswan poll-interval", ms))
+		return CMD_WARNING_CONFIG_FAILED;
 	nb_cli_enqueue_change(vty, "./ipsec/sa-poll-interval",
 			      no ? NB_OP_DESTROY : NB_OP_MODIFY,
-			      no ? NULL : ms_str);
+			      no ? NULL : ms);
 	return nb_cli_apply_changes(vty, NULL);
 }
 
@@ -969,18 +1293,18 @@ void vpnha_cli_show_ipsec_global(struct vty *vty, const struct lyd_node *dnode,
  * that bad input gets an error naming the field instead of the parser's
  * "% Unknown command".
  */
-DEFPY_YANG(
-	vpnha_route, vpnha_route_cmd,
-	"[no] route WORD$pfx tunnel NAME$tunnel [weight (0-4294967295)$weight]",
-	NO_STR
-	"Route to a remote prefix over a tunnel\n"
-	"Destination prefix (A.B.C.D/M or X:X::X:X/M)\n"
-	"Next-hop tunnel\n"
-	"Tunnel name\n"
-	"Priority: 0 preferred .. 100 backup (default 0)\n"
-	"Weight, 0-100\n")
+DEFPY_YANG(vpnha_route, vpnha_route_cmd,
+	   "[no] route WORD$pfx tunnel NAME$tunnel [weight WORD$weight]",
+	   NO_STR
+	   "Route to a remote prefix over a tunnel\n"
+	   "Destination prefix (A.B.C.D/M or X:X::X:X/M)\n"
+	   "Next-hop tunnel\n"
+	   "Tunnel name\n"
+	   "Priority: 0 preferred .. 100 backup (default 0)\n"
+	   "Weight, 0-100\n")
 {
 	char xpath[XPATH_MAXLEN];
+	const struct lyd_node *rn;
 	struct prefix p;
 	char errmsg[128];
 
@@ -988,12 +1312,9 @@ DEFPY_YANG(
 		vty_out(vty, "%% %s\n", errmsg);
 		return CMD_WARNING_CONFIG_FAILED;
 	}
-	if (weight_str && weight > 100) {
-		vty_out(vty,
-			"%% route weight %ld out of range: 0 (preferred) to 100 (backup)\n",
-			weight);
+	if (weight && !vpnha_cli_range_ok(vty, &vpnha_range_weight,
+					  "route weight", weight))
 		return CMD_WARNING_CONFIG_FAILED;
-	}
 	if (!no &&
 	    !yang_dnode_existsf(vty->candidate_config->dnode,
 				VPNHA_XPATH "/tunnel[name='%s']", tunnel)) {
@@ -1004,14 +1325,29 @@ DEFPY_YANG(
 	snprintfrr(xpath, sizeof(xpath),
 		   VPNHA_XPATH "/route[prefix='%pFX'][tunnel='%s']", &p,
 		   tunnel);
+	rn = vpnha_cli_get(vty, "%s", xpath);
+	if (no && !rn) {
+		vty_out(vty,
+			"%% route %pFX tunnel %s does not exist: nothing removed\n",
+			&p, tunnel);
+		return CMD_WARNING_CONFIG_FAILED;
+	}
+	if (no && weight &&
+	    strcmp(yang_dnode_get_string(rn, "./weight"), weight) != 0) {
+		vty_out(vty,
+			"%% route %pFX tunnel %s has weight %s, not %s: nothing removed\n",
+			&p, tunnel, yang_dnode_get_string(rn, "./weight"),
+			weight);
+		return CMD_WARNING_CONFIG_FAILED;
+	}
 	if (no) {
 		nb_cli_enqueue_change(vty, xpath, NB_OP_DESTROY, NULL);
 	} else {
 		nb_cli_enqueue_change(vty, xpath, NB_OP_CREATE, NULL);
 		strlcat(xpath, "/weight", sizeof(xpath));
 		nb_cli_enqueue_change(vty, xpath,
-				      weight_str ? NB_OP_MODIFY : NB_OP_DESTROY,
-				      weight_str);
+				      weight ? NB_OP_MODIFY : NB_OP_DESTROY,
+				      weight);
 	}
 	return nb_cli_apply_changes(vty, NULL);
 }
@@ -1073,6 +1409,16 @@ void vpnha_cli_init(void)
 	install_element(CONFIG_NODE, &no_vpnha_cmd);
 
 	install_element(VPNHA_NODE, &vpnha_gateway_cmd);
+	install_element(VPNHA_NODE, &vpnha_gateway_spaces_cmd);
+	install_element(VPNHA_NODE, &vpnha_distance_base_bad_cmd);
+	install_element(VPNHA_NODE, &vpnha_all_down_bad_cmd);
+	install_element(VPNHA_NODE, &vpnha_peer_spaces_cmd);
+	install_element(VPNHA_NODE, &vpnha_tunnel_spaces_cmd);
+	install_element(VPNHA_NODE, &vpnha_ipsec_backend_bad_cmd);
+	install_element(VPNHA_TUNNEL_NODE, &vpnha_hc_type_bad_cmd);
+	install_element(VPNHA_TUNNEL_NODE, &vpnha_ipsec_proposal_bad_cmd);
+	install_element(VPNHA_TUNNEL_NODE, &vpnha_ipsec_dpd_bad_cmd);
+	install_element(VPNHA_TUNNEL_NODE, &vpnha_ipsec_iftype_bad_cmd);
 	install_element(VPNHA_NODE, &no_vpnha_gateway_cmd);
 	install_element(VPNHA_NODE, &vpnha_distance_base_cmd);
 	install_element(VPNHA_NODE, &no_vpnha_distance_base_cmd);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * vpnhad debugging: "debug vpn-ha [events|probe|zebra|northbound]".
+ * vpnhad debugging: "debug vpn-ha [events|probe|zebra|northbound|ipsec]".
  */
 #include <zebra.h>
 
@@ -14,12 +14,14 @@ struct debug vpnha_dbg_events = {0, "VPN HA state machine events"};
 struct debug vpnha_dbg_probe = {0, "VPN HA health-check probes"};
 struct debug vpnha_dbg_zebra = {0, "VPN HA zebra messages"};
 struct debug vpnha_dbg_nb = {0, "VPN HA northbound"};
+struct debug vpnha_dbg_ipsec = {0, "VPN HA IPsec adapter"};
 
 static struct debug *const vpnha_debugs[] = {
 	&vpnha_dbg_events,
 	&vpnha_dbg_probe,
 	&vpnha_dbg_zebra,
 	&vpnha_dbg_nb,
+	&vpnha_dbg_ipsec,
 };
 
 static const char *const vpnha_debugs_conflines[] = {
@@ -27,6 +29,7 @@ static const char *const vpnha_debugs_conflines[] = {
 	"debug vpn-ha probe",
 	"debug vpn-ha zebra",
 	"debug vpn-ha northbound",
+	"debug vpn-ha ipsec",
 };
 /* clang-format on */
 
@@ -61,16 +64,17 @@ static int vpnha_debug_config_write(struct vty *vty)
 }
 
 DEFPY(vpnha_debug, vpnha_debug_cmd,
-      "[no] debug vpn-ha [<events$ev|probe$pr|zebra$zb|northbound$nb>]",
+      "[no] debug vpn-ha [<events$ev|probe$pr|zebra$zb|northbound$nb|ipsec$ip>]",
       NO_STR DEBUG_STR
       "VPN high availability (vpnhad)\n"
       "Tunnel state machine events\n"
       "Health-check probes\n"
       "zebra messages\n"
-      "Northbound (configuration) callbacks\n")
+      "Northbound (configuration) callbacks\n"
+      "IPsec adapter (backend requests and SA reports)\n")
 {
 	uint32_t mode = DEBUG_NODE2MODE(vty->node);
-	bool all = !ev && !pr && !zb && !nb;
+	bool all = !ev && !pr && !zb && !nb && !ip;
 
 	if (all || ev)
 		DEBUG_MODE_SET(&vpnha_dbg_events, mode, !no);
@@ -80,6 +84,8 @@ DEFPY(vpnha_debug, vpnha_debug_cmd,
 		DEBUG_MODE_SET(&vpnha_dbg_zebra, mode, !no);
 	if (all || nb)
 		DEBUG_MODE_SET(&vpnha_dbg_nb, mode, !no);
+	if (all || ip)
+		DEBUG_MODE_SET(&vpnha_dbg_ipsec, mode, !no);
 	return CMD_SUCCESS;
 }
 

@@ -11,6 +11,7 @@ extern struct debug vpnha_dbg_events;
 extern struct debug vpnha_dbg_probe;
 extern struct debug vpnha_dbg_zebra;
 extern struct debug vpnha_dbg_nb;
+extern struct debug vpnha_dbg_ipsec;
 
 #define VPNHA_DEBUG(what) DEBUG_MODE_CHECK(&vpnha_dbg_##what, DEBUG_MODE_ALL)
 

@@ -389,18 +389,13 @@ void vpnha_health_init(struct vpnha_health *h,
 	uint16_t seq = h->next_seq;
 	typeof(h->stats) stats = h->stats;
 
+	/* The YANG module bounds every value (vpnha_check.h has the
+	 * table); the ring is sized for the largest window. */
+	assert(cfg->window >= VPNHA_HC_WINDOW_MIN &&
+	       cfg->window <= VPNHA_HC_WINDOW_MAX);
+	assert(cfg->miss_count >= 1 && cfg->recovery_count >= 1);
 	memset(h, 0, sizeof(*h));
 	h->cfg = *cfg;
-	if (h->cfg.window < VPNHA_HC_WINDOW_MIN)
-		h->cfg.window = VPNHA_HC_WINDOW_MIN;
-	if (h->cfg.window > VPNHA_HC_WINDOW_MAX)
-		h->cfg.window = VPNHA_HC_WINDOW_MAX;
-	if (h->cfg.miss_count == 0)
-		h->cfg.miss_count = 1;
-	if (h->cfg.recovery_count == 0)
-		h->cfg.recovery_count = 1;
-	if (h->cfg.hold_down_ms > 3600000)
-		h->cfg.hold_down_ms = 3600000;
 
 	h->verdict = VPNHA_HC_UNKNOWN;
 	h->next_seq = seq;

@@ -132,9 +132,9 @@ int main(int argc, char **argv, char **envp)
 
 	vpnha_debug_init();
 	vrf_init(NULL, NULL, NULL, NULL);
-	vpnha_new(&vpnha_zebra_rib_ops, &vpnha_io_ops, NULL);
+	vpnha_new(&vpnha_zebra_rib_ops, &vpnha_io_ops, &vpnha_ipsec_io_ops,
+		  NULL);
 	vpnha_io_init();
-	vpnha_ipsec_io_init();
 	vpnha_zebra_init();
 	vpnha_vty_init();
 

@@ -26,6 +26,7 @@ const struct frr_yang_module_info frr_vpnhad_info = {
 		{
 			.xpath = "/frr-vpnhad:vpnhad/gateway",
 			.cbs = {
+				.apply_finish = vpnha_nb_gateway_apply_finish,
 				.cli_show = vpnha_cli_show_gateway,
 			},
 		},
@@ -60,6 +61,7 @@ const struct frr_yang_module_info frr_vpnhad_info = {
 		{
 			.xpath = "/frr-vpnhad:vpnhad/ipsec",
 			.cbs = {
+				.apply_finish = vpnha_nb_ipsec_global_apply_finish,
 				.cli_show = vpnha_cli_show_ipsec_global,
 			},
 		},
@@ -102,13 +104,13 @@ const struct frr_yang_module_info frr_vpnhad_info = {
 		{
 			.xpath = "/frr-vpnhad:vpnhad/ipsec/state/connected",
 			.cbs = {
-				.get_elem = vpnha_nb_ipsec_state_get_elem,
+				.get_elem = vpnha_nb_ipsec_state_connected_get_elem,
 			},
 		},
 		{
 			.xpath = "/frr-vpnhad:vpnhad/ipsec/state/last-error",
 			.cbs = {
-				.get_elem = vpnha_nb_ipsec_state_get_elem,
+				.get_elem = vpnha_nb_ipsec_state_last_error_get_elem,
 			},
 		},
 		{
@@ -116,6 +118,7 @@ const struct frr_yang_module_info frr_vpnhad_info = {
 			.cbs = {
 				.create = vpnha_nb_peer_create,
 				.destroy = vpnha_nb_peer_destroy,
+				.apply_finish = vpnha_nb_peer_apply_finish,
 				.cli_show = vpnha_cli_show_peer,
 				.cli_show_end = vpnha_cli_show_sub_end,
 			},
@@ -133,6 +136,7 @@ const struct frr_yang_module_info frr_vpnhad_info = {
 			.cbs = {
 				.create = vpnha_nb_tunnel_create,
 				.destroy = vpnha_nb_tunnel_destroy,
+				.apply_finish = vpnha_nb_tunnel_apply_finish,
 				.cli_show = vpnha_cli_show_tunnel,
 				.cli_show_end = vpnha_cli_show_sub_end,
 				.get_next = vpnha_nb_tunnel_get_next,
@@ -370,61 +374,61 @@ const struct frr_yang_module_info frr_vpnhad_info = {
 		{
 			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/state",
 			.cbs = {
-				.get_elem = vpnha_nb_tunnel_state_get_elem,
+				.get_elem = vpnha_nb_tunnel_state_state_get_elem,
 			},
 		},
 		{
 			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/reason",
 			.cbs = {
-				.get_elem = vpnha_nb_tunnel_state_get_elem,
+				.get_elem = vpnha_nb_tunnel_state_reason_get_elem,
 			},
 		},
 		{
 			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/interface-up",
 			.cbs = {
-				.get_elem = vpnha_nb_tunnel_state_get_elem,
+				.get_elem = vpnha_nb_tunnel_state_interface_up_get_elem,
 			},
 		},
 		{
 			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/transitions",
 			.cbs = {
-				.get_elem = vpnha_nb_tunnel_state_get_elem,
+				.get_elem = vpnha_nb_tunnel_state_transitions_get_elem,
 			},
 		},
 		{
 			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/routes-installed",
 			.cbs = {
-				.get_elem = vpnha_nb_tunnel_state_get_elem,
+				.get_elem = vpnha_nb_tunnel_state_routes_installed_get_elem,
 			},
 		},
 		{
 			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/counters/probes-sent",
 			.cbs = {
-				.get_elem = vpnha_nb_tunnel_state_get_elem,
+				.get_elem = vpnha_nb_tunnel_state_counters_probes_sent_get_elem,
 			},
 		},
 		{
 			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/counters/probes-received",
 			.cbs = {
-				.get_elem = vpnha_nb_tunnel_state_get_elem,
+				.get_elem = vpnha_nb_tunnel_state_counters_probes_received_get_elem,
 			},
 		},
 		{
 			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/counters/probes-lost",
 			.cbs = {
-				.get_elem = vpnha_nb_tunnel_state_get_elem,
+				.get_elem = vpnha_nb_tunnel_state_counters_probes_lost_get_elem,
 			},
 		},
 		{
 			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/counters/probes-late",
 			.cbs = {
-				.get_elem = vpnha_nb_tunnel_state_get_elem,
+				.get_elem = vpnha_nb_tunnel_state_counters_probes_late_get_elem,
 			},
 		},
 		{
 			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/counters/probes-invalid",
 			.cbs = {
-				.get_elem = vpnha_nb_tunnel_state_get_elem,
+				.get_elem = vpnha_nb_tunnel_state_counters_probes_invalid_get_elem,
 			},
 		},
 		{
@@ -484,97 +488,97 @@ const struct frr_yang_module_info frr_vpnhad_info = {
 		{
 			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/window/loss-percent",
 			.cbs = {
-				.get_elem = vpnha_nb_tunnel_state_get_elem,
+				.get_elem = vpnha_nb_tunnel_state_window_loss_percent_get_elem,
 			},
 		},
 		{
 			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/window/rtt-min-us",
 			.cbs = {
-				.get_elem = vpnha_nb_tunnel_state_get_elem,
+				.get_elem = vpnha_nb_tunnel_state_window_rtt_min_us_get_elem,
 			},
 		},
 		{
 			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/window/rtt-avg-us",
 			.cbs = {
-				.get_elem = vpnha_nb_tunnel_state_get_elem,
+				.get_elem = vpnha_nb_tunnel_state_window_rtt_avg_us_get_elem,
 			},
 		},
 		{
 			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/window/rtt-max-us",
 			.cbs = {
-				.get_elem = vpnha_nb_tunnel_state_get_elem,
+				.get_elem = vpnha_nb_tunnel_state_window_rtt_max_us_get_elem,
 			},
 		},
 		{
 			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/window/jitter-us",
 			.cbs = {
-				.get_elem = vpnha_nb_tunnel_state_get_elem,
+				.get_elem = vpnha_nb_tunnel_state_window_jitter_us_get_elem,
 			},
 		},
 		{
 			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/last-failover/detection-ms",
 			.cbs = {
-				.get_elem = vpnha_nb_tunnel_state_get_elem,
+				.get_elem = vpnha_nb_tunnel_state_last_failover_detection_ms_get_elem,
 			},
 		},
 		{
 			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/last-failover/switch-ms",
 			.cbs = {
-				.get_elem = vpnha_nb_tunnel_state_get_elem,
+				.get_elem = vpnha_nb_tunnel_state_last_failover_switch_ms_get_elem,
 			},
 		},
 		{
 			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/last-failover/total-ms",
 			.cbs = {
-				.get_elem = vpnha_nb_tunnel_state_get_elem,
+				.get_elem = vpnha_nb_tunnel_state_last_failover_total_ms_get_elem,
 			},
 		},
 		{
 			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/ipsec/sa-state",
 			.cbs = {
-				.get_elem = vpnha_nb_tunnel_ipsec_state_get_elem,
+				.get_elem = vpnha_nb_tunnel_state_ipsec_sa_state_get_elem,
 			},
 		},
 		{
 			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/ipsec/detail",
 			.cbs = {
-				.get_elem = vpnha_nb_tunnel_ipsec_state_get_elem,
+				.get_elem = vpnha_nb_tunnel_state_ipsec_detail_get_elem,
 			},
 		},
 		{
 			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/ipsec/established-seconds",
 			.cbs = {
-				.get_elem = vpnha_nb_tunnel_ipsec_state_get_elem,
+				.get_elem = vpnha_nb_tunnel_state_ipsec_established_seconds_get_elem,
 			},
 		},
 		{
 			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/ipsec/bytes-in",
 			.cbs = {
-				.get_elem = vpnha_nb_tunnel_ipsec_state_get_elem,
+				.get_elem = vpnha_nb_tunnel_state_ipsec_bytes_in_get_elem,
 			},
 		},
 		{
 			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/ipsec/bytes-out",
 			.cbs = {
-				.get_elem = vpnha_nb_tunnel_ipsec_state_get_elem,
+				.get_elem = vpnha_nb_tunnel_state_ipsec_bytes_out_get_elem,
 			},
 		},
 		{
 			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/ipsec/rekeys",
 			.cbs = {
-				.get_elem = vpnha_nb_tunnel_ipsec_state_get_elem,
+				.get_elem = vpnha_nb_tunnel_state_ipsec_rekeys_get_elem,
 			},
 		},
 		{
 			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/ipsec/initiations",
 			.cbs = {
-				.get_elem = vpnha_nb_tunnel_ipsec_state_get_elem,
+				.get_elem = vpnha_nb_tunnel_state_ipsec_initiations_get_elem,
 			},
 		},
 		{
 			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/ipsec/sa-downs",
 			.cbs = {
-				.get_elem = vpnha_nb_tunnel_ipsec_state_get_elem,
+				.get_elem = vpnha_nb_tunnel_state_ipsec_sa_downs_get_elem,
 			},
 		},
 		{
@@ -597,25 +601,25 @@ const struct frr_yang_module_info frr_vpnhad_info = {
 		{
 			.xpath = "/frr-vpnhad:vpnhad/route/state/distance",
 			.cbs = {
-				.get_elem = vpnha_nb_route_state_get_elem,
+				.get_elem = vpnha_nb_route_state_distance_get_elem,
 			},
 		},
 		{
 			.xpath = "/frr-vpnhad:vpnhad/route/state/installed",
 			.cbs = {
-				.get_elem = vpnha_nb_route_state_get_elem,
+				.get_elem = vpnha_nb_route_state_installed_get_elem,
 			},
 		},
 		{
 			.xpath = "/frr-vpnhad:vpnhad/route/state/selected",
 			.cbs = {
-				.get_elem = vpnha_nb_route_state_get_elem,
+				.get_elem = vpnha_nb_route_state_selected_get_elem,
 			},
 		},
 		{
 			.xpath = "/frr-vpnhad:vpnhad/route/state/reason",
 			.cbs = {
-				.get_elem = vpnha_nb_route_state_get_elem,
+				.get_elem = vpnha_nb_route_state_reason_get_elem,
 			},
 		},
 		{

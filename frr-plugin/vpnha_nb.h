@@ -13,6 +13,10 @@ extern const struct frr_yang_module_info frr_vpnhad_info;
 int vpnha_nb_create(struct nb_cb_create_args *args);
 int vpnha_nb_destroy(struct nb_cb_destroy_args *args);
 void vpnha_nb_apply_finish(struct nb_cb_apply_finish_args *args);
+void vpnha_nb_gateway_apply_finish(struct nb_cb_apply_finish_args *args);
+void vpnha_nb_peer_apply_finish(struct nb_cb_apply_finish_args *args);
+void vpnha_nb_tunnel_apply_finish(struct nb_cb_apply_finish_args *args);
+void vpnha_nb_ipsec_global_apply_finish(struct nb_cb_apply_finish_args *args);
 int vpnha_nb_gateway_name_modify(struct nb_cb_modify_args *args);
 int vpnha_nb_gateway_name_destroy(struct nb_cb_destroy_args *args);
 int vpnha_nb_gateway_address_modify(struct nb_cb_modify_args *args);
@@ -48,8 +52,6 @@ int vpnha_nb_route_weight_modify(struct nb_cb_modify_args *args);
 const void *vpnha_nb_tunnel_get_next(struct nb_cb_get_next_args *args);
 int vpnha_nb_tunnel_get_keys(struct nb_cb_get_keys_args *args);
 const void *vpnha_nb_tunnel_lookup_entry(struct nb_cb_lookup_entry_args *args);
-struct yang_data *
-vpnha_nb_tunnel_state_get_elem(struct nb_cb_get_elem_args *args);
 const void *vpnha_nb_route_get_next(struct nb_cb_get_next_args *args);
 int vpnha_nb_route_get_keys(struct nb_cb_get_keys_args *args);
 const void *vpnha_nb_route_lookup_entry(struct nb_cb_lookup_entry_args *args);
@@ -72,11 +74,69 @@ struct yang_data *vpnha_nb_tunnel_state_rejected_duplicate_get_elem(
 struct yang_data *
 vpnha_nb_tunnel_state_rejected_late_get_elem(struct nb_cb_get_elem_args *args);
 struct yang_data *
-vpnha_nb_route_state_get_elem(struct nb_cb_get_elem_args *args);
+vpnha_nb_tunnel_state_state_get_elem(struct nb_cb_get_elem_args *args);
 struct yang_data *
-vpnha_nb_tunnel_ipsec_state_get_elem(struct nb_cb_get_elem_args *args);
+vpnha_nb_tunnel_state_reason_get_elem(struct nb_cb_get_elem_args *args);
 struct yang_data *
-vpnha_nb_ipsec_state_get_elem(struct nb_cb_get_elem_args *args);
+vpnha_nb_tunnel_state_interface_up_get_elem(struct nb_cb_get_elem_args *args);
+struct yang_data *
+vpnha_nb_tunnel_state_transitions_get_elem(struct nb_cb_get_elem_args *args);
+struct yang_data *vpnha_nb_tunnel_state_routes_installed_get_elem(
+	struct nb_cb_get_elem_args *args);
+struct yang_data *vpnha_nb_tunnel_state_counters_probes_sent_get_elem(
+	struct nb_cb_get_elem_args *args);
+struct yang_data *vpnha_nb_tunnel_state_counters_probes_received_get_elem(
+	struct nb_cb_get_elem_args *args);
+struct yang_data *vpnha_nb_tunnel_state_counters_probes_lost_get_elem(
+	struct nb_cb_get_elem_args *args);
+struct yang_data *vpnha_nb_tunnel_state_counters_probes_late_get_elem(
+	struct nb_cb_get_elem_args *args);
+struct yang_data *vpnha_nb_tunnel_state_counters_probes_invalid_get_elem(
+	struct nb_cb_get_elem_args *args);
+struct yang_data *vpnha_nb_tunnel_state_window_loss_percent_get_elem(
+	struct nb_cb_get_elem_args *args);
+struct yang_data *vpnha_nb_tunnel_state_window_rtt_min_us_get_elem(
+	struct nb_cb_get_elem_args *args);
+struct yang_data *vpnha_nb_tunnel_state_window_rtt_avg_us_get_elem(
+	struct nb_cb_get_elem_args *args);
+struct yang_data *vpnha_nb_tunnel_state_window_rtt_max_us_get_elem(
+	struct nb_cb_get_elem_args *args);
+struct yang_data *vpnha_nb_tunnel_state_window_jitter_us_get_elem(
+	struct nb_cb_get_elem_args *args);
+struct yang_data *vpnha_nb_tunnel_state_last_failover_detection_ms_get_elem(
+	struct nb_cb_get_elem_args *args);
+struct yang_data *vpnha_nb_tunnel_state_last_failover_switch_ms_get_elem(
+	struct nb_cb_get_elem_args *args);
+struct yang_data *vpnha_nb_tunnel_state_last_failover_total_ms_get_elem(
+	struct nb_cb_get_elem_args *args);
+struct yang_data *
+vpnha_nb_tunnel_state_ipsec_sa_state_get_elem(struct nb_cb_get_elem_args *args);
+struct yang_data *
+vpnha_nb_tunnel_state_ipsec_detail_get_elem(struct nb_cb_get_elem_args *args);
+struct yang_data *vpnha_nb_tunnel_state_ipsec_established_seconds_get_elem(
+	struct nb_cb_get_elem_args *args);
+struct yang_data *
+vpnha_nb_tunnel_state_ipsec_bytes_in_get_elem(struct nb_cb_get_elem_args *args);
+struct yang_data *vpnha_nb_tunnel_state_ipsec_bytes_out_get_elem(
+	struct nb_cb_get_elem_args *args);
+struct yang_data *
+vpnha_nb_tunnel_state_ipsec_rekeys_get_elem(struct nb_cb_get_elem_args *args);
+struct yang_data *vpnha_nb_tunnel_state_ipsec_initiations_get_elem(
+	struct nb_cb_get_elem_args *args);
+struct yang_data *
+vpnha_nb_tunnel_state_ipsec_sa_downs_get_elem(struct nb_cb_get_elem_args *args);
+struct yang_data *
+vpnha_nb_route_state_distance_get_elem(struct nb_cb_get_elem_args *args);
+struct yang_data *
+vpnha_nb_route_state_installed_get_elem(struct nb_cb_get_elem_args *args);
+struct yang_data *
+vpnha_nb_route_state_selected_get_elem(struct nb_cb_get_elem_args *args);
+struct yang_data *
+vpnha_nb_route_state_reason_get_elem(struct nb_cb_get_elem_args *args);
+struct yang_data *
+vpnha_nb_ipsec_state_connected_get_elem(struct nb_cb_get_elem_args *args);
+struct yang_data *
+vpnha_nb_ipsec_state_last_error_get_elem(struct nb_cb_get_elem_args *args);
 
 /* CLI show callbacks (vpnha_cli.c). */
 void vpnha_cli_show(struct vty *vty, const struct lyd_node *dnode,

@@ -5,8 +5,11 @@
  * Structural checks (ranges, names, leafrefs, unique interfaces, the
  * health-check source != destination rule) are in the YANG module; the
  * few checks YANG cannot express are done on NB_EV_VALIDATE.  On
- * NB_EV_APPLY the callbacks only update the core model; routes are
- * recomputed once per commit in vpnha_nb_apply_finish().
+ * NB_EV_APPLY the callbacks only update the core model.  What needs a
+ * whole container (a tunnel's health check, interface and IPsec
+ * connection; the global IPsec settings) is read from the committed
+ * tree once per commit by that container's apply_finish callback, as
+ * staticd does; routes are recomputed in the root's.
  */
 #include <zebra.h>
 
@@ -42,30 +45,89 @@ int vpnha_nb_destroy(struct nb_cb_destroy_args *args)
 	return NB_OK;
 }
 
-static void vpnha_nb_ipsec_apply(const struct lyd_node *root);
-
 void vpnha_nb_apply_finish(struct nb_cb_apply_finish_args *args)
 {
-	struct vpnha_tunnel *t;
-	struct interface *ifp;
-
-	/*
-	 * Once per commit: health-check config first, then the interface,
-	 * so a new tunnel goes straight to its real state.
-	 */
-	vpnha_each_tunnel (vpnha, t) {
-		if (!t->nb_dirty)
-			continue;
-		t->nb_dirty = false;
-		vpnha_tunnel_hc_changed(vpnha, t);
-		ifp = t->ifname[0] ? if_lookup_by_name(t->ifname, VRF_DEFAULT)
-				   : NULL;
-		if (ifp && ifp->ifindex != IFINDEX_INTERNAL)
-			vpnha_interface_update(vpnha, t->ifname, ifp->ifindex,
-					       if_is_operative(ifp));
-	}
-	vpnha_nb_ipsec_apply(args->dnode);
+	if (VPNHA_DEBUG(nb))
+		zlog_debug("northbound: commit applied, recomputing routes");
 	vpnha_recompute(vpnha);
+}
+
+/*
+ * The global IPsec settings as committed.  Called by every apply_finish
+ * that hands a tunnel to the IPsec adapter, whichever FRR runs first,
+ * so that a connection is never generated with the old settings.
+ */
+static void vpnha_nb_ipsec_global_sync(const struct lyd_node *dnode)
+{
+	const struct lyd_node *root =
+		yang_dnode_get(dnode, "/frr-vpnhad:vpnhad");
+	struct vpnha_ipsec_global g;
+
+	vpnha_nb_ipsec_global_read(
+		root ? yang_dnode_get(root, "./ipsec") : NULL, &g);
+	if (memcmp(&g, &vpnha->ipsec, sizeof(g)) == 0)
+		return;
+	if (VPNHA_DEBUG(nb))
+		zlog_debug("northbound: global ipsec settings changed");
+	memcpy(&vpnha->ipsec, &g, sizeof(g));
+	if (vpnha->ipsec_ops && vpnha->ipsec_ops->global_apply)
+		vpnha->ipsec_ops->global_apply();
+}
+
+/*
+ * Hand the tunnel's committed IPsec connection (or its absence) to the
+ * core.  The adapter regenerates it and only touches the IPsec daemon
+ * when the result differs from what it loaded.
+ */
+static void vpnha_nb_tunnel_ipsec_sync(const struct lyd_node *tdnode,
+				       struct vpnha_tunnel *t)
+{
+	const struct lyd_node *ipsec = yang_dnode_get(tdnode, "./ipsec");
+	struct vpnha_ipsec_conf c;
+
+	vpnha_nb_ipsec_global_sync(tdnode);
+	if (!ipsec) {
+		if (t->ipsec)
+			vpnha_tunnel_set_ipsec(vpnha, t, NULL);
+		return;
+	}
+	vpnha_nb_tunnel_ipsec_read(ipsec, &c);
+	vpnha_tunnel_set_ipsec(vpnha, t, &c);
+	explicit_bzero(&c, sizeof(c));
+}
+
+/* Tunnels whose connection takes an address from the gateway or a peer. */
+static void vpnha_nb_ipsec_resync(const struct lyd_node *dnode,
+				  const char *peer)
+{
+	struct vpnha_tunnel *t;
+
+	vpnha_each_tunnel (vpnha, t) {
+		const struct lyd_node *tdnode;
+
+		if (!t->ipsec || (peer && strcmp(t->peer, peer) != 0))
+			continue;
+		tdnode = yang_dnode_getf(
+			dnode, "/frr-vpnhad:vpnhad/tunnel[name='%s']", t->name);
+		if (tdnode)
+			vpnha_nb_tunnel_ipsec_sync(tdnode, t);
+	}
+}
+
+void vpnha_nb_gateway_apply_finish(struct nb_cb_apply_finish_args *args)
+{
+	vpnha_nb_ipsec_resync(args->dnode, NULL);
+}
+
+void vpnha_nb_peer_apply_finish(struct nb_cb_apply_finish_args *args)
+{
+	vpnha_nb_ipsec_resync(args->dnode,
+			      yang_dnode_get_string(args->dnode, "./name"));
+}
+
+void vpnha_nb_ipsec_global_apply_finish(struct nb_cb_apply_finish_args *args)
+{
+	vpnha_nb_ipsec_global_sync(args->dnode);
 }
 
 /* gateway ---------------------------------------------------------------- */
@@ -187,26 +249,13 @@ int vpnha_nb_tunnel_destroy(struct nb_cb_destroy_args *args)
 
 int vpnha_nb_tunnel_interface_modify(struct nb_cb_modify_args *args)
 {
-	struct vpnha_tunnel *t;
-
-	if (args->event != NB_EV_APPLY)
-		return NB_OK;
-	t = nb_running_get_entry(args->dnode, NULL, true);
-	vpnha_tunnel_set_ifname(vpnha, t,
-				yang_dnode_get_string(args->dnode, NULL));
-	t->nb_dirty = true;
+	/* Applied with the tunnel: vpnha_nb_tunnel_apply_finish(). */
 	return NB_OK;
 }
 
 int vpnha_nb_tunnel_interface_destroy(struct nb_cb_destroy_args *args)
 {
-	struct vpnha_tunnel *t;
-
-	if (args->event != NB_EV_APPLY)
-		return NB_OK;
-	t = nb_running_get_entry(args->dnode, NULL, true);
-	vpnha_tunnel_set_ifname(vpnha, t, "");
-	t->nb_dirty = true;
+	/* Applied with the tunnel: vpnha_nb_tunnel_apply_finish(). */
 	return NB_OK;
 }
 
@@ -302,78 +351,76 @@ static int vpnha_nb_hc_validate(const struct lyd_node *hc, char *errmsg,
 	return NB_OK;
 }
 
-static void vpnha_nb_hc_apply(const struct lyd_node *hc)
-{
-	struct vpnha_tunnel *t = nb_running_get_entry(hc, NULL, true);
-
-	vpnha_nb_hc_read(hc, &t->hc);
-	t->nb_dirty = true;
-}
-
+/*
+ * The health check, its parameters and the tunnel's other leaves are
+ * applied together by vpnha_nb_tunnel_apply_finish(), from the
+ * committed tree: these callbacks only validate.
+ */
 int vpnha_nb_hc_create(struct nb_cb_create_args *args)
 {
-	struct vpnha_tunnel *t;
-
-	if (args->event != NB_EV_APPLY)
-		return NB_OK;
-	t = nb_running_get_entry(args->dnode, NULL, true);
-	t->hc_enabled = true;
-	vpnha_nb_hc_apply(args->dnode);
 	return NB_OK;
 }
 
 int vpnha_nb_hc_destroy(struct nb_cb_destroy_args *args)
 {
-	struct vpnha_tunnel *t;
-
-	if (args->event != NB_EV_APPLY)
-		return NB_OK;
-	t = nb_running_get_entry(args->dnode, NULL, true);
-	t->hc_enabled = false;
-	vpnha_hc_config_default(&t->hc);
-	t->nb_dirty = true;
 	return NB_OK;
 }
 
 int vpnha_nb_hc_leaf_modify(struct nb_cb_modify_args *args)
 {
-	const struct lyd_node *hc = lyd_parent(args->dnode);
-
-	switch (args->event) {
-	case NB_EV_VALIDATE:
-		return vpnha_nb_hc_validate(hc, args->errmsg, args->errmsg_len);
-	case NB_EV_APPLY:
-		vpnha_nb_hc_apply(hc);
-		break;
-	default:
-		break;
-	}
+	if (args->event == NB_EV_VALIDATE)
+		return vpnha_nb_hc_validate(lyd_parent(args->dnode),
+					    args->errmsg, args->errmsg_len);
 	return NB_OK;
 }
 
 int vpnha_nb_hc_leaf_destroy(struct nb_cb_destroy_args *args)
 {
-	const struct lyd_node *hc = lyd_parent(args->dnode);
-	struct vpnha_tunnel *t;
-
-	if (args->event != NB_EV_APPLY)
-		return NB_OK;
-	/* The whole container may be on its way out. */
-	t = nb_running_get_entry(hc, NULL, true);
-	if (!t->hc_enabled)
-		return NB_OK;
-	vpnha_nb_hc_read(hc, &t->hc);
-	/* The destroyed leaf is still in the tree: clear it. */
-	if (strcmp(args->dnode->schema->name, "source") == 0)
-		memset(&t->hc.source, 0, sizeof(t->hc.source));
-	else if (strcmp(args->dnode->schema->name, "destination") == 0)
-		memset(&t->hc.destination, 0, sizeof(t->hc.destination));
-	else if (strcmp(args->dnode->schema->name, "loss-threshold") == 0)
-		t->hc.loss_threshold = 0;
-	else if (strcmp(args->dnode->schema->name, "latency-threshold") == 0)
-		t->hc.latency_threshold_ms = 0;
-	t->nb_dirty = true;
 	return NB_OK;
+}
+
+/*
+ * Once per commit for every tunnel that changed: the health check
+ * first, then the interface, so a new tunnel goes straight to its real
+ * state; then its IPsec connection (which may use the peer's address).
+ */
+void vpnha_nb_tunnel_apply_finish(struct nb_cb_apply_finish_args *args)
+{
+	struct vpnha_tunnel *t = nb_running_get_entry(args->dnode, NULL, true);
+	const struct lyd_node *hc =
+		yang_dnode_get(args->dnode, "./health-check");
+	const char *ifname = "";
+	struct vpnha_hc_config cfg;
+	struct interface *ifp;
+	bool changed = false;
+
+	if (yang_dnode_exists(args->dnode, "./interface"))
+		ifname = yang_dnode_get_string(args->dnode, "./interface");
+	if (strcmp(ifname, t->ifname) != 0) {
+		vpnha_tunnel_set_ifname(vpnha, t, ifname);
+		changed = true;
+	}
+	if (hc)
+		vpnha_nb_hc_read(hc, &cfg);
+	else
+		vpnha_hc_config_default(&cfg);
+	if (t->hc_enabled != !!hc || memcmp(&cfg, &t->hc, sizeof(cfg)) != 0) {
+		t->hc_enabled = !!hc;
+		memcpy(&t->hc, &cfg, sizeof(cfg));
+		changed = true;
+	}
+	if (changed) {
+		if (VPNHA_DEBUG(nb))
+			zlog_debug(
+				"northbound: tunnel %s: health check or interface changed",
+				t->name);
+		vpnha_tunnel_hc_changed(vpnha, t);
+	}
+	ifp = t->ifname[0] ? if_lookup_by_name(t->ifname, VRF_DEFAULT) : NULL;
+	if (ifp && ifp->ifindex != IFINDEX_INTERNAL)
+		vpnha_interface_update(vpnha, t->ifname, ifp->ifindex,
+				       if_is_operative(ifp));
+	vpnha_nb_tunnel_ipsec_sync(args->dnode, t);
 }
 
 /* ipsec ------------------------------------------------------------------ */
@@ -464,84 +511,34 @@ int vpnha_nb_pre_validate(struct nb_cb_pre_validate_args *args)
 	return NB_OK;
 }
 
+/*
+ * IPsec leaves: applied by the apply_finish callbacks of their
+ * container (vpnha_nb_ipsec_global_apply_finish(), and
+ * vpnha_nb_tunnel_apply_finish() for a tunnel's).
+ */
 int vpnha_nb_ipsec_global_modify(struct nb_cb_modify_args *args)
 {
-	if (args->event == NB_EV_APPLY)
-		vpnha->ipsec_dirty = true;
 	return NB_OK;
-}
-
-static void vpnha_nb_tunnel_ipsec_dirty(const struct lyd_node *dnode)
-{
-	struct vpnha_tunnel *t = nb_running_get_entry(dnode, NULL, true);
-
-	t->ipsec_dirty = true;
 }
 
 int vpnha_nb_tunnel_ipsec_create(struct nb_cb_create_args *args)
 {
-	if (args->event == NB_EV_APPLY)
-		vpnha_nb_tunnel_ipsec_dirty(args->dnode);
 	return NB_OK;
 }
 
 int vpnha_nb_tunnel_ipsec_destroy(struct nb_cb_destroy_args *args)
 {
-	if (args->event == NB_EV_APPLY)
-		vpnha_nb_tunnel_ipsec_dirty(args->dnode);
 	return NB_OK;
 }
 
 int vpnha_nb_tunnel_ipsec_leaf_modify(struct nb_cb_modify_args *args)
 {
-	if (args->event == NB_EV_APPLY)
-		vpnha_nb_tunnel_ipsec_dirty(args->dnode);
 	return NB_OK;
 }
 
 int vpnha_nb_tunnel_ipsec_leaf_destroy(struct nb_cb_destroy_args *args)
 {
-	if (args->event == NB_EV_APPLY)
-		vpnha_nb_tunnel_ipsec_dirty(args->dnode);
 	return NB_OK;
-}
-
-/*
- * Once per commit, after the model is up to date: the IPsec
- * connections.  Every managed tunnel is handed to the adapter again
- * (its addresses may come from the gateway or the peer); the adapter
- * regenerates and only touches the IPsec daemon when the result
- * differs from what it loaded.
- */
-static void vpnha_nb_ipsec_apply(const struct lyd_node *root)
-{
-	struct vpnha_tunnel *t;
-
-	if (vpnha->ipsec_dirty) {
-		vpnha_nb_ipsec_global_read(yang_dnode_get(root, "./ipsec"),
-					   &vpnha->ipsec);
-		vpnha->ipsec_dirty = false;
-		if (vpnha->ipsec_ops && vpnha->ipsec_ops->global_apply)
-			vpnha->ipsec_ops->global_apply();
-	}
-	vpnha_each_tunnel (vpnha, t) {
-		const struct lyd_node *ipsec;
-		struct vpnha_ipsec_conf c;
-
-		if (!t->ipsec && !t->ipsec_dirty)
-			continue;
-		t->ipsec_dirty = false;
-		ipsec = yang_dnode_getf(root, "./tunnel[name='%s']/ipsec",
-					t->name);
-		if (!ipsec) {
-			if (t->ipsec)
-				vpnha_tunnel_set_ipsec(vpnha, t, NULL);
-			continue;
-		}
-		vpnha_nb_tunnel_ipsec_read(ipsec, &c);
-		vpnha_tunnel_set_ipsec(vpnha, t, &c);
-		explicit_bzero(&c, sizeof(c));
-	}
 }
 
 /* route ------------------------------------------------------------------ */

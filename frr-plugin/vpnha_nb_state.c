@@ -36,61 +36,191 @@ const void *vpnha_nb_tunnel_lookup_entry(struct nb_cb_lookup_entry_args *args)
 	return vpnha_tunnel_find(vpnha, args->keys->key[0]);
 }
 
+/* One getter per state leaf, as bfdd does. */
+
+/* The window's figures; false without a health check. */
+static bool vpnha_nb_hc_figures(const struct vpnha_tunnel *t,
+				struct vpnha_hc_figures *f)
+{
+	memset(f, 0, sizeof(*f));
+	if (!t->hc_enabled)
+		return false;
+	vpnha_health_figures(&t->health, f);
+	return true;
+}
+
 struct yang_data *
-vpnha_nb_tunnel_state_get_elem(struct nb_cb_get_elem_args *args)
+vpnha_nb_tunnel_state_state_get_elem(struct nb_cb_get_elem_args *args)
+{
+	const struct vpnha_tunnel *t = args->list_entry;
+
+	return yang_data_new_enum(args->xpath, t->state);
+}
+
+struct yang_data *
+vpnha_nb_tunnel_state_reason_get_elem(struct nb_cb_get_elem_args *args)
+{
+	const struct vpnha_tunnel *t = args->list_entry;
+
+	return yang_data_new_string(args->xpath, t->reason);
+}
+
+struct yang_data *
+vpnha_nb_tunnel_state_interface_up_get_elem(struct nb_cb_get_elem_args *args)
+{
+	const struct vpnha_tunnel *t = args->list_entry;
+
+	return yang_data_new_bool(args->xpath, t->if_up);
+}
+
+struct yang_data *
+vpnha_nb_tunnel_state_transitions_get_elem(struct nb_cb_get_elem_args *args)
+{
+	const struct vpnha_tunnel *t = args->list_entry;
+
+	return yang_data_new_uint32(args->xpath, t->stats.transitions);
+}
+
+struct yang_data *vpnha_nb_tunnel_state_routes_installed_get_elem(
+	struct nb_cb_get_elem_args *args)
+{
+	const struct vpnha_tunnel *t = args->list_entry;
+
+	return yang_data_new_uint32(args->xpath,
+				    vpnha_tunnel_routes_installed(vpnha, t));
+}
+
+struct yang_data *vpnha_nb_tunnel_state_counters_probes_sent_get_elem(
+	struct nb_cb_get_elem_args *args)
+{
+	const struct vpnha_tunnel *t = args->list_entry;
+
+	return yang_data_new_uint64(args->xpath, t->health.stats.sent);
+}
+
+struct yang_data *vpnha_nb_tunnel_state_counters_probes_received_get_elem(
+	struct nb_cb_get_elem_args *args)
+{
+	const struct vpnha_tunnel *t = args->list_entry;
+
+	return yang_data_new_uint64(args->xpath, t->health.stats.received);
+}
+
+struct yang_data *vpnha_nb_tunnel_state_counters_probes_lost_get_elem(
+	struct nb_cb_get_elem_args *args)
+{
+	const struct vpnha_tunnel *t = args->list_entry;
+
+	return yang_data_new_uint64(args->xpath, t->health.stats.lost);
+}
+
+struct yang_data *vpnha_nb_tunnel_state_counters_probes_late_get_elem(
+	struct nb_cb_get_elem_args *args)
+{
+	const struct vpnha_tunnel *t = args->list_entry;
+
+	return yang_data_new_uint64(args->xpath, t->health.stats.late);
+}
+
+struct yang_data *vpnha_nb_tunnel_state_counters_probes_invalid_get_elem(
+	struct nb_cb_get_elem_args *args)
+{
+	const struct vpnha_tunnel *t = args->list_entry;
+
+	return yang_data_new_uint64(args->xpath, t->health.stats.invalid);
+}
+
+struct yang_data *vpnha_nb_tunnel_state_window_loss_percent_get_elem(
+	struct nb_cb_get_elem_args *args)
+{
+	const struct vpnha_tunnel *t = args->list_entry;
+	struct vpnha_hc_figures f;
+
+	if (!vpnha_nb_hc_figures(t, &f))
+		return NULL;
+	return yang_data_new_uint8(args->xpath, f.loss_pct);
+}
+
+struct yang_data *vpnha_nb_tunnel_state_window_rtt_min_us_get_elem(
+	struct nb_cb_get_elem_args *args)
+{
+	const struct vpnha_tunnel *t = args->list_entry;
+	struct vpnha_hc_figures f;
+
+	if (!vpnha_nb_hc_figures(t, &f))
+		return NULL;
+	return yang_data_new_uint32(args->xpath, f.rtt_min_us);
+}
+
+struct yang_data *vpnha_nb_tunnel_state_window_rtt_avg_us_get_elem(
+	struct nb_cb_get_elem_args *args)
+{
+	const struct vpnha_tunnel *t = args->list_entry;
+	struct vpnha_hc_figures f;
+
+	if (!vpnha_nb_hc_figures(t, &f))
+		return NULL;
+	return yang_data_new_uint32(args->xpath, f.rtt_avg_us);
+}
+
+struct yang_data *vpnha_nb_tunnel_state_window_rtt_max_us_get_elem(
+	struct nb_cb_get_elem_args *args)
+{
+	const struct vpnha_tunnel *t = args->list_entry;
+	struct vpnha_hc_figures f;
+
+	if (!vpnha_nb_hc_figures(t, &f))
+		return NULL;
+	return yang_data_new_uint32(args->xpath, f.rtt_max_us);
+}
+
+struct yang_data *vpnha_nb_tunnel_state_window_jitter_us_get_elem(
+	struct nb_cb_get_elem_args *args)
+{
+	const struct vpnha_tunnel *t = args->list_entry;
+	struct vpnha_hc_figures f;
+
+	if (!vpnha_nb_hc_figures(t, &f))
+		return NULL;
+	return yang_data_new_uint32(args->xpath, f.jitter_us);
+}
+
+struct yang_data *vpnha_nb_tunnel_state_last_failover_detection_ms_get_elem(
+	struct nb_cb_get_elem_args *args)
 {
 	const struct vpnha_tunnel *t = args->list_entry;
 	const struct vpnha_timeline *tl = &t->timeline;
-	const char *leaf = strrchr(args->xpath, '/') + 1;
-	struct vpnha_hc_figures f = {};
 	int64_t ms;
-
-	if (strcmp(leaf, "state") == 0)
-		return yang_data_new_enum(args->xpath, t->state);
-	if (strcmp(leaf, "reason") == 0)
-		return yang_data_new_string(args->xpath, t->reason);
-	if (strcmp(leaf, "interface-up") == 0)
-		return yang_data_new_bool(args->xpath, t->if_up);
-	if (strcmp(leaf, "transitions") == 0)
-		return yang_data_new_uint32(args->xpath, t->stats.transitions);
-	if (strcmp(leaf, "routes-installed") == 0)
-		return yang_data_new_uint32(
-			args->xpath, vpnha_tunnel_routes_installed(vpnha, t));
-	if (strcmp(leaf, "probes-sent") == 0)
-		return yang_data_new_uint64(args->xpath, t->health.stats.sent);
-	if (strcmp(leaf, "probes-received") == 0)
-		return yang_data_new_uint64(args->xpath,
-					    t->health.stats.received);
-	if (strcmp(leaf, "probes-lost") == 0)
-		return yang_data_new_uint64(args->xpath, t->health.stats.lost);
-	if (strcmp(leaf, "probes-late") == 0)
-		return yang_data_new_uint64(args->xpath, t->health.stats.late);
-	if (strcmp(leaf, "probes-invalid") == 0)
-		return yang_data_new_uint64(args->xpath,
-					    t->health.stats.invalid);
 
 	if (!t->hc_enabled)
 		return NULL;
-	vpnha_health_figures(&t->health, &f);
-	if (strcmp(leaf, "loss-percent") == 0)
-		return yang_data_new_uint8(args->xpath, f.loss_pct);
-	if (strcmp(leaf, "rtt-min-us") == 0)
-		return yang_data_new_uint32(args->xpath, f.rtt_min_us);
-	if (strcmp(leaf, "rtt-avg-us") == 0)
-		return yang_data_new_uint32(args->xpath, f.rtt_avg_us);
-	if (strcmp(leaf, "rtt-max-us") == 0)
-		return yang_data_new_uint32(args->xpath, f.rtt_max_us);
-	if (strcmp(leaf, "jitter-us") == 0)
-		return yang_data_new_uint32(args->xpath, f.jitter_us);
+	ms = vpnha_timeline_ms(tl->last_good, tl->declared_down);
+	return ms < 0 ? NULL : yang_data_new_uint32(args->xpath, ms);
+}
 
-	if (strcmp(leaf, "detection-ms") == 0)
-		ms = vpnha_timeline_ms(tl->last_good, tl->declared_down);
-	else if (strcmp(leaf, "switch-ms") == 0)
-		ms = vpnha_timeline_ms(tl->declared_down, tl->switched);
-	else if (strcmp(leaf, "total-ms") == 0)
-		ms = vpnha_timeline_ms(tl->last_good, tl->switched);
-	else
+struct yang_data *vpnha_nb_tunnel_state_last_failover_switch_ms_get_elem(
+	struct nb_cb_get_elem_args *args)
+{
+	const struct vpnha_tunnel *t = args->list_entry;
+	const struct vpnha_timeline *tl = &t->timeline;
+	int64_t ms;
+
+	if (!t->hc_enabled)
 		return NULL;
+	ms = vpnha_timeline_ms(tl->declared_down, tl->switched);
+	return ms < 0 ? NULL : yang_data_new_uint32(args->xpath, ms);
+}
+
+struct yang_data *vpnha_nb_tunnel_state_last_failover_total_ms_get_elem(
+	struct nb_cb_get_elem_args *args)
+{
+	const struct vpnha_tunnel *t = args->list_entry;
+	const struct vpnha_timeline *tl = &t->timeline;
+	int64_t ms;
+
+	if (!t->hc_enabled)
+		return NULL;
+	ms = vpnha_timeline_ms(tl->last_good, tl->switched);
 	return ms < 0 ? NULL : yang_data_new_uint32(args->xpath, ms);
 }
 
@@ -190,64 +320,131 @@ const void *vpnha_nb_route_lookup_entry(struct nb_cb_lookup_entry_args *args)
 }
 
 struct yang_data *
-vpnha_nb_route_state_get_elem(struct nb_cb_get_elem_args *args)
+vpnha_nb_route_state_distance_get_elem(struct nb_cb_get_elem_args *args)
 {
 	const struct vpnha_route *r = args->list_entry;
-	const char *leaf = strrchr(args->xpath, '/') + 1;
 
-	if (strcmp(leaf, "distance") == 0)
-		return yang_data_new_uint8(args->xpath,
-					   vpnha_distance(vpnha, r->weight));
-	if (strcmp(leaf, "installed") == 0)
-		return yang_data_new_bool(args->xpath, r->installed);
-	if (strcmp(leaf, "selected") == 0)
-		return yang_data_new_bool(args->xpath,
-					  vpnha_route_selected(vpnha, r));
-	if (strcmp(leaf, "reason") == 0)
-		return yang_data_new_string(args->xpath,
-					    vpnha_route_reason_name(r->reason));
-	return NULL;
+	return yang_data_new_uint8(args->xpath,
+				   vpnha_distance(vpnha, r->weight));
+}
+
+struct yang_data *
+vpnha_nb_route_state_installed_get_elem(struct nb_cb_get_elem_args *args)
+{
+	const struct vpnha_route *r = args->list_entry;
+
+	return yang_data_new_bool(args->xpath, r->installed);
+}
+
+struct yang_data *
+vpnha_nb_route_state_selected_get_elem(struct nb_cb_get_elem_args *args)
+{
+	const struct vpnha_route *r = args->list_entry;
+
+	return yang_data_new_bool(args->xpath, vpnha_route_selected(vpnha, r));
+}
+
+struct yang_data *
+vpnha_nb_route_state_reason_get_elem(struct nb_cb_get_elem_args *args)
+{
+	const struct vpnha_route *r = args->list_entry;
+
+	return yang_data_new_string(args->xpath,
+				    vpnha_route_reason_name(r->reason));
 }
 
 /* ipsec ------------------------------------------------------------------ */
 
 struct yang_data *
-vpnha_nb_tunnel_ipsec_state_get_elem(struct nb_cb_get_elem_args *args)
+vpnha_nb_tunnel_state_ipsec_sa_state_get_elem(struct nb_cb_get_elem_args *args)
 {
 	const struct vpnha_tunnel *t = args->list_entry;
-	const char *leaf = strrchr(args->xpath, '/') + 1;
 
 	if (!t->ipsec)
 		return NULL;
-	if (strcmp(leaf, "sa-state") == 0)
-		return yang_data_new_enum(args->xpath, t->sa.state);
-	if (strcmp(leaf, "detail") == 0)
-		return yang_data_new_string(args->xpath, t->sa.detail);
-	if (strcmp(leaf, "established-seconds") == 0)
-		return yang_data_new_uint64(args->xpath, t->sa.established_s);
-	if (strcmp(leaf, "bytes-in") == 0)
-		return yang_data_new_uint64(args->xpath, t->sa.bytes_in);
-	if (strcmp(leaf, "bytes-out") == 0)
-		return yang_data_new_uint64(args->xpath, t->sa.bytes_out);
-	if (strcmp(leaf, "rekeys") == 0)
-		return yang_data_new_uint32(args->xpath, t->sa.rekeys);
-	if (strcmp(leaf, "initiations") == 0)
-		return yang_data_new_uint32(args->xpath, t->sa.initiations);
-	if (strcmp(leaf, "sa-downs") == 0)
-		return yang_data_new_uint32(args->xpath, t->sa.downs);
-	return NULL;
+	return yang_data_new_enum(args->xpath, t->sa.state);
 }
 
 struct yang_data *
-vpnha_nb_ipsec_state_get_elem(struct nb_cb_get_elem_args *args)
+vpnha_nb_tunnel_state_ipsec_detail_get_elem(struct nb_cb_get_elem_args *args)
 {
-	const char *leaf = strrchr(args->xpath, '/') + 1;
+	const struct vpnha_tunnel *t = args->list_entry;
 
-	if (strcmp(leaf, "connected") == 0)
-		return yang_data_new_bool(args->xpath,
-					  vpnha->ipsec_status.connected);
-	if (strcmp(leaf, "last-error") == 0 && vpnha->ipsec_status.error[0])
-		return yang_data_new_string(args->xpath,
-					    vpnha->ipsec_status.error);
-	return NULL;
+	if (!t->ipsec)
+		return NULL;
+	return yang_data_new_string(args->xpath, t->sa.detail);
+}
+
+struct yang_data *vpnha_nb_tunnel_state_ipsec_established_seconds_get_elem(
+	struct nb_cb_get_elem_args *args)
+{
+	const struct vpnha_tunnel *t = args->list_entry;
+
+	if (!t->ipsec)
+		return NULL;
+	return yang_data_new_uint64(args->xpath, t->sa.established_s);
+}
+
+struct yang_data *
+vpnha_nb_tunnel_state_ipsec_bytes_in_get_elem(struct nb_cb_get_elem_args *args)
+{
+	const struct vpnha_tunnel *t = args->list_entry;
+
+	if (!t->ipsec)
+		return NULL;
+	return yang_data_new_uint64(args->xpath, t->sa.bytes_in);
+}
+
+struct yang_data *
+vpnha_nb_tunnel_state_ipsec_bytes_out_get_elem(struct nb_cb_get_elem_args *args)
+{
+	const struct vpnha_tunnel *t = args->list_entry;
+
+	if (!t->ipsec)
+		return NULL;
+	return yang_data_new_uint64(args->xpath, t->sa.bytes_out);
+}
+
+struct yang_data *
+vpnha_nb_tunnel_state_ipsec_rekeys_get_elem(struct nb_cb_get_elem_args *args)
+{
+	const struct vpnha_tunnel *t = args->list_entry;
+
+	if (!t->ipsec)
+		return NULL;
+	return yang_data_new_uint32(args->xpath, t->sa.rekeys);
+}
+
+struct yang_data *vpnha_nb_tunnel_state_ipsec_initiations_get_elem(
+	struct nb_cb_get_elem_args *args)
+{
+	const struct vpnha_tunnel *t = args->list_entry;
+
+	if (!t->ipsec)
+		return NULL;
+	return yang_data_new_uint32(args->xpath, t->sa.initiations);
+}
+
+struct yang_data *
+vpnha_nb_tunnel_state_ipsec_sa_downs_get_elem(struct nb_cb_get_elem_args *args)
+{
+	const struct vpnha_tunnel *t = args->list_entry;
+
+	if (!t->ipsec)
+		return NULL;
+	return yang_data_new_uint32(args->xpath, t->sa.downs);
+}
+
+struct yang_data *
+vpnha_nb_ipsec_state_connected_get_elem(struct nb_cb_get_elem_args *args)
+{
+	return yang_data_new_bool(args->xpath, vpnha->ipsec_status.connected);
+}
+
+struct yang_data *
+vpnha_nb_ipsec_state_last_error_get_elem(struct nb_cb_get_elem_args *args)
+{
+	if (!vpnha->ipsec_status.error[0])
+		return NULL;
+	return yang_data_new_string(args->xpath, vpnha->ipsec_status.error);
 }

@@ -89,10 +89,18 @@ def assert_clean(st):
     assert st.socket_drops == 0, "receiver socket overflowed (machine overloaded?): %s" % st.summary()
 
 
+def wait_stream_on(tb, tunnel, packets=100, timeout=5.0):
+    """Bounded poll (instead of a fixed sleep) until the stream reaches
+    gateway `tunnel`: its TUN has received `packets` more packets."""
+    start = tb.gw_tun_rx()[tunnel]
+    vt.wait_for(lambda: tb.gw_tun_rx()[tunnel] - start, timeout, interval=0.02,
+                ok=lambda n: n >= packets, desc="stream reaching gateway %d" % tunnel)
+
+
 def test_traffic_on_primary_tunnel(ipsec):
     tb = ipsec
     st = stream(tb, PORT)
-    time.sleep(0.3)
+    wait_stream_on(tb, 1)
     rx0 = tb.gw_tun_rx()
     time.sleep(1.0)
     rx1 = tb.gw_tun_rx()
@@ -109,7 +117,7 @@ def test_traffic_on_primary_tunnel(ipsec):
 def test_esp_drop_failover_and_failback(ipsec):
     tb = ipsec
     st = stream(tb, PORT + 1)
-    time.sleep(0.5)
+    wait_stream_on(tb, 1)
     dpd0 = tb.charons[("r", 1)].ike_responses()
 
     t0, _ = tb.esp_drop(1)
@@ -162,7 +170,7 @@ def test_planned_switch_loses_no_packets(ipsec):
         tb.rt.configure("vpn-ha\n tunnel primary\n  %sshutdown\n exit\nexit\n" % ("" if down else "no "))
 
     st = stream(tb, PORT + 2)
-    time.sleep(0.5)
+    wait_stream_on(tb, 1)
     shut(True)
     tb.wait_kernel_devs(["ipsec1"], 5)
     rx0 = tb.gw_tun_rx()
@@ -186,7 +194,7 @@ def test_hard_failure_failover(ipsec, failure):
     check moves the traffic to tunnel 2 within the bound."""
     tb = ipsec
     st = stream(tb, PORT + 3)
-    time.sleep(0.5)
+    wait_stream_on(tb, 1)
     t0, _ = getattr(tb, failure)(1)
     tb.wait_kernel_devs(["ipsec1"], FAILOVER_BOUND_MS / 1000 + 3)
     t_fail = time.monotonic()

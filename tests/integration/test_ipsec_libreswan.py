@@ -197,7 +197,11 @@ def test_conn_pluto_refuses_gets_a_clear_error(lsw):
     conn at add time. vpnhad says so (and does not retry in a loop)."""
     rt, plutos, d = lsw
     plutos["r"].wait_for(lambda out: '"vpnha-t1"' in out, timeout=20, what="--status")
-    rt.configure(["vpn-ha", "tunnel t1", "interface ipsec1", "ipsec interface-type xfrm"])
+    # One generation, so one addconn: with vti1 the conn is not generated
+    # (libreswan names the XFRM interface ipsec1), so set the type first.
+    # (In the other order both commits load a conn, and the second
+    # failure could land after the baseline below: not a retry loop.)
+    rt.configure(["vpn-ha", "tunnel t1", "ipsec interface-type xfrm", "interface ipsec1"])
     t = vt.wait_for(lambda: _t1(rt), 10, ok=lambda t: "addconn failed" in t["ipsec"]["detail"],
                     desc="addconn failure reported")
     assert "pluto's log" in t["ipsec"]["detail"], t

@@ -48,13 +48,21 @@ def rx_delta(before, after):
     return {i: after[i] - before[i] for i in before}
 
 
+def wait_stream_on(s, ifname, packets=100, timeout=5.0):
+    """Bounded poll (instead of a fixed sleep) until the stream arrives
+    at P over `ifname`: `packets` more received there."""
+    start = vt.link_rx_packets(s.p, P_IFS)[ifname]
+    vt.wait_for(lambda: vt.link_rx_packets(s.p, P_IFS)[ifname] - start, timeout, interval=0.02,
+                ok=lambda n: n >= packets, desc="stream arriving on %s" % ifname)
+
+
 def test_planned_switch_loses_no_packets(vpnha):
     s = vpnha
     s.wait_kernel_devs(["vti1"])
     pin_stream_neighbours(s)
     stream = vt.UdpStream(s.r, s.p, DST, 5001, RATE_HZ, late_ms=LATE_MS, max_s=30)
     stream.start()
-    time.sleep(0.5)  # the stream settles on the primary
+    wait_stream_on(s, "cvti1")  # the stream settles on the primary
 
     t_down = time.monotonic()
     shutdown_primary(s, True)
@@ -97,7 +105,7 @@ def test_silent_failure_loss_window(vpnha_hc, block):
     pin_stream_neighbours(s)
     stream = vt.UdpStream(s.r, s.p, DST, 5002, RATE_HZ, late_ms=LATE_MS, max_s=30)
     stream.start()
-    time.sleep(0.5)  # the stream settles on the primary
+    wait_stream_on(s, "cvti1")  # the stream settles on the primary
 
     t0, _ = block.drop("cvti1")
     s.wait_kernel_devs(["vti2"], (DETECTION_BOUND_MS + 2000) / 1000)

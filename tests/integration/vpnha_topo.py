@@ -16,7 +16,7 @@ Synchronisation is always by bounded polling (wait_for), never by sleeps.
 Environment:
   VPNHA_DAEMON   vpnhad binary (default: the first existing of
                  $VPNHA_BUILDDIR, <repo>, <repo>/build + /frr-plugin/vpnhad)
-  VPNHA_VTYSH    vtysh that knows vpnhad (default $FRR_KIT/vtysh/vtysh)
+  VPNHA_VTYSH    vtysh that knows vpnhad (default $FRR_KIT/vtysh/.libs/vtysh)
   FRR_KIT        configured FRR tree (default <repo>/.frr-kit/frr-<ver>)
   FRR_SBINDIR    stock FRR daemons (default /usr/lib/frr)
   VPNHA_KEEP_LOGS  set to keep per-test log directories of passing tests
@@ -71,7 +71,14 @@ def vpnha_daemon_path():
 
 
 def vpnha_vtysh_path():
-    return os.environ.get("VPNHA_VTYSH") or os.path.join(FRR_KIT, "vtysh", "vtysh")
+    """The real binary (.libs/vtysh, on Debian's libfrr through its
+    RUNPATH, as shipped) rather than libtool's wrapper script, which
+    doubles every vtysh call (~100 ms more here) and made the timing of
+    the tests depend on it."""
+    if os.environ.get("VPNHA_VTYSH"):
+        return os.environ["VPNHA_VTYSH"]
+    real = os.path.join(FRR_KIT, "vtysh", ".libs", "vtysh")
+    return real if os.path.exists(real) else os.path.join(FRR_KIT, "vtysh", "vtysh")
 
 
 def is_executable(path):

@@ -9,8 +9,8 @@
  */
 #include <zebra.h>
 
-#include <CUnit/Basic.h>
 
+#include "vpnha_cunit.h"
 #include "vpnha_ipsec.h"
 
 #ifndef VPNHA_GOLDEN_DIR
@@ -360,25 +360,17 @@ static void test_ls_parse(void)
 	free(again);
 }
 
+static const struct vpnha_cunit_test tests[] = {
+	{"obscured pre-shared keys", test_psk},
+	{"values that would inject config", test_value_ok},
+	{"checks against the backend", test_check},
+	{"resolve addresses and identities", test_resolve},
+	{"libreswan golden files", test_libreswan_golden},
+	{"swanctl golden files", test_swanctl_golden},
+	{"whack status parser", test_ls_parse},
+};
+
 int main(void)
 {
-	CU_pSuite s;
-	unsigned int failures;
-
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return CU_get_error();
-	s = CU_add_suite("ipsec", NULL, NULL);
-	CU_add_test(s, "obscured pre-shared keys", test_psk);
-	CU_add_test(s, "values that would inject config", test_value_ok);
-	CU_add_test(s, "checks against the backend", test_check);
-	CU_add_test(s, "resolve addresses and identities", test_resolve);
-	CU_add_test(s, "libreswan golden files", test_libreswan_golden);
-	CU_add_test(s, "swanctl golden files", test_swanctl_golden);
-	CU_add_test(s, "whack status parser", test_ls_parse);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failures =
-		CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-	CU_cleanup_registry();
-	return failures ? 1 : 0;
+	return vpnha_cunit_run("ipsec", tests, array_size(tests), NULL, NULL);
 }

@@ -131,7 +131,7 @@ static void scheme_setup_hold(bool hold, bool hc_primary)
 {
 	memset(rib, 0, sizeof(rib));
 	rib_adds = rib_dels = rib_completes = 0;
-	v = vpnha_new(&fake_rib, NULL, fake_now);
+	v = vpnha_new(&fake_rib, NULL, NULL, fake_now);
 	if (hold)
 		vpnha_rib_hold(v);
 	vpnha_rib_connected(v);
@@ -290,7 +290,7 @@ static const struct vpnha_io_ops fake_io = {
 
 static void test_distance(void)
 {
-	struct vpnha *x = vpnha_new(&fake_rib, NULL, fake_now);
+	struct vpnha *x = vpnha_new(&fake_rib, NULL, NULL, fake_now);
 
 	CU_ASSERT_EQUAL(vpnha_distance(x, 0), 1);
 	CU_ASSERT_EQUAL(vpnha_distance(x, 100), 101);
@@ -651,7 +651,7 @@ static void test_yang_invalid(void)
 		SCHEME_HEAD
 		"\"tunnel\":[{\"name\":\"primary\",\"interface\":\"vti1\",\"peer\":\"cloud-a\"}],"
 		"\"route\":[{\"prefix\":\"10.20.0.0/16\",\"tunnel\":\"primary\",\"weight\":101}]}}",
-		"101");
+		"route weight out of range: allowed 0-100 (0 preferred, 100 backup)");
 	/* route over a nonexistent tunnel */
 	expect_invalid(
 		SCHEME_HEAD
@@ -680,7 +680,7 @@ static void test_yang_invalid(void)
 		SCHEME_HEAD
 		"\"tunnel\":[{\"name\":\"primary\",\"interface\":\"vti1\",\"peer\":\"cloud-a\"},"
 		"{\"name\":\"backup\",\"interface\":\"vti1\",\"peer\":\"cloud-b\"}]}}",
-		"nique");
+		"Unique data leaf(s) \"interface\" not satisfied in \"/frr-vpnhad:vpnhad/tunnel[name='primary']\" and \"/frr-vpnhad:vpnhad/tunnel[name='backup']\"");
 	/* tunnel to an unknown peer */
 	expect_invalid(
 		SCHEME_HEAD
@@ -701,7 +701,7 @@ static void test_yang_invalid(void)
 		SCHEME_HEAD
 		"\"tunnel\":[{\"name\":\"primary\",\"interface\":\"vti1\",\"peer\":\"cloud-a\","
 		"\"health-check\":{\"source\":\"169.254.1.1\",\"destination\":\"169.254.1.2\",\"interval\":5}}]}}",
-		"5");
+		"health-check interval out of range: allowed 10-60000 ms");
 }
 
 /* IPsec adapter double: records what the core asks for. */

@@ -6,8 +6,8 @@
  */
 #include <zebra.h>
 
-#include <CUnit/Basic.h>
 
+#include "vpnha_cunit.h"
 #include "vpnha_vici_msg.h"
 
 /* --- Helpers --- */
@@ -625,32 +625,23 @@ static void test_result(void)
 	vpnha_vici_buf_free(&b);
 }
 
+static const struct vpnha_cunit_test tests[] = {
+	{"golden: README example", test_golden_readme},
+	{"golden: load-conn", test_golden_load_conn},
+	{"golden: register, response", test_golden_unnamed_and_register},
+	{"builder limits", test_builder_limits},
+	{"builder nesting", test_builder_nesting},
+	{"round trip", test_round_trip},
+	{"parse stop", test_parse_stop},
+	{"parse malformed", test_parse_malformed},
+	{"framing", test_frame},
+	{"packet malformed", test_packet_malformed},
+	{"SA from list-sa", test_sa_list},
+	{"SA from child-updown", test_sa_child_updown},
+	{"command result", test_result},
+};
+
 int main(void)
 {
-	CU_pSuite s;
-	unsigned int failed;
-
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return CU_get_error();
-	s = CU_add_suite("vici", NULL, NULL);
-	CU_add_test(s, "golden: README example", test_golden_readme);
-	CU_add_test(s, "golden: load-conn", test_golden_load_conn);
-	CU_add_test(s, "golden: register, response",
-		    test_golden_unnamed_and_register);
-	CU_add_test(s, "builder limits", test_builder_limits);
-	CU_add_test(s, "builder nesting", test_builder_nesting);
-	CU_add_test(s, "round trip", test_round_trip);
-	CU_add_test(s, "parse stop", test_parse_stop);
-	CU_add_test(s, "parse malformed", test_parse_malformed);
-	CU_add_test(s, "framing", test_frame);
-	CU_add_test(s, "packet malformed", test_packet_malformed);
-	CU_add_test(s, "SA from list-sa", test_sa_list);
-	CU_add_test(s, "SA from child-updown", test_sa_child_updown);
-	CU_add_test(s, "command result", test_result);
-
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-	CU_cleanup_registry();
-	return failed ? 1 : 0;
+	return vpnha_cunit_run("vici", tests, array_size(tests), NULL, NULL);
 }

@@ -37,3 +37,45 @@ cat >"$data" <<'JSON'
 JSON
 yanglint -t config "$src/yang/frr-vpnhad.yang" "$data"
 echo "yanglint: README example is valid configuration data"
+
+# Values the core refuses (vpnha_check.c) are refused by the module too,
+# so NETCONF clients get the same rule; values it accepts are accepted.
+case_data() { # SOURCE DESTINATION LIBRESWAN-DIRECTORY
+	cat <<JSON
+{"frr-vpnhad:vpnhad": {
+  "ipsec": {"libreswan-directory": "$3"},
+  "tunnel": [{"name": "t", "interface": "vti1",
+     "health-check": {"source": "$1", "destination": "$2"}}]}}
+JSON
+}
+check_case() { # want(ok|refused) SOURCE DESTINATION DIR
+	case_data "$2" "$3" "$4" >"$data"
+	if yanglint -t config "$src/yang/frr-vpnhad.yang" "$data" >/dev/null 2>&1; then
+		got=ok
+	else
+		got=refused
+	fi
+	if [ "$got" != "$1" ]; then
+		echo "FAIL: source $2 destination $3 directory $4: $got, want $1"
+		exit 1
+	fi
+}
+d=/etc/ipsec.d/vpnhad
+for a in 0.0.0.0 127.0.0.1 127.9.9.9 224.0.0.5 239.1.1.1 255.255.255.255 240.0.0.1; do
+	check_case refused "$a" 169.254.1.2 $d
+	check_case refused 169.254.1.1 "$a" $d
+done
+for a in :: ::1 ff02::1 fe80::1 FE80::2 febf::1 ::ffff:10.0.0.1; do
+	check_case refused "$a" 2001:db8::2 $d
+	check_case refused 2001:db8::1 "$a" $d
+done
+check_case ok 169.254.1.1 169.254.1.2 $d
+check_case ok 10.0.0.1 223.255.255.255 $d
+check_case ok 2001:db8::1 fd00::2 $d
+for p in /etc/../tmp /etc/ipsec.d/.. /./x /x/. /x//y /x/ / relative; do
+	check_case refused 169.254.1.1 169.254.1.2 "$p"
+done
+for p in /etc/ipsec.d/vpnhad /x/...y /x/.hidden /x/..y /a; do
+	check_case ok 169.254.1.1 169.254.1.2 "$p"
+done
+echo "yanglint: health-check addresses and paths refused as the core refuses them"
