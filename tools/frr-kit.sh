@@ -39,6 +39,18 @@ ver=$(dpkg-query -W -f='${Version}' frr 2>/dev/null) || ver=
 upver=${ver#*:}
 upver=${upver%%-*}
 src=$kit/frr-$upver
+# The two tested: Debian 12's 8.4.4 and Debian 13's 10.3.  Other 10.x
+# builds should work (same API as 10.3) but are not tested: opt in.
+case "$upver" in
+8.4.4) major=8 ;;
+10.3) major=10 ;;
+10.*)
+	[ "${FRR_KIT_UNTESTED:-0}" = 1 ] ||
+		die "frr $ver is not supported (tested: 8.4.4 on Debian 12, 10.3 on Debian 13); FRR_KIT_UNTESTED=1 tries it like 10.3"
+	major=10
+	;;
+*) die "frr $ver is not supported (tested: 8.4.4 on Debian 12, 10.3 on Debian 13)" ;;
+esac
 stamp=$kit/.stamp-$ver
 
 # fetch_source DIR: download Debian's source of frr $ver into DIR,
@@ -98,8 +110,12 @@ else
 		eval "./configure $args --disable-doc --disable-doc-html PYTHON=/usr/bin/python3" \
 			>"$kit/configure.log" 2>&1) ||
 		die "configure failed, see $kit/configure.log"
-	(cd "$src" && make -s lib/clippy lib/route_types.h lib/version.h \
-		>"$kit/make.log" 2>&1) || die "make lib/clippy failed, see $kit/make.log"
+	# 10.x: mgmtd's protobuf header is included by lib/ headers too.
+	gen="lib/clippy lib/route_types.h lib/version.h"
+	[ $major = 8 ] || gen="$gen lib/mgmt.pb-c.h"
+	# shellcheck disable=SC2086
+	(cd "$src" && make -s $gen >"$kit/make.log" 2>&1) ||
+		die "make $gen failed, see $kit/make.log"
 	touch "$stamp"
 fi
 

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# setup.sh: everything a fresh Debian 12 machine needs before vpnhad can
+# setup.sh: everything a fresh Debian 12 or 13 machine needs before vpnhad can
 # be built, tested or demonstrated: Debian packages, the FRR build kit
 # (Debian's FRR source of the installed version, configured), the
 # patched vtysh, and the build itself in ./build.
@@ -22,8 +22,25 @@ say() {
 	exit 1
 }
 
+# Per release: the same tools, Debian's names for them (trixie has
+# libyang 3; FRR 10.3's configure needs lua for --enable-scripting and
+# protobuf-c for mgmtd).
+. /etc/os-release
+case "${VERSION_CODENAME:-}" in
+bookworm)
+	relpkgs="libyang2-dev libyang2-tools"
+	;;
+trixie)
+	relpkgs="libyang-dev libyang3-tools liblua5.3-dev libprotobuf-c-dev
+protobuf-c-compiler"
+	;;
+*)
+	echo "setup: Debian ${VERSION_CODENAME:-?} is not supported (Debian 12 bookworm or 13 trixie)" >&2
+	exit 1
+	;;
+esac
 pkgs="frr frr-pythontools autoconf automake libtool make gcc bison flex gawk
-pkg-config libyang2-dev libyang2-tools libjson-c-dev libelf-dev python3-dev
+pkg-config libjson-c-dev libelf-dev python3-dev $relpkgs
 libreadline-dev libcap-dev libc-ares-dev libsnmp-dev librtr-dev libpam0g-dev
 dpkg-dev libcunit1-dev iproute2 nftables python3-pytest procps psmisc
 charon-systemd strongswan-swanctl libcharon-extra-plugins

@@ -86,6 +86,8 @@ EOF
 	cp /etc/resolv.conf "$root/etc/resolv.conf"
 
 	mkdir -p "$cache/archives/partial" "$cache/src"
+	# The root is a mount point (ip netns exec remounts / as a slave).
+	mount --bind "$root" "$root"
 	mount -t proc proc "$root/proc"
 	mount --rbind /sys "$root/sys"
 	mount --rbind /dev "$root/dev"
@@ -97,6 +99,7 @@ EOF
 	# apt-get keeps what it downloads (no docker-clean here), say so
 	echo 'Binary::apt::APT::Keep-Downloaded-Packages "true";' \
 		>"$root/etc/apt/apt.conf.d/10keep-debs"
+	chroot "$root" chown _apt:root /var/cache/apt/archives/partial
 
 	say "running in the Debian 13 root: $*"
 	rc=0
@@ -143,6 +146,7 @@ fi
 
 mkdir -p "${TRIXIE_WORK:-/var/tmp}"
 root=$(mktemp -d "${TRIXIE_WORK:-/var/tmp}/frr-vpnha-trixie.XXXXXX")
+chmod 755 "$root"
 echo "$mirror" >"$root.mirror"
 
 cleanup() {
