@@ -31,7 +31,7 @@ bookworm)
 	relpkgs="libyang2-dev libyang2-tools"
 	;;
 trixie)
-	relpkgs="libyang-dev libyang3-tools liblua5.3-dev libprotobuf-c-dev
+	relpkgs="libyang-dev libyang3-tools lua5.3 liblua5.3-dev libprotobuf-c-dev
 protobuf-c-compiler"
 	;;
 *)

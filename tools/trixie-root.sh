@@ -27,6 +27,8 @@
 #   e.g. tools/trixie-root.sh tools/test.sh
 #   COMMAND runs in /root/frr-vpnha, by /bin/sh -c "$*".
 #   --keep  keep the root directory afterwards (its path is printed)
+#   --root DIR  reuse DIR, a root kept before (implies --keep; for
+#               development: its /root/frr-vpnha is left as it is)
 # Env: TRIXIE_CACHE  default /var/cache/frr-vpnha/trixie
 #      TRIXIE_WORK   where the root is made, default /var/tmp
 #      TRIXIE_MIRROR Debian archive URI, default: the host's (apt sources)
@@ -112,9 +114,16 @@ fi
 # --------------------------------------------------------------------------
 # On the host.
 keep=0
+reuse=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--keep) keep=1 ;;
+	--root)
+		reuse=$(cd "${2:?--root needs a directory}" && pwd) ||
+			die "no root at $2"
+		keep=1
+		shift
+		;;
 	--) shift; break ;;
 	-*) die "unknown option $1" ;;
 	*) break ;;
@@ -144,9 +153,14 @@ if [ -z "$mirror" ]; then
 	[ -n "$mirror" ] || mirror=http://deb.debian.org/debian
 fi
 
-mkdir -p "${TRIXIE_WORK:-/var/tmp}"
-root=$(mktemp -d "${TRIXIE_WORK:-/var/tmp}/frr-vpnha-trixie.XXXXXX")
-chmod 755 "$root"
+if [ -n "$reuse" ]; then
+	root=$reuse
+	[ -x "$root/usr/bin/apt-get" ] || die "$root is not a Debian root"
+else
+	mkdir -p "${TRIXIE_WORK:-/var/tmp}"
+	root=$(mktemp -d "${TRIXIE_WORK:-/var/tmp}/frr-vpnha-trixie.XXXXXX")
+	chmod 755 "$root"
+fi
 echo "$mirror" >"$root.mirror"
 
 cleanup() {
@@ -171,10 +185,12 @@ trap 'exit 129' HUP
 
 # The clean clone of the current commit (git clone: only committed
 # files, none of this tree's build products).
-mkdir -p "$root/root"
-git clone -q --no-hardlinks "$top" "$root/root/frr-vpnha" ||
-	die "git clone of $top failed"
-git -C "$root/root/frr-vpnha" checkout -q "$commit"
+if [ ! -d "$root/root/frr-vpnha" ]; then
+	mkdir -p "$root/root"
+	git clone -q --no-hardlinks "$top" "$root/root/frr-vpnha" ||
+		die "git clone of $top failed"
+	git -C "$root/root/frr-vpnha" checkout -q "$commit"
+fi
 
 start=$(date +%s)
 rc=0
