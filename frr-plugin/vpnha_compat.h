@@ -10,6 +10,9 @@
 
 #if __has_include("lib/frrevent.h")
 #include "lib/frrevent.h"
+/* lib/zebra.h no longer pulls these in (gcc 14: implicit declarations). */
+#include <fcntl.h>
+#include <string.h>
 #define VPNHA_FRR_10 1
 
 typedef struct event vpnha_event_t;
@@ -44,6 +47,13 @@ typedef struct event_loop vpnha_loop_t;
 	} while (0)
 /* zebra >= 8.5 forwards BFD status to static clients (zebra_ptm.h). */
 #define VPNHA_BFD_OWN_ZCLIENT 0
+/*
+ * lib/debug.h: libfrr calls debug_init() itself; debug_install()ed
+ * records are written to the config ("conf") and switched by "debug
+ * all" by libfrr.
+ */
+#define VPNHA_DEBUG_LIB_WRITES 1
+#define VPNHA_DEBUG_INIT(conf_, desc_) {.conf = conf_, .desc = desc_}
 
 #else /* FRR 8.4 */
 #include "lib/thread.h"
@@ -74,6 +84,9 @@ typedef struct thread_master vpnha_loop_t;
 	if_zapi_callbacks(update, update, update, destroy)
 /* zebra 8.4 sends BFD status only to routing protocols: own client. */
 #define VPNHA_BFD_OWN_ZCLIENT 1
+/* lib/debug.h: the daemon writes its debug lines and handles "debug all". */
+#define VPNHA_DEBUG_LIB_WRITES 0
+#define VPNHA_DEBUG_INIT(conf_, desc_) {.desc = desc_}
 #endif
 
 /* The daemon's event loop (vpnha_main.c). */
