@@ -62,7 +62,7 @@ fi
 # their own FRR instances in namespaces, so nothing else is needed.
 
 say "preparing the FRR build kit"
-kit=$(tools/frr-kit.sh --vtysh)
+kit=$(tools/frr-kit.sh)
 
 if [ ! -f build/Makefile ] || [ configure.ac -nt build/Makefile ] ||
 	[ Makefile.am -nt build/Makefile ]; then
@@ -74,4 +74,8 @@ fi
 say "building"
 make -s -C build -j"$(nproc)" all
 make -s -C build -j"$(nproc)" check TESTS= >/dev/null
+# The patched vtysh: FRR 10.x generates its command table from the
+# binaries, vpnhad's included, so it comes after the build.
+say "building the patched vtysh"
+VPNHAD_BIN=$top/build/frr-plugin/vpnhad tools/frr-kit.sh --vtysh >/dev/null
 say "ready: build/frr-plugin/vpnhad, vtysh at $kit/vtysh/vtysh"

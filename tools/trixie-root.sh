@@ -192,9 +192,26 @@ if [ ! -d "$root/root/frr-vpnha" ]; then
 	git -C "$root/root/frr-vpnha" checkout -q "$commit"
 fi
 
+# unshare ignores SIGTERM/SIGINT while it waits: on a signal, kill the
+# new pid namespace's init, which takes every process in it along.
+upid=
+stop_ns() {
+	if [ -n "$upid" ]; then
+		init=$(pgrep -P "$upid" 2>/dev/null || true)
+		[ -z "$init" ] || kill -KILL $init 2>/dev/null || true
+		wait "$upid" 2>/dev/null || true
+	fi
+}
+trap 'stop_ns; exit 130' INT
+trap 'stop_ns; exit 143' TERM
+trap 'stop_ns; exit 129' HUP
+
 start=$(date +%s)
 rc=0
 unshare --mount --pid --fork --kill-child --propagation private \
-	"$top/tools/trixie-root.sh" --inside "$root" "$@" || rc=$?
+	"$top/tools/trixie-root.sh" --inside "$root" "$@" &
+upid=$!
+wait "$upid" || rc=$?
+upid=
 say "exit status $rc after $(($(date +%s) - start)) s"
 exit $rc

@@ -59,6 +59,8 @@ def _frr_kit():
 FRR_KIT = _frr_kit()
 FRR_SBINDIR = os.environ.get("FRR_SBINDIR", "/usr/lib/frr")
 STOCK_VTYSH = "/usr/bin/vtysh"
+# FRR 10.x (Debian 13): mgmtd exists and is required.
+HAS_MGMTD = os.path.exists(os.path.join(FRR_SBINDIR, "mgmtd"))
 
 
 def vpnha_daemon_path():
@@ -625,6 +627,10 @@ class FrrRouter:
         return d
 
     def start_zebra(self, extra_args=(), **kw):
+        # FRR 10.x requires mgmtd (staticd's and zebra's YANG config go
+        # through it): it starts first and stops last.  8.4 has none.
+        if HAS_MGMTD and not self.running("mgmtd"):
+            self.start_daemon("mgmtd")
         return self.start_daemon("zebra", extra_args, **kw)
 
     def start_vpnhad(self, extra_args=(), **kw):
@@ -669,7 +675,8 @@ class FrrRouter:
 
     def stop_all(self):
         # Clients first, zebra last (zebra then removes its kernel routes).
-        names = [n for n in self.daemons if n != "zebra"] + (["zebra"] if "zebra" in self.daemons else [])
+        last = ("zebra", "mgmtd")
+        names = [n for n in self.daemons if n not in last] + [n for n in last if n in self.daemons]
         for n in names:
             self.daemons[n].stop()
 
