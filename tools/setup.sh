@@ -42,7 +42,7 @@ esac
 pkgs="frr frr-pythontools autoconf automake libtool make gcc bison flex gawk
 pkg-config libjson-c-dev libelf-dev python3-dev $relpkgs
 libreadline-dev libcap-dev libc-ares-dev libsnmp-dev librtr-dev libpam0g-dev
-dpkg-dev libcunit1-dev iproute2 nftables python3-pytest procps psmisc
+dpkg-dev libcunit1-dev iproute2 nftables python3-pytest procps psmisc git
 charon-systemd strongswan-swanctl libcharon-extra-plugins
 libstrongswan-extra-plugins debhelper fakeroot lintian jq gnuplot-nox"
 # strongSwan (with kernel-libipsec, in libcharon-extra-plugins) carries

@@ -30,6 +30,11 @@ mkdir -p "$DEB"
 # ---- 1. host packages -------------------------------------------------
 need=""
 command -v qemu-system-x86_64 >/dev/null 2>&1 || need="$need qemu-system-x86"
+# (a minimal Debian root has none of these; the kernel image is xz or
+# zstd compressed)
+command -v file >/dev/null 2>&1 || need="$need file"
+command -v xz >/dev/null 2>&1 || need="$need xz-utils"
+command -v zstd >/dev/null 2>&1 || need="$need zstd"
 dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'ok installed' \
     || need="$need busybox-static"
 if [ -n "$need" ]; then
