@@ -63,7 +63,8 @@ for d in libnss3-tools libevent-pthreads-2.1-7 libldns3 libunbound8 \
          libcurl3t64-gnutls libevent-core-2.1-7t64 libevent-pthreads-2.1-7t64 \
          libldap2 libldns3t64 libssl3t64; do
     # bookworm's and trixie's names (t64): only those this release has
-    apt-cache show --no-all-versions "$d" >/dev/null 2>&1 || continue
+    # (a name only provided by another package has no candidate)
+    apt-cache policy "$d" 2>/dev/null | grep -q 'Candidate: [^(]' || continue
     dpkg-query -W -f='${Status}' "$d" 2>/dev/null | grep -q 'ok installed' \
         || pkgs="$pkgs $d"
 done
