@@ -61,7 +61,7 @@ for d in libnss3-tools libevent-pthreads-2.1-7 libldns3 libunbound8 \
          libldap-2.5-0 libaudit1 libpam0g libselinux1 libsystemd0 libcrypt1 \
          libkmod2 liblzma5 libzstd1 libssl3 nss-plugin-pem \
          libcurl3t64-gnutls libevent-core-2.1-7t64 libevent-pthreads-2.1-7t64 \
-         libldap2 libldns3t64 libssl3t64; do
+         libldap2 libldns3t64 libssl3t64 libevent-2.1-7t64; do
     # bookworm's and trixie's names (t64): only those this release has
     # (a name only provided by another package has no candidate)
     apt-cache policy "$d" 2>/dev/null | grep -q 'Candidate: [^(]' || continue
