@@ -10,6 +10,9 @@
 
 #if __has_include("lib/frrevent.h")
 #include "lib/frrevent.h"
+/* lib/zebra.h no longer pulls these in (gcc 14: implicit declarations). */
+#include <fcntl.h>
+#include <string.h>
 #define VPNHA_FRR_10 1
 
 typedef struct event vpnha_event_t;
@@ -27,6 +30,30 @@ typedef struct event_loop vpnha_loop_t;
 #define vpnha_add_event(loop, cb, arg, val, ref)                               \
 	event_add_event(loop, cb, arg, val, ref)
 #define vpnha_timer_remain_msec(e) event_timer_remain_msec(e)
+
+/*
+ * zebra: install notifications are requested after connecting
+ * (receive_notify is gone in 10.0); interface events are hooks.
+ */
+#define vpnha_zclient_new(handlers, n)                                         \
+	zclient_new(master, &zclient_options_default, handlers, n)
+#define vpnha_zclient_notify_request(zc)                                       \
+	zebra_route_notify_send(ZEBRA_ROUTE_NOTIFY_REQUEST, zc, true)
+#define vpnha_if_hooks(update, destroy)                                        \
+	do {                                                                   \
+		hook_register_prio(if_up, 0, update);                          \
+		hook_register_prio(if_down, 0, update);                        \
+		hook_register_prio(if_unreal, 0, destroy);                     \
+	} while (0)
+/* zebra >= 8.5 forwards BFD status to static clients (zebra_ptm.h). */
+#define VPNHA_BFD_OWN_ZCLIENT 0
+/*
+ * lib/debug.h: libfrr calls debug_init() itself; debug_install()ed
+ * records are written to the config ("conf") and switched by "debug
+ * all" by libfrr.
+ */
+#define VPNHA_DEBUG_LIB_WRITES 1
+#define VPNHA_DEBUG_INIT(conf_, desc_) {.conf = conf_, .desc = desc_}
 
 #else /* FRR 8.4 */
 #include "lib/thread.h"
@@ -46,6 +73,20 @@ typedef struct thread_master vpnha_loop_t;
 #define vpnha_add_event(loop, cb, arg, val, ref)                               \
 	thread_add_event(loop, cb, arg, val, ref)
 #define vpnha_timer_remain_msec(e) thread_timer_remain_msec(e)
+
+/* zebra: install notifications are asked for in the HELLO. */
+#define vpnha_zclient_new(handlers, n)                                         \
+	zclient_new(master,                                                    \
+		    &(struct zclient_options){.receive_notify = true},          \
+		    handlers, n)
+#define vpnha_zclient_notify_request(zc) ((void)(zc))
+#define vpnha_if_hooks(update, destroy)                                        \
+	if_zapi_callbacks(update, update, update, destroy)
+/* zebra 8.4 sends BFD status only to routing protocols: own client. */
+#define VPNHA_BFD_OWN_ZCLIENT 1
+/* lib/debug.h: the daemon writes its debug lines and handles "debug all". */
+#define VPNHA_DEBUG_LIB_WRITES 0
+#define VPNHA_DEBUG_INIT(conf_, desc_) {.desc = desc_}
 #endif
 
 /*

@@ -7,14 +7,20 @@
 #include "lib/command.h"
 #include "lib/debug.h"
 
+#include "vpnha_compat.h"
 #include "vpnha_debug.h"
 
 /* clang-format off */
-struct debug vpnha_dbg_events = {0, "VPN HA state machine events"};
-struct debug vpnha_dbg_probe = {0, "VPN HA health-check probes"};
-struct debug vpnha_dbg_zebra = {0, "VPN HA zebra messages"};
-struct debug vpnha_dbg_nb = {0, "VPN HA northbound"};
-struct debug vpnha_dbg_ipsec = {0, "VPN HA IPsec adapter"};
+struct debug vpnha_dbg_events =
+	VPNHA_DEBUG_INIT("debug vpn-ha events", "VPN HA state machine events");
+struct debug vpnha_dbg_probe =
+	VPNHA_DEBUG_INIT("debug vpn-ha probe", "VPN HA health-check probes");
+struct debug vpnha_dbg_zebra =
+	VPNHA_DEBUG_INIT("debug vpn-ha zebra", "VPN HA zebra messages");
+struct debug vpnha_dbg_nb =
+	VPNHA_DEBUG_INIT("debug vpn-ha northbound", "VPN HA northbound");
+struct debug vpnha_dbg_ipsec =
+	VPNHA_DEBUG_INIT("debug vpn-ha ipsec", "VPN HA IPsec adapter");
 
 static struct debug *const vpnha_debugs[] = {
 	&vpnha_dbg_events,
@@ -37,6 +43,7 @@ static const char *const vpnha_debugs_conflines[] = {
 #include "vpnha_debug_clippy.c"
 #endif
 
+#if !VPNHA_DEBUG_LIB_WRITES
 static void vpnha_debug_set_all(uint32_t flags, bool set)
 {
 	for (unsigned int i = 0; i < array_size(vpnha_debugs); i++) {
@@ -45,6 +52,7 @@ static void vpnha_debug_set_all(uint32_t flags, bool set)
 			DEBUG_CLEAR(vpnha_debugs[i]);
 	}
 }
+#endif
 
 static int vpnha_debug_write(struct vty *vty, uint32_t mode)
 {
@@ -58,10 +66,12 @@ static int vpnha_debug_write(struct vty *vty, uint32_t mode)
 	return n;
 }
 
+#if !VPNHA_DEBUG_LIB_WRITES
 static int vpnha_debug_config_write(struct vty *vty)
 {
 	return vpnha_debug_write(vty, DEBUG_MODE_CONF);
 }
+#endif
 
 DEFPY(vpnha_debug, vpnha_debug_cmd,
       "[no] debug vpn-ha [<events$ev|probe$pr|zebra$zb|northbound$nb|ipsec$ip>]",
@@ -98,6 +108,7 @@ DEFUN_NOSH(vpnha_show_debugging, vpnha_show_debugging_cmd,
 	return CMD_SUCCESS;
 }
 
+#if !VPNHA_DEBUG_LIB_WRITES
 static struct debug_callbacks vpnha_dbg_cbs = {
 	.debug_set_all = vpnha_debug_set_all,
 };
@@ -108,11 +119,17 @@ static struct cmd_node vpnha_debug_node = {
 	.prompt = "",
 	.config_write = vpnha_debug_config_write,
 };
+#endif
 
 void vpnha_debug_init(void)
 {
+#if VPNHA_DEBUG_LIB_WRITES
+	for (unsigned int i = 0; i < array_size(vpnha_debugs); i++)
+		debug_install(vpnha_debugs[i]);
+#else
 	debug_init(&vpnha_dbg_cbs);
 	install_node(&vpnha_debug_node);
+#endif
 	install_element(ENABLE_NODE, &vpnha_debug_cmd);
 	install_element(CONFIG_NODE, &vpnha_debug_cmd);
 	install_element(ENABLE_NODE, &vpnha_show_debugging_cmd);

@@ -27,9 +27,14 @@ static struct zclient *zclient;
  * zebra 8.4 forwards BFD status only to clients of a routing-protocol
  * type (zebra_ptm.h: bgp, ospf, ospf6, isis, pim, openfabric), never to
  * "static" ones.  BFD sessions therefore go through a second client,
- * registered as openfabric, that carries no routes.
+ * registered as openfabric, that carries no routes.  zebra 8.5 and
+ * later include static: there the one client carries BFD too
+ * (VPNHA_BFD_OWN_ZCLIENT, vpnha_compat.h).
  */
+#if VPNHA_BFD_OWN_ZCLIENT
 static struct zclient *bfd_zclient;
+#endif
+static bool bfd_enabled;
 static vpnha_event_t *t_disconnected;
 static vpnha_event_t *t_watchdog;
 static vpnha_event_t *t_hold;
@@ -197,6 +202,11 @@ static int vpnha_zebra_notify_owner(ZAPI_CALLBACK_ARGS)
 static void vpnha_zebra_connected_cb(struct zclient *zc)
 {
 	zclient_send_reg_requests(zc, VRF_DEFAULT);
+	vpnha_zclient_notify_request(zc);
+#if !VPNHA_BFD_OWN_ZCLIENT
+	if (bfd_enabled)
+		bfd_client_sendmsg(zc, ZEBRA_BFD_CLIENT_REGISTER, VRF_DEFAULT);
+#endif
 	vpnha_zebra_gr_send(ZEBRA_CLIENT_GR_CAPABILITIES, AFI_IP);
 	if (!vpnha_zebra_was_connected) {
 		/*
@@ -279,20 +289,8 @@ static void vpnha_zebra_watchdog(vpnha_event_t *e)
 
 void vpnha_zebra_init(void)
 {
-#ifdef VPNHA_FRR_10
-	hook_register_prio(if_up, 0, vpnha_ifp_update);
-	hook_register_prio(if_down, 0, vpnha_ifp_update);
-	hook_register_prio(if_unreal, 0, vpnha_ifp_destroy);
-	zclient = zclient_new(master, &zclient_options_default, vpnha_handlers,
-			      array_size(vpnha_handlers));
-#else
-	struct zclient_options opt = {.receive_notify = true};
-
-	if_zapi_callbacks(vpnha_ifp_update, vpnha_ifp_update, vpnha_ifp_update,
-			  vpnha_ifp_destroy);
-	zclient = zclient_new(master, &opt, vpnha_handlers,
-			      array_size(vpnha_handlers));
-#endif
+	vpnha_if_hooks(vpnha_ifp_update, vpnha_ifp_destroy);
+	zclient = vpnha_zclient_new(vpnha_handlers, array_size(vpnha_handlers));
 	zclient_init(zclient, ZEBRA_ROUTE_STATIC, VPNHA_ZEBRA_INSTANCE,
 		     &vpnha_privs);
 	zclient->zebra_connected = vpnha_zebra_connected_cb;
@@ -300,15 +298,19 @@ void vpnha_zebra_init(void)
 			     VPNHA_ZEBRA_WATCHDOG_MS, &t_watchdog);
 }
 
+#if VPNHA_BFD_OWN_ZCLIENT
 static void vpnha_zebra_bfd_connected(struct zclient *zc)
 {
 	bfd_client_sendmsg(zc, ZEBRA_BFD_CLIENT_REGISTER, VRF_DEFAULT);
 }
+#endif
 
 void vpnha_zebra_bfd_enable(void)
 {
-	if (bfd_zclient)
+	if (bfd_enabled)
 		return;
+	bfd_enabled = true;
+#if VPNHA_BFD_OWN_ZCLIENT
 	bfd_zclient = zclient_new(master, &zclient_options_default, NULL, 0);
 	zclient_init(bfd_zclient, ZEBRA_ROUTE_OPENFABRIC, VPNHA_ZEBRA_INSTANCE,
 		     &vpnha_privs);
@@ -316,6 +318,10 @@ void vpnha_zebra_bfd_enable(void)
 	bfd_protocol_integration_init(bfd_zclient, master);
 	zlog_info(
 		"BFD health checks enabled (second zebra client for BFD status)");
+#else
+	bfd_protocol_integration_init(zclient, master);
+	zlog_info("BFD health checks enabled");
+#endif
 }
 
 void vpnha_zebra_stop(void)
@@ -323,12 +329,16 @@ void vpnha_zebra_stop(void)
 	VPNHA_EVENT_OFF(t_disconnected);
 	VPNHA_EVENT_OFF(t_watchdog);
 	VPNHA_EVENT_OFF(t_hold);
-	if (bfd_zclient) {
+	if (bfd_enabled)
 		bfd_protocol_integration_set_shutdown(true);
+	bfd_enabled = false;
+#if VPNHA_BFD_OWN_ZCLIENT
+	if (bfd_zclient) {
 		zclient_stop(bfd_zclient);
 		zclient_free(bfd_zclient);
 		bfd_zclient = NULL;
 	}
+#endif
 	if (!zclient)
 		return;
 	zclient_stop(zclient);

@@ -17,7 +17,7 @@
 # interfaces) because this kernel has no XFRM ESP; vpnhad works the same
 # over libreswan / VTI / xfrm interfaces.
 #
-# Usage: tools/demo.sh   (as root, on Debian 12)
+# Usage: tools/demo.sh   (as root, on Debian 12 or 13)
 
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)

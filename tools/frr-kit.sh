@@ -39,6 +39,18 @@ ver=$(dpkg-query -W -f='${Version}' frr 2>/dev/null) || ver=
 upver=${ver#*:}
 upver=${upver%%-*}
 src=$kit/frr-$upver
+# The two tested: Debian 12's 8.4.4 and Debian 13's 10.3.  Other 10.x
+# builds should work (same API as 10.3) but are not tested: opt in.
+case "$upver" in
+8.4.4) major=8 ;;
+10.3) major=10 ;;
+10.*)
+	[ "${FRR_KIT_UNTESTED:-0}" = 1 ] ||
+		die "frr $ver is not supported (tested: 8.4.4 on Debian 12, 10.3 on Debian 13); FRR_KIT_UNTESTED=1 tries it like 10.3"
+	major=10
+	;;
+*) die "frr $ver is not supported (tested: 8.4.4 on Debian 12, 10.3 on Debian 13)" ;;
+esac
 stamp=$kit/.stamp-$ver
 
 # fetch_source DIR: download Debian's source of frr $ver into DIR,
@@ -98,8 +110,12 @@ else
 		eval "./configure $args --disable-doc --disable-doc-html PYTHON=/usr/bin/python3" \
 			>"$kit/configure.log" 2>&1) ||
 		die "configure failed, see $kit/configure.log"
-	(cd "$src" && make -s lib/clippy lib/route_types.h lib/version.h \
-		>"$kit/make.log" 2>&1) || die "make lib/clippy failed, see $kit/make.log"
+	# 10.x: mgmtd's protobuf header is included by lib/ headers too.
+	gen="lib/clippy lib/route_types.h lib/version.h"
+	[ $major = 8 ] || gen="$gen lib/mgmt.pb-c.h"
+	# shellcheck disable=SC2086
+	(cd "$src" && make -s $gen >"$kit/make.log" 2>&1) ||
+		die "make $gen failed, see $kit/make.log"
 	touch "$stamp"
 fi
 
@@ -117,30 +133,26 @@ hv=$(sed -n 's/^#define FRR_VERSION *"\([^"]*\)".*/\1/p' "$src/lib/version.h")
 strings "$libfrr" | grep -q "version $hv)" ||
 	die "$libfrr does not announce version $hv"
 
-if [ $want_vtysh = 1 ]; then
-	# The patched vtysh scans vpnhad's CLI sources as vpnhad/ in the FRR
-	# tree (VPNHAD_SRC overrides the directory, e.g. for a test stub).
-	plugin=${VPNHAD_SRC:-$top/frr-plugin}
-	plugin=$(cd "$plugin" 2>/dev/null && pwd) ||
-		die "no vpnhad sources at ${VPNHAD_SRC:-$top/frr-plugin}"
-	for f in vpnha_nodes.h vpnha_cli.c vpnha_vty.c vpnha_debug.c; do
-		[ -f "$plugin/$f" ] || die "$plugin/$f missing (vtysh needs it)"
-	done
+# link_plugin DIR: vpnhad's sources as vpnhad/ in the FRR tree (vtysh
+# includes vpnhad/vpnha_nodes.h; 8.4's extract.pl scans the CLI files).
+link_plugin() {
 	if [ -e "$src/vpnhad" ] && [ ! -L "$src/vpnhad" ]; then
 		die "$src/vpnhad exists and is not a symlink"
 	fi
-	if [ "$(readlink "$src/vpnhad" 2>/dev/null)" != "$plugin" ]; then
-		ln -sfn "$plugin" "$src/vpnhad"
+	if [ "$(readlink "$src/vpnhad" 2>/dev/null)" != "$1" ]; then
+		ln -sfn "$1" "$src/vpnhad"
 		# make cannot see that the scanned files changed: extract anew
 		rm -f "$src/vtysh/vtysh_cmd.c"
 	fi
+}
 
-	# The stamp is a copy of the applied patch: a changed patch is
-	# reverted with the old copy and the new one applied.
-	patch=$top/tools/vtysh-vpnhad.patch
+# apply_patch PATCH GENERATED: the stamp is a copy of the applied patch:
+# a changed patch is reverted with the old copy and the new one applied.
+# GENERATED (the daemon list header) has no make dependency on it.
+apply_patch() {
 	applied=$src/.vpnha-vtysh-patched
-	[ -f "$patch" ] || die "$patch missing"
-	if [ -f "$applied" ] && ! cmp -s "$patch" "$applied"; then
+	[ -f "$1" ] || die "$1 missing"
+	if [ -f "$applied" ] && ! cmp -s "$1" "$applied"; then
 		say "vtysh patch changed, reverting the old one"
 		(cd "$src" && patch -p1 -R -N -s --no-backup-if-mismatch \
 			<"$applied") ||
@@ -149,25 +161,116 @@ if [ $want_vtysh = 1 ]; then
 	fi
 	if [ ! -f "$applied" ]; then
 		say "patching vtysh for vpnhad"
-		(cd "$src" && patch -p1 -N -s --no-backup-if-mismatch <"$patch") ||
-			die "vtysh patch does not apply to frr $ver"
-		cp "$patch" "$applied"
-		# Generated without make dependencies on what the patch changes.
-		# (make itself re-runs automake/config.status for subdir.am and
-		# extract.pl.in.)
-		rm -f "$src/vtysh/vtysh_daemons.h" "$src/vtysh/vtysh_cmd.c"
+		(cd "$src" && patch -p1 -N -s --no-backup-if-mismatch <"$1") ||
+			die "vtysh patch $(basename "$1") does not apply to frr $ver"
+		cp "$1" "$applied"
+		rm -f "$src/$2" "$src/vtysh/vtysh_cmd.c"
 	fi
+}
+
+# check_vtysh: vtysh/vtysh is libtool's wrapper (kit libfrr); the real
+# binary runs on Debian's libfrr through its RUNPATH.
+check_vtysh() {
+	vbin=$src/vtysh/.libs/vtysh
+	env -u LD_LIBRARY_PATH ldd "$vbin" | grep -q "libfrr.so.0 => $libfrr " ||
+		die "$vbin does not resolve libfrr.so.0 to $libfrr"
+	env -u LD_LIBRARY_PATH "$vbin" --help >/dev/null 2>&1 ||
+		die "$vbin --help fails"
+	say "vtysh for vpnhad: $vbin"
+}
+
+if [ $want_vtysh = 1 ] && [ $major = 8 ]; then
+	# 8.4: extract.pl scans vpnhad's CLI sources as vpnhad/ in the FRR
+	# tree (VPNHAD_SRC overrides the directory, e.g. for a test stub).
+	plugin=${VPNHAD_SRC:-$top/frr-plugin}
+	plugin=$(cd "$plugin" 2>/dev/null && pwd) ||
+		die "no vpnhad sources at ${VPNHAD_SRC:-$top/frr-plugin}"
+	for f in vpnha_nodes.h vpnha_cli.c vpnha_vty.c vpnha_debug.c; do
+		[ -f "$plugin/$f" ] || die "$plugin/$f missing (vtysh needs it)"
+	done
+	link_plugin "$plugin"
+	apply_patch "$top/tools/vtysh-vpnhad.patch" vtysh/vtysh_daemons.h
 	say "building vtysh"
 	(cd "$src" && make -j"$(nproc)" vtysh/vtysh >"$kit/vtysh.log" 2>&1) ||
 		die "vtysh build failed, see $kit/vtysh.log"
-	# vtysh/vtysh is libtool's wrapper (kit libfrr); the real binary runs
-	# on Debian's libfrr through its RUNPATH.
-	bin=$src/vtysh/.libs/vtysh
-	env -u LD_LIBRARY_PATH ldd "$bin" | grep -q "libfrr.so.0 => $libfrr " ||
-		die "$bin does not resolve libfrr.so.0 to $libfrr"
-	env -u LD_LIBRARY_PATH "$bin" --help >/dev/null 2>&1 ||
-		die "$bin --help fails"
-	say "vtysh for vpnhad: $bin"
+	check_vtysh
+elif [ $want_vtysh = 1 ]; then
+	# 10.x: vtysh's command table (vtysh/vtysh_cmd.c) is generated from
+	# the binaries' ELF xref data.  Debian's installed binaries plus
+	# vpnhad (VPNHAD_BIN, built first) are linked in the build tree's
+	# layout (the directory names a module's or library's daemon) and
+	# read by python/xrelfo.py; then vtysh is built without the daemons.
+	plugin=$top/frr-plugin
+	[ -f "$plugin/vpnha_nodes.h" ] || die "$plugin/vpnha_nodes.h missing"
+	bin=${VPNHAD_BIN:-$top/build/frr-plugin/vpnhad}
+	[ -f "$bin" ] || die "vpnhad binary $bin missing: build vpnhad first (VPNHAD_BIN)"
+	bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
+	link_plugin "$plugin"
+	apply_patch "$top/tools/vtysh-vpnhad-10.patch" lib/vtysh_daemons.h
+	x=$src/.vpnha-xref
+	rm -rf "$x"
+	mkdir -p "$x/lib" "$x/vpnhad"
+	ln -s "$bin" "$x/vpnhad/vpnhad"
+	files=vpnhad/vpnhad
+	for d in /usr/lib/frr/*; do
+		[ -f "$d" ] && head -c 4 "$d" | grep -q ELF || continue
+		# as in FRR's tree (xref2vtysh.py knows "isisd/fabricd")
+		case "${d##*/}" in
+		fabricd) dir=isisd ;;
+		pim6d) dir=pimd ;;
+		*) dir=${d##*/} ;;
+		esac
+		mkdir -p "$x/$dir"
+		ln -s "$d" "$x/$dir/${d##*/}"
+		files="$files $dir/${d##*/}"
+	done
+	for m in /usr/lib/$arch/frr/modules/*.so; do
+		[ -f "$m" ] || continue
+		case "${m##*/}" in
+		dplane_fpm_nl.so) d=zebra ;;
+		*) d=${m##*/}
+		   d=${d%%_*} ;;
+		esac
+		mkdir -p "$x/$d"
+		ln -s "$m" "$x/$d/${m##*/}"
+		files="$files $d/${m##*/}"
+	done
+	for l in /usr/lib/$arch/frr/lib*.so.0; do
+		case "${l##*/}" in
+		libmgmt_be_nb.*) d=mgmtd ;;
+		libfrrospfapiclient.*) d=ospfclient ;;
+		*) d=lib ;;
+		esac
+		mkdir -p "$x/$d"
+		ln -s "$l" "$x/$d/${l##*/}"
+		files="$files $d/${l##*/}"
+	done
+	say "generating vtysh's command table from the binaries' xref data"
+	# vtysh_cmd.c and its parts vtysh_cmd.N.c, as FRR's Makefile names
+	# them (a missing part would make make rebuild every daemon).
+	split=$(sed -n '/^vtysh_cmd_split = /,/# end/s/^[[:space:]]*vtysh\/\(vtysh_cmd\.[0-9]*\.c\).*/\1/p' "$src/Makefile")
+	out=vtysh_cmd.c
+	for f in $split; do out="$out $f"; done
+	rm -rf "$src/vtysh/new"
+	mkdir -p "$src/vtysh/new"
+	# Run from a directory one below the tree: Debian builds in a
+	# subdirectory, its xref data names sources as "../lib/...".
+	# shellcheck disable=SC2086
+	(cd "$x" && ../lib/clippy ../python/xrelfo.py -o ../frr.xref $files \
+		-c $(for f in $out; do echo "../vtysh/new/$f"; done) \
+		>"$kit/xrelfo.log" 2>&1) || die "xrelfo failed, see $kit/xrelfo.log"
+	grep -q VTYSH_VPNHAD "$src/vtysh/new/vtysh_cmd.c" ||
+		die "no vpnhad command in $bin's xref data"
+	for f in $out; do
+		cmp -s "$src/vtysh/new/$f" "$src/vtysh/$f" ||
+			mv "$src/vtysh/new/$f" "$src/vtysh/$f"
+	done
+	rm -rf "$src/vtysh/new"
+	say "building vtysh"
+	(cd "$src" && make -j"$(nproc)" -o frr.xref vtysh/vtysh \
+		>"$kit/vtysh.log" 2>&1) ||
+		die "vtysh build failed, see $kit/vtysh.log"
+	check_vtysh
 fi
 
 echo "$src"

@@ -9,7 +9,7 @@
 #   (no systemd there); debian/tests/vpnhad-scheme does the README scheme.
 # When the namespaces end, every process and mount in them goes too.
 #
-# Usage: tools/pkgtest.sh [--debs DIR]            (as root, Debian 12)
+# Usage: tools/pkgtest.sh [--debs DIR]            (as root, Debian 12 or 13)
 #   --debs DIR   test DIR/frr-vpnha_*.deb instead of building one
 # Env: FRR_KIT_CACHE  Debian's FRR source (default /var/cache/frr-vpnha;
 #                     the build needs the network only if it is empty)

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# setup.sh: everything a fresh Debian 12 machine needs before vpnhad can
+# setup.sh: everything a fresh Debian 12 or 13 machine needs before vpnhad can
 # be built, tested or demonstrated: Debian packages, the FRR build kit
 # (Debian's FRR source of the installed version, configured), the
 # patched vtysh, and the build itself in ./build.
@@ -22,10 +22,27 @@ say() {
 	exit 1
 }
 
+# Per release: the same tools, Debian's names for them (trixie has
+# libyang 3; FRR 10.3's configure needs lua for --enable-scripting and
+# protobuf-c for mgmtd).
+. /etc/os-release
+case "${VERSION_CODENAME:-}" in
+bookworm)
+	relpkgs="libyang2-dev libyang2-tools"
+	;;
+trixie)
+	relpkgs="libyang-dev libyang3-tools lua5.3 liblua5.3-dev libprotobuf-c-dev
+protobuf-c-compiler"
+	;;
+*)
+	echo "setup: Debian ${VERSION_CODENAME:-?} is not supported (Debian 12 bookworm or 13 trixie)" >&2
+	exit 1
+	;;
+esac
 pkgs="frr frr-pythontools autoconf automake libtool make gcc bison flex gawk
-pkg-config libyang2-dev libyang2-tools libjson-c-dev libelf-dev python3-dev
+pkg-config libjson-c-dev libelf-dev python3-dev $relpkgs
 libreadline-dev libcap-dev libc-ares-dev libsnmp-dev librtr-dev libpam0g-dev
-dpkg-dev libcunit1-dev iproute2 nftables python3-pytest procps psmisc
+dpkg-dev libcunit1-dev iproute2 nftables python3-pytest procps psmisc git
 charon-systemd strongswan-swanctl libcharon-extra-plugins
 libstrongswan-extra-plugins debhelper fakeroot lintian jq gnuplot-nox
 libnetconf2-dev libssh-dev python3-ncclient python3-lxml yangcli openssh-client"
@@ -48,7 +65,7 @@ fi
 # their own FRR instances in namespaces, so nothing else is needed.
 
 say "preparing the FRR build kit"
-kit=$(tools/frr-kit.sh --vtysh)
+kit=$(tools/frr-kit.sh)
 
 if [ ! -f build/Makefile ] || [ configure.ac -nt build/Makefile ] ||
 	[ Makefile.am -nt build/Makefile ]; then
@@ -60,4 +77,8 @@ fi
 say "building"
 make -s -C build -j"$(nproc)" all
 make -s -C build -j"$(nproc)" check TESTS= >/dev/null
+# The patched vtysh: FRR 10.x generates its command table from the
+# binaries, vpnhad's included, so it comes after the build.
+say "building the patched vtysh"
+VPNHAD_BIN=$top/build/frr-plugin/vpnhad tools/frr-kit.sh --vtysh >/dev/null
 say "ready: build/frr-plugin/vpnhad, vtysh at $kit/vtysh/vtysh"

@@ -5,7 +5,9 @@
 # the CUnit unit tests, the namespace integration tests (make check), the
 # Debian package test (tools/pkgtest.sh) and the full-kernel (QEMU)
 # libreswan failover test (tests/vm/run-vpnha.sh).
-# Usage: tools/test.sh   (as root, on Debian 12)
+# Tests the platform it runs on (Debian 12 / FRR 8.4.4 or Debian 13 /
+# FRR 10.3); it never builds the other one.
+# Usage: tools/test.sh   (as root, on Debian 12 or 13)
 
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -53,5 +55,12 @@ summary=$(cat build/tests/unit/*.log build/tests/integration/*.log 2>/dev/null |
 	END { printf "%d passed, %d failed", p, f }')
 summary=$(printf '%s\n%d passed, %d failed\n' "$summary" $extra_pass $extra_fail |
 	awk -F'[ ,]+' '{ p += $1; f += $3 } END { printf "%d passed, %d failed", p, f }')
+# Skips print their reason where they happen; here their number.
+skipped=$(cat build/tests/unit/*.log build/tests/integration/*.log 2>/dev/null |
+	awk '/^=+ .*(passed|failed|skipped).* in [0-9.]+s/ {
+		for (i = 1; i <= NF; i++) if ($(i) ~ /^skipped/) s += $(i - 1) }
+	END { print s + 0 }')
+echo "skipped: $skipped (reasons above: pytest -rs, SKIP lines)"
+echo "platform: $(. /etc/os-release && echo "$PRETTY_NAME"), frr $(dpkg-query -W -f='${Version}' frr)"
 echo "$summary"
 exit $rc

@@ -59,6 +59,36 @@ def _frr_kit():
 FRR_KIT = _frr_kit()
 FRR_SBINDIR = os.environ.get("FRR_SBINDIR", "/usr/lib/frr")
 STOCK_VTYSH = "/usr/bin/vtysh"
+# FRR 10.x (Debian 13): mgmtd exists and is required.
+HAS_MGMTD = os.path.exists(os.path.join(FRR_SBINDIR, "mgmtd"))
+# FRR 10.x is built with libyang 3, which keeps the entries of a list
+# ("ordered-by system", the YANG default) sorted by key: running-config
+# prints tunnels and routes in key order, not in the order configured
+# (libyang 2 under 8.4 keeps the order configured).
+LISTS_SORTED_BY_KEY = HAS_MGMTD
+
+
+def system_order(block):
+    """block (config_block lines) as libyang 3 prints it: within each run
+    of top-level items of one kind (first word: tunnel, route, ...), the
+    items sorted by their first line; an item is a line at one space of
+    indentation plus the deeper lines under it."""
+    head, body, tail = block[:1], block[1:-1], block[-1:]
+    items = []
+    for line in body:
+        if line.startswith(" ") and not line.startswith("  ") and line.strip() != "exit":
+            items.append([line])
+        else:
+            items[-1].append(line)
+    out, run = [], []
+    for item in items + [None]:
+        if run and (item is None or item[0].split()[0] != run[0][0].split()[0]):
+            for it in sorted(run, key=lambda it: it[0]):
+                out.extend(it)
+            run = []
+        if item is not None:
+            run.append(item)
+    return head + out + tail
 
 
 def vpnha_daemon_path():
@@ -632,6 +662,10 @@ class FrrRouter:
         return d
 
     def start_zebra(self, extra_args=(), **kw):
+        # FRR 10.x requires mgmtd (staticd's and zebra's YANG config go
+        # through it): it starts first and stops last.  8.4 has none.
+        if HAS_MGMTD and not self.running("mgmtd"):
+            self.start_daemon("mgmtd")
         return self.start_daemon("zebra", extra_args, **kw)
 
     def start_vpnhad(self, extra_args=(), **kw):
@@ -676,7 +710,8 @@ class FrrRouter:
 
     def stop_all(self):
         # Clients first, zebra last (zebra then removes its kernel routes).
-        names = [n for n in self.daemons if n != "zebra"] + (["zebra"] if "zebra" in self.daemons else [])
+        last = ("zebra", "mgmtd")
+        names = [n for n in self.daemons if n not in last] + [n for n in last if n in self.daemons]
         for n in names:
             self.daemons[n].stop()
 

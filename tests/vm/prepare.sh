@@ -30,6 +30,11 @@ mkdir -p "$DEB"
 # ---- 1. host packages -------------------------------------------------
 need=""
 command -v qemu-system-x86_64 >/dev/null 2>&1 || need="$need qemu-system-x86"
+# (a minimal Debian root has none of these; the kernel image is xz or
+# zstd compressed)
+command -v file >/dev/null 2>&1 || need="$need file"
+command -v xz >/dev/null 2>&1 || need="$need xz-utils"
+command -v zstd >/dev/null 2>&1 || need="$need zstd"
 dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'ok installed' \
     || need="$need busybox-static"
 if [ -n "$need" ]; then
@@ -41,10 +46,11 @@ file -L "$BUSYBOX" 2>/dev/null | grep -q 'statically linked' \
     || { log "$BUSYBOX is not static"; exit 1; }
 
 # ---- 2. download -------------------------------------------------------
-# Kernel: whatever linux-image-amd64 points at (6.1.x on bookworm).
+# Kernel: whatever linux-image-amd64 points at (6.1.x on bookworm,
+# 6.12.x on trixie).
 KPKG=$(apt-cache depends linux-image-amd64 2>/dev/null \
-       | sed -n 's/^ *Depends: \(linux-image-6\.1\.[^ ]*-amd64\)$/\1/p' | head -n1)
-[ -n "$KPKG" ] || { log "cannot resolve linux-image-6.1.*-amd64"; exit 1; }
+       | sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-amd64\)$/\1/p' | head -n1)
+[ -n "$KPKG" ] || { log "cannot resolve linux-image-amd64's kernel"; exit 1; }
 KVER=${KPKG#linux-image-}
 
 # libreswan runtime deps missing on the host (we only take the ones that
@@ -53,7 +59,12 @@ pkgs="$KPKG kmod libreswan"
 for d in libnss3-tools libevent-pthreads-2.1-7 libldns3 libunbound8 \
          libevent-core-2.1-7 libnspr4 libnss3 libcap-ng0 libcurl3-nss \
          libldap-2.5-0 libaudit1 libpam0g libselinux1 libsystemd0 libcrypt1 \
-         libkmod2 liblzma5 libzstd1 libssl3 nss-plugin-pem; do
+         libkmod2 liblzma5 libzstd1 libssl3 nss-plugin-pem \
+         libcurl3t64-gnutls libevent-core-2.1-7t64 libevent-pthreads-2.1-7t64 \
+         libldap2 libldns3t64 libssl3t64 libevent-2.1-7t64; do
+    # bookworm's and trixie's names (t64): only those this release has
+    # (a name only provided by another package has no candidate)
+    apt-cache policy "$d" 2>/dev/null | grep -q 'Candidate: [^(]' || continue
     dpkg-query -W -f='${Status}' "$d" 2>/dev/null | grep -q 'ok installed' \
         || pkgs="$pkgs $d"
 done

@@ -27,6 +27,14 @@ frr_start() {
     chown -R frr:frr /etc/frr/$NAME /var/run/frr/$NAME
     chmod 750 /etc/frr/$NAME; chmod 755 /var/run/frr/$NAME
     chmod 640 /etc/frr/$NAME/vtysh.conf
+    # FRR 10.x (Debian 13) requires mgmtd: first up, last stopped.
+    if [ -x /usr/lib/frr/mgmtd ]; then
+        ip netns exec R /usr/lib/frr/mgmtd -N $NAME -A 127.0.0.1 -P 0 \
+            --log file:$W/log/mgmtd.log >>"$W/log/mgmtd.out" 2>&1 &
+        PIDS="$PIDS $!"
+        i=0; until [ -S /var/run/frr/$NAME/mgmtd.vty ]; do
+            i=$((i+1)); [ $i -gt 200 ] && die "mgmtd did not start"; sleep 0.1; done
+    fi
     ip netns exec R "$ZEBRA" -N $NAME -A 127.0.0.1 -P 0 --log file:$W/log/zebra.log \
         >>"$W/log/zebra.out" 2>&1 &
     ZPID=$!
