@@ -25,7 +25,7 @@ import time
 import pytest
 
 import vpnha_topo as vt
-from test_health import (detection_bound_ms, failback_ms, route_watch, state_watch, tunnel,
+from test_health import (detection_bound_ms, route_watch, state_watch, tunnel,
                          wait_state)
 
 PREFIX = vt.SCHEME_PREFIX
