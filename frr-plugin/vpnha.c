@@ -550,7 +550,8 @@ void vpnha_tunnel_sa_update(struct vpnha *v, struct vpnha_tunnel *t,
 	if (old == VPNHA_SA_UP && state != VPNHA_SA_UP) {
 		t->sa.downs++;
 		if (t->hc_enabled && state != VPNHA_SA_UNKNOWN)
-			vpnha_health_force_dead(&t->health, v->now());
+			vpnha_health_force_dead(&t->health, v->now(),
+						VPNHA_HC_CAUSE_SA);
 	}
 	vpnha_tunnel_eval(v, t);
 	vpnha_tunnel_rearm(v, t);
@@ -725,6 +726,17 @@ void vpnha_interface_update(struct vpnha *v, const char *ifname,
 			continue;
 		if (t->ifindex == ifindex && t->if_up == up)
 			continue;
+		/*
+		 * Interface gone or down: the probes stop or cannot pass, so
+		 * the verdict they left proves nothing about what comes back.
+		 * A healthy verdict would take traffic at once into a new,
+		 * unproven interface: dead until recovery-count replies and
+		 * the hold-down, as after an SA loss.
+		 */
+		if (t->hc_enabled && t->if_up &&
+		    (!up || ifindex == IFINDEX_INTERNAL))
+			vpnha_health_force_dead(&t->health, v->now(),
+						VPNHA_HC_CAUSE_INTERFACE);
 		t->ifindex = ifindex;
 		t->if_up = up && ifindex != IFINDEX_INTERNAL;
 		if (had != (ifindex != IFINDEX_INTERNAL))

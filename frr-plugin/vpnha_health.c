@@ -24,6 +24,7 @@ static const char *const vpnha_hc_cause_names[] = {
 	[VPNHA_HC_CAUSE_HOLD_DOWN] = "loss-in-hold-down",
 	[VPNHA_HC_CAUSE_EXTERNAL] = "external-down",
 	[VPNHA_HC_CAUSE_SA] = "ipsec-sa-down",
+	[VPNHA_HC_CAUSE_INTERFACE] = "interface-down",
 };
 
 static const char *const vpnha_hc_reply_names[] = {
@@ -188,6 +189,10 @@ void vpnha_health_reason(const struct vpnha_health *h, char *buf, size_t len)
 		break;
 	case VPNHA_HC_CAUSE_SA:
 		snprintf(buf, len, "IPsec SA was lost: waiting for the probes");
+		break;
+	case VPNHA_HC_CAUSE_INTERFACE:
+		snprintf(buf, len,
+			 "interface went away or down: waiting for the probes");
 		break;
 	case VPNHA_HC_CAUSE_NONE:
 		break;
@@ -410,6 +415,29 @@ void vpnha_health_reconfigure(struct vpnha_health *h,
 	struct vpnha_health old = *h;
 
 	vpnha_health_init(h, cfg, false);
+	/*
+	 * The probe history stays: a change in the middle of a run of
+	 * misses must not restart the count (a few changes in a row would
+	 * keep traffic in a dead tunnel), nor reset the flap damping.  The
+	 * probes in flight and the window stay if the window size does.
+	 */
+	h->consec_miss = old.consec_miss;
+	h->consec_ok = old.consec_ok;
+	h->miss_run_start = old.miss_run_start;
+	h->last_good = old.last_good;
+	h->last_restore = old.last_restore;
+	h->damp_shift = old.damp_shift;
+	h->late_sent = old.late_sent;
+	h->late_rtt_us = old.late_rtt_us;
+	if (h->cfg.window == old.cfg.window) {
+		memcpy(h->ring, old.ring, sizeof(h->ring));
+		h->ring_head = old.ring_head;
+		h->ring_count = old.ring_count;
+		h->scan_seq = old.scan_seq;
+		h->win_ok = old.win_ok;
+		h->win_lost = old.win_lost;
+		h->win_rtt_sum = old.win_rtt_sum;
+	}
 	switch (old.verdict) {
 	case VPNHA_HC_UNKNOWN:
 		break;
@@ -587,10 +615,11 @@ void vpnha_health_external(struct vpnha_health *h, bool up, int64_t now)
 	}
 }
 
-void vpnha_health_force_dead(struct vpnha_health *h, int64_t now)
+void vpnha_health_force_dead(struct vpnha_health *h, int64_t now,
+			     enum vpnha_hc_cause cause)
 {
 	if (h->verdict != VPNHA_HC_DEAD)
-		vpnha_hc_go_dead(h, VPNHA_HC_CAUSE_SA, now, 0);
+		vpnha_hc_go_dead(h, cause, now, 0);
 	else
 		h->consec_ok = 0;
 }

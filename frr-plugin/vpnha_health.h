@@ -168,6 +168,7 @@ enum vpnha_hc_cause {
 	VPNHA_HC_CAUSE_HOLD_DOWN, /* a loss during the failback hold-down */
 	VPNHA_HC_CAUSE_EXTERNAL,  /* external check (BFD) reported down */
 	VPNHA_HC_CAUSE_SA,	  /* the IPsec daemon reported the SA gone */
+	VPNHA_HC_CAUSE_INTERFACE, /* the tunnel interface went away or down */
 };
 
 /* Result of feeding one reply. */
@@ -337,10 +338,13 @@ void vpnha_health_external(struct vpnha_health *h, bool up, int64_t now);
  * no-preempt, damping decays); 0 if none.
  */
 /*
- * Declare the tunnel dead now (its IPsec SA is gone): recovery then
- * takes recovery-count good probes and the hold-down, as after misses.
+ * Declare the tunnel dead now, for cause (VPNHA_HC_CAUSE_SA: its IPsec
+ * SA is gone; VPNHA_HC_CAUSE_INTERFACE: its interface went away or
+ * down, so no probe proves anything meanwhile): recovery then takes
+ * recovery-count good probes and the hold-down, as after misses.
  */
-void vpnha_health_force_dead(struct vpnha_health *h, int64_t now);
+void vpnha_health_force_dead(struct vpnha_health *h, int64_t now,
+			     enum vpnha_hc_cause cause);
 
 int64_t vpnha_health_next_deadline(const struct vpnha_health *h);
 

@@ -191,6 +191,24 @@ static void vpnha_io_addr_release(struct vpnha_io *io)
 			t->name, &io->added_src, t->ifname);
 }
 
+void vpnha_io_address_deleted(ifindex_t ifindex)
+{
+	struct vpnha_tunnel *t;
+
+	frr_each (vpnha_tunnels, &vpnha->tunnels, t) {
+		struct vpnha_io *io = t->io;
+
+		if (!io || t->ifindex != ifindex || vpnha_io_addr_owner(t))
+			continue;
+		/* Ours or not, it is gone: add it again. */
+		zlog_info(
+			"tunnel %s: health-check address %pIA was removed from %s",
+			t->name, &t->hc.source, t->ifname);
+		io->addr_added = false;
+		vpnha_io_addr_ensure(io);
+	}
+}
+
 const char *vpnha_io_source_status(const struct vpnha_tunnel *t)
 {
 	const struct vpnha_io *io = t->io;

@@ -20,6 +20,13 @@ extern void vpnha_io_fini(void);
  */
 extern const char *vpnha_io_source_status(const struct vpnha_tunnel *t);
 
+/*
+ * An address went from an interface (zebra's event, already removed
+ * from libfrr's list): a tunnel whose health-check source it was puts
+ * it back, as at start (someone else removed it).
+ */
+extern void vpnha_io_address_deleted(ifindex_t ifindex);
+
 /* BFD session state of a type-bfd health check, or NULL. */
 extern const char *vpnha_io_bfd_state(const struct vpnha_tunnel *t);
 

@@ -18,6 +18,7 @@
 
 #include "vpnha_compat.h"
 #include "vpnha_debug.h"
+#include "vpnha_io.h"
 #include "vpnha_zebra.h"
 
 extern struct zebra_privs_t vpnha_privs;
@@ -256,8 +257,12 @@ static int vpnha_zebra_address_del(ZAPI_CALLBACK_ARGS)
 	struct connected *c;
 
 	c = zebra_interface_address_read(cmd, zclient->ibuf, vrf_id);
-	if (c)
+	if (c) {
+		ifindex_t ifindex = c->ifp ? c->ifp->ifindex : IFINDEX_INTERNAL;
+
 		connected_free(&c);
+		vpnha_io_address_deleted(ifindex);
+	}
 	return 0;
 }
 

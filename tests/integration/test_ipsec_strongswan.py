@@ -166,3 +166,38 @@ def test_restart_keeps_sas_and_unreachable_charon_leaves_routing_to_probes(sw):
                 desc="backup SA seen again once charon is reachable")
     # The restart cut nothing: the same IKE SAs, no duplicate initiated.
     assert _ike_ids(r1) == ids1 and _ike_ids(r2) == ids2
+
+
+def test_charon_killed_and_restarted(sw):
+    """Fault matrix (issue 13): R's charon for the primary is SIGKILLed
+    (its SA and, with kernel-libipsec, its TUN die with it) and started
+    again empty.  The route leaves the primary at once, never vanishes,
+    and comes back only after vpnhad has reloaded and re-initiated the
+    connection and the probes have proven it (recovery + hold-down)."""
+    from test_health import Watch
+
+    tb = sw
+    routes = Watch(tb.kernel_devs, 0.01, "route watch")
+    ch = tb.charons[("r", 1)]
+    t0 = time.monotonic()
+    ch.kill()
+    tb.wait_kernel_devs(["ipsec1"], timeout=SA_FAILOVER_BOUND_S)
+    t_gone = time.monotonic()
+    time.sleep(1.0)
+    ch.start()
+    t_back = time.monotonic()
+    t = vt.wait_for(lambda: tb.rt.vtysh_json("show vpn-ha tunnel primary json")["tunnels"]["primary"],
+                    30, ok=lambda t: t["state"] == "up" and t["ipsec"]["saState"] == "up",
+                    desc="primary reloaded, re-initiated and up after charon's restart")
+    tb.wait_kernel_devs(["ipsec0"], timeout=5)
+    t_route = routes.wait(lambda v: v == ["ipsec0"], 1, since=t_back, desc="route on ipsec0 again")
+    hist = routes.history(since=t0)
+    fmt = routes.fmt(t0)
+    print("\ncharon SIGKILL at 0, route on ipsec1 after %.0f ms, charon back at +%.1fs, "
+          "primary route back at +%.1fs: %s" % ((t_gone - t0) * 1000, t_back - t0, t_route - t0, fmt))
+    assert all(v for _, v in hist), "no route at some point: %s" % fmt
+    assert not any("ipsec0" in v for tt, v in hist if t_gone <= tt < t_back + 0.5), fmt
+    # Proven first: recovery-count 5 x 100 ms and hold-down 500 ms after
+    # the SA came back, which itself follows charon's restart.
+    assert t_route - t_back >= 1.0 - 0.05, fmt
+    assert t["ipsec"]["initiations"] >= 2, t

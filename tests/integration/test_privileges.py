@@ -16,9 +16,8 @@ import os
 import pwd
 import stat
 
-import pytest
-
 import vpnha_topo as vt
+from test_core import frr_dir  # noqa: F401 - the fixture
 
 CAP_NET_ADMIN = 12
 CAP_NET_RAW = 13
@@ -42,20 +41,9 @@ def world_writable(path):
     return bool(st.st_mode & stat.S_IWOTH) and not (stat.S_ISDIR(st.st_mode) and st.st_mode & stat.S_ISVTX)
 
 
-@pytest.fixture
-def ipsec_dir():
-    import pathlib
-    import shutil
-    import tempfile
-    d = pathlib.Path(tempfile.mkdtemp(prefix="vpnhat-priv-", dir="/run"))
-    shutil.chown(d, "frr", "frr")
-    yield d
-    shutil.rmtree(d, ignore_errors=True)
-
-
-def test_daemon_runs_with_least_privilege(vpnha_hc, ipsec_dir):
+def test_daemon_runs_with_least_privilege(vpnha_hc, frr_dir):
     s = vpnha_hc
-    d = ipsec_dir
+    d = frr_dir
     # Generated IPsec files with a key (no pluto needed for that).
     s.rt.configure(["vpn-ha", "ipsec libreswan directory %s" % d,
                     "ipsec libreswan ctl-socket /run/vpnhat-no-pluto.ctl",

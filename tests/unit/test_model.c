@@ -994,6 +994,70 @@ static void test_bfd_release_rearms(void)
  * Issue 13.8: a health-check change on a dead tunnel keeps it dead, its
  * routes withdrawn and its failover figures, until the probes decide.
  */
+/*
+ * The primary's interface goes away while its health check is alive and
+ * comes back (another ifindex): the verdict the probes left before
+ * proves nothing about the new interface.  Before, the tunnel was up
+ * again at once and took the prefix back with no reply at all.
+ */
+static void test_interface_back_needs_probes(void)
+{
+	scheme_setup();
+	hc_enable(primary, VPNHA_HC_TYPE_ICMP, 500, true);
+	hc_run(primary, 300, true, VPNHA_TUNNEL_INIT);
+	CU_ASSERT_EQUAL_FATAL(primary->state, VPNHA_TUNNEL_UP);
+	CU_ASSERT_EQUAL(rib_best(&remote)->nh[0], IF_PRIMARY);
+
+	vpnha_interface_update(v, "vti1", IFINDEX_INTERNAL, false);
+	CU_ASSERT_EQUAL(primary->state, VPNHA_TUNNEL_DOWN);
+	CU_ASSERT_EQUAL(rib_best(&remote)->nh[0], IF_BACKUP);
+	vpnha_interface_update(v, "vti1", 42, true);
+	CU_ASSERT_EQUAL(primary->state, VPNHA_TUNNEL_DOWN);
+	CU_ASSERT_EQUAL(primary->health.verdict, VPNHA_HC_DEAD);
+	CU_ASSERT_EQUAL(primary->health.cause, VPNHA_HC_CAUSE_INTERFACE);
+	CU_ASSERT_EQUAL(rib_best(&remote)->nh[0], IF_BACKUP);
+	/* One reply is not enough: recovery-count (2) and the hold-down. */
+	hc_run(primary, 110, true, VPNHA_TUNNEL_INIT);
+	CU_ASSERT_EQUAL(rib_best(&remote)->nh[0], IF_BACKUP);
+	hc_run(primary, 2000, true, VPNHA_TUNNEL_UP);
+	CU_ASSERT_EQUAL(primary->state, VPNHA_TUNNEL_UP);
+	CU_ASSERT_EQUAL(rib_best(&remote)->nh[0], 42);
+
+	/* Carrier lost (oper down) and back: the same. */
+	vpnha_interface_update(v, "vti1", 42, false);
+	vpnha_interface_update(v, "vti1", 42, true);
+	CU_ASSERT_EQUAL(primary->state, VPNHA_TUNNEL_DOWN);
+	CU_ASSERT_EQUAL(rib_best(&remote)->nh[0], IF_BACKUP);
+	scheme_teardown();
+}
+
+/*
+ * Health-check changes during a silent failure: the run of misses goes
+ * on counting.  Before, each change restarted it (and dropped the probes
+ * in flight): an operator tuning every 150 ms kept the route in the dead
+ * primary for ever.
+ */
+static void test_hc_change_mid_failure(void)
+{
+	int i;
+
+	scheme_setup();
+	hc_enable(primary, VPNHA_HC_TYPE_ICMP, 500, true);
+	hc_run(primary, 300, true, VPNHA_TUNNEL_INIT);
+	CU_ASSERT_EQUAL_FATAL(primary->state, VPNHA_TUNNEL_UP);
+	/* Bound with miss-count 4: 3 x 100 + 200 + 100 = 600 ms. */
+	for (i = 0; i < 6 && primary->state == VPNHA_TUNNEL_UP; i++) {
+		hc_run(primary, 150, false, VPNHA_TUNNEL_DOWN);
+		primary->hc.miss_count = 4;
+		primary->hc.timeout_ms = i % 2 ? 200 : 190;
+		vpnha_tunnel_hc_changed(v, primary);
+	}
+	CU_ASSERT_EQUAL(primary->state, VPNHA_TUNNEL_DOWN);
+	CU_ASSERT(i <= 5);
+	CU_ASSERT_EQUAL(rib_best(&remote)->nh[0], IF_BACKUP);
+	scheme_teardown();
+}
+
 static void test_hc_change_keeps_dead(void)
 {
 	struct vpnha_timeline tl;
@@ -1129,6 +1193,10 @@ int main(void)
 		    test_bfd_release_rearms);
 	CU_add_test(s, "health-check change keeps a dead tunnel dead",
 		    test_hc_change_keeps_dead);
+	CU_add_test(s, "health-check changes do not restart a failure",
+		    test_hc_change_mid_failure);
+	CU_add_test(s, "interface back: the probes must prove it",
+		    test_interface_back_needs_probes);
 	CU_add_test(s, "start-up hold and init vs up", test_startup_hold);
 
 	s = CU_add_suite("yang", yang_setup, yang_teardown);
