@@ -103,9 +103,12 @@ static void check_err(int ret, const struct vpnha_nc_error *err)
 static struct lyd_node *any_parse(const struct lyd_node *any, uint32_t opts)
 {
 	struct lyd_node *tree = NULL;
+	struct vpnha_nc_error err = {};
 	char *xml = NULL;
+	int ret = vpnha_nc_any_to_xml(any, &xml, &err);
 
-	if (lyd_any_value_str(any, &xml) != LY_SUCCESS || !xml)
+	check_err(ret, &err);
+	if (ret < 0 || !xml)
 		return NULL;
 	if (lyd_parse_data_mem(ctx, xml, LYD_XML, LYD_PARSE_ONLY | opts, 0,
 			       &tree) != LY_SUCCESS)
