@@ -267,11 +267,8 @@ static int nc_any_parse(const struct lyd_node *any, bool opaque,
 	uint32_t opts = LYD_PARSE_ONLY | (opaque ? 0 : LYD_PARSE_NO_STATE);
 
 	*tree = NULL;
-	if (lyd_any_value_str(any, &xml) != LY_SUCCESS) {
-		snprintf(err->message, sizeof(err->message),
-			 "cannot read the content");
-		goto fail;
-	}
+	if (vpnha_nc_any_to_xml(any, &xml, err) < 0)
+		return -1;
 	if (!xml)
 		return 0;
 	opts |= opaque ? LYD_PARSE_OPAQ : LYD_PARSE_STRICT;
@@ -292,12 +289,6 @@ static int nc_any_parse(const struct lyd_node *any, bool opaque,
 	}
 	free(xml);
 	return 0;
-
-fail:
-	err->type = "application";
-	err->tag = "invalid-value";
-	err->path[0] = '\0';
-	return -1;
 }
 
 /*

@@ -21,6 +21,12 @@
 #include <string.h>
 #include <libyang/libyang.h>
 #include <libyang/version.h>
+/* libssh's legacy.h (pulled in by nc_server.h) declares buffer_new() and
+ * buffer_free(), which clash with FRR's lib/buffer.h (through vpnha.h ->
+ * lib/debug.h -> lib/vty.h): leave it out, nothing here uses it. */
+#ifndef LIBSSH_LEGACY_0_4
+#define LIBSSH_LEGACY_0_4
+#endif
 #include <nc_server.h>
 
 #include "vpnha_netconf_core.h"

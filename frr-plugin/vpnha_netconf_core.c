@@ -281,6 +281,54 @@ int vpnha_nc_edit_apply(struct lyd_node **target, const struct lyd_node *edit,
 
 /* Subtree filter (RFC 6241 6.2) to XPath. */
 
+/*
+ * libyang keeps an anyxml element whose prefix has no xmlns
+ * declaration as an opaque node without namespace, and its XML
+ * printer then dereferences that NULL namespace (libyang 2.1): refuse
+ * such content before printing it.
+ */
+static int nc_any_check(const struct lyd_node *first,
+			struct vpnha_nc_error *err)
+{
+	const struct lyd_node *n;
+
+	LY_LIST_FOR (first, n) {
+		const struct lyd_node_opaq *o = (const struct lyd_node_opaq *)n;
+
+		if (n->schema) {
+			if (nc_any_check(lyd_child(n), err) < 0)
+				return -1;
+			continue;
+		}
+		if (o->name.prefix && !o->name.module_ns) {
+			nc_err(err, "protocol", "unknown-namespace", NULL,
+			       "element <%s:%s>: namespace prefix \"%s\" is not declared",
+			       o->name.prefix, o->name.name, o->name.prefix);
+			return -1;
+		}
+		if (nc_any_check(o->child, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int vpnha_nc_any_to_xml(const struct lyd_node *any, char **xml,
+			struct vpnha_nc_error *err)
+{
+	const struct lyd_node_any *a = (const struct lyd_node_any *)any;
+
+	*xml = NULL;
+	if (a->value_type == LYD_ANYDATA_DATATREE &&
+	    nc_any_check(a->value.tree, err) < 0)
+		return -1;
+	if (lyd_any_value_str(any, xml) != LY_SUCCESS) {
+		nc_err(err, "application", "invalid-value", NULL,
+		       "cannot read the content");
+		return -1;
+	}
+	return 0;
+}
+
 struct nc_xpaths {
 	char **v;
 	size_t n, size;

@@ -64,6 +64,18 @@ extern int vpnha_nc_edit_apply(struct lyd_node **target,
 			       struct vpnha_nc_error *err);
 
 /*
+ * The content of an anyxml/anydata node (<config>, <filter>) as XML
+ * text, to be parsed against the schema.  Elements with an undeclared
+ * namespace prefix are refused (unknown-namespace): libyang
+ * keeps them without namespace and its printer would crash on them.
+ *
+ * Returns:
+ *    0 and *xml (NULL when empty; free()), or -1 with err filled.
+ */
+extern int vpnha_nc_any_to_xml(const struct lyd_node *any, char **xml,
+			       struct vpnha_nc_error *err);
+
+/*
  * Turn a subtree filter into XPath expressions (RFC 6241 6.2): one
  * selection per selection node or leaf of a containment node, content
  * match nodes as predicates.  filter is the first child of <filter>

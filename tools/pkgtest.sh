@@ -85,6 +85,8 @@ in_chroot() {
 	grep -q 'chgrp frr /run/pluto/pluto.ctl' /lib/systemd/system/ipsec.service.d/frr-vpnha.conf ||
 		fail "no ipsec.service drop-in opening pluto's control socket to frr"
 
+	netconf_check
+
 	say "while frr-vpnha is being removed, FRR's scripts refuse to start vpnhad"
 	touch /run/frr-vpnha.removing
 	/usr/lib/frr/watchfrr.sh start vpnhad >/tmp/start.log 2>&1 || true
@@ -192,6 +194,76 @@ in_chroot() {
 	[ "$(md5 /etc/frr/frr.conf)" != "$frrconf0" ] || fail "frr.conf was never written"
 	cp /var/log/frr/pkgtest.log /pkgtest/frr.log 2>/dev/null || true
 	say "PASS"
+}
+
+# --------------------------------------------------------------------------
+# frr-vpnha-netconf (in the throwaway root, frr-vpnha installed, no vpnhad
+# running): install it, start a vpnhad with -M netconf:FILE, an ncclient
+# hello must list frr-vpnhad; then remove it again (frr-vpnha's removal
+# below needs that).  say/fail come from in_chroot.
+
+netconf_check() {
+	ncdeb=$(ls /pkgtest/frr-vpnha-netconf_*.deb 2>/dev/null | head -n 1)
+	if [ -z "$ncdeb" ]; then
+		say "no frr-vpnha-netconf_*.deb: NETCONF check skipped"
+		return 0
+	fi
+	say "netconf: apt-get install --no-install-recommends $ncdeb"
+	DEBIAN_FRONTEND=noninteractive timeout 120 apt-get install -y \
+		-o Dir::Cache::pkgcache=/var/cache/apt/pkgcache.bin \
+		-o Dir::Cache::srcpkgcache=/var/cache/apt/srcpkgcache.bin \
+		--no-install-recommends "$ncdeb" >/tmp/nc-install.log 2>&1 ||
+		{ cat /tmp/nc-install.log; fail "apt-get install $ncdeb"; }
+	ls /usr/lib/*/frr/modules/vpnhad_netconf.so \
+		/usr/lib/*/frr/modules/vpnhad_netconf_impl.so >/dev/null ||
+		fail "the NETCONF modules are not in FRR's module directory"
+	[ -f /usr/share/yang/vpnhad-netconf/ietf-netconf@2013-09-29.yang ] ||
+		fail "no /usr/share/yang/vpnhad-netconf/ietf-netconf@2013-09-29.yang"
+
+	say "netconf: vpnhad -M netconf:/etc/frr/vpnhad-netconf.conf answers a hello"
+	install -d -o frr -g frr -m 0755 /run/frr
+	install -d -o frr -g frr -m 0750 /etc/frr/netconf
+	ssh-keygen -q -t ed25519 -N '' -C ops -f /tmp/nc-ops
+	install -o frr -g frr -m 0640 /tmp/nc-ops.pub /etc/frr/netconf/ops.keys
+	printf 'listen 127.0.0.1 830\nuser ops read-write /etc/frr/netconf/ops.keys\n' \
+		>/etc/frr/vpnhad-netconf.conf
+	/usr/lib/frr/vpnhad -d -A 127.0.0.1 --log file:/var/log/frr/pkgtest.log \
+		-M netconf:/etc/frr/vpnhad-netconf.conf ||
+		fail "vpnhad -M netconf did not start"
+	n=0
+	until python3 - <<'PY' >/tmp/nc-hello.log 2>&1; do
+from ncclient import manager
+m = manager.connect(host="127.0.0.1", port=830, username="ops",
+                    key_filename="/tmp/nc-ops", hostkey_verify=False,
+                    allow_agent=False, look_for_keys=False, timeout=5)
+caps = list(m.server_capabilities)
+m.close_session()
+assert any("module=frr-vpnhad" in c for c in caps), caps
+print("hello: %d capabilities, session %s" % (len(caps), m.session_id))
+PY
+		n=$((n + 1))
+		[ $n -lt 50 ] || { cat /tmp/nc-hello.log; fail "no NETCONF hello with frr-vpnhad within 10 s"; }
+		sleep 0.2
+	done
+	cat /tmp/nc-hello.log
+	[ "$(stat -c %U:%a /etc/frr/vpnhad_netconf_host_key)" = frr:600 ] ||
+		fail "the NETCONF host key is not frr's, 0600"
+	pid=$(cat /run/frr/vpnhad.pid)
+	kill "$pid"
+	n=0
+	while kill -0 "$pid" 2>/dev/null; do
+		n=$((n + 1))
+		[ $n -lt 50 ] || fail "vpnhad (NETCONF) did not stop on SIGTERM"
+		sleep 0.2
+	done
+	rm -rf /run/frr/vpnhad.pid /etc/frr/vpnhad-netconf.conf /etc/frr/netconf \
+		/etc/frr/vpnhad_netconf_host_key /tmp/nc-ops /tmp/nc-ops.pub
+
+	say "netconf: dpkg -r frr-vpnha-netconf"
+	dpkg -r frr-vpnha-netconf >/tmp/nc-remove.log 2>&1 ||
+		{ cat /tmp/nc-remove.log; fail "dpkg -r frr-vpnha-netconf"; }
+	! ls /usr/lib/*/frr/modules/vpnhad_netconf* >/dev/null 2>&1 ||
+		fail "NETCONF modules left after dpkg -r frr-vpnha-netconf"
 }
 
 # --------------------------------------------------------------------------
@@ -330,6 +402,9 @@ if command -v lintian >/dev/null; then
 fi
 
 cp "$deb" "$0" "$work/pkg/"
+# frr-vpnha-netconf, when there (netconf_check)
+ncdeb=$(ls "$debs"/frr-vpnha-netconf_*.deb 2>/dev/null | head -n 1)
+[ -z "$ncdeb" ] || cp "$ncdeb" "$work/pkg/"
 cp "$top/debian/tests/vpnhad-scheme" "$work/pkg/"
 [ "$(basename "$0")" = pkgtest.sh ] || mv "$work/pkg/$(basename "$0")" "$work/pkg/pkgtest.sh"
 

@@ -16,8 +16,8 @@
 # vty) and libfrr.so.0 from Debian, as the unit tests link.  Any crash,
 # sanitizer report, leak or timeout fails the run; the reproducer is left
 # in the build dir.  A new harness is one more tests/fuzz/fuzz_NAME.c
-# with a tests/fuzz/corpus/NAME/ seed directory (the NETCONF RPC harness
-# goes here the same way).
+# with a tests/fuzz/corpus/NAME/ seed directory (fuzz_netconf.c drives the
+# NETCONF core).
 #
 # Exit: 0 all clean, 1 a finding, 77 (skip) without clang/libFuzzer.
 set -eu
@@ -50,11 +50,12 @@ if ! echo 'int LLVMFuzzerTestOneInput(const char *d, long n){return 0;}' |
 fi
 
 core="vpnha.c vpnha_health.c vpnha_probe.c vpnha_sched.c vpnha_ipsec.c
-vpnha_vici_msg.c vpnha_nl.c"
+vpnha_vici_msg.c vpnha_nl.c vpnha_netconf_core.c"
 san="-fsanitize=address,undefined -fno-sanitize-recover=all"
 cflags="-g -O1 -fno-omit-frame-pointer -fms-extensions -DHAVE_CONFIG_H
 -I$kit/lib/assert -I$kit -I$kit/include -I$kit/lib -I$src/frr-plugin
--I$top/frr-plugin -I/usr/include/json-c -Wno-microsoft-anon-tag"
+-I$top/frr-plugin -I/usr/include/json-c -Wno-microsoft-anon-tag
+-DVPNHA_YANG_DIR=\"$src/yang\""
 
 # Core objects, instrumented for coverage, rebuilt when a source changed.
 objs=

@@ -412,6 +412,69 @@ static void test_config(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "unknown setting \"lisen\""));
 }
 
+/* The <config> of an <edit-config> RPC, as libnetconf2 parses it. */
+static struct lyd_node *rpc_config(const char *rpc, struct lyd_node **envp,
+				   struct lyd_node **op)
+{
+	struct ly_in *in = NULL;
+	struct lyd_node *c;
+
+	CU_ASSERT_FATAL(ly_in_new_memory(rpc, &in) == LY_SUCCESS);
+	CU_ASSERT_FATAL(lyd_parse_op(ctx, NULL, in, LYD_XML,
+				     LYD_TYPE_RPC_NETCONF, envp,
+				     op) == LY_SUCCESS);
+	ly_in_free(in, 0);
+	LY_LIST_FOR (lyd_child(*op), c)
+		if (strcmp(LYD_NAME(c), "config") == 0)
+			return c;
+	CU_FAIL_FATAL("no <config>");
+	return NULL;
+}
+
+#define RPC_EDIT(config)                                                       \
+	"<rpc xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\" "              \
+	"message-id=\"1\"><edit-config><target><running/></target>"            \
+	"<config>" config "</config></edit-config></rpc>"
+
+/*
+ * Found by tests/fuzz/fuzz_netconf.c: an element with an undeclared
+ * prefix in <config> crashed libyang's printer (NULL namespace) when the
+ * server turned the content into text.  Now an unknown-namespace error.
+ * (An undeclared attribute prefix is refused by libyang's parser.)
+ */
+static void test_any_undeclared_prefix(void)
+{
+	static const char *const bad[] = {
+		RPC_EDIT("<vpnhad xmlns=\"http://frrouting.org/yang/vpnhad\">"
+			 "<tunnel><name>t1</name><inter:c/></tunnel></vpnhad>"),
+	};
+	struct lyd_node *envp = NULL, *op = NULL, *c;
+	struct vpnha_nc_error err;
+	char *text = (char *)"unset";
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		c = rpc_config(bad[i], &envp, &op);
+		CU_ASSERT_EQUAL(vpnha_nc_any_to_xml(c, &text, &err), -1);
+		CU_ASSERT_PTR_NULL(text);
+		CU_ASSERT_STRING_EQUAL(err.tag, "unknown-namespace");
+		CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "<inter:c>"));
+		lyd_free_all(envp);
+		lyd_free_all(op);
+	}
+	/* Declared prefixes print and parse back. */
+	c = rpc_config(RPC_EDIT("<vpnhad xmlns=\"http://frrouting.org/yang/"
+				"vpnhad\" xmlns:nc=\"urn:ietf:params:xml:"
+				"ns:netconf:base:1.0\"><tunnel "
+				"nc:operation=\"delete\"><name>t1</name>"
+				"</tunnel></vpnhad>"),
+		       &envp, &op);
+	CU_ASSERT_EQUAL(vpnha_nc_any_to_xml(c, &text, &err), 0);
+	CU_ASSERT_PTR_NOT_NULL(text && strstr(text, "operation=\"delete\""));
+	free(text);
+	lyd_free_all(envp);
+	lyd_free_all(op);
+}
+
 int main(void)
 {
 	CU_pSuite s;
@@ -428,6 +491,8 @@ int main(void)
 	CU_add_test(s, "confirmed commit", test_confirm);
 	CU_add_test(s, "roles", test_roles);
 	CU_add_test(s, "configuration file", test_config);
+	CU_add_test(s, "undeclared prefix in anyxml",
+		    test_any_undeclared_prefix);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failures =
