@@ -15,6 +15,7 @@
 #include <libyang/libyang.h>
 
 #include "lib/checksum.h"
+#include "lib/debug.h"
 
 #include "vpnha.h"
 
