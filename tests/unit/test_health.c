@@ -5,7 +5,7 @@
  */
 #include <zebra.h>
 
-#include <CUnit/Basic.h>
+#include "vpnha_cunit.h"
 
 #include "vpnha_health.h"
 #include "vpnha_probe.h"
@@ -1797,12 +1797,7 @@ static void test_reason(void)
 
 /* --- Runner --- */
 
-struct test_def {
-	const char *name;
-	void (*fn)(void);
-};
-
-static const struct test_def health_tests[] = {
+static const struct vpnha_cunit_test health_tests[] = {
 	{"config defaults and names", test_config_default},
 	{"init keeps/resets", test_init},
 	{"optimistic start", test_optimistic_start},
@@ -1828,7 +1823,7 @@ static const struct test_def health_tests[] = {
 	{"reason says why", test_reason},
 };
 
-static const struct test_def probe_tests[] = {
+static const struct vpnha_cunit_test probe_tests[] = {
 	{"build", test_probe_build},
 	{"round trip v4", test_probe_roundtrip_v4},
 	{"round trip v6", test_probe_roundtrip_v6},
@@ -1839,35 +1834,14 @@ static const struct test_def probe_tests[] = {
 	{"scheduler heap", test_sched},
 };
 
-static int add_suite(const char *name, const struct test_def *t, size_t n)
+static const struct vpnha_cunit_suite suites[] = {
+	{.name = "health",
+	 .tests = health_tests,
+	 .n = array_size(health_tests)},
+	{.name = "probe", .tests = probe_tests, .n = array_size(probe_tests)},
+};
+
+int main(void)
 {
-	CU_pSuite suite = CU_add_suite(name, NULL, NULL);
-	size_t i;
-
-	if (!suite)
-		return -1;
-	for (i = 0; i < n; i++)
-		if (!CU_add_test(suite, t[i].name, t[i].fn))
-			return -1;
-	return 0;
-}
-
-int main(int argc, char **argv)
-{
-	unsigned int failures;
-
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 2;
-	if (add_suite("health", health_tests, array_size(health_tests)) ||
-	    add_suite("probe", probe_tests, array_size(probe_tests))) {
-		CU_cleanup_registry();
-		return 2;
-	}
-
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failures = CU_get_number_of_failures();
-	CU_cleanup_registry();
-
-	return failures ? 1 : 0;
+	return vpnha_cunit_run_suites(suites, array_size(suites));
 }
