@@ -397,19 +397,21 @@ static void test_config(void)
 	CU_ASSERT_EQUAL(vpnha_nc_config_parse(&cfg, "user ops admin /etc/k1\n",
 					      msg, sizeof(msg)),
 			-1);
-	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "line 1: bad user role"));
+	VPNHA_CU_MSG_EQUAL(
+		msg,
+		"line 1: bad user role (read-only or read-write) (\"user\")");
 	CU_ASSERT_EQUAL(vpnha_nc_config_parse(&cfg, "listen :: 99999\n", msg,
 					      sizeof(msg)),
 			-1);
-	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "listen port"));
+	VPNHA_CU_MSG_EQUAL(msg, "line 1: bad listen port (\"listen\")");
 	CU_ASSERT_EQUAL(
 		vpnha_nc_config_parse(&cfg, "listen ::\n", msg, sizeof(msg)),
 		-1);
-	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "no user"));
+	VPNHA_CU_MSG_EQUAL(msg, "no user configured: nobody could log in");
 	CU_ASSERT_EQUAL(
 		vpnha_nc_config_parse(&cfg, "lisen ::\n", msg, sizeof(msg)),
 		-1);
-	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "unknown setting \"lisen\""));
+	VPNHA_CU_MSG_EQUAL(msg, "line 1: unknown setting \"lisen\"");
 }
 
 static const struct vpnha_cunit_test tests[] = {

@@ -21,7 +21,20 @@
 #ifndef _VPNHA_CUNIT_H
 #define _VPNHA_CUNIT_H
 
+#include <stdio.h>
+#include <string.h>
+
 #include <CUnit/Basic.h>
+
+/* An exact message, both shown when it differs. */
+#define VPNHA_CU_MSG_EQUAL(actual, want)                                       \
+	do {                                                                   \
+		const char *_a = (actual), *_w = (want);                       \
+		if (strcmp(_a, _w) != 0)                                       \
+			fprintf(stderr, "\n%s:%d: message '%s', not '%s'\n",   \
+				__FILE__, __LINE__, _a, _w);                   \
+		CU_ASSERT_STRING_EQUAL(_a, _w);                                \
+	} while (0)
 
 struct vpnha_cunit_test {
 	const char *name;
