@@ -43,6 +43,7 @@ struct itun {
 	bool initiated;	   /* strongSwan: this vpnhad initiated the conn */
 	bool adopting;	   /* strongSwan: SA from before the restart, */
 	struct timeval adopt_tv; /* its config still arriving since then */
+	struct timeval init_tv;	 /* strongSwan: last initiate sent */
 	bool file_error;	 /* libreswan: files could not be written */
 	bool load_failed;	 /* libreswan: addconn refused the conn */
 	uint32_t if_id;		 /* of the loaded connection */

@@ -34,6 +34,14 @@
  * loaded without terminating the SA.
  */
 #define SS_ADOPT_SETTLE_MS 10000
+/*
+ * charon lists an initiated IKE SA only once it has queued the job: a
+ * dump right after the initiate may not show it yet.  Marking that
+ * tunnel down would initiate it a second time (a duplicate IKE SA, and
+ * one of the two deleted later).  A dump says "no IKE SA" about a
+ * connecting tunnel only this long after the initiate.
+ */
+#define SS_CONNECT_GRACE_MS SS_DUMP_MS
 
 /* A VICI connection shared by the tunnels that use its socket. */
 struct vref {
@@ -187,6 +195,7 @@ static void ss_initiate(struct itun *it)
 		return;
 	it->initiated = true;
 	it->adopting = false;
+	monotime(&it->init_tv);
 	vpnha_vici_kv(&b, "child", it->conn);
 	vpnha_vici_kv(&b, "ike", it->conn);
 	vpnha_vici_kv(&b, "timeout", "-1"); /* do not wait */
@@ -377,8 +386,13 @@ static void ss_dumped(void *arg, bool ok, const char *errmsg,
 	vpnha_each_tunnel (vpnha, t) {
 		struct itun *it = itun_of(t);
 
-		if (it && it->vr == vr && !it->seen)
-			vpnha_ipsec_io_sa(it, VPNHA_SA_DOWN, "no IKE SA");
+		if (!it || it->vr != vr || it->seen)
+			continue;
+		if (t->sa.state == VPNHA_SA_CONNECTING &&
+		    monotime_since(&it->init_tv, NULL) <
+			    SS_CONNECT_GRACE_MS * 1000)
+			continue; /* initiated just now: not listed yet */
+		vpnha_ipsec_io_sa(it, VPNHA_SA_DOWN, "no IKE SA");
 	}
 }
 

@@ -75,6 +75,10 @@ def test_tunnels_come_up_from_vtysh_config(sw):
     j = tb.rt.vtysh_json("show vpn-ha ipsec json")
     assert j["backend"] == "strongswan" and j["connected"] is True, j
     assert {n: t["saState"] for n, t in j["tunnels"].items()} == {"primary": "up", "backup": "up"}
+    # A dump sent before charon listed a just-initiated IKE SA did not
+    # call it gone (that initiated it a second time: a duplicate IKE SA).
+    with open(os.path.join(tb.logdir, "vpnhad.log")) as f:
+        assert "connecting -> down: no IKE SA" not in f.read()
     # Traffic crosses the primary tunnel.
     st = vt.UdpStream(tb.s, tb.v, testbed.V_ADDR, 5301, 200, late_ms=100, max_s=10).start()
     time.sleep(1.0)
