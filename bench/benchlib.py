@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""What the IPsec testbed benchmarks (failover.py, sa_loss.py) share:
+"""What the benchmarks (failover.py, sa_loss.py, probe_scale.py) share:
 logging, percentiles, the checks before a run, the run's metadata, and
 a run scope that stops every stream, testbed and namespace a run
 started, also on Ctrl-C / SIGTERM / SIGHUP."""

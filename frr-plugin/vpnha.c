@@ -7,6 +7,7 @@
 #include "lib/memory.h"
 #include "lib/monotime.h"
 #include "lib/log.h"
+#include "lib/debug.h"
 
 #include "vpnha.h"
 

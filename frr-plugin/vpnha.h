@@ -18,11 +18,14 @@
 #include "lib/typesafe.h"
 #include "lib/memory.h"
 #include "lib/hook.h"
-#include "lib/debug.h"
 
 #include "vpnha_health.h"
 #include "vpnha_ipsec.h"
 #include "vpnha_probe.h"
+
+/* lib/debug.h pulls in vty.h/buffer.h, whose buffer_new() clashes with
+ * libssh's legacy API in the NETCONF module; vpnha.c includes it. */
+struct debug;
 
 #ifdef __cplusplus
 extern "C" {

@@ -40,9 +40,13 @@ struct itun {
 	uint32_t backoff_ms;
 	uint32_t child_id; /* libreswan serial / strongSwan SPI: rekeys */
 	bool seen;	   /* in the current SA dump */
-	bool file_error;   /* libreswan: files could not be written */
-	bool load_failed;  /* libreswan: addconn refused the conn */
-	uint32_t if_id;	   /* of the loaded connection */
+	bool initiated;	   /* strongSwan: this vpnhad initiated the conn */
+	bool adopting;	   /* strongSwan: SA from before the restart, */
+	struct timeval adopt_tv; /* its config still arriving since then */
+	struct timeval init_tv;	 /* strongSwan: last initiate sent */
+	bool file_error;	 /* libreswan: files could not be written */
+	bool load_failed;	 /* libreswan: addconn refused the conn */
+	uint32_t if_id;		 /* of the loaded connection */
 };
 
 /* What differs between the IPsec daemons. */

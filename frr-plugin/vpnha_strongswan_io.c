@@ -13,6 +13,7 @@
 
 #include "lib/log.h"
 #include "lib/memory.h"
+#include "lib/monotime.h"
 
 #include "vpnha_compat.h"
 #include "vpnha.h"
@@ -23,6 +24,24 @@
 /* strongSwan: a full SA dump this often (byte counters, missed events). */
 #define SS_DUMP_MS 5000
 #define VREF_LINGER_MS 3000
+/*
+ * After a restart the configuration arrives one commit per line, so a
+ * connection is loaded (charon reached) before its last lines and then
+ * changes with each of them.  An SA found up that this vpnhad did not
+ * initiate was built from the whole configuration by the previous one:
+ * changes reaching the connection less than this apart from its
+ * adoption (or from the previous such change) complete it, and are
+ * loaded without terminating the SA.
+ */
+#define SS_ADOPT_SETTLE_MS 10000
+/*
+ * charon lists an initiated IKE SA only once it has queued the job: a
+ * dump right after the initiate may not show it yet.  Marking that
+ * tunnel down would initiate it a second time (a duplicate IKE SA, and
+ * one of the two deleted later).  A dump says "no IKE SA" about a
+ * connecting tunnel only this long after the initiate.
+ */
+#define SS_CONNECT_GRACE_MS SS_DUMP_MS
 
 /* A VICI connection shared by the tunnels that use its socket. */
 struct vref {
@@ -174,6 +193,9 @@ static void ss_initiate(struct itun *it)
 		return;
 	if (!ss_begin(&b, "initiate"))
 		return;
+	it->initiated = true;
+	it->adopting = false;
+	monotime(&it->init_tv);
 	vpnha_vici_kv(&b, "child", it->conn);
 	vpnha_vici_kv(&b, "ike", it->conn);
 	vpnha_vici_kv(&b, "timeout", "-1"); /* do not wait */
@@ -316,8 +338,19 @@ static void ss_apply(struct itun *it, const struct vpnha_ipsec_params *p)
 		vpnha_text_free(&text);
 		return;
 	}
-	/* A changed connection: its SAs go, the new one comes up. */
+	/* A changed connection: its SAs go, the new one comes up; unless
+	 * it completes an adopted SA's connection (SS_ADOPT_SETTLE_MS). */
 	reload = it->loaded && it->applied.buf;
+	if (it->adopting &&
+	    monotime_since(&it->adopt_tv, NULL) >= SS_ADOPT_SETTLE_MS * 1000)
+		it->adopting = false;
+	if (reload && it->adopting) {
+		zlog_info(
+			"tunnel %s: %s completed, its SA from before the restart kept",
+			it->t->name, it->conn);
+		monotime(&it->adopt_tv);
+		reload = false;
+	}
 	vpnha_ipsec_io_applied(it, &text, p);
 	it->loaded = false;
 	if (!vpnha_vici_connected(it->vr->vc)) {
@@ -353,8 +386,13 @@ static void ss_dumped(void *arg, bool ok, const char *errmsg,
 	vpnha_each_tunnel (vpnha, t) {
 		struct itun *it = itun_of(t);
 
-		if (it && it->vr == vr && !it->seen)
-			vpnha_ipsec_io_sa(it, VPNHA_SA_DOWN, "no IKE SA");
+		if (!it || it->vr != vr || it->seen)
+			continue;
+		if (t->sa.state == VPNHA_SA_CONNECTING &&
+		    monotime_since(&it->init_tv, NULL) <
+			    SS_CONNECT_GRACE_MS * 1000)
+			continue; /* initiated just now: not listed yet */
+		vpnha_ipsec_io_sa(it, VPNHA_SA_DOWN, "no IKE SA");
 	}
 }
 
@@ -432,6 +470,10 @@ static void ss_sa_event(struct vpnha_vici *vc, void *arg,
 			vpnha_tunnel_sa_rekeyed(vpnha, t);
 		if (c->spi_in)
 			it->child_id = c->spi_in;
+		if (!it->initiated && !it->adopting) {
+			it->adopting = true;
+			monotime(&it->adopt_tv);
+		}
 		vpnha_ipsec_io_sa(it, VPNHA_SA_UP, "IKE %s, child %s",
 				  sa->ike_state, c->state);
 		return;

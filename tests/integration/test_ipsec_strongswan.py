@@ -75,6 +75,10 @@ def test_tunnels_come_up_from_vtysh_config(sw):
     j = tb.rt.vtysh_json("show vpn-ha ipsec json")
     assert j["backend"] == "strongswan" and j["connected"] is True, j
     assert {n: t["saState"] for n, t in j["tunnels"].items()} == {"primary": "up", "backup": "up"}
+    # A dump sent before charon listed a just-initiated IKE SA did not
+    # call it gone (that initiated it a second time: a duplicate IKE SA).
+    with open(os.path.join(tb.logdir, "vpnhad.log")) as f:
+        assert "connecting -> down: no IKE SA" not in f.read()
     # Traffic crosses the primary tunnel.
     st = vt.UdpStream(tb.s, tb.v, testbed.V_ADDR, 5301, 200, late_ms=100, max_s=10).start()
     time.sleep(1.0)
@@ -201,3 +205,33 @@ def test_charon_killed_and_restarted(sw):
     # the SA came back, which itself follows charon's restart.
     assert t_route - t_back >= 1.0 - 0.05, fmt
     assert t["ipsec"]["initiations"] >= 2, t
+
+
+def test_restart_with_config_arriving_in_pieces_keeps_sas(sw):
+    """After a restart the configuration comes one commit per line: a
+    connection loaded from the first lines (charon connected quickly)
+    then changes with every further line.  Those changes complete what
+    the running SA was built from; they must not terminate it.  Made
+    deterministic here by sending the last IPsec lines separately."""
+    tb = sw
+    r1 = tb.charons[("r", 1)]
+    ids1 = _ike_ids(r1)
+    assert len(ids1) == 1, ids1
+    full = tb.vpnha_config(hc_extra=HC_SLOW)
+    late = ("  ipsec ike ", "  ipsec esp ", "  ipsec dpd ")
+    first = "".join(l + "\n" for l in full.splitlines() if not l.startswith(late))
+    tb.rt.restart("vpnhad")
+    tb.rt.configure(first)
+    # charon reached, the partial connection loaded, the SA found up.
+    vt.wait_for(lambda: ipsec_state(tb)["primary"][1], 10, ok=lambda v: v == "up",
+                desc="primary's running SA found by the restarted vpnhad")
+    tb.rt.configure(full)
+    vt.wait_for(lambda: ipsec_state(tb), 10,
+                ok=lambda v: v == {"primary": ("up", "up"), "backup": ("up", "up")},
+                desc="both tunnels up with the full configuration")
+    time.sleep(1.0)  # a terminate sent without waiting would show by now
+    assert _ike_ids(r1) == ids1
+    j = tb.rt.vtysh_json("show vpn-ha tunnel primary json")["tunnels"]["primary"]["ipsec"]
+    assert j["saDowns"] == 0 and j["initiations"] == 0, j
+    # The generated connection is the full one.
+    assert "dpd_delay = 1" in tb.rt.vtysh("show vpn-ha tunnel primary ipsec-config")

@@ -5,7 +5,7 @@
  */
 #include <zebra.h>
 
-#include <CUnit/Basic.h>
+#include "vpnha_cunit.h"
 
 #include "vpnha_health.h"
 #include "vpnha_probe.h"
@@ -1352,17 +1352,17 @@ static void test_probe_roundtrip_v6(void)
 			-1);
 }
 
-#define EXPECT_PARSE_FAIL(buf, n, fam, hdr, substr)                            \
+#define EXPECT_PARSE_FAIL(buf, n, fam, hdr, want)                              \
 	do {                                                                   \
 		struct vpnha_probe_reply _r;                                   \
 		char _err[160] = "";                                           \
 		CU_ASSERT_EQUAL(vpnha_probe_parse(buf, n, fam, hdr, &_r, _err, \
 						  sizeof(_err)),               \
 				-1);                                           \
-		if (!strstr(_err, substr))                                     \
-			fprintf(stderr, "\n%s:%d: errmsg '%s' lacks '%s'\n",   \
-				__FILE__, __LINE__, _err, substr);             \
-		CU_ASSERT(strstr(_err, substr) != NULL);                       \
+		if (strcmp(_err, want) != 0)                                   \
+			fprintf(stderr, "\n%s:%d: errmsg '%s', not '%s'\n",    \
+				__FILE__, __LINE__, _err, want);               \
+		CU_ASSERT_STRING_EQUAL(_err, want);                            \
 	} while (0)
 
 static void test_probe_parse_errors(void)
@@ -1373,66 +1373,80 @@ static void test_probe_parse_errors(void)
 	/* Bad checksum. */
 	n = make_v4_reply(buf, 20, "10.0.0.2", 1, 2, 3);
 	buf[20 + 30] ^= 0x01;
-	EXPECT_PARSE_FAIL(buf, n, AF_INET, true, "checksum");
+	EXPECT_PARSE_FAIL(buf, n, AF_INET, true, "Bad ICMP checksum 0x7c39");
 
 	/* Truncated: IP says 60, 50 received. */
 	n = make_v4_reply(buf, 20, "10.0.0.2", 1, 2, 3);
-	EXPECT_PARSE_FAIL(buf, n - 10, AF_INET, true, "Truncated");
+	EXPECT_PARSE_FAIL(
+		buf, n - 10, AF_INET, true,
+		"Truncated datagram: IPv4 length 60, 50 bytes received");
 	/* Truncated: short ICMP message (consistent IP length). */
 	buf[2] = 0;
 	buf[3] = 50;
-	EXPECT_PARSE_FAIL(buf, 50, AF_INET, true, "Truncated echo reply");
+	EXPECT_PARSE_FAIL(buf, 50, AF_INET, true,
+			  "Truncated echo reply: 30 bytes of ICMP, need 40");
 	/* Truncated: not even an IP header / an ICMP header. */
-	EXPECT_PARSE_FAIL(buf, 12, AF_INET, true, "IPv4 header");
+	EXPECT_PARSE_FAIL(buf, 12, AF_INET, true,
+			  "Datagram too short for an IPv4 header (12 bytes)");
 	n = vpnha_probe_build(buf, sizeof(buf), AF_INET6, 1, 2, 3, 4);
 	buf[0] = VPNHA_ICMP6_ECHO_REPLY;
-	EXPECT_PARSE_FAIL(buf, 6, AF_INET6, false, "ICMP header");
-	EXPECT_PARSE_FAIL(buf, n - 1, AF_INET6, false, "Truncated echo reply");
+	EXPECT_PARSE_FAIL(buf, 6, AF_INET6, false,
+			  "Truncated ICMP header (6 bytes)");
+	EXPECT_PARSE_FAIL(buf, n - 1, AF_INET6, false,
+			  "Truncated echo reply: 39 bytes of ICMP, need 40");
 
 	/* Echo request, not a reply (both families). */
 	n = vpnha_probe_build(buf, sizeof(buf), AF_INET, 1, 2, 3, 4);
-	EXPECT_PARSE_FAIL(buf, n, AF_INET, false, "request");
+	EXPECT_PARSE_FAIL(buf, n, AF_INET, false,
+			  "Echo request, not an echo reply");
 	n = vpnha_probe_build(buf, sizeof(buf), AF_INET6, 1, 2, 3, 4);
-	EXPECT_PARSE_FAIL(buf, n, AF_INET6, false, "request");
+	EXPECT_PARSE_FAIL(buf, n, AF_INET6, false,
+			  "Echo request, not an echo reply");
 	/* Other ICMP types: destination unreachable. */
 	n = make_v4_reply(buf, 20, "10.0.0.2", 1, 2, 3);
 	buf[20] = 3;
 	test_fix_cksum(buf + 20, n - 20);
-	EXPECT_PARSE_FAIL(buf, n, AF_INET, true, "not an echo reply");
+	EXPECT_PARSE_FAIL(buf, n, AF_INET, true,
+			  "ICMP type 3 is not an echo reply");
 	/* Non-zero code. */
 	n = make_v4_reply(buf, 20, "10.0.0.2", 1, 2, 3);
 	buf[21] = 1;
 	test_fix_cksum(buf + 20, n - 20);
-	EXPECT_PARSE_FAIL(buf, n, AF_INET, true, "code");
+	EXPECT_PARSE_FAIL(buf, n, AF_INET, true, "Echo reply with code 1");
 
 	/* Wrong magic: someone else's echo reply (checksum correct). */
 	n = make_v4_reply(buf, 20, "10.0.0.2", 1, 2, 3);
 	buf[28] = 'X';
 	test_fix_cksum(buf + 20, n - 20);
-	EXPECT_PARSE_FAIL(buf, n, AF_INET, true, "magic");
+	EXPECT_PARSE_FAIL(buf, n, AF_INET, true,
+			  "No vpnhad magic in echo reply payload");
 	n = vpnha_probe_build(buf, sizeof(buf), AF_INET6, 1, 2, 3, 4);
 	buf[0] = VPNHA_ICMP6_ECHO_REPLY;
 	buf[12] = 'Z';
-	EXPECT_PARSE_FAIL(buf, n, AF_INET6, false, "magic");
+	EXPECT_PARSE_FAIL(buf, n, AF_INET6, false,
+			  "No vpnhad magic in echo reply payload");
 	/* Wrong version. */
 	buf[12] = 'A';
 	buf[13] = 9;
-	EXPECT_PARSE_FAIL(buf, n, AF_INET6, false, "version");
+	EXPECT_PARSE_FAIL(buf, n, AF_INET6, false,
+			  "Unsupported probe version 9");
 
 	/* Not ICMP, not IPv4, a fragment. */
 	n = make_v4_reply(buf, 20, "10.0.0.2", 1, 2, 3);
 	buf[9] = IPPROTO_UDP;
-	EXPECT_PARSE_FAIL(buf, n, AF_INET, true, "Not ICMP");
+	EXPECT_PARSE_FAIL(buf, n, AF_INET, true, "Not ICMP (IPv4 protocol 17)");
 	n = make_v4_reply(buf, 20, "10.0.0.2", 1, 2, 3);
 	buf[0] = 0x65;
-	EXPECT_PARSE_FAIL(buf, n, AF_INET, true, "Not IPv4");
+	EXPECT_PARSE_FAIL(buf, n, AF_INET, true, "Not IPv4 (version 6)");
 	n = make_v4_reply(buf, 20, "10.0.0.2", 1, 2, 3);
 	buf[6] = 0x20; /* MF */
-	EXPECT_PARSE_FAIL(buf, n, AF_INET, true, "fragment");
+	EXPECT_PARSE_FAIL(buf, n, AF_INET, true, "IPv4 fragment");
 	n = make_v4_reply(buf, 20, "10.0.0.2", 1, 2, 3);
 	buf[0] = 0x44; /* IHL 16 bytes */
-	EXPECT_PARSE_FAIL(buf, n, AF_INET, true, "header length");
-	EXPECT_PARSE_FAIL(buf, n, AF_UNIX, true, "family");
+	EXPECT_PARSE_FAIL(buf, n, AF_INET, true,
+			  "Bad IPv4 header length 16 (60 bytes received)");
+	EXPECT_PARSE_FAIL(buf, n, AF_UNIX, true,
+			  "Unsupported address family 1");
 
 	/* errmsg may be NULL. */
 	{
@@ -1729,10 +1743,9 @@ static void expect_reason(const struct vpnha_health *h, const char *want)
 	char buf[160];
 
 	vpnha_health_reason(h, buf, sizeof(buf));
-	if (!strstr(buf, want))
-		fprintf(stderr, "\nreason '%s', expected '%s' in it\n", buf,
-			want);
-	CU_ASSERT_PTR_NOT_NULL(strstr(buf, want));
+	if (strcmp(buf, want) != 0)
+		fprintf(stderr, "\nreason '%s', not '%s'\n", buf, want);
+	CU_ASSERT_STRING_EQUAL(buf, want);
 }
 
 /* The reason says why: misses, late replies with their RTT, thresholds. */
@@ -1773,7 +1786,7 @@ static void test_reason(void)
 	S.fate = fate_alternate;
 	CU_ASSERT(sim_run_to_verdict(&S, VPNHA_HC_DEAD, 5000 * MS));
 	EXPECT_EQ(S.h.cause, VPNHA_HC_CAUSE_LOSS);
-	expect_reason(&S.h, "% >= threshold 30% over 10 probes");
+	expect_reason(&S.h, "loss 37% >= threshold 30% over 10 probes");
 	CU_ASSERT(S.h.cause_value >= 30 && S.h.cause_value <= 60);
 
 	/* Average RTT 50 ms, threshold 40 ms. */
@@ -1797,12 +1810,7 @@ static void test_reason(void)
 
 /* --- Runner --- */
 
-struct test_def {
-	const char *name;
-	void (*fn)(void);
-};
-
-static const struct test_def health_tests[] = {
+static const struct vpnha_cunit_test health_tests[] = {
 	{"config defaults and names", test_config_default},
 	{"init keeps/resets", test_init},
 	{"optimistic start", test_optimistic_start},
@@ -1828,7 +1836,7 @@ static const struct test_def health_tests[] = {
 	{"reason says why", test_reason},
 };
 
-static const struct test_def probe_tests[] = {
+static const struct vpnha_cunit_test probe_tests[] = {
 	{"build", test_probe_build},
 	{"round trip v4", test_probe_roundtrip_v4},
 	{"round trip v6", test_probe_roundtrip_v6},
@@ -1839,35 +1847,14 @@ static const struct test_def probe_tests[] = {
 	{"scheduler heap", test_sched},
 };
 
-static int add_suite(const char *name, const struct test_def *t, size_t n)
+static const struct vpnha_cunit_suite suites[] = {
+	{.name = "health",
+	 .tests = health_tests,
+	 .n = array_size(health_tests)},
+	{.name = "probe", .tests = probe_tests, .n = array_size(probe_tests)},
+};
+
+int main(void)
 {
-	CU_pSuite suite = CU_add_suite(name, NULL, NULL);
-	size_t i;
-
-	if (!suite)
-		return -1;
-	for (i = 0; i < n; i++)
-		if (!CU_add_test(suite, t[i].name, t[i].fn))
-			return -1;
-	return 0;
-}
-
-int main(int argc, char **argv)
-{
-	unsigned int failures;
-
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 2;
-	if (add_suite("health", health_tests, array_size(health_tests)) ||
-	    add_suite("probe", probe_tests, array_size(probe_tests))) {
-		CU_cleanup_registry();
-		return 2;
-	}
-
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failures = CU_get_number_of_failures();
-	CU_cleanup_registry();
-
-	return failures ? 1 : 0;
+	return vpnha_cunit_run_suites(suites, array_size(suites));
 }

@@ -7,9 +7,9 @@
  */
 #include <zebra.h>
 
-#include <CUnit/Basic.h>
 #include <linux/netlink.h>
 
+#include "vpnha_cunit.h"
 #include "vpnha_nl.h"
 
 struct ack {
@@ -65,19 +65,12 @@ static void test_bad(void)
 	CU_ASSERT_EQUAL(vpnha_nl_ack(&two, sizeof(two), 9), -ENODEV);
 }
 
+static const struct vpnha_cunit_test tests[] = {
+	{"acknowledgement", test_ack},
+	{"truncated, foreign, malformed", test_bad},
+};
+
 int main(void)
 {
-	CU_pSuite s;
-	unsigned int failed;
-
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return CU_get_error();
-	s = CU_add_suite("netlink", NULL, NULL);
-	CU_add_test(s, "acknowledgement", test_ack);
-	CU_add_test(s, "truncated, foreign, malformed", test_bad);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-	CU_cleanup_registry();
-	return failed ? 1 : 0;
+	return vpnha_cunit_run("netlink", tests, array_size(tests), NULL, NULL);
 }
