@@ -82,9 +82,24 @@ static void vpnha_sigusr1(void)
 	zlog_rotate();
 }
 
+/* Stop for good (package removal): withdraw every route, then exit. */
+static void vpnha_sigusr2(void)
+{
+	zlog_notice("Terminating on SIGUSR2: withdrawing all routes");
+	/* IPsec connections stay, as on SIGTERM: they are not ours to cut. */
+	vpnha_ipsec_io_fini();
+	vpnha_zebra_withdraw_all();
+	vpnha_free(vpnha);
+	vpnha_io_fini();
+	vpnha_zebra_stop();
+	frr_fini();
+	exit(0);
+}
+
 static struct frr_signal_t vpnha_signals[] = {
 	{.signal = SIGHUP, .handler = &vpnha_sighup},
 	{.signal = SIGUSR1, .handler = &vpnha_sigusr1},
+	{.signal = SIGUSR2, .handler = &vpnha_sigusr2},
 	{.signal = SIGINT, .handler = &vpnha_sigint},
 	{.signal = SIGTERM, .handler = &vpnha_sigint},
 };

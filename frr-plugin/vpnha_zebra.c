@@ -148,6 +148,12 @@ static void vpnha_zebra_update_complete(void)
 		zlog_debug("zebra: route update complete");
 }
 
+void vpnha_zebra_withdraw_all(void)
+{
+	vpnha_clear(vpnha);
+	vpnha_zebra_update_complete();
+}
+
 const struct vpnha_rib_ops vpnha_zebra_rib_ops = {
 	.route_add = vpnha_zebra_route_add,
 	.route_del = vpnha_zebra_route_del,
