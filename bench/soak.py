@@ -170,7 +170,12 @@ def main():
                 events["config"] += 1
             time.sleep(rnd.uniform(1, 4))
             # False verdicts: a tunnel not failed, recovered long ago, down.
-            st = states()
+            try:
+                st = states()
+            except vt.CommandError as e:
+                # Counted, not fatal: the machine may stall vtysh.
+                problems.append("vtysh failed at %.1f s: %s" % (time.monotonic() - t0, str(e).splitlines()[0]))
+                continue
             now = time.monotonic()
             for n, v in st.items():
                 quiet = now - recovered.get(n, -1e9) > 30

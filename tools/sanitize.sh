@@ -24,7 +24,8 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 bdir=${VPNHA_ASAN_BUILDDIR:-$top/build-asan}
-kit=$(sed -n 's/^FRR_KIT = //p' build/Makefile 2>/dev/null || true)
+nbuild=${VPNHA_BUILDDIR:-$top/build}
+kit=$(sed -n 's/^FRR_KIT = //p' "$nbuild/Makefile" 2>/dev/null || true)
 if [ -z "$kit" ]; then
 	echo "run tools/setup.sh first (it prepares the FRR kit and build/)" >&2
 	exit 1
@@ -50,6 +51,8 @@ if [ ! -f "$bdir/Makefile" ] || [ configure.ac -nt "$bdir/Makefile" ] ||
 	(cd "$bdir" && "$top/configure" -q --with-frr-kit="$kit" \
 		CFLAGS="-g -O1 $san" LDFLAGS="$san")
 fi
+# Not make check's MAKEFLAGS (TESTS=...): called from make, that would recurse.
+unset MAKEFLAGS MFLAGS MAKELEVEL TESTS
 make -s -C "$bdir" -j2 all
 make -s -C "$bdir" -j2 check TESTS= >/dev/null
 
@@ -91,17 +94,17 @@ if [ $unit = 1 ]; then
 fi
 
 if [ $valgrind = 1 ]; then
-	make -s -C build -j2 check TESTS= >/dev/null
-	for t in build/tests/unit/test_*; do
+	make -s -C "$nbuild" -j2 check TESTS= >/dev/null
+	for t in "$nbuild"/tests/unit/test_*; do
 		case "$t" in *.o | *.log | *.trs) continue ;; esac
 		[ -x "$t" ] || continue
 		if valgrind -q --error-exitcode=3 --leak-check=full \
 			--errors-for-leak-kinds=definite \
 			--suppressions="$top/tools/valgrind.supp" \
 			"$t" >"$t.valgrind.out" 2>&1; then
-			echo "PASS (valgrind memcheck): ${t#build/}"
+			echo "PASS (valgrind memcheck): ${t#$nbuild/}"
 		else
-			echo "FAIL (valgrind memcheck): ${t#build/}"
+			echo "FAIL (valgrind memcheck): ${t#$nbuild/}"
 			grep -A15 '==[0-9]*==' "$t.valgrind.out" | head -60
 			rc=1
 		fi
