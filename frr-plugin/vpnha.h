@@ -4,7 +4,7 @@
  * routes), the tunnel state machine and the route decision.
  *
  * Nothing here talks to zebra, a vty or a socket: the adapters
- * (vpnha_zebra.c, vpnha_nb*.c, vpnha_cli.c, vpnha_vty.c, vpnha_io.c,
+ * (vpnha_zebra_io.c, vpnha_nb*.c, vpnha_cli.c, vpnha_vty.c, vpnha_probe_io.c,
  * vpnha_ipsec_io.c) call in, and the core calls out through the ops
  * given to vpnha_new() (struct vpnha_rib_ops, vpnha_io_ops,
  * vpnha_ipsec_ops), so unit tests link it alone with a fake RIB.
@@ -16,7 +16,7 @@
 #include "lib/ipaddr.h"
 #include "lib/if.h"
 #include "lib/typesafe.h"
-#include "lib/memory.h"
+#include "vpnha_memory.h"
 #include "lib/hook.h"
 
 #include "vpnha_health.h"
@@ -31,7 +31,6 @@ struct debug;
 extern "C" {
 #endif
 
-DECLARE_MGROUP(VPNHAD);
 
 #define VPNHA_NAME_MAX 60
 #define VPNHA_IFNAME_MAX 15

@@ -90,7 +90,7 @@ typedef struct thread_master vpnha_loop_t;
 #endif
 
 /*
- * Graceful restart for zebra clients (vpnha_zebra.c): the same API in
+ * Graceful restart for zebra clients (vpnha_zebra_io.c): the same API in
  * 8.4 and 10.3 -- zclient_capabilities_send(ZEBRA_CLIENT_CAPABILITIES,
  * ...) with ZEBRA_CLIENT_GR_CAPABILITIES and
  * ZEBRA_CLIENT_ROUTE_UPDATE_COMPLETE.  Behaviour differs: 10.3 drops

@@ -7,7 +7,7 @@
 #include "lib/memory.h"
 #include "lib/printfrr.h"
 
-#include "vpnha.h"
+#include "vpnha_memory.h"
 #include "vpnha_ipsec.h"
 
 DEFINE_MTYPE_STATIC(VPNHAD, VPNHA_TEXT, "vpnhad generated text");

@@ -18,11 +18,11 @@
 #include "vpnha_compat.h"
 #include "vpnha.h"
 #include "vpnha_debug.h"
-#include "vpnha_io.h"
+#include "vpnha_probe_io.h"
 #include "vpnha_ipsec_io.h"
 #include "vpnha_nb.h"
 #include "vpnha_vty.h"
-#include "vpnha_zebra.h"
+#include "vpnha_zebra_io.h"
 
 /*
  * NET_RAW: raw ICMP probe sockets bound to tunnel interfaces;

@@ -1,1517 +1,841 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * vpnhad NETCONF server: an FRR module (vpnhad -M netconf:CONFIG-FILE)
- * embedding libnetconf2 on FRR's own libyang context.  Loaded by
- * vpnha_netconf_load.c (see there why in two steps).
- *
- * Threads: libnetconf2's nc_accept() blocks for a whole SSH handshake and
- * nc_ps_poll() busy-waits, so an accept thread and a poll thread own the
- * sockets; every RPC is handed to FRR's main thread (as FRR's gRPC
- * northbound does) and runs there through the northbound, the same
- * validate/prepare/apply as vtysh.  A notifier thread writes
- * notifications, so a slow client never blocks the main thread.
- *
- * The protocol logic (edit-config engine, subtree filter, confirmed
- * commit, roles, configuration file) is in vpnha_netconf_core.c; the
- * libnetconf2 2.0/3.x differences are in vpnha_netconf_compat.h.
+ * NETCONF core: edit-config engine, subtree filter, confirmed-commit
+ * state and role check.  Links only libyang (see vpnha_netconf.h).
  */
-#include <zebra.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
-#include <pthread.h>
-#include <sys/stat.h>
-
-#include "lib/frrcu.h"
-#include "lib/hook.h"
-#include "lib/libfrr.h"
-#include "lib/log.h"
-#include "lib/memory.h"
-#include "lib/module.h"
-#include "lib/monotime.h"
-#include "lib/northbound.h"
-#include "lib/privs.h"
-#include "lib/version.h"
-#include "lib/yang.h"
-
-#include "vpnha_compat.h"
-#include "vpnha.h"
 #include "vpnha_netconf.h"
-#include "vpnha_netconf_compat.h"
-#include "vpnha_netconf_core.h"
 
-#ifndef VPNHA_NETCONF_YANGDIR
-#define VPNHA_NETCONF_YANGDIR "/usr/share/yang/vpnhad-netconf"
-#endif
+static void nc_err(struct vpnha_nc_error *err, const char *type,
+		   const char *tag, const struct lyd_node *node,
+		   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
-extern struct zebra_privs_t vpnha_privs;
-
-DEFINE_MTYPE_STATIC(VPNHAD, VPNHA_NC_SESSION, "NETCONF session");
-DEFINE_MTYPE_STATIC(VPNHAD, VPNHA_NC_SESSIONS, "NETCONF session table");
-
-/*
- * nc_accept() runs a whole SSH handshake: with several accepting
- * threads, a client stalling its handshake (until hello-timeout) does
- * not hold up the others' logins unless it opens this many at once.
- */
-#define VPNHA_NC_ACCEPT_THREADS 8
-
-/* One NETCONF session, as vpnhad sees it (nc_session_get_data). */
-struct vpnha_nc_sess {
-	struct nc_session *s;
-	uint32_t id;
-	char user[64];
-	char host[64];
-	enum vpnha_nc_role role;
-	bool subscribed;
-};
-
-/* An RPC handed from the poll thread to the main thread. */
-struct vpnha_nc_job {
-	struct lyd_node *rpc;
-	struct nc_session *s;
-	struct nc_server_reply *reply;
-	bool done;
-};
-
-/* A notification waiting for the notifier thread. */
-struct vpnha_nc_notif {
-	struct vpnha_nc_notif *next;
-	struct lyd_node *tree;
-	char *eventtime;
-};
-
-static struct {
-	struct vpnha_nc_config cfg;
-	bool started;
-	volatile bool stop;
-	pthread_t accept_thr[VPNHA_NC_ACCEPT_THREADS], poll_thr, notif_thr;
-	struct nc_pollsession *ps;
-
-	/* Guards sessions, jobs and the notification queue. */
-	pthread_mutex_t mtx;
-	pthread_cond_t job_cond, notif_cond;
-	struct vpnha_nc_sess **sessions;
-	unsigned int n_sessions;
-	struct vpnha_nc_notif *notif_head, **notif_tail;
-
-	/* Main thread only. */
-	struct nb_config *candidate;	       /* NULL: same as running */
-	uint32_t lock_running, lock_candidate; /* holder session ids */
-	struct vpnha_nc_sess *lock_running_owner;
-	struct vpnha_nc_confirm cc;
-	struct nb_config *rollback; /* running before the confirmed commit */
-	vpnha_event_t *t_confirm;
-	vpnha_event_t *t_start;
-} nc = {
-	.mtx = PTHREAD_MUTEX_INITIALIZER,
-	.job_cond = PTHREAD_COND_INITIALIZER,
-	.notif_cond = PTHREAD_COND_INITIALIZER,
-};
-
-#define NC_CLIENT NB_CLIENT_NONE
-
-/* Monotonic milliseconds. */
-static int64_t nc_now_ms(void)
+static void nc_err(struct vpnha_nc_error *err, const char *type,
+		   const char *tag, const struct lyd_node *node,
+		   const char *fmt, ...)
 {
-	struct timeval tv;
-
-	monotime(&tv);
-	return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
-
-/* Replies and errors. */
-
-static NC_ERR nc_tag(const char *tag)
-{
-	static const struct {
-		const char *name;
-		NC_ERR tag;
-	} tags[] = {
-		{"in-use", NC_ERR_IN_USE},
-		{"invalid-value", NC_ERR_INVALID_VALUE},
-		{"too-big", NC_ERR_TOO_BIG},
-		{"bad-attribute", NC_ERR_BAD_ATTR},
-		{"unknown-element", NC_ERR_UNKNOWN_ELEM},
-		{"unknown-namespace", NC_ERR_UNKNOWN_NS},
-		{"access-denied", NC_ERR_ACCESS_DENIED},
-		{"lock-denied", NC_ERR_LOCK_DENIED},
-		{"resource-denied", NC_ERR_RES_DENIED},
-		{"data-exists", NC_ERR_DATA_EXISTS},
-		{"data-missing", NC_ERR_DATA_MISSING},
-		{"operation-not-supported", NC_ERR_OP_NOT_SUPPORTED},
-		{"operation-failed", NC_ERR_OP_FAILED},
-	};
-
-	for (size_t i = 0; i < array_size(tags); i++)
-		if (strcmp(tag, tags[i].name) == 0)
-			return tags[i].tag;
-	return NC_ERR_OP_FAILED;
-}
-
-static struct nc_server_reply *nc_reply_err(const struct vpnha_nc_error *e)
-{
-	NC_ERR_TYPE type = strcmp(e->type, "protocol") == 0 ? NC_ERR_TYPE_PROT
-							    : NC_ERR_TYPE_APP;
-	NC_ERR tag = nc_tag(e->tag);
-	struct lyd_node *err;
-
-	switch (tag) {
-	case NC_ERR_BAD_ATTR:
-		err = nc_err(ly_native_ctx, tag, type, "operation", "");
-		break;
-	case NC_ERR_UNKNOWN_ELEM:
-		err = nc_err(ly_native_ctx, tag, type, "");
-		break;
-	case NC_ERR_UNKNOWN_NS:
-		err = nc_err(ly_native_ctx, tag, type, "", "");
-		break;
-	case NC_ERR_LOCK_DENIED:
-		err = nc_err(ly_native_ctx, tag, (uint32_t)0);
-		break;
-	case NC_ERR_DATA_EXISTS:
-	case NC_ERR_DATA_MISSING:
-		err = nc_err(ly_native_ctx, tag);
-		break;
-	default:
-		err = nc_err(ly_native_ctx, tag, type);
-		break;
-	}
-	if (e->path[0])
-		nc_err_set_path(err, e->path);
-	nc_err_set_msg(err, e->message, "en");
-	return nc_server_reply_err(err);
-}
-
-static struct nc_server_reply *nc_fail(const char *type, const char *tag,
-				       const char *path, const char *fmt, ...)
-	PRINTFRR(4, 5);
-
-static struct nc_server_reply *nc_fail(const char *type, const char *tag,
-				       const char *path, const char *fmt, ...)
-{
-	struct vpnha_nc_error e = {.type = type, .tag = tag};
 	va_list ap;
 
-	snprintf(e.path, sizeof(e.path), "%s", path ? path : "");
+	err->type = type;
+	err->tag = tag;
+	err->path[0] = '\0';
+	if (node)
+		lyd_path(node, LYD_PATH_STD, err->path, sizeof(err->path));
 	va_start(ap, fmt);
-	vsnprintfrr(e.message, sizeof(e.message), fmt, ap);
+	vsnprintf(err->message, sizeof(err->message), fmt, ap);
 	va_end(ap);
-	return nc_reply_err(&e);
 }
 
-/*
- * Reply with value as the RPC's anyxml/anydata output "data" (a data
- * tree, or a string for <get-schema>); value is consumed.
- */
-static struct nc_server_reply *nc_reply_any(struct lyd_node *rpc, void *value,
-					    LYD_ANYDATA_VALUETYPE type)
-{
-	struct lyd_node *out = NULL;
-
-	if (lyd_dup_single(rpc, NULL, 0, &out) ||
-	    vpnha_ly_new_any_output(out, "data", value, type)) {
-		if (type == LYD_ANYDATA_DATATREE)
-			lyd_free_siblings(value);
-		else
-			free(value);
-		lyd_free_tree(out);
-		return nc_fail("application", "operation-failed", NULL,
-			       "cannot build the reply");
-	}
-	return nc_server_reply_data(out, NC_WD_EXPLICIT, NC_PARAMTYPE_FREE);
-}
-
-static struct nc_server_reply *nc_reply_data(struct lyd_node *rpc,
-					     struct lyd_node *data)
-{
-	return nc_reply_any(rpc, data, LYD_ANYDATA_DATATREE);
-}
-
-/* Input helpers. */
-
-static struct lyd_node *nc_child(const struct lyd_node *rpc, const char *name)
-{
-	struct lyd_node *c;
-
-	LY_LIST_FOR (lyd_child(rpc), c)
-		if (c->schema && strcmp(c->schema->name, name) == 0)
-			return c;
-	return NULL;
-}
-
-static const char *nc_child_value(const struct lyd_node *rpc, const char *name)
-{
-	struct lyd_node *c = nc_child(rpc, name);
-
-	return c ? lyd_get_value(c) : NULL;
-}
-
-/* The datastore named in <source>/<target>: "running", "candidate", ... */
-static const char *nc_datastore(const struct lyd_node *rpc, const char *which,
-				struct lyd_node **config)
-{
-	struct lyd_node *c = nc_child(rpc, which), *ds;
-
-	if (!c || !(ds = lyd_child(c)) || !ds->schema)
-		return NULL;
-	if (config)
-		*config = ds;
-	return ds->schema->name;
-}
-
-/* An anyxml value as a data tree of ly_native_ctx, strictly parsed. */
-static int nc_any_parse(const struct lyd_node *any, bool opaque,
-			struct lyd_node **tree, struct vpnha_nc_error *err)
-{
-	char *xml = NULL;
-	/* Filters (opaque) may name state data, edits may not. */
-	uint32_t opts = LYD_PARSE_ONLY | (opaque ? 0 : LYD_PARSE_NO_STATE);
-
-	*tree = NULL;
-	if (vpnha_nc_any_to_xml(any, &xml, err) < 0)
-		return -1;
-	if (!xml)
-		return 0;
-	opts |= opaque ? LYD_PARSE_OPAQ : LYD_PARSE_STRICT;
-	ly_err_clean(ly_native_ctx, NULL);
-	if (lyd_parse_data_mem(ly_native_ctx, xml, LYD_XML, opts, 0, tree) !=
-	    LY_SUCCESS) {
-		const struct ly_err_item *e = ly_err_last(ly_native_ctx);
-
-		snprintf(err->message, sizeof(err->message), "%s",
-			 e && e->msg ? e->msg : "invalid content");
-		snprintf(err->path, sizeof(err->path), "%s",
-			 e && VPNHA_LY_ERR_PATH(e) ? VPNHA_LY_ERR_PATH(e) : "");
-		free(xml);
-		err->type = "application";
-		err->tag = e && e->vecode == LYVE_REFERENCE ? "unknown-element"
-							    : "invalid-value";
-		return -1;
-	}
-	free(xml);
-	return 0;
-}
-
-/*
- * Drop default leaves and the non-presence containers left empty
- * (with-defaults "explicit" basic mode).  Returns true when node itself
- * went away.
- */
-static bool nc_strip_node(struct lyd_node *node)
-{
-	struct lyd_node *c, *next;
-
-	if (!node->schema)
-		return false;
-	if (node->schema->nodetype & LYD_NODE_TERM) {
-		if (!(node->flags & LYD_DEFAULT))
-			return false;
-		lyd_free_tree(node);
-		return true;
-	}
-	LY_LIST_FOR_SAFE(lyd_child(node), next, c)
-	nc_strip_node(c);
-	if (node->schema->nodetype != LYS_CONTAINER ||
-	    (node->schema->flags & LYS_PRESENCE) || lyd_child(node))
-		return false;
-	lyd_free_tree(node);
-	return true;
-}
-
-static void nc_strip_defaults(struct lyd_node **tree)
-{
-	struct lyd_node *top, *next, *first = NULL;
-
-	LY_LIST_FOR_SAFE(*tree, next, top)
-	if (!nc_strip_node(top) && !first)
-		first = top;
-	*tree = first;
-}
-
-/* <filter>: subtree or xpath.  *xpaths NULL: no filter (everything). */
-static int nc_filter(const struct lyd_node *rpc, char ***xpaths,
-		     struct vpnha_nc_error *err)
-{
-	struct lyd_node *f = nc_child(rpc, "filter"), *tree;
-	struct lyd_meta *type, *select;
-	int ret;
-
-	*xpaths = NULL;
-	if (!f)
-		return 0;
-	type = lyd_find_meta(f->meta, NULL, "ietf-netconf:type");
-	if (type && strcmp(lyd_get_meta_value(type), "xpath") == 0) {
-		select = lyd_find_meta(f->meta, NULL, "ietf-netconf:select");
-		if (!select) {
-			err->type = "protocol";
-			err->tag = "invalid-value";
-			err->path[0] = '\0';
-			snprintf(err->message, sizeof(err->message),
-				 "xpath filter without a select attribute");
-			return -1;
-		}
-		*xpaths = calloc(2, sizeof(char *));
-		(*xpaths)[0] = strdup(lyd_get_meta_value(select));
-		return 0;
-	}
-	/* As parsed (printing would lose empty containers), else parse. */
-	if (((struct lyd_node_any *)f)->value_type == LYD_ANYDATA_DATATREE)
-		return vpnha_nc_subtree_to_xpaths(
-			ly_native_ctx, ((struct lyd_node_any *)f)->value.tree,
-			xpaths, err);
-	if (nc_any_parse(f, true, &tree, err) < 0)
-		return -1;
-	ret = vpnha_nc_subtree_to_xpaths(ly_native_ctx, tree, xpaths, err);
-	lyd_free_siblings(tree);
-	return ret;
-}
-
-/* Northbound. */
-
-static struct nb_config *nc_candidate(void)
-{
-	return nc.candidate ? nc.candidate : running_config;
-}
-
-static void nc_candidate_discard(void)
-{
-	if (nc.candidate)
-		nb_config_free(nc.candidate);
-	nc.candidate = NULL;
-}
-
-/* First leaf that differs between running and cfg: the error-path of a
- * northbound callback's refusal, which FRR does not name. */
-static void nc_diff_path(const struct nb_config *cfg, char *buf, size_t size)
-{
-	struct lyd_node *diff = NULL, *top, *elem;
-
-	buf[0] = '\0';
-	if (lyd_diff_siblings(running_config->dnode, cfg->dnode,
-			      LYD_DIFF_DEFAULTS, &diff) != LY_SUCCESS)
-		return;
-	LY_LIST_FOR (diff, top) {
-		LYD_TREE_DFS_BEGIN (top, elem) {
-			if (!buf[0] && elem->schema &&
-			    (elem->schema->nodetype & LYD_NODE_TERM) &&
-			    !lysc_is_key(elem->schema))
-				lyd_path(elem, LYD_PATH_STD, buf, size);
-			LYD_TREE_DFS_END(top, elem);
-		}
-	}
-	if (!buf[0] && diff)
-		lyd_path(diff, LYD_PATH_STD, buf, size);
-	lyd_free_siblings(diff);
-}
-
-/* A northbound failure as an rpc-error. */
-static struct nc_server_reply *nc_nb_error(int ret, const struct nb_config *cfg,
-					   const char *errmsg)
-{
-	const struct ly_err_item *le = ly_err_last(ly_native_ctx);
-	struct vpnha_nc_error e = {.type = "application"};
-	const char *p;
-	size_t len;
-
-	snprintf(e.message, sizeof(e.message), "%s",
-		 errmsg[0] ? errmsg : nb_err_name(ret));
-	/* FRR appends newlines and a libyang prefix; keep the words. */
-	len = strlen(e.message);
-	while (len && (e.message[len - 1] == '\n' || e.message[len - 1] == ' '))
-		e.message[--len] = '\0';
-	switch (ret) {
-	case NB_ERR_LOCKED:
-		e.tag = "in-use";
-		break;
-	case NB_ERR_RESOURCE:
-		e.tag = "resource-denied";
-		break;
-	case NB_ERR_VALIDATION:
-		/* FRR has cleared libyang's errors: read its message. */
-		p = strstr(e.message, "Data location \"");
-		if (p) {
-			p += strlen("Data location \"");
-			snprintf(e.path, sizeof(e.path), "%.*s",
-				 (int)strcspn(p, "\""), p);
-			e.tag = (strstr(e.message, "leafref") ||
-				 strstr(e.message, "andatory"))
-					? "data-missing"
-					: "invalid-value";
-		} else if (le && VPNHA_LY_ERR_PATH(le)) {
-			snprintf(e.path, sizeof(e.path), "%s",
-				 VPNHA_LY_ERR_PATH(le));
-			e.tag = (le->vecode == LYVE_REFERENCE ||
-				 strstr(le->msg ?: "", "leafref") ||
-				 strstr(le->msg ?: "", "andatory"))
-					? "data-missing"
-					: "invalid-value";
-		} else {
-			nc_diff_path(cfg, e.path, sizeof(e.path));
-			e.tag = "invalid-value";
-		}
-		break;
-	default:
-		e.tag = "operation-failed";
-		break;
-	}
-	return nc_reply_err(&e);
-}
-
-static int nc_commit(struct vpnha_nc_sess *sess, struct nb_config *cfg,
-		     const char *comment, struct nc_server_reply **reply)
-{
-	struct nb_context ctx = {.client = NC_CLIENT, .user = sess};
-	char errmsg[BUFSIZ] = "";
-	int ret;
-
-	ly_err_clean(ly_native_ctx, NULL);
-	ret = vpnha_nb_commit(&ctx, cfg, comment, errmsg, sizeof(errmsg));
-	if (ret == NB_OK || ret == NB_ERR_NO_CHANGES)
-		return 0;
-	if (reply)
-		*reply = nc_nb_error(ret, cfg, errmsg);
-	else
-		zlog_warn("netconf: %s failed: %s", comment, errmsg);
-	return -1;
-}
-
-static int nc_validate(struct vpnha_nc_sess *sess, struct nb_config *cfg,
-		       struct nc_server_reply **reply)
-{
-	struct nb_context ctx = {.client = NC_CLIENT, .user = sess};
-	char errmsg[BUFSIZ] = "";
-	int ret;
-
-	ly_err_clean(ly_native_ctx, NULL);
-	ret = nb_candidate_validate(&ctx, cfg, errmsg, sizeof(errmsg));
-	if (ret == NB_OK)
-		return 0;
-	*reply = nc_nb_error(ret, cfg, errmsg);
-	return -1;
-}
-
-/* Operational state of vpnhad (as 'show yang operational-data'). */
-static int nc_oper_cb(const struct lysc_node *snode,
-		      struct yang_translator *translator,
-		      struct yang_data *data, void *arg)
-{
-	struct lyd_node *dnode = arg;
-
-	lyd_new_path(dnode, ly_native_ctx, data->xpath, (void *)data->value,
-		     LYD_NEW_PATH_UPDATE, NULL);
-	yang_data_free(data);
-	return NB_OK;
-}
-
-/* The data of <get>: configuration and state, filtered. */
-static struct lyd_node *nc_get_data(char **xpaths, struct vpnha_nc_error *err)
-{
-	struct lyd_node *all, *out = NULL;
-
-	struct lyd_node *yl = NULL;
-
-	all = yang_dnode_new(ly_native_ctx, false);
-	vpnha_nb_oper_iterate("/frr-vpnhad:vpnhad", nc_oper_cb, all);
-	if (running_config->dnode)
-		lyd_merge_siblings(&all, running_config->dnode,
-				   LYD_MERGE_DEFAULTS);
-	if (ly_ctx_get_yanglib_data(ly_native_ctx, &yl, "%u",
-				    ly_ctx_get_change_count(ly_native_ctx)) ==
-	    LY_SUCCESS)
-		lyd_merge_siblings(&all, yl, LYD_MERGE_DESTRUCT);
-	if (vpnha_nc_select(all, xpaths, &out, err) < 0)
-		out = (struct lyd_node *)err; /* marker, see caller */
-	lyd_free_all(all);
-	return out;
-}
-
-/* RPC handlers (main thread). */
-
-typedef struct nc_server_reply *(*nc_handler_t)(struct lyd_node *rpc,
-						struct vpnha_nc_sess *sess);
-
-static struct nc_server_reply *nc_op_get(struct lyd_node *rpc,
-					 struct vpnha_nc_sess *sess)
-{
-	struct vpnha_nc_error err;
-	char **xpaths;
-	struct lyd_node *data;
-
-	if (nc_filter(rpc, &xpaths, &err) < 0)
-		return nc_reply_err(&err);
-	data = nc_get_data(xpaths, &err);
-	vpnha_nc_xpaths_free(xpaths);
-	if (data == (struct lyd_node *)&err)
-		return nc_reply_err(&err);
-	nc_strip_defaults(&data);
-	return nc_reply_data(rpc, data);
-}
-
-static struct nc_server_reply *nc_op_get_config(struct lyd_node *rpc,
-						struct vpnha_nc_sess *sess)
-{
-	const char *ds = nc_datastore(rpc, "source", NULL);
-	struct vpnha_nc_error err;
-	struct nb_config *cfg;
-	struct lyd_node *data;
-	char **xpaths;
-
-	if (!ds)
-		return nc_fail("protocol", "missing-element", NULL,
-			       "no source datastore");
-	if (strcmp(ds, "running") == 0)
-		cfg = running_config;
-	else if (strcmp(ds, "candidate") == 0)
-		cfg = nc_candidate();
-	else
-		return nc_fail("protocol", "operation-not-supported", NULL,
-			       "datastore %s is not supported", ds);
-	if (nc_filter(rpc, &xpaths, &err) < 0)
-		return nc_reply_err(&err);
-	if (vpnha_nc_select(cfg->dnode, xpaths, &data, &err) < 0) {
-		vpnha_nc_xpaths_free(xpaths);
-		return nc_reply_err(&err);
-	}
-	vpnha_nc_xpaths_free(xpaths);
-	nc_strip_defaults(&data);
-	return nc_reply_data(rpc, data);
-}
-
-/* Is ds locked by another session?  Then the in-use reply. */
-static struct nc_server_reply *nc_locked(const char *ds,
-					 struct vpnha_nc_sess *sess)
-{
-	uint32_t holder = strcmp(ds, "running") == 0 ? nc.lock_running
-						     : nc.lock_candidate;
-
-	if (holder && holder != sess->id)
-		return nc_fail("protocol", "in-use", NULL,
-			       "the %s datastore is locked by session %u", ds,
-			       holder);
-	return NULL;
-}
-
-static struct nc_server_reply *nc_op_edit_config(struct lyd_node *rpc,
-						 struct vpnha_nc_sess *sess)
-{
-	struct lyd_node *config = nc_child(rpc, "config"), *edit = NULL;
-	const char *ds = nc_datastore(rpc, "target", NULL);
-	const char *dflt = nc_child_value(rpc, "default-operation");
-	const char *test = nc_child_value(rpc, "test-option");
-	struct nc_server_reply *reply = NULL;
-	struct vpnha_nc_error err, strict;
-	bool strict_failed = false;
-	enum vpnha_nc_op op = VPNHA_NC_OP_MERGE;
-	struct nb_config *cfg;
-	bool candidate;
-
-	if (!ds || (strcmp(ds, "running") && strcmp(ds, "candidate")))
-		return nc_fail(
-			"protocol", "operation-not-supported", NULL,
-			"edit-config target must be running or candidate");
-	if (!config)
-		return nc_fail("protocol", "operation-not-supported", NULL,
-			       "only <config> is supported (no <url>)");
-	if ((reply = nc_locked(ds, sess)))
-		return reply;
-	if (dflt && vpnha_nc_op_parse(dflt, &op) < 0)
-		return nc_fail("protocol", "invalid-value", NULL,
-			       "bad default-operation %s", dflt);
-	candidate = strcmp(ds, "candidate") == 0;
-
-	/* Strictly; else opaque where a value is invalid: the engine
-	 * accepts that only for deleting a leaf (<leaf nc:operation=
-	 * "delete"/>), and otherwise reports libyang's words. */
-	if (nc_any_parse(config, false, &edit, &strict) < 0) {
-		if (nc_any_parse(config, true, &edit, &err) < 0)
-			return nc_reply_err(&strict);
-		strict_failed = true;
-	}
-	cfg = nb_config_dup(candidate ? nc_candidate() : running_config);
-	if (vpnha_nc_edit_apply(&cfg->dnode, edit, op, &err) < 0) {
-		if (strict_failed && strcmp(err.tag, "invalid-value") == 0)
-			strlcpy(err.message, strict.message,
-				sizeof(err.message));
-		reply = nc_reply_err(&err);
-		goto out;
-	}
-	if (test && strcmp(test, "test-only") == 0) {
-		nc_validate(sess, cfg, &reply);
-		goto out;
-	}
-	if (candidate) {
-		/* The candidate may be incomplete until <commit>. */
-		nc_candidate_discard();
-		nc.candidate = cfg;
-		cfg = NULL;
-		goto out;
-	}
-	nc_commit(sess, cfg, "NETCONF edit-config", &reply);
-out:
-	if (cfg)
-		nb_config_free(cfg);
-	lyd_free_siblings(edit);
-	return reply ? reply : nc_server_reply_ok();
-}
-
-static struct nc_server_reply *nc_op_lock(struct lyd_node *rpc,
-					  struct vpnha_nc_sess *sess)
-{
-	const char *ds = nc_datastore(rpc, "target", NULL);
-	bool lock = strcmp(rpc->schema->name, "lock") == 0;
-	uint32_t *holder;
-
-	if (!ds || (strcmp(ds, "running") && strcmp(ds, "candidate")))
-		return nc_fail("protocol", "operation-not-supported", NULL,
-			       "only running and candidate can be locked");
-	holder = strcmp(ds, "running") == 0 ? &nc.lock_running
-					    : &nc.lock_candidate;
-	if (!lock) {
-		if (*holder != sess->id)
-			return nc_fail("protocol", "operation-failed", NULL,
-				       "this session does not hold the %s lock",
-				       ds);
-		if (holder == &nc.lock_running) {
-			nb_running_unlock(NC_CLIENT, sess);
-			nc.lock_running_owner = NULL;
-		}
-		*holder = 0;
-		return nc_server_reply_ok();
-	}
-	if (*holder) {
-		struct lyd_node *e =
-			nc_err(ly_native_ctx, NC_ERR_LOCK_DENIED, *holder);
-
-		nc_err_set_msg(e, "the datastore is locked by another session",
-			       "en");
-		return nc_server_reply_err(e);
-	}
-	if (holder == &nc.lock_candidate && nc.candidate)
-		return nc_fail("protocol", "lock-denied", NULL,
-			       "the candidate has uncommitted changes");
-	if (holder == &nc.lock_running) {
-		if (nb_running_lock(NC_CLIENT, sess))
-			return nc_fail(
-				"protocol", "lock-denied", NULL,
-				"the running configuration is locked by vtysh (configure exclusive)");
-		nc.lock_running_owner = sess;
-	}
-	*holder = sess->id;
-	return nc_server_reply_ok();
-}
-
-static void nc_confirm_rollback(const char *why)
-{
-	if (nc.rollback) {
-		struct nb_context ctx = {.client = NC_CLIENT,
-					 .user = nc.lock_running_owner};
-		char errmsg[BUFSIZ] = "";
-		int ret = vpnha_nb_commit(&ctx, nc.rollback,
-					  "NETCONF confirmed-commit rollback",
-					  errmsg, sizeof(errmsg));
-
-		if (ret == NB_OK || ret == NB_ERR_NO_CHANGES)
-			zlog_warn(
-				"netconf: confirmed commit %s: configuration rolled back",
-				why);
-		else
-			zlog_err(
-				"netconf: confirmed commit %s: rollback failed: %s",
-				why, errmsg);
-		nb_config_free(nc.rollback);
-		nc.rollback = NULL;
-	}
-	nc_candidate_discard();
-	VPNHA_EVENT_OFF(nc.t_confirm);
-}
-
-static void nc_confirm_arm(void);
-
-static void nc_confirm_timeout(vpnha_event_t *e)
-{
-	if (vpnha_nc_confirm_expired(&nc.cc, nc_now_ms()))
-		nc_confirm_rollback("not confirmed in time");
-	else if (nc.cc.pending)
-		nc_confirm_arm(); /* the timer fired a little early */
-}
-
-static void nc_confirm_arm(void)
-{
-	int64_t ms = nc.cc.deadline_ms - nc_now_ms();
-
-	VPNHA_EVENT_OFF(nc.t_confirm);
-	vpnha_add_timer_msec(master, nc_confirm_timeout, NULL,
-			     ms > 0 ? ms + 1 : 0, &nc.t_confirm);
-}
-
-static struct nc_server_reply *nc_op_commit(struct lyd_node *rpc,
-					    struct vpnha_nc_sess *sess)
-{
-	struct nc_server_reply *reply = NULL;
-	struct vpnha_nc_error err;
-	struct vpnha_nc_confirm saved = nc.cc;
-	const char *timeout = nc_child_value(rpc, "confirm-timeout");
-	enum vpnha_nc_confirm_action act;
-	struct nb_config *before = NULL;
-
-	if ((reply = nc_locked("running", sess)) ||
-	    (reply = nc_locked("candidate", sess)))
-		return reply;
-	act = vpnha_nc_confirm_commit(
-		&nc.cc, sess->id, nc_child(rpc, "confirmed") != NULL,
-		timeout ? strtoul(timeout, NULL, 10) : 0,
-		nc_child_value(rpc, "persist"),
-		nc_child_value(rpc, "persist-id"), nc_now_ms(), &err);
-	if (act == VPNHA_NC_CC_REFUSED)
-		return nc_reply_err(&err);
-	if (act == VPNHA_NC_CC_START)
-		before = nb_config_dup(running_config);
-	if (nc.candidate &&
-	    nc_commit(sess, nc.candidate, "NETCONF commit", &reply) < 0) {
-		nc.cc = saved;
-		if (before)
-			nb_config_free(before);
-		return reply;
-	}
-	nc_candidate_discard();
-	switch (act) {
-	case VPNHA_NC_CC_START:
-		nc.rollback = before;
-		nc_confirm_arm();
-		break;
-	case VPNHA_NC_CC_EXTEND:
-		nc_confirm_arm();
-		break;
-	case VPNHA_NC_CC_CONFIRM:
-		if (nc.rollback)
-			nb_config_free(nc.rollback);
-		nc.rollback = NULL;
-		VPNHA_EVENT_OFF(nc.t_confirm);
-		break;
-	default:
-		break;
-	}
-	return nc_server_reply_ok();
-}
-
-static struct nc_server_reply *nc_op_cancel_commit(struct lyd_node *rpc,
-						   struct vpnha_nc_sess *sess)
-{
-	struct vpnha_nc_error err;
-
-	if (!vpnha_nc_confirm_cancel(&nc.cc, sess->id,
-				     nc_child_value(rpc, "persist-id"), &err))
-		return nc_reply_err(&err);
-	nc_confirm_rollback("cancelled");
-	return nc_server_reply_ok();
-}
-
-static struct nc_server_reply *nc_op_discard(struct lyd_node *rpc,
-					     struct vpnha_nc_sess *sess)
-{
-	struct nc_server_reply *reply = nc_locked("candidate", sess);
-
-	if (reply)
-		return reply;
-	nc_candidate_discard();
-	return nc_server_reply_ok();
-}
-
-static struct nc_server_reply *nc_op_validate(struct lyd_node *rpc,
-					      struct vpnha_nc_sess *sess)
-{
-	struct lyd_node *config = NULL, *edit = NULL;
-	const char *ds = nc_datastore(rpc, "source", &config);
-	struct nc_server_reply *reply = NULL;
-	struct vpnha_nc_error err;
-	struct nb_config *cfg;
-
-	if (!ds)
-		return nc_fail("protocol", "missing-element", NULL,
-			       "no source");
-	if (strcmp(ds, "config") == 0) {
-		if (nc_any_parse(config, false, &edit, &err) < 0)
-			return nc_reply_err(&err);
-		cfg = nb_config_new(edit);
-	} else if (strcmp(ds, "candidate") == 0)
-		cfg = nb_config_dup(nc_candidate());
-	else if (strcmp(ds, "running") == 0)
-		cfg = nb_config_dup(running_config);
-	else
-		return nc_fail("protocol", "operation-not-supported", NULL,
-			       "cannot validate %s", ds);
-	nc_validate(sess, cfg, &reply);
-	nb_config_free(cfg);
-	return reply ? reply : nc_server_reply_ok();
-}
-
-/* RFC 6022 <get-schema>: libnetconf2 2.0's own corrupts memory. */
-static struct nc_server_reply *nc_op_get_schema(struct lyd_node *rpc,
-						struct vpnha_nc_sess *sess)
-{
-	const char *id = nc_child_value(rpc, "identifier");
-	const char *rev = nc_child_value(rpc, "version");
-	const char *format = nc_child_value(rpc, "format");
-	const struct lys_module *mod;
-	char *text = NULL;
-
-	if (rev && !rev[0])
-		rev = NULL;
-	mod = rev ? ly_ctx_get_module(ly_native_ctx, id, rev)
-		  : ly_ctx_get_module_implemented(ly_native_ctx, id);
-	if (!mod && !rev)
-		mod = ly_ctx_get_module_latest(ly_native_ctx, id);
-	if (!mod)
-		return nc_fail("application", "invalid-value", NULL,
-			       "no schema %s%s%s", id, rev ? "@" : "",
-			       rev ? rev : "");
-	if (format && !strstr(format, "yang"))
-		return nc_fail("application", "invalid-value", NULL,
-			       "only the yang format is served");
-	if (mod->filepath) {
-		FILE *f = fopen(mod->filepath, "r");
-
-		if (f) {
-			size_t n = 0, size = 0;
-			char buf[4096];
-
-			while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
-				text = realloc(text, size + n + 1);
-				memcpy(text + size, buf, n);
-				size += n;
-				text[size] = '\0';
-			}
-			fclose(f);
-		}
-	}
-	if (!text)
-		lys_print_mem(&text, mod, LYS_OUT_YANG, 0);
-	if (!text)
-		return nc_fail("application", "operation-failed", NULL,
-			       "cannot print %s", id);
-	return nc_reply_any(rpc, text, LYD_ANYDATA_STRING);
-}
-
-static struct nc_server_reply *nc_op_close(struct lyd_node *rpc,
-					   struct vpnha_nc_sess *sess)
-{
-	nc_session_set_term_reason(sess->s, NC_SESSION_TERM_CLOSED);
-	return nc_server_reply_ok();
-}
-
-static struct nc_server_reply *nc_op_kill(struct lyd_node *rpc,
-					  struct vpnha_nc_sess *sess)
-{
-	const char *id = nc_child_value(rpc, "session-id");
-	uint32_t sid = id ? strtoul(id, NULL, 10) : 0;
-	bool found = false;
-
-	if (sid == sess->id)
-		return nc_fail(
-			"protocol", "invalid-value",
-			"/ietf-netconf:kill-session/session-id",
-			"a session cannot kill itself: use close-session");
-	pthread_mutex_lock(&nc.mtx);
-	for (unsigned int i = 0; i < nc.n_sessions; i++) {
-		struct nc_session *s = nc.sessions[i]->s;
-
-		if (nc.sessions[i]->id != sid)
-			continue;
-		nc_session_set_term_reason(s, NC_SESSION_TERM_KILLED);
-		nc_session_set_killed_by(s, sess->id);
-		nc_session_set_status(s, NC_STATUS_INVALID);
-		found = true;
-	}
-	pthread_mutex_unlock(&nc.mtx);
-	if (!found)
-		return nc_fail("protocol", "invalid-value",
-			       "/ietf-netconf:kill-session/session-id",
-			       "no session %u", sid);
-	zlog_info("netconf: session %u (%s) killed session %u", sess->id,
-		  sess->user, sid);
-	return nc_server_reply_ok();
-}
-
-static struct nc_server_reply *nc_op_subscribe(struct lyd_node *rpc,
-					       struct vpnha_nc_sess *sess)
-{
-	const char *stream = nc_child_value(rpc, "stream");
-
-	if (stream && strcmp(stream, "NETCONF"))
-		return nc_fail("application", "invalid-value", NULL,
-			       "no stream %s (only NETCONF)", stream);
-	if (nc_child(rpc, "startTime"))
-		return nc_fail("application", "operation-not-supported", NULL,
-			       "replay is not supported");
-	if (nc_child(rpc, "filter"))
-		return nc_fail("application", "operation-not-supported", NULL,
-			       "notification filters are not supported");
-	pthread_mutex_lock(&nc.mtx);
-	if (sess->subscribed) {
-		pthread_mutex_unlock(&nc.mtx);
-		return nc_fail("protocol", "in-use", NULL,
-			       "this session is already subscribed");
-	}
-	sess->subscribed = true;
-	nc_session_inc_notif_status(sess->s);
-	pthread_mutex_unlock(&nc.mtx);
-	return nc_server_reply_ok();
-}
-
-static const struct {
-	const char *name;
-	nc_handler_t handler;
-} nc_ops[] = {
-	{"get", nc_op_get},
-	{"get-config", nc_op_get_config},
-	{"edit-config", nc_op_edit_config},
-	{"lock", nc_op_lock},
-	{"unlock", nc_op_lock},
-	{"commit", nc_op_commit},
-	{"cancel-commit", nc_op_cancel_commit},
-	{"discard-changes", nc_op_discard},
-	{"validate", nc_op_validate},
-	{"get-schema", nc_op_get_schema},
-	{"close-session", nc_op_close},
-	{"kill-session", nc_op_kill},
-	{"create-subscription", nc_op_subscribe},
+static const char *const nc_op_names[] = {
+	[VPNHA_NC_OP_NONE] = "none",	   [VPNHA_NC_OP_MERGE] = "merge",
+	[VPNHA_NC_OP_REPLACE] = "replace", [VPNHA_NC_OP_CREATE] = "create",
+	[VPNHA_NC_OP_DELETE] = "delete",   [VPNHA_NC_OP_REMOVE] = "remove",
 };
 
-static struct nc_server_reply *nc_dispatch(struct lyd_node *rpc,
-					   struct nc_session *s)
+int vpnha_nc_op_parse(const char *name, enum vpnha_nc_op *op)
 {
-	struct vpnha_nc_sess *sess = nc_session_get_data(s);
-	const char *name = rpc->schema->name;
-
-	if (!vpnha_nc_role_allows(sess->role, name)) {
-		zlog_info("netconf: user %s (read-only) refused %s", sess->user,
-			  name);
-		return nc_fail("application", "access-denied", NULL,
-			       "user %s may not %s (read-only)", sess->user,
-			       name);
-	}
-	for (size_t i = 0; i < array_size(nc_ops); i++)
-		if (strcmp(name, nc_ops[i].name) == 0)
-			return nc_ops[i].handler(rpc, sess);
-	return nc_fail("protocol", "operation-not-supported", NULL,
-		       "%s is not supported", name);
-}
-
-/* Hand-over from the poll thread to the main thread. */
-
-static void nc_job_run(vpnha_event_t *e)
-{
-	struct vpnha_nc_job *job = VPNHA_EVENT_ARG(e);
-	struct nc_server_reply *reply = nc_dispatch(job->rpc, job->s);
-
-	pthread_mutex_lock(&nc.mtx);
-	job->reply = reply;
-	job->done = true;
-	pthread_cond_broadcast(&nc.job_cond);
-	pthread_mutex_unlock(&nc.mtx);
-}
-
-/*
- * Poll thread: is the content of the RPC's <config> or <filter> larger
- * than max-message-size?  Checked here so that the main thread never
- * spends time on a huge document.  (libnetconf2 2.0 has no limit of
- * its own: the message was read and parsed by now, in this thread.)
- */
-static bool nc_too_big(const struct lyd_node *rpc)
-{
-	const struct lyd_node *c;
-
-	LY_LIST_FOR (lyd_child(rpc), c) {
-		const struct lyd_node *any = c;
-		char *text = NULL;
-		size_t len;
-
-		/* <source><config>...</config></source> of <validate> */
-		if (c->schema && c->schema->nodetype == LYS_CONTAINER &&
-		    lyd_child(c))
-			any = lyd_child(c);
-		if (!any->schema || !(any->schema->nodetype & LYD_NODE_ANY))
-			continue;
-		if (lyd_any_value_str(any, &text) != LY_SUCCESS)
-			return true;
-		len = text ? strlen(text) : 0;
-		free(text);
-		if (len > nc.cfg.max_message_size)
-			return true;
-	}
-	return false;
-}
-
-static struct nc_server_reply *nc_rpc_handler(struct lyd_node *rpc,
-					      struct nc_session *s)
-{
-	struct vpnha_nc_job job = {.rpc = rpc, .s = s};
-
-	if (nc_too_big(rpc)) {
-		struct lyd_node *e =
-			nc_err(ly_native_ctx, NC_ERR_TOO_BIG, NC_ERR_TYPE_APP);
-
-		nc_err_set_msg(e, "content larger than max-message-size", "en");
-		return nc_server_reply_err(e);
-	}
-
-	vpnha_add_event(master, nc_job_run, &job, 0, NULL);
-	pthread_mutex_lock(&nc.mtx);
-	while (!job.done && !nc.stop)
-		pthread_cond_wait(&nc.job_cond, &nc.mtx);
-	pthread_mutex_unlock(&nc.mtx);
-	if (!job.done)
-		return nc_server_reply_err(nc_err(
-			ly_native_ctx, NC_ERR_OP_FAILED, NC_ERR_TYPE_APP));
-	return job.reply;
-}
-
-/* Sessions. */
-
-static int nc_pubkey(const struct nc_session *s, ssh_key key)
-{
-	const char *user = nc_session_get_username(s);
-	const char *host = nc_session_get_host(s);
-	const struct vpnha_nc_user *u = vpnha_nc_config_user(&nc.cfg, user);
-	char line[8192];
-	FILE *f;
-
-	if (!u) {
-		zlog_warn("netconf: login refused: unknown user %s from %s",
-			  user, host ? host : "?");
-		return 1;
-	}
-	f = fopen(u->keys, "r");
-	if (!f) {
-		zlog_warn(
-			"netconf: login refused: user %s from %s: cannot read %s: %s",
-			user, host ? host : "?", u->keys, safe_strerror(errno));
-		return 1;
-	}
-	while (fgets(line, sizeof(line), f)) {
-		char *save = NULL, *type = strtok_r(line, " \t\r\n", &save);
-		char *b64 = strtok_r(NULL, " \t\r\n", &save);
-		ssh_key k = NULL;
-		bool same;
-
-		if (!type || type[0] == '#' || !b64)
-			continue;
-		if (ssh_pki_import_pubkey_base64(
-			    b64, ssh_key_type_from_name(type), &k) != SSH_OK)
-			continue;
-		same = ssh_key_cmp(key, k, SSH_KEY_CMP_PUBLIC) == 0;
-		ssh_key_free(k);
-		if (same) {
-			fclose(f);
+	for (size_t i = 0; i < sizeof(nc_op_names) / sizeof(nc_op_names[0]);
+	     i++) {
+		if (strcmp(name, nc_op_names[i]) == 0) {
+			*op = i;
 			return 0;
 		}
 	}
-	fclose(f);
-	zlog_warn("netconf: login refused: user %s from %s: key not in %s",
-		  user, host ? host : "?", u->keys);
-	return 1;
+	return -1;
 }
 
-/* Main thread: a session ended; release what it held. */
-static void nc_session_ended(vpnha_event_t *e)
+/* The node's own "operation" attribute, or the inherited one. */
+static int nc_node_op(const struct lyd_node *node, enum vpnha_nc_op inherited,
+		      enum vpnha_nc_op *op, struct vpnha_nc_error *err)
 {
-	struct vpnha_nc_sess *sess = VPNHA_EVENT_ARG(e);
+	struct lyd_meta *meta;
 
-	if (nc.lock_running == sess->id) {
-		nb_running_unlock(NC_CLIENT, sess);
-		nc.lock_running = 0;
-		nc.lock_running_owner = NULL;
-	}
-	if (nc.lock_candidate == sess->id) {
-		nc.lock_candidate = 0;
-		nc_candidate_discard();
-	}
-	if (vpnha_nc_confirm_session_end(&nc.cc, sess->id))
-		nc_confirm_rollback("abandoned by its session");
-	XFREE(MTYPE_VPNHA_NC_SESSION, sess);
-}
-
-static void nc_session_term(struct nc_session *s)
-{
-	struct vpnha_nc_sess *sess = nc_session_get_data(s);
-
-	pthread_mutex_lock(&nc.mtx);
-	for (unsigned int i = 0; i < nc.n_sessions; i++)
-		if (nc.sessions[i] == sess) {
-			nc.sessions[i] = nc.sessions[--nc.n_sessions];
-			break;
-		}
-	pthread_mutex_unlock(&nc.mtx);
-	nc_ps_del_session(nc.ps, s);
-	zlog_info("netconf: session %u (user %s from %s) ended", sess->id,
-		  sess->user, sess->host);
-	nc_session_free(s, NULL);
-	sess->s = NULL;
-	vpnha_add_event(master, nc_session_ended, sess, 0, NULL);
-}
-
-static void *nc_accept_thread(void *arg)
-{
-	rcu_thread_start(arg); /* zlog needs RCU */
-	while (!nc.stop) {
-		struct nc_session *s = NULL;
-		struct vpnha_nc_sess *sess;
-		const struct vpnha_nc_user *u;
-		int r = vpnha_ncc_accept(200, ly_native_ctx, &s);
-
-		if (r != NC_MSG_HELLO || !s)
-			continue;
-		u = vpnha_nc_config_user(&nc.cfg, nc_session_get_username(s));
-		pthread_mutex_lock(&nc.mtx);
-		if (!u || nc.n_sessions >= nc.cfg.max_sessions) {
-			pthread_mutex_unlock(&nc.mtx);
-			zlog_warn("netconf: session of %s from %s refused: %s",
-				  nc_session_get_username(s),
-				  nc_session_get_host(s),
-				  u ? "max-sessions reached" : "unknown user");
-			nc_session_free(s, NULL);
-			continue;
-		}
-		sess = XCALLOC(MTYPE_VPNHA_NC_SESSION, sizeof(*sess));
-		sess->s = s;
-		sess->id = nc_session_get_id(s);
-		sess->role = u->role;
-		strlcpy(sess->user, u->name, sizeof(sess->user));
-		strlcpy(sess->host, nc_session_get_host(s) ?: "?",
-			sizeof(sess->host));
-		nc_session_set_data(s, sess);
-		nc.sessions[nc.n_sessions++] = sess;
-		pthread_mutex_unlock(&nc.mtx);
-		nc_ps_add_session(nc.ps, s);
-		zlog_info("netconf: session %u: user %s (%s) from %s", sess->id,
-			  sess->user,
-			  u->role == VPNHA_NC_ROLE_READ_WRITE ? "read-write"
-							      : "read-only",
-			  sess->host);
-	}
-	return NULL;
-}
-
-static void *nc_poll_thread(void *arg)
-{
-	rcu_thread_start(arg); /* zlog needs RCU */
-	int64_t last_activity = 0;
-
-	while (!nc.stop) {
-		struct nc_session *s = NULL;
-		int r = nc_ps_poll(nc.ps, 0, &s);
-		int64_t now = nc_now_ms();
-
-		if (r & (NC_PSPOLL_NOSESSIONS | NC_PSPOLL_TIMEOUT)) {
-			/* nc_ps_poll() with a timeout spins: sleep here. */
-			usleep(now - last_activity < 200 ? 200 : 2000);
-			continue;
-		}
-		last_activity = now;
-		if ((r & NC_PSPOLL_SESSION_TERM) && s)
-			nc_session_term(s);
-	}
-	return NULL;
-}
-
-static void *nc_notif_thread(void *arg)
-{
-	rcu_thread_start(arg); /* zlog needs RCU */
-	pthread_mutex_lock(&nc.mtx);
-	while (!nc.stop) {
-		struct vpnha_nc_notif *n = nc.notif_head;
-		struct nc_server_notif *notif;
-
-		if (!n) {
-			pthread_cond_wait(&nc.notif_cond, &nc.mtx);
-			continue;
-		}
-		nc.notif_head = n->next;
-		if (!nc.notif_head)
-			nc.notif_tail = &nc.notif_head;
-		notif = nc_server_notif_new(n->tree, n->eventtime,
-					    NC_PARAMTYPE_FREE);
-		for (unsigned int i = 0; i < nc.n_sessions; i++)
-			if (nc.sessions[i]->subscribed)
-				nc_server_notif_send(nc.sessions[i]->s, notif,
-						     1000);
-		nc_server_notif_free(notif);
-		free(n);
-	}
-	pthread_mutex_unlock(&nc.mtx);
-	return NULL;
-}
-
-/* Main thread: queue a notification tree for the subscribers. */
-static void nc_notify(struct lyd_node *tree)
-{
-	struct vpnha_nc_notif *n;
-	char *eventtime = NULL;
-	bool any = false;
-
-	pthread_mutex_lock(&nc.mtx);
-	for (unsigned int i = 0; i < nc.n_sessions; i++)
-		any |= nc.sessions[i]->subscribed;
-	pthread_mutex_unlock(&nc.mtx);
-	if (!any || ly_time_time2str(time(NULL), NULL, &eventtime)) {
-		lyd_free_all(tree);
-		return;
-	}
-	n = calloc(1, sizeof(*n));
-	n->tree = tree;
-	n->eventtime = eventtime;
-	pthread_mutex_lock(&nc.mtx);
-	*nc.notif_tail = n;
-	nc.notif_tail = &n->next;
-	pthread_cond_signal(&nc.notif_cond);
-	pthread_mutex_unlock(&nc.mtx);
-}
-
-static int nc_tunnel_transition(const struct vpnha_tunnel *t,
-				enum vpnha_tunnel_state old_state)
-{
-	struct lyd_node *n = NULL;
-	char buf[32];
-	int64_t ms;
-
-	if (!nc.started ||
-	    lyd_new_path(NULL, ly_native_ctx, "/frr-vpnhad:tunnel-state-change",
-			 NULL, 0, &n))
+	*op = inherited;
+	meta = lyd_find_meta(node->meta, NULL, "ietf-netconf:operation");
+	if (!meta)
 		return 0;
-	lyd_new_term(n, NULL, "tunnel", t->name, 0, NULL);
-	lyd_new_term(n, NULL, "old-state", vpnha_tunnel_state_name(old_state),
-		     0, NULL);
-	lyd_new_term(n, NULL, "new-state", vpnha_tunnel_state_name(t->state), 0,
-		     NULL);
-	lyd_new_term(n, NULL, "reason", t->reason, 0, NULL);
-	if (t->state == VPNHA_TUNNEL_DOWN &&
-	    (ms = vpnha_timeline_ms(t->health.last_good, t->last_change)) >=
-		    0) {
-		snprintf(buf, sizeof(buf), "%" PRId64, ms);
-		lyd_new_term(n, NULL, "detection-ms", buf, 0, NULL);
-	}
-	nc_notify(n);
-	return 0;
-}
-
-static int nc_tunnel_sa_change(const struct vpnha_tunnel *t,
-			       enum vpnha_sa_state old_state)
-{
-	struct lyd_node *n = NULL;
-
-	if (!nc.started ||
-	    lyd_new_path(NULL, ly_native_ctx, "/frr-vpnhad:ipsec-sa-change",
-			 NULL, 0, &n))
-		return 0;
-	lyd_new_term(n, NULL, "tunnel", t->name, 0, NULL);
-	lyd_new_term(n, NULL, "old-state", vpnha_sa_state_name(old_state), 0,
-		     NULL);
-	lyd_new_term(n, NULL, "new-state", vpnha_sa_state_name(t->sa.state), 0,
-		     NULL);
-	lyd_new_term(n, NULL, "detail", t->sa.detail, 0, NULL);
-	nc_notify(n);
-	return 0;
-}
-
-/* Start-up and shutdown. */
-
-/* The host key: created once (ECDSA P-256: libssh2 1.10, i.e. yangcli,
- * verifies no RSA-SHA2 host signature), 0600,
- * owned by vpnhad's user. */
-static int nc_host_key(const char *path)
-{
-	ssh_key key = NULL;
-	mode_t old;
-	int ret;
-
-	if (access(path, R_OK) == 0)
-		return 0;
-	if (ssh_pki_generate(SSH_KEYTYPE_ECDSA_P256, 256, &key) != SSH_OK) {
-		zlog_err("netconf: cannot generate a host key");
+	if (vpnha_nc_op_parse(lyd_get_meta_value(meta), op) < 0 ||
+	    *op == VPNHA_NC_OP_NONE) {
+		nc_err(err, "protocol", "bad-attribute", node,
+		       "unknown operation \"%s\"", lyd_get_meta_value(meta));
 		return -1;
 	}
-	old = umask(077);
-	ret = ssh_pki_export_privkey_file(key, NULL, NULL, NULL, path);
-	umask(old);
-	ssh_key_free(key);
-	if (ret != SSH_OK || chmod(path, 0600) < 0) {
-		zlog_err("netconf: cannot write the host key %s", path);
-		return -1;
-	}
-	zlog_notice("netconf: created host key %s", path);
 	return 0;
 }
+
+/* Insert a copy of edit (all of it, or only the node and list keys). */
+static int nc_insert_copy(struct lyd_node *parent, struct lyd_node **first,
+			  const struct lyd_node *edit, bool recursive,
+			  struct lyd_node **copy, struct vpnha_nc_error *err)
+{
+	uint32_t opts = LYD_DUP_NO_META | (recursive ? LYD_DUP_RECURSIVE : 0);
+
+	if (lyd_dup_single(edit, NULL, opts, copy) != LY_SUCCESS) {
+		nc_err(err, "application", "operation-failed", edit,
+		       "cannot copy the edit");
+		return -1;
+	}
+	if ((parent ? lyd_insert_child(parent, *copy)
+		    : lyd_insert_sibling(*first, *copy, first)) != LY_SUCCESS) {
+		lyd_free_tree(*copy);
+		nc_err(err, "application", "operation-failed", edit,
+		       "cannot insert the edit");
+		return -1;
+	}
+	return 0;
+}
+
+static int nc_edit_node(struct lyd_node *parent, struct lyd_node **first,
+			const struct lyd_node *edit, enum vpnha_nc_op inherited,
+			struct vpnha_nc_error *err);
+
+static int nc_edit_children(struct lyd_node *tnode, const struct lyd_node *edit,
+			    enum vpnha_nc_op op, struct vpnha_nc_error *err)
+{
+	const struct lyd_node *c;
+
+	LY_LIST_FOR (lyd_child(edit), c) {
+		struct lyd_node *tfirst = lyd_child(tnode);
+
+		if (c->schema && lysc_is_key(c->schema))
+			continue;
+		if (nc_edit_node(tnode, &tfirst, c, op, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+#define NC_BASE_NS "urn:ietf:params:xml:ns:netconf:base:1.0"
 
 /*
- * <hello> lists YANG 1.0 modules only (1.1 ones belong in the YANG
- * library): also name the implemented 1.1 modules (frr-vpnhad, ...) so
- * that clients without YANG library support (yangcli) find them.
+ * An element libyang could only parse as opaque (no valid value): only
+ * the delete or remove of a leaf, e.g. <interface nc:operation="delete"/>.
  */
-static void nc_advertise_modules(void)
+static int nc_edit_opaque(struct lyd_node *parent, struct lyd_node **first,
+			  const struct lyd_node *edit, enum vpnha_nc_op op,
+			  struct vpnha_nc_error *err)
 {
-	const struct lys_module *mod;
-	uint32_t i = 0;
-	char buf[512];
+	const struct lyd_node_opaq *o = (const struct lyd_node_opaq *)edit;
+	const struct lys_module *mod = NULL;
+	const struct lysc_node *snode = NULL;
+	const struct lyd_attr *a;
+	struct lyd_node *match = NULL;
 
-	while ((mod = ly_ctx_get_module_iter(ly_native_ctx, &i))) {
-		if (!mod->implemented || !mod->parsed ||
-		    mod->parsed->version != LYS_VERSION_1_1 ||
-		    strcmp(mod->name, "ietf-yang-library") == 0)
-			continue;
-		snprintf(buf, sizeof(buf), "%s?module=%s%s%s", mod->ns,
-			 mod->name, mod->revision ? "&revision=" : "",
-			 mod->revision ? mod->revision : "");
-		nc_server_set_capability(buf);
+	for (a = o->attr; a; a = a->next)
+		if (strcmp(a->name.name, "operation") == 0 &&
+		    a->name.module_ns &&
+		    strcmp(a->name.module_ns, NC_BASE_NS) == 0 &&
+		    vpnha_nc_op_parse(a->value, &op) < 0) {
+			nc_err(err, "protocol", "bad-attribute", parent,
+			       "unknown operation \"%s\"", a->value);
+			return -1;
+		}
+	if (o->name.module_ns)
+		mod = ly_ctx_get_module_implemented_ns(LYD_CTX(edit),
+						       o->name.module_ns);
+	if (mod)
+		snode = lys_find_child(parent ? parent->schema : NULL, mod,
+				       o->name.name, 0, 0, 0);
+	if (!snode) {
+		nc_err(err, "application", "unknown-element", parent,
+		       "unknown element \"%s\"", o->name.name);
+		return -1;
 	}
+	if (snode->nodetype != LYS_LEAF ||
+	    (op != VPNHA_NC_OP_DELETE && op != VPNHA_NC_OP_REMOVE)) {
+		nc_err(err, "application", "invalid-value", parent,
+		       "invalid value \"%s\" of %s", o->value, o->name.name);
+		if (parent) {
+			size_t len = strlen(err->path);
+
+			snprintf(err->path + len, sizeof(err->path) - len,
+				 "/%s", o->name.name);
+		}
+		return -1;
+	}
+	if (*first)
+		lyd_find_sibling_val(*first, snode, NULL, 0, &match);
+	if (!match) {
+		if (op == VPNHA_NC_OP_REMOVE)
+			return 0;
+		nc_err(err, "application", "data-missing", parent,
+		       "\"%s\" does not exist", o->name.name);
+		return -1;
+	}
+	if (match == *first)
+		*first = match->next;
+	lyd_free_tree(match);
+	return 0;
 }
 
-static int nc_load_modules(void)
+static int nc_edit_node(struct lyd_node *parent, struct lyd_node **first,
+			const struct lyd_node *edit, enum vpnha_nc_op inherited,
+			struct vpnha_nc_error *err)
 {
-	static const char *const nc_features[] = {
-		"writable-running", "candidate", "confirmed-commit",
-		"validate",	    "xpath",	 NULL,
-	};
+	struct lyd_node *match = NULL, *copy;
+	enum vpnha_nc_op op;
 
-	ly_ctx_set_searchdir(ly_native_ctx, nc.cfg.yang_dir);
-	if (!ly_ctx_load_module(ly_native_ctx, "ietf-netconf", "2013-09-29",
-				(const char **)nc_features) ||
-	    !ly_ctx_load_module(ly_native_ctx, "ietf-netconf-monitoring",
-				"2010-10-04", NULL) ||
-	    !ly_ctx_load_module(ly_native_ctx, "notifications", "2008-07-14",
-				NULL) ||
-	    /* FRR's context lacks ietf-yang-library (LY_CTX_NO_YANGLIBRARY):
-	     * the yang-library capability and data need it.  Loaded through
-	     * its deviations, in one step: a later deviation would make
-	     * libyang recompile the context (FRR keeps pointers in it). */
-	    !ly_ctx_load_module(ly_native_ctx, "vpnhad-netconf-deviations",
-				NULL, NULL)) {
-		zlog_err(
-			"netconf: cannot load the NETCONF YANG modules from %s",
-			nc.cfg.yang_dir);
+	if (!edit->schema)
+		return nc_edit_opaque(parent, first, edit, inherited, err);
+	if (edit->schema->flags & LYS_CONFIG_R) {
+		nc_err(err, "application", "invalid-value", edit,
+		       "\"%s\" is state data, not configuration",
+		       edit->schema->name);
+		return -1;
+	}
+	if (nc_node_op(edit, inherited, &op, err) < 0)
+		return -1;
+	/* Lists and leaf-lists by key/value, the rest by schema node. */
+	if (*first && (edit->schema->nodetype & (LYS_LIST | LYS_LEAFLIST)))
+		lyd_find_sibling_first(*first, edit, &match);
+	else if (*first)
+		lyd_find_sibling_val(*first, edit->schema, NULL, 0, &match);
+
+	switch (op) {
+	case VPNHA_NC_OP_CREATE:
+		if (match) {
+			nc_err(err, "application", "data-exists", edit,
+			       "\"%s\" already exists", edit->schema->name);
+			return -1;
+		}
+		return nc_insert_copy(parent, first, edit, true, &copy, err);
+	case VPNHA_NC_OP_DELETE:
+	case VPNHA_NC_OP_REMOVE:
+		if (!match) {
+			if (op == VPNHA_NC_OP_REMOVE)
+				return 0;
+			nc_err(err, "application", "data-missing", edit,
+			       "\"%s\" does not exist", edit->schema->name);
+			return -1;
+		}
+		if (match == *first)
+			*first = match->next;
+		lyd_free_tree(match);
+		return 0;
+	case VPNHA_NC_OP_REPLACE:
+		if (match) {
+			if (match == *first)
+				*first = match->next;
+			lyd_free_tree(match);
+		}
+		return nc_insert_copy(parent, first, edit, true, &copy, err);
+	case VPNHA_NC_OP_MERGE:
+		if (edit->schema->nodetype & LYD_NODE_TERM) {
+			if (!match)
+				return nc_insert_copy(parent, first, edit, true,
+						      &copy, err);
+			if (edit->schema->nodetype == LYS_LEAF &&
+			    lyd_change_term(match, lyd_get_value(edit)) ==
+				    LY_EINVAL) {
+				nc_err(err, "application", "invalid-value",
+				       edit, "invalid value \"%s\"",
+				       lyd_get_value(edit));
+				return -1;
+			}
+			return 0;
+		}
+		if (!match &&
+		    nc_insert_copy(parent, first, edit, false, &match, err) < 0)
+			return -1;
+		return nc_edit_children(match, edit, op, err);
+	case VPNHA_NC_OP_NONE:
+		if (edit->schema->nodetype & LYD_NODE_TERM)
+			return 0;
+		if (match)
+			return nc_edit_children(match, edit, op, err);
+		/* Only a path to deeper operations: create it on the way. */
+		if (nc_insert_copy(parent, first, edit, false, &match, err) < 0)
+			return -1;
+		if (nc_edit_children(match, edit, op, err) < 0)
+			return -1;
+		/* Nothing was created below: leave no trace. */
+		for (copy = lyd_child(match); copy; copy = copy->next)
+			if (!copy->schema || !lysc_is_key(copy->schema))
+				return 0;
+		if (match == *first)
+			*first = match->next;
+		lyd_free_tree(match);
+		return 0;
+	}
+	return 0;
+}
+
+int vpnha_nc_edit_apply(struct lyd_node **target, const struct lyd_node *edit,
+			enum vpnha_nc_op dflt, struct vpnha_nc_error *err)
+{
+	const struct lyd_node *e;
+
+	LY_LIST_FOR (edit, e) {
+		if (nc_edit_node(NULL, target, e, dflt, err) < 0)
+			return -1;
+		/* Top-level siblings: always start from the first one. */
+		if (*target)
+			*target = lyd_first_sibling(*target);
+	}
+	return 0;
+}
+
+/* Subtree filter (RFC 6241 6.2) to XPath. */
+
+/*
+ * libyang keeps an anyxml element whose prefix has no xmlns
+ * declaration as an opaque node without namespace, and its XML
+ * printer then dereferences that NULL namespace (libyang 2.1): refuse
+ * such content before printing it.
+ */
+static int nc_any_check(const struct lyd_node *first,
+			struct vpnha_nc_error *err)
+{
+	const struct lyd_node *n;
+
+	LY_LIST_FOR (first, n) {
+		const struct lyd_node_opaq *o = (const struct lyd_node_opaq *)n;
+
+		if (n->schema) {
+			if (nc_any_check(lyd_child(n), err) < 0)
+				return -1;
+			continue;
+		}
+		if (o->name.prefix && !o->name.module_ns) {
+			nc_err(err, "protocol", "unknown-namespace", NULL,
+			       "element <%s:%s>: namespace prefix \"%s\" is not declared",
+			       o->name.prefix, o->name.name, o->name.prefix);
+			return -1;
+		}
+		if (nc_any_check(o->child, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int vpnha_nc_any_to_xml(const struct lyd_node *any, char **xml,
+			struct vpnha_nc_error *err)
+{
+	const struct lyd_node_any *a = (const struct lyd_node_any *)any;
+
+	*xml = NULL;
+	if (a->value_type == LYD_ANYDATA_DATATREE &&
+	    nc_any_check(a->value.tree, err) < 0)
+		return -1;
+	if (lyd_any_value_str(any, xml) != LY_SUCCESS) {
+		nc_err(err, "application", "invalid-value", NULL,
+		       "cannot read the content");
 		return -1;
 	}
 	return 0;
 }
 
-static void nc_start(vpnha_event_t *e)
+struct nc_xpaths {
+	char **v;
+	size_t n, size;
+};
+
+static int nc_xpaths_add(struct nc_xpaths *x, const char *s)
 {
-	if (nc_host_key(nc.cfg.host_key) < 0)
-		return;
-	if (vpnha_ncc_init(ly_native_ctx)) {
-		zlog_err("netconf: nc_server_init failed");
-		return;
+	if (x->n + 2 > x->size) {
+		size_t size = x->size ? x->size * 2 : 8;
+		char **v = realloc(x->v, size * sizeof(*v));
+
+		if (!v)
+			return -1;
+		x->v = v;
+		x->size = size;
 	}
-	nc_set_global_rpc_clb(nc_rpc_handler);
-	nc_advertise_modules();
-	/* RFC 5277: notifications, and RPCs while subscribed. */
-	nc_server_set_capability(
-		"urn:ietf:params:netconf:capability:notification:1.0");
-	nc_server_set_capability(
-		"urn:ietf:params:netconf:capability:interleave:1.0");
-	frr_with_privs (&vpnha_privs) {
-		if (vpnha_ncc_server_setup(ly_native_ctx, &nc.cfg, nc_pubkey) <
-		    0) {
-			zlog_err("netconf: cannot listen on [%s]:%u",
-				 nc.cfg.address, nc.cfg.port);
-			return;
+	x->v[x->n] = strdup(s);
+	if (!x->v[x->n])
+		return -1;
+	x->v[++x->n] = NULL;
+	return 0;
+}
+
+void vpnha_nc_xpaths_free(char **xpaths)
+{
+	if (!xpaths)
+		return;
+	for (char **p = xpaths; *p; p++)
+		free(*p);
+	free(xpaths);
+}
+
+/* Element name, namespace and text of a filter node. */
+static void nc_filter_node(const struct lyd_node *n, const char **name,
+			   const char **ns, const char **value)
+{
+	if (n->schema) {
+		*name = n->schema->name;
+		*ns = n->schema->module->ns;
+		*value = (n->schema->nodetype & LYD_NODE_TERM)
+				 ? lyd_get_value(n)
+				 : NULL;
+	} else {
+		const struct lyd_node_opaq *o = (const struct lyd_node_opaq *)n;
+
+		*name = o->name.name;
+		*ns = o->name.module_ns;
+		*value = o->value;
+	}
+	/* Whitespace between elements is no content. */
+	if (*value && strspn(*value, " \t\r\n") == strlen(*value))
+		*value = NULL;
+}
+
+static bool nc_filter_is_content(const struct lyd_node *n)
+{
+	const char *name, *ns, *value;
+
+	nc_filter_node(n, &name, &ns, &value);
+	return !lyd_child(n) && value;
+}
+
+/* Append "/[prefix:]name" for a filter node; -1 if its namespace is unknown. */
+static int nc_filter_step(const struct ly_ctx *ctx, const struct lyd_node *n,
+			  const char *parent_mod, char *buf, size_t size,
+			  const char **mod, struct vpnha_nc_error *err)
+{
+	const char *name, *ns, *value;
+	const struct lys_module *m = NULL;
+	size_t len = strlen(buf);
+
+	nc_filter_node(n, &name, &ns, &value);
+	if (ns && ns[0])
+		m = ly_ctx_get_module_implemented_ns(ctx, ns);
+	else if (parent_mod)
+		m = ly_ctx_get_module_implemented(ctx, parent_mod);
+	if (!m) {
+		nc_err(err, "protocol", "unknown-namespace", NULL,
+		       "filter element \"%s\": unknown namespace \"%s\"", name,
+		       ns ? ns : "");
+		return -1;
+	}
+	*mod = m->name;
+	if (parent_mod && strcmp(parent_mod, m->name) == 0)
+		snprintf(buf + len, size - len, "/%s", name);
+	else
+		snprintf(buf + len, size - len, "/%s:%s", m->name, name);
+	return 0;
+}
+
+static void nc_filter_pred(char *buf, size_t size, const char *name,
+			   const char *value)
+{
+	size_t len = strlen(buf);
+	char q = strchr(value, '\'') ? '"' : '\'';
+
+	snprintf(buf + len, size - len, "[%s=%c%s%c]", name, q, value, q);
+}
+
+static int nc_subtree(const struct ly_ctx *ctx, const struct lyd_node *n,
+		      const char *parent_mod, const char *prefix,
+		      struct nc_xpaths *x, struct vpnha_nc_error *err)
+{
+	char path[2048];
+	const char *mod, *name, *ns, *value;
+	const struct lyd_node *c;
+	bool deeper = false;
+
+	snprintf(path, sizeof(path), "%s", prefix);
+	if (nc_filter_step(ctx, n, parent_mod, path, sizeof(path), &mod, err) <
+	    0)
+		return -1;
+	nc_filter_node(n, &name, &ns, &value);
+
+	/* A content match node on its own selects that leaf if equal. */
+	if (!lyd_child(n) && value) {
+		nc_filter_pred(path, sizeof(path), ".", value);
+		return nc_xpaths_add(x, path);
+	}
+	/* Content match children become predicates. */
+	LY_LIST_FOR (lyd_child(n), c) {
+		const char *cname, *cns, *cvalue;
+
+		if (!nc_filter_is_content(c)) {
+			deeper = true;
+			continue;
+		}
+		nc_filter_node(c, &cname, &cns, &cvalue);
+		nc_filter_pred(path, sizeof(path), cname, cvalue);
+	}
+	/* Selection node, or only content matches: the whole node. */
+	if (!deeper)
+		return nc_xpaths_add(x, path);
+	LY_LIST_FOR (lyd_child(n), c) {
+		if (nc_filter_is_content(c)) {
+			/* Also return the matched leaves themselves. */
+			char leaf[2048];
+			const char *cmod;
+
+			snprintf(leaf, sizeof(leaf), "%s", path);
+			if (nc_filter_step(ctx, c, mod, leaf, sizeof(leaf),
+					   &cmod, err) < 0 ||
+			    nc_xpaths_add(x, leaf) < 0)
+				return -1;
+			continue;
+		}
+		if (nc_subtree(ctx, c, mod, path, x, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int vpnha_nc_subtree_to_xpaths(const struct ly_ctx *ctx,
+			       const struct lyd_node *filter, char ***xpaths,
+			       struct vpnha_nc_error *err)
+{
+	struct nc_xpaths x = {};
+	const struct lyd_node *n;
+
+	x.v = calloc(1, sizeof(*x.v));
+	if (!x.v)
+		goto fail_mem;
+	x.size = 1;
+	LY_LIST_FOR (filter, n) {
+		if (nc_subtree(ctx, n, NULL, "", &x, err) < 0) {
+			vpnha_nc_xpaths_free(x.v);
+			return -1;
 		}
 	}
-	nc.ps = nc_ps_new();
-	nc.sessions = XCALLOC(MTYPE_VPNHA_NC_SESSIONS,
-			      nc.cfg.max_sessions * sizeof(*nc.sessions));
-	nc.notif_tail = &nc.notif_head;
-	nc.started = true;
-	for (int i = 0; i < VPNHA_NC_ACCEPT_THREADS; i++)
-		pthread_create(&nc.accept_thr[i], NULL, nc_accept_thread,
-			       rcu_thread_prepare());
-	pthread_create(&nc.poll_thr, NULL, nc_poll_thread,
-		       rcu_thread_prepare());
-	pthread_create(&nc.notif_thr, NULL, nc_notif_thread,
-		       rcu_thread_prepare());
-	zlog_notice("netconf: listening on [%s]:%u (SSH, %u users)",
-		    nc.cfg.address, nc.cfg.port, nc.cfg.n_users);
+	*xpaths = x.v;
+	return 0;
+
+fail_mem:
+	vpnha_nc_xpaths_free(x.v);
+	nc_err(err, "application", "resource-denied", NULL, "out of memory");
+	return -1;
 }
 
-static int nc_fini(void)
+int vpnha_nc_select(const struct lyd_node *data, char *const *xpaths,
+		    struct lyd_node **out, struct vpnha_nc_error *err)
 {
-	if (!nc.started)
+	*out = NULL;
+	if (!data)
 		return 0;
-	pthread_mutex_lock(&nc.mtx);
-	nc.stop = true;
-	pthread_cond_broadcast(&nc.job_cond);
-	pthread_cond_broadcast(&nc.notif_cond);
-	pthread_mutex_unlock(&nc.mtx);
-	for (int i = 0; i < VPNHA_NC_ACCEPT_THREADS; i++)
-		pthread_join(nc.accept_thr[i], NULL);
-	pthread_join(nc.poll_thr, NULL);
-	pthread_join(nc.notif_thr, NULL);
-	nc_ps_clear(nc.ps, 1, NULL);
-	nc_ps_free(nc.ps);
-	nc_server_destroy();
-	nc_candidate_discard();
-	XFREE(MTYPE_VPNHA_NC_SESSIONS, nc.sessions);
-	nc.started = false;
-	return 0;
-}
-
-static int nc_late_init(vpnha_loop_t *tm)
-{
-	if (nc_load_modules() < 0)
+	if (!xpaths) {
+		if (lyd_dup_siblings(data, NULL, LYD_DUP_RECURSIVE, out) !=
+		    LY_SUCCESS)
+			goto fail;
 		return 0;
-	hook_register(vpnha_tunnel_transition, nc_tunnel_transition);
-	hook_register(vpnha_tunnel_sa_change, nc_tunnel_sa_change);
-	hook_register(frr_fini, nc_fini);
-	/* Threads only after frr_config_fork() has daemonized. */
-	vpnha_add_event(tm, nc_start, NULL, 0, &nc.t_start);
+	}
+	for (; *xpaths; xpaths++) {
+		struct ly_set *set = NULL;
+
+		if (lyd_find_xpath(data, *xpaths, &set) != LY_SUCCESS) {
+			lyd_free_siblings(*out);
+			*out = NULL;
+			nc_err(err, "protocol", "invalid-value", NULL,
+			       "invalid filter XPath \"%s\"", *xpaths);
+			return -1;
+		}
+		for (uint32_t i = 0; i < set->count; i++) {
+			struct lyd_node *dup, *top;
+
+			if (lyd_dup_single(set->dnodes[i], NULL,
+					   LYD_DUP_RECURSIVE |
+						   LYD_DUP_WITH_PARENTS,
+					   &dup) != LY_SUCCESS) {
+				ly_set_free(set, NULL);
+				goto fail;
+			}
+			for (top = dup; top->parent; top = lyd_parent(top))
+				;
+			if (!*out)
+				*out = top;
+			else if (lyd_merge_siblings(out, top,
+						    LYD_MERGE_DESTRUCT) !=
+				 LY_SUCCESS) {
+				ly_set_free(set, NULL);
+				goto fail;
+			}
+		}
+		ly_set_free(set, NULL);
+	}
 	return 0;
+
+fail:
+	lyd_free_siblings(*out);
+	*out = NULL;
+	nc_err(err, "application", "operation-failed", NULL,
+	       "cannot copy the selected data");
+	return -1;
 }
 
-int vpnha_netconf_init(const char *path)
+/* Confirmed commit. */
+
+#define VPNHA_NC_CONFIRM_DEFAULT_S 600
+
+enum vpnha_nc_confirm_action
+vpnha_nc_confirm_commit(struct vpnha_nc_confirm *cc, uint32_t session_id,
+			bool confirmed, uint32_t timeout_s, const char *persist,
+			const char *persist_id, int64_t now_ms,
+			struct vpnha_nc_error *err)
 {
-	static zebra_capabilities_t caps[16];
-	char msg[256], *text = NULL;
-	size_t size = 0;
-	FILE *f;
+	if (!timeout_s)
+		timeout_s = VPNHA_NC_CONFIRM_DEFAULT_S;
 
-	if (!path || !path[0]) {
-		zlog_err(
-			"netconf: no configuration file: -M netconf:/etc/frr/vpnhad-netconf.conf");
-		return -1;
+	if (cc->pending) {
+		if (cc->persist[0]) {
+			if (!persist_id || strcmp(persist_id, cc->persist)) {
+				nc_err(err, "protocol", "invalid-value", NULL,
+				       "a persistent confirmed commit is pending: give its persist-id");
+				return VPNHA_NC_CC_REFUSED;
+			}
+		} else if (session_id != cc->session_id) {
+			nc_err(err, "protocol", "in-use", NULL,
+			       "a confirmed commit of session %u is pending",
+			       cc->session_id);
+			return VPNHA_NC_CC_REFUSED;
+		}
+		if (!confirmed) {
+			cc->pending = false;
+			cc->persist[0] = '\0';
+			return VPNHA_NC_CC_CONFIRM;
+		}
+		cc->deadline_ms = now_ms + (int64_t)timeout_s * 1000;
+		if (persist)
+			snprintf(cc->persist, sizeof(cc->persist), "%s",
+				 persist);
+		return VPNHA_NC_CC_EXTEND;
 	}
-	f = fopen(path, "r");
-	if (!f) {
-		zlog_err("netconf: cannot read %s: %s", path,
-			 safe_strerror(errno));
-		return -1;
+	if (persist_id) {
+		nc_err(err, "protocol", "invalid-value", NULL,
+		       "no confirmed commit with persist-id \"%s\" is pending",
+		       persist_id);
+		return VPNHA_NC_CC_REFUSED;
 	}
-	if (getdelim(&text, &size, '\0', f) < 0) {
-		free(text);
-		text = strdup("");
-	}
-	fclose(f);
-	if (vpnha_nc_config_parse(&nc.cfg, text, msg, sizeof(msg)) < 0) {
-		zlog_err("netconf: %s: %s", path, msg);
-		free(text);
-		return -1;
-	}
-	free(text);
-	if (!nc.cfg.host_key[0])
-		strlcpy(nc.cfg.host_key, "/etc/frr/vpnhad_netconf_host_key",
-			sizeof(nc.cfg.host_key));
-	if (!nc.cfg.yang_dir[0])
-		strlcpy(nc.cfg.yang_dir, VPNHA_NETCONF_YANGDIR,
-			sizeof(nc.cfg.yang_dir));
+	if (!confirmed)
+		return VPNHA_NC_CC_COMMIT;
+	cc->pending = true;
+	cc->session_id = session_id;
+	snprintf(cc->persist, sizeof(cc->persist), "%s",
+		 persist ? persist : "");
+	cc->deadline_ms = now_ms + (int64_t)timeout_s * 1000;
+	return VPNHA_NC_CC_START;
+}
 
-	/* Port 830 needs CAP_NET_BIND_SERVICE once privileges drop. */
-	if ((size_t)vpnha_privs.cap_num_p < array_size(caps)) {
-		memcpy(caps, vpnha_privs.caps_p,
-		       vpnha_privs.cap_num_p * sizeof(caps[0]));
-		caps[vpnha_privs.cap_num_p] = ZCAP_BIND;
-		vpnha_privs.caps_p = caps;
-		vpnha_privs.cap_num_p++;
+bool vpnha_nc_confirm_cancel(struct vpnha_nc_confirm *cc, uint32_t session_id,
+			     const char *persist_id, struct vpnha_nc_error *err)
+{
+	if (!cc->pending) {
+		nc_err(err, "protocol", "operation-failed", NULL,
+		       "no confirmed commit is pending");
+		return false;
 	}
-	hook_register(frr_late_init, nc_late_init);
+	if (cc->persist[0] ? (!persist_id || strcmp(persist_id, cc->persist))
+			   : session_id != cc->session_id) {
+		nc_err(err, "protocol", "invalid-value", NULL,
+		       "the pending confirmed commit is not this session's (or the persist-id differs)");
+		return false;
+	}
+	cc->pending = false;
+	cc->persist[0] = '\0';
+	return true;
+}
+
+bool vpnha_nc_confirm_session_end(struct vpnha_nc_confirm *cc,
+				  uint32_t session_id)
+{
+	if (!cc->pending || cc->persist[0] || cc->session_id != session_id)
+		return false;
+	cc->pending = false;
+	return true;
+}
+
+bool vpnha_nc_confirm_expired(struct vpnha_nc_confirm *cc, int64_t now_ms)
+{
+	if (!cc->pending || now_ms < cc->deadline_ms)
+		return false;
+	cc->pending = false;
+	cc->persist[0] = '\0';
+	return true;
+}
+
+/* Roles. */
+
+int vpnha_nc_role_parse(const char *name, enum vpnha_nc_role *role)
+{
+	if (strcmp(name, "read-only") == 0)
+		*role = VPNHA_NC_ROLE_READ_ONLY;
+	else if (strcmp(name, "read-write") == 0)
+		*role = VPNHA_NC_ROLE_READ_WRITE;
+	else
+		return -1;
 	return 0;
 }
 
-/* This object's log messages carry their xref ids. */
-XREF_SETUP();
+bool vpnha_nc_role_allows(enum vpnha_nc_role role, const char *rpc)
+{
+	static const char *const readers[] = {
+		"get",	    "get-config",	   "get-schema",
+		"validate", "create-subscription", "close-session",
+	};
+
+	if (role == VPNHA_NC_ROLE_READ_WRITE)
+		return true;
+	if (role != VPNHA_NC_ROLE_READ_ONLY)
+		return false;
+	for (size_t i = 0; i < sizeof(readers) / sizeof(readers[0]); i++)
+		if (strcmp(rpc, readers[i]) == 0)
+			return true;
+	return false;
+}
+
+/* Configuration file. */
+
+static int nc_cfg_uint(const char *word, unsigned int min, unsigned int max,
+		       unsigned int *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (!word)
+		return -1;
+	v = strtoul(word, &end, 10);
+	if (*end || end == word || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int nc_cfg_copy(char *dst, size_t size, const char *word)
+{
+	if (!word || strlen(word) >= size)
+		return -1;
+	strcpy(dst, word);
+	return 0;
+}
+
+static int nc_cfg_line(struct vpnha_nc_config *cfg, char **w, int n,
+		       const char **field)
+{
+	unsigned int v;
+
+	*field = w[0];
+	if (strcmp(w[0], "listen") == 0) {
+		if (n < 2 || n > 3 ||
+		    nc_cfg_copy(cfg->address, sizeof(cfg->address), w[1]) < 0)
+			return -1;
+		if (n == 3) {
+			*field = "listen port";
+			if (nc_cfg_uint(w[2], 1, 65535, &v) < 0)
+				return -1;
+			cfg->port = v;
+		}
+		return 0;
+	}
+	if (strcmp(w[0], "host-key") == 0)
+		return n == 2 ? nc_cfg_copy(cfg->host_key,
+					    sizeof(cfg->host_key), w[1])
+			      : -1;
+	if (strcmp(w[0], "yang-dir") == 0)
+		return n == 2 ? nc_cfg_copy(cfg->yang_dir,
+					    sizeof(cfg->yang_dir), w[1])
+			      : -1;
+	if (strcmp(w[0], "max-sessions") == 0)
+		return n == 2 ? nc_cfg_uint(w[1], 1, 1024, &cfg->max_sessions)
+			      : -1;
+	if (strcmp(w[0], "max-message-size") == 0)
+		return n == 2 ? nc_cfg_uint(w[1], 4096, 256 * 1024 * 1024,
+					    &cfg->max_message_size)
+			      : -1;
+	if (strcmp(w[0], "idle-timeout") == 0)
+		return n == 2 ? nc_cfg_uint(w[1], 0, 65535,
+					    &cfg->idle_timeout_s)
+			      : -1;
+	if (strcmp(w[0], "hello-timeout") == 0)
+		return n == 2 ? nc_cfg_uint(w[1], 1, 65535,
+					    &cfg->hello_timeout_s)
+			      : -1;
+	if (strcmp(w[0], "user") == 0) {
+		struct vpnha_nc_user *u;
+
+		if (n != 4)
+			return -1;
+		if (cfg->n_users >= VPNHA_NC_USERS_MAX) {
+			*field = "user (too many users)";
+			return -1;
+		}
+		if (vpnha_nc_config_user(cfg, w[1])) {
+			*field = "user (defined twice)";
+			return -1;
+		}
+		u = &cfg->users[cfg->n_users];
+		*field = "user name";
+		if (nc_cfg_copy(u->name, sizeof(u->name), w[1]) < 0)
+			return -1;
+		*field = "user role (read-only or read-write)";
+		if (vpnha_nc_role_parse(w[2], &u->role) < 0)
+			return -1;
+		*field = "user authorized-keys file";
+		if (nc_cfg_copy(u->keys, sizeof(u->keys), w[3]) < 0)
+			return -1;
+		cfg->n_users++;
+		return 0;
+	}
+	*field = NULL;
+	return -1;
+}
+
+int vpnha_nc_config_parse(struct vpnha_nc_config *cfg, const char *text,
+			  char *msg, size_t msg_len)
+{
+	char *copy = strdup(text), *line, *save = NULL;
+	int lineno = 0;
+
+	memset(cfg, 0, sizeof(*cfg));
+	strcpy(cfg->address, "::");
+	cfg->port = VPNHA_NC_PORT_DEFAULT;
+	cfg->max_sessions = VPNHA_NC_SESSIONS_DEFAULT;
+	cfg->max_message_size = VPNHA_NC_MSG_SIZE_DEFAULT;
+	cfg->idle_timeout_s = 3600;
+	cfg->hello_timeout_s = 10;
+	if (!copy) {
+		snprintf(msg, msg_len, "out of memory");
+		return -1;
+	}
+	for (line = strtok_r(copy, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *w[8], *wsave = NULL, *hash = strchr(line, '#');
+		const char *field;
+		int n = 0;
+
+		lineno++;
+		if (hash)
+			*hash = '\0';
+		for (char *t = strtok_r(line, " \t\r", &wsave); t && n < 8;
+		     t = strtok_r(NULL, " \t\r", &wsave))
+			w[n++] = t;
+		if (!n)
+			continue;
+		if (nc_cfg_line(cfg, w, n, &field) < 0) {
+			if (field)
+				snprintf(msg, msg_len,
+					 "line %d: bad %s (\"%s\")", lineno,
+					 field, w[0]);
+			else
+				snprintf(msg, msg_len,
+					 "line %d: unknown setting \"%s\"",
+					 lineno, w[0]);
+			free(copy);
+			return -1;
+		}
+	}
+	free(copy);
+	if (!cfg->n_users) {
+		snprintf(msg, msg_len,
+			 "no user configured: nobody could log in");
+		return -1;
+	}
+	return 0;
+}
+
+const struct vpnha_nc_user *
+vpnha_nc_config_user(const struct vpnha_nc_config *cfg, const char *name)
+{
+	for (unsigned int i = 0; i < cfg->n_users; i++)
+		if (strcmp(cfg->users[i].name, name) == 0)
+			return &cfg->users[i];
+	return NULL;
+}

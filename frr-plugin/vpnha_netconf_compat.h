@@ -29,7 +29,7 @@
 #endif
 #include <nc_server.h>
 
-#include "vpnha_netconf_core.h"
+#include "vpnha_netconf.h"
 
 /* 3.x has server_config.h; 2.0 has not. */
 #if __has_include(<libnetconf2/server_config.h>)

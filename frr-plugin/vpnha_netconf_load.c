@@ -19,7 +19,7 @@
 #include "lib/module.h"
 #include "lib/version.h"
 
-#include "vpnha_netconf.h"
+#include "vpnha_netconf_io.h"
 
 static int vpnha_netconf_load(void)
 {

@@ -2,7 +2,7 @@
 /*
  * vpnhad scheduler: a heap of timed items, earliest first, on the
  * core's monotonic microsecond clock.  No event loop and no timerfd:
- * the probe adapter (vpnha_io.c) arms one timerfd at vpnha_sched_next()
+ * the probe adapter (vpnha_probe_io.c) arms one timerfd at vpnha_sched_next()
  * and, when it fires, pops the due items with vpnha_sched_pop_due().
  */
 #ifndef _FRR_VPNHA_SCHED_H

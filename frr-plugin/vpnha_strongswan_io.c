@@ -19,7 +19,7 @@
 #include "vpnha.h"
 #include "vpnha_debug.h"
 #include "vpnha_ipsec_io_private.h"
-#include "vpnha_vici.h"
+#include "vpnha_vici_io.h"
 
 /* strongSwan: a full SA dump this often (byte counters, missed events). */
 #define SS_DUMP_MS 5000

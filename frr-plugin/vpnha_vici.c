@@ -1,458 +1,464 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * vpnhad strongSwan VICI client connection, see vpnha_vici.h.  The
- * wire format is vpnha_vici_msg.c; this file only moves bytes.
+ * strongSwan VICI wire format: builder, framing, parser, SA extraction.
+ * See vpnha_vici.h.
  */
 #include <zebra.h>
 
-#include <sys/un.h>
-
-#include "lib/log.h"
 #include "lib/memory.h"
 
-#include "vpnha.h"
-#include "vpnha_compat.h"
-#include "vpnha_debug.h"
+#include "vpnha_memory.h"
 #include "vpnha_vici.h"
 
-DEFINE_MTYPE_STATIC(VPNHAD, VPNHA_VICI, "VPN HA VICI connection");
-DEFINE_MTYPE_STATIC(VPNHAD, VPNHA_VICI_REQ, "VPN HA VICI request");
-DEFINE_MTYPE_STATIC(VPNHAD, VPNHA_VICI_IBUF, "VPN HA VICI input");
+DEFINE_MTYPE_STATIC(VPNHAD, VPNHA_VICI_BUF, "VPN HA VICI message");
 
-#define VICI_RETRY_MS 1000
-#define VICI_IBUF_MIN 4096
-
-static const char *const vici_events[] = {
-	"ike-updown", "child-updown", "ike-rekey", "child-rekey", "list-sa",
-};
-
-enum vici_state { VC_DOWN, VC_CONNECTING, VC_REGISTERING, VC_UP };
-
-struct vici_req {
-	struct vici_req *next;
-	struct vpnha_vici_buf buf; /* zeroed and freed once sent */
-	size_t off;		   /* bytes sent */
-	bool sent;
-	bool is_list; /* the list-sas dump */
-	uint8_t type;
-	char name[32]; /* for messages */
-	vpnha_vici_cb cb;
-	void *arg;
-};
-
-struct vpnha_vici {
-	char *path;
-	const struct vpnha_vici_ops *ops;
-	void *arg;
-	int fd;
-	enum vici_state state;
-	vpnha_event_t *t_connect, *t_read, *t_write;
-	uint8_t *ibuf;
-	size_t ilen, icap;
-	struct vici_req *head, *tail; /* head: in flight once sent */
-	unsigned int reg_pending;     /* event registrations unanswered */
-	bool list_queued;	      /* a list-sas not yet sent */
-	bool fail_logged;	      /* connect failure logged at warning */
-	char err[160];
-};
-
-static void vc_connect(vpnha_event_t *e);
-static void vc_write(vpnha_event_t *e);
-static void vc_read(vpnha_event_t *e);
-
-static void req_free(struct vici_req *r)
+static bool type_named(unsigned int type)
 {
-	vpnha_vici_buf_free(&r->buf);
-	XFREE(MTYPE_VPNHA_VICI_REQ, r);
+	return type == VPNHA_VICI_CMD_REQUEST ||
+	       type == VPNHA_VICI_EVENT_REGISTER ||
+	       type == VPNHA_VICI_EVENT_UNREGISTER || type == VPNHA_VICI_EVENT;
 }
 
-static void vc_kick(struct vpnha_vici *vc)
+static bool type_has_msg(unsigned int type)
 {
-	if (vc->fd >= 0 && vc->head && !vc->head->sent)
-		vpnha_add_write(master, vc_write, vc, vc->fd, &vc->t_write);
+	return type == VPNHA_VICI_CMD_REQUEST ||
+	       type == VPNHA_VICI_CMD_RESPONSE || type == VPNHA_VICI_EVENT;
 }
 
-/* Queue a finished packet; takes b's bytes. */
-static void vc_queue(struct vpnha_vici *vc, struct vpnha_vici_buf *b,
-		     vpnha_vici_cb cb, void *arg, bool is_list)
+static uint32_t get_be32(const uint8_t *p)
 {
-	struct vici_req *r = XCALLOC(MTYPE_VPNHA_VICI_REQ, sizeof(*r));
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
 
-	r->buf = *b;
+/* --- Builder --- */
+
+static int fail(struct vpnha_vici_buf *b)
+{
+	b->err = true;
+	return -1;
+}
+
+/* Room for more bytes; never leaves a copy of the old bytes behind. */
+static bool grow(struct vpnha_vici_buf *b, size_t more)
+{
+	size_t need = b->len + more, cap = b->cap ? b->cap : 256;
+	uint8_t *n;
+
+	if (need > 4 + VPNHA_VICI_MAX_LEN)
+		return false;
+	if (need <= b->cap)
+		return true;
+	while (cap < need)
+		cap *= 2;
+	n = XMALLOC(MTYPE_VPNHA_VICI_BUF, cap);
+	if (b->data) {
+		memcpy(n, b->data, b->len);
+		explicit_bzero(b->data, b->cap);
+		XFREE(MTYPE_VPNHA_VICI_BUF, b->data);
+	}
+	b->data = n;
+	b->cap = cap;
+	return true;
+}
+
+static void put_name(struct vpnha_vici_buf *b, const char *name, size_t nlen)
+{
+	b->data[b->len++] = nlen;
+	memcpy(b->data + b->len, name, nlen);
+	b->len += nlen;
+}
+
+/* One element: type, then name if name, then value if has_val. */
+static int put_elem(struct vpnha_vici_buf *b, uint8_t type, const char *name,
+		    bool has_val, const void *val, size_t vlen)
+{
+	size_t nlen = name ? strlen(name) : 0;
+
+	if (b->err || b->ended || !b->has_msg || nlen > VPNHA_VICI_MAX_NAME ||
+	    vlen > VPNHA_VICI_MAX_VALUE || (vlen && !val))
+		return fail(b);
+	if (!grow(b, 1 + (name ? 1 + nlen : 0) + (has_val ? 2 + vlen : 0)))
+		return fail(b);
+	b->data[b->len++] = type;
+	if (name)
+		put_name(b, name, nlen);
+	if (has_val) {
+		b->data[b->len++] = vlen >> 8;
+		b->data[b->len++] = vlen & 0xff;
+		if (vlen)
+			memcpy(b->data + b->len, val, vlen);
+		b->len += vlen;
+	}
+	return 0;
+}
+
+int vpnha_vici_begin(struct vpnha_vici_buf *b, enum vpnha_vici_pkt_type type,
+		     const char *name)
+{
+	bool named = type_named(type);
+	size_t nlen = named && name ? strlen(name) : 0;
+
 	memset(b, 0, sizeof(*b));
-	r->type = r->buf.data[4];
-	if (r->buf.len > 5)
-		snprintf(r->name, sizeof(r->name), "%.*s",
-			 (int)MIN(r->buf.data[5], r->buf.len - 6),
-			 (const char *)r->buf.data + 6);
-	r->cb = cb;
-	r->arg = arg;
-	r->is_list = is_list;
-	if (vc->tail)
-		vc->tail->next = r;
-	else
-		vc->head = r;
-	vc->tail = r;
-	vc_kick(vc);
+	b->has_msg = type_has_msg(type);
+	if ((unsigned int)type > VPNHA_VICI_EVENT || (named && !name) ||
+	    nlen > VPNHA_VICI_MAX_NAME || !grow(b, 5 + (named ? 1 + nlen : 0)))
+		return fail(b);
+	memset(b->data, 0, 4); /* length, patched by vpnha_vici_end() */
+	b->data[4] = type;
+	b->len = 5;
+	if (named)
+		put_name(b, name, nlen);
+	return 0;
 }
 
-/* Log a failure to connect or stay connected: once at warning. */
-static void vc_log_fail(struct vpnha_vici *vc)
+int vpnha_vici_section_start(struct vpnha_vici_buf *b, const char *name)
 {
-	if (!vc->fail_logged)
-		zlog_warn("VICI %s: %s (retrying every %d s)", vc->path,
-			  vc->err, VICI_RETRY_MS / 1000);
-	else if (VPNHA_DEBUG(events))
-		zlog_debug("VICI %s: %s", vc->path, vc->err);
-	vc->fail_logged = true;
+	if (b->in_list || !name ||
+	    put_elem(b, VPNHA_VICI_SECTION_START, name, false, NULL, 0))
+		return fail(b);
+	b->depth++;
+	return 0;
 }
 
-/*
- * Close, fail the queued requests, tell the owner, retry in a second.
- * Called from event handlers only (never from inside a user call).
- */
-static void PRINTFRR(2, 3) vc_drop(struct vpnha_vici *vc, const char *fmt, ...)
+int vpnha_vici_section_end(struct vpnha_vici_buf *b)
 {
-	struct vici_req *r, *q = vc->head;
-	bool was_up = vc->state == VC_UP;
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintfrr(vc->err, sizeof(vc->err), fmt, ap);
-	va_end(ap);
-	VPNHA_EVENT_OFF(vc->t_read);
-	VPNHA_EVENT_OFF(vc->t_write);
-	VPNHA_EVENT_OFF(vc->t_connect);
-	if (vc->fd >= 0)
-		close(vc->fd);
-	vc->fd = -1;
-	vc->state = VC_DOWN;
-	XFREE(MTYPE_VPNHA_VICI_IBUF, vc->ibuf); /* up to 512 KiB */
-	vc->ilen = vc->icap = 0;
-	vc->head = vc->tail = NULL;
-	vc->reg_pending = 0;
-	vc->list_queued = false;
-	vpnha_add_timer_msec(master, vc_connect, vc, VICI_RETRY_MS,
-			     &vc->t_connect);
-	if (was_up)
-		zlog_warn("VICI %s: connection lost: %s", vc->path, vc->err);
-	else
-		vc_log_fail(vc);
-
-	while ((r = q)) {
-		q = r->next;
-		if (r->cb)
-			r->cb(r->arg, false, "disconnected", NULL, 0);
-		req_free(r);
-	}
-	if (was_up && vc->ops->disconnected)
-		vc->ops->disconnected(vc, vc->arg, vc->err);
+	if (b->in_list || !b->depth ||
+	    put_elem(b, VPNHA_VICI_SECTION_END, NULL, false, NULL, 0))
+		return fail(b);
+	b->depth--;
+	return 0;
 }
 
-/* --- Connection setup --- */
-
-static void reg_done(void *arg, bool ok, const char *errmsg, const uint8_t *msg,
-		     size_t len)
+int vpnha_vici_kv_bin(struct vpnha_vici_buf *b, const char *key,
+		      const void *data, size_t len)
 {
-	struct vpnha_vici *vc = arg;
-
-	if (!msg)
-		return; /* disconnected */
-	if (!ok)
-		zlog_warn("VICI %s: %s", vc->path, errmsg);
-	if (--vc->reg_pending)
-		return;
-	vc->state = VC_UP;
-	vc->fail_logged = false;
-	zlog_info("VICI %s: connected", vc->path);
-	if (vc->ops->connected)
-		vc->ops->connected(vc, vc->arg);
-	vpnha_vici_list_sas(vc);
+	if (b->in_list || !key ||
+	    put_elem(b, VPNHA_VICI_KEY_VALUE, key, true, data, len))
+		return fail(b);
+	return 0;
 }
 
-static void vc_established(struct vpnha_vici *vc)
+int vpnha_vici_kv(struct vpnha_vici_buf *b, const char *key, const char *value)
 {
-	struct vpnha_vici_buf b;
-	size_t i, len;
-
-	vc->state = VC_REGISTERING;
-	vpnha_add_read(master, vc_read, vc, vc->fd, &vc->t_read);
-	for (i = 0; i < array_size(vici_events); i++) {
-		vpnha_vici_begin(&b, VPNHA_VICI_EVENT_REGISTER, vici_events[i]);
-		vpnha_vici_end(&b, &len);
-		vc->reg_pending++;
-		vc_queue(vc, &b, reg_done, vc, false);
-	}
+	if (!value)
+		return fail(b);
+	return vpnha_vici_kv_bin(b, key, value, strlen(value));
 }
 
-static void vc_connect_done(vpnha_event_t *e)
+int vpnha_vici_list_start(struct vpnha_vici_buf *b, const char *name)
 {
-	struct vpnha_vici *vc = VPNHA_EVENT_ARG(e);
-	int err = 0;
-	socklen_t sl = sizeof(err);
-
-	if (getsockopt(vc->fd, SOL_SOCKET, SO_ERROR, &err, &sl) < 0)
-		err = errno;
-	if (err)
-		vc_drop(vc, "connect: %s", safe_strerror(err));
-	else
-		vc_established(vc);
+	if (b->in_list || !name ||
+	    put_elem(b, VPNHA_VICI_LIST_START, name, false, NULL, 0))
+		return fail(b);
+	b->in_list = true;
+	return 0;
 }
 
-static void vc_connect(vpnha_event_t *e)
+int vpnha_vici_list_item(struct vpnha_vici_buf *b, const char *value)
 {
-	struct vpnha_vici *vc = VPNHA_EVENT_ARG(e);
-	struct sockaddr_un sun = {.sun_family = AF_UNIX};
-
-	if (strlen(vc->path) >= sizeof(sun.sun_path)) {
-		vc_drop(vc, "socket path too long");
-		return;
-	}
-	strlcpy(sun.sun_path, vc->path, sizeof(sun.sun_path));
-	vc->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (vc->fd < 0) {
-		vc_drop(vc, "socket: %s", safe_strerror(errno));
-		return;
-	}
-	if (connect(vc->fd, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
-		vc_established(vc);
-	} else if (errno == EINPROGRESS) {
-		vc->state = VC_CONNECTING;
-		vpnha_add_write(master, vc_connect_done, vc, vc->fd,
-				&vc->t_write);
-	} else {
-		vc_drop(vc, "connect: %s", safe_strerror(errno));
-	}
+	if (!b->in_list || !value ||
+	    put_elem(b, VPNHA_VICI_LIST_ITEM, NULL, true, value, strlen(value)))
+		return fail(b);
+	return 0;
 }
 
-/* --- I/O --- */
-
-static void vc_write(vpnha_event_t *e)
+int vpnha_vici_list_end(struct vpnha_vici_buf *b)
 {
-	struct vpnha_vici *vc = VPNHA_EVENT_ARG(e);
-	struct vici_req *r = vc->head;
-	ssize_t n;
-
-	if (!r || r->sent)
-		return;
-	n = send(vc->fd, r->buf.data + r->off, r->buf.len - r->off,
-		 MSG_NOSIGNAL | MSG_DONTWAIT);
-	if (n < 0 && errno != EAGAIN && errno != EINTR) {
-		vc_drop(vc, "write: %s", safe_strerror(errno));
-		return;
-	}
-	if (n > 0)
-		r->off += n;
-	if (r->off < r->buf.len) {
-		vc_kick(vc);
-		return;
-	}
-	r->sent = true;
-	vpnha_vici_buf_free(&r->buf); /* may hold secrets */
-	if (r->is_list)
-		vc->list_queued = false;
-	if (VPNHA_DEBUG(events))
-		zlog_debug("VICI %s: sent %s", vc->path, r->name);
+	if (!b->in_list ||
+	    put_elem(b, VPNHA_VICI_LIST_END, NULL, false, NULL, 0))
+		return fail(b);
+	b->in_list = false;
+	return 0;
 }
 
-static void vc_event(struct vpnha_vici *vc, const struct vpnha_vici_pkt *p)
+const uint8_t *vpnha_vici_end(struct vpnha_vici_buf *b, size_t *len)
 {
-	struct vpnha_vici_sa sa;
-	bool updown = !strcmp(p->name, "ike-updown") ||
-		      !strcmp(p->name, "child-updown");
+	size_t n;
 
-	if (VPNHA_DEBUG(events))
-		zlog_debug("VICI %s: event %s", vc->path, p->name);
-	if (!strcmp(p->name, "ike-rekey") || !strcmp(p->name, "child-rekey")) {
-		vpnha_vici_list_sas(vc); /* new SPIs and counters */
-		return;
+	if (b->err || !b->data || b->depth || b->in_list) {
+		b->err = true;
+		return NULL;
 	}
-	if (!updown && strcmp(p->name, "list-sa"))
-		return;
-	if (vpnha_vici_parse_sa(p->msg, p->msg_len, &sa) < 0) {
-		zlog_warn("VICI %s: malformed %s event ignored", vc->path,
-			  p->name);
-		return;
-	}
-	if (vc->ops->sa_event)
-		vc->ops->sa_event(vc, vc->arg, &sa, updown);
+	n = b->len - 4;
+	b->data[0] = n >> 24;
+	b->data[1] = n >> 16;
+	b->data[2] = n >> 8;
+	b->data[3] = n;
+	b->ended = true;
+	*len = b->len;
+	return b->data;
 }
 
-/* One packet from charon; -1 if the connection was dropped. */
-static int vc_packet(struct vpnha_vici *vc, const uint8_t *pkt, size_t len)
+void vpnha_vici_buf_free(struct vpnha_vici_buf *b)
 {
-	struct vici_req *r = vc->head;
-	struct vpnha_vici_pkt p;
-	char errmsg[256] = "";
-	bool cmd, ok = true;
-	int res;
-
-	if (vpnha_vici_packet(pkt, len, &p) < 0) {
-		vc_drop(vc, "malformed packet from charon");
-		return -1;
+	if (b->data) {
+		explicit_bzero(b->data, b->cap);
+		XFREE(MTYPE_VPNHA_VICI_BUF, b->data);
 	}
-	if (p.type == VPNHA_VICI_EVENT) {
-		vc_event(vc, &p);
+	memset(b, 0, sizeof(*b));
+}
+
+/* --- Framing and packets --- */
+
+int vpnha_vici_frame(const uint8_t *buf, size_t len, size_t *pkt_len)
+{
+	uint32_t n;
+
+	if (len < 4)
 		return 0;
-	}
-	cmd = p.type == VPNHA_VICI_CMD_RESPONSE ||
-	      p.type == VPNHA_VICI_CMD_UNKNOWN;
-	if (!r || !r->sent ||
-	    (p.type != VPNHA_VICI_EVENT_CONFIRM &&
-	     p.type != VPNHA_VICI_EVENT_UNKNOWN && !cmd) ||
-	    cmd != (r->type == VPNHA_VICI_CMD_REQUEST)) {
-		vc_drop(vc, "unexpected packet type %u from charon", p.type);
+	n = get_be32(buf);
+	if (n == 0 || n > VPNHA_VICI_MAX_LEN)
 		return -1;
+	if (len - 4 < n)
+		return 0;
+	*pkt_len = 4 + (size_t)n;
+	return 1;
+}
+
+int vpnha_vici_packet(const uint8_t *pkt, size_t len, struct vpnha_vici_pkt *p)
+{
+	size_t off = 5, nlen = 0;
+
+	memset(p, 0, sizeof(*p));
+	if (len < 5 || get_be32(pkt) != len - 4 || pkt[4] > VPNHA_VICI_EVENT)
+		return -1;
+	p->type = pkt[4];
+	if (type_named(p->type)) {
+		if (off >= len || len - off - 1 < pkt[off])
+			return -1;
+		nlen = pkt[off++];
+		memcpy(p->name, pkt + off, nlen);
+		off += nlen;
 	}
-	if (p.type == VPNHA_VICI_CMD_RESPONSE) {
-		res = vpnha_vici_result(p.msg, p.msg_len, errmsg,
-					sizeof(errmsg));
-		if (res < 0) {
-			vc_drop(vc, "malformed %s response", r->name);
+	p->msg = pkt + off;
+	p->msg_len = len - off;
+	return 0;
+}
+
+/* --- Parser --- */
+
+int vpnha_vici_parse(const uint8_t *msg, size_t len, vpnha_vici_walk_cb cb,
+		     void *arg)
+{
+	size_t off = 0, vlen, nlen;
+	unsigned int depth = 0;
+	bool in_list = false;
+	char name[VPNHA_VICI_MAX_NAME + 1];
+	const uint8_t *val;
+	uint8_t t;
+	int ret;
+
+	while (off < len) {
+		t = msg[off++];
+		name[0] = '\0';
+		val = NULL;
+		vlen = 0;
+		switch (t) {
+		case VPNHA_VICI_SECTION_START:
+		case VPNHA_VICI_KEY_VALUE:
+		case VPNHA_VICI_LIST_START:
+			if (in_list || off >= len || len - off - 1 < msg[off])
+				return -1;
+			nlen = msg[off++];
+			memcpy(name, msg + off, nlen);
+			name[nlen] = '\0';
+			off += nlen;
+			break;
+		case VPNHA_VICI_LIST_ITEM:
+		case VPNHA_VICI_LIST_END:
+			if (!in_list)
+				return -1;
+			break;
+		case VPNHA_VICI_SECTION_END:
+			if (in_list || !depth)
+				return -1;
+			depth--;
+			break;
+		default:
 			return -1;
 		}
-		ok = res;
-	} else if (p.type != VPNHA_VICI_EVENT_CONFIRM) {
-		ok = false;
-		snprintf(errmsg, sizeof(errmsg), "unknown %s %s",
-			 cmd ? "command" : "event", r->name);
+		if (t == VPNHA_VICI_KEY_VALUE || t == VPNHA_VICI_LIST_ITEM) {
+			if (len - off < 2)
+				return -1;
+			vlen = (size_t)msg[off] << 8 | msg[off + 1];
+			off += 2;
+			if (len - off < vlen)
+				return -1;
+			val = msg + off;
+			off += vlen;
+		}
+		ret = cb(arg, t, depth, name, val, vlen);
+		if (ret)
+			return ret;
+		if (t == VPNHA_VICI_SECTION_START)
+			depth++;
+		else if (t == VPNHA_VICI_LIST_START)
+			in_list = true;
+		else if (t == VPNHA_VICI_LIST_END)
+			in_list = false;
 	}
-	if (VPNHA_DEBUG(events))
-		zlog_debug("VICI %s: %s: %s%s%s", vc->path, r->name,
-			   ok ? "ok" : "failed", errmsg[0] ? ": " : "", errmsg);
-	vc->head = r->next;
-	if (!vc->head)
-		vc->tail = NULL;
-	if (r->cb)
-		r->cb(r->arg, ok, errmsg, p.msg, p.msg_len);
-	req_free(r);
-	vc_kick(vc);
+	return depth || in_list ? -1 : 0;
+}
+
+/* --- What vpnhad reads --- */
+
+static void copy_str(char *dst, size_t dsz, const uint8_t *v, size_t n)
+{
+	if (n >= dsz)
+		n = dsz - 1;
+	memcpy(dst, v, n);
+	dst[n] = '\0';
+}
+
+static uint64_t get_num(const uint8_t *v, size_t n, int base)
+{
+	char tmp[32];
+
+	if (n >= sizeof(tmp))
+		return 0;
+	copy_str(tmp, sizeof(tmp), v, n);
+	return strtoull(tmp, NULL, base);
+}
+
+static bool val_is(const uint8_t *v, size_t n, const char *s)
+{
+	return n == strlen(s) && memcmp(v, s, n) == 0;
+}
+
+enum sa_sect { S_OTHER, S_IKE, S_CHILD_SAS, S_CHILD };
+
+struct sa_ctx {
+	struct vpnha_vici_sa *sa;
+	enum sa_sect sect[3];		/* kind of open section per depth */
+	struct vpnha_vici_child *child; /* current one, NULL beyond max */
+};
+
+static const struct {
+	const char *key;
+	size_t off;
+} child_u64[] = {
+	{"bytes-in", offsetof(struct vpnha_vici_child, bytes_in)},
+	{"bytes-out", offsetof(struct vpnha_vici_child, bytes_out)},
+	{"packets-in", offsetof(struct vpnha_vici_child, packets_in)},
+	{"packets-out", offsetof(struct vpnha_vici_child, packets_out)},
+	{"install-time", offsetof(struct vpnha_vici_child, install_time_s)},
+};
+
+static void sa_child_kv(struct vpnha_vici_child *c, const char *k,
+			const uint8_t *v, size_t n)
+{
+	size_t i;
+
+	if (!strcmp(k, "name"))
+		copy_str(c->name, sizeof(c->name), v, n);
+	else if (!strcmp(k, "state"))
+		copy_str(c->state, sizeof(c->state), v, n);
+	else if (!strcmp(k, "spi-in"))
+		c->spi_in = get_num(v, n, 16);
+	else if (!strcmp(k, "spi-out"))
+		c->spi_out = get_num(v, n, 16);
+	for (i = 0; i < array_size(child_u64); i++)
+		if (!strcmp(k, child_u64[i].key))
+			*(uint64_t *)((char *)c + child_u64[i].off) =
+				get_num(v, n, 10);
+}
+
+static void sa_ike_kv(struct vpnha_vici_sa *sa, const char *k, const uint8_t *v,
+		      size_t n)
+{
+	if (!strcmp(k, "state"))
+		copy_str(sa->ike_state, sizeof(sa->ike_state), v, n);
+	else if (!strcmp(k, "uniqueid"))
+		sa->ike_id = get_num(v, n, 10);
+	else if (!strcmp(k, "established"))
+		sa->established_s = get_num(v, n, 10);
+	else if (!strcmp(k, "rekey-time"))
+		sa->rekey_time_s = get_num(v, n, 10);
+	else if (!strcmp(k, "reauth-time"))
+		sa->reauth_time_s = get_num(v, n, 10);
+}
+
+static int sa_walk(void *arg, enum vpnha_vici_elem type, unsigned int depth,
+		   const char *name, const uint8_t *v, size_t n)
+{
+	struct sa_ctx *ctx = arg;
+	struct vpnha_vici_sa *sa = ctx->sa;
+	enum sa_sect parent, kind = S_OTHER;
+
+	if (depth > array_size(ctx->sect))
+		return 0; /* deeper than anything we read */
+	parent = depth ? ctx->sect[depth - 1] : S_OTHER;
+	if (type == VPNHA_VICI_SECTION_START && depth < array_size(ctx->sect)) {
+		if (depth == 0 && !sa->ike_name[0]) {
+			kind = S_IKE;
+			copy_str(sa->ike_name, sizeof(sa->ike_name),
+				 (const uint8_t *)name, strlen(name));
+		} else if (parent == S_IKE && !strcmp(name, "child-sas")) {
+			kind = S_CHILD_SAS;
+		} else if (parent == S_CHILD_SAS) {
+			kind = S_CHILD;
+			ctx->child = sa->n_child < VPNHA_VICI_MAX_CHILD
+					     ? &sa->child[sa->n_child++]
+					     : NULL;
+			sa->n_child_all++;
+			if (ctx->child)
+				copy_str(ctx->child->name,
+					 sizeof(ctx->child->name),
+					 (const uint8_t *)name, strlen(name));
+		}
+		ctx->sect[depth] = kind;
+	} else if (type == VPNHA_VICI_KEY_VALUE) {
+		if (depth == 0 && !strcmp(name, "up"))
+			sa->up_event = val_is(v, n, "yes");
+		else if (parent == S_IKE)
+			sa_ike_kv(sa, name, v, n);
+		else if (parent == S_CHILD && ctx->child)
+			sa_child_kv(ctx->child, name, v, n);
+	}
 	return 0;
 }
 
-static void vc_read(vpnha_event_t *e)
+int vpnha_vici_parse_sa(const uint8_t *msg, size_t len,
+			struct vpnha_vici_sa *sa)
 {
-	struct vpnha_vici *vc = VPNHA_EVENT_ARG(e);
-	size_t off = 0, plen, need;
-	ssize_t n;
-	int fr;
+	struct sa_ctx ctx = {.sa = sa};
 
-	/* Room for the packet being received (its length is known). */
-	need = VICI_IBUF_MIN;
-	if (vc->ilen >= 4 && vpnha_vici_frame(vc->ibuf, vc->ilen, &plen) == 0)
-		need = MAX(need,
-			   4 + ((size_t)vc->ibuf[0] << 24 | vc->ibuf[1] << 16 |
-				vc->ibuf[2] << 8 | vc->ibuf[3]));
-	if (vc->icap < need) {
-		vc->ibuf = XREALLOC(MTYPE_VPNHA_VICI_IBUF, vc->ibuf, need);
-		vc->icap = need;
-	}
-	n = read(vc->fd, vc->ibuf + vc->ilen, vc->icap - vc->ilen);
-	if (n == 0) {
-		vc_drop(vc, "closed by charon");
-		return;
-	}
-	if (n < 0) {
-		if (errno == EAGAIN || errno == EINTR)
-			vpnha_add_read(master, vc_read, vc, vc->fd,
-				       &vc->t_read);
-		else
-			vc_drop(vc, "read: %s", safe_strerror(errno));
-		return;
-	}
-	vc->ilen += n;
-	while ((fr = vpnha_vici_frame(vc->ibuf + off, vc->ilen - off, &plen)) ==
-	       1) {
-		if (vc_packet(vc, vc->ibuf + off, plen) < 0)
-			return;
-		off += plen;
-	}
-	if (fr < 0) {
-		vc_drop(vc, "invalid packet length from charon");
-		return;
-	}
-	memmove(vc->ibuf, vc->ibuf + off, vc->ilen - off);
-	vc->ilen -= off;
-	vpnha_add_read(master, vc_read, vc, vc->fd, &vc->t_read);
-}
-
-/* --- API --- */
-
-struct vpnha_vici *vpnha_vici_new(const char *path,
-				  const struct vpnha_vici_ops *ops, void *arg)
-{
-	struct vpnha_vici *vc = XCALLOC(MTYPE_VPNHA_VICI, sizeof(*vc));
-
-	vc->path = XSTRDUP(MTYPE_VPNHA_VICI, path);
-	vc->ops = ops;
-	vc->arg = arg;
-	vc->fd = -1;
-	vpnha_add_timer_msec(master, vc_connect, vc, 0, &vc->t_connect);
-	return vc;
-}
-
-void vpnha_vici_free(struct vpnha_vici *vc)
-{
-	struct vici_req *r;
-
-	VPNHA_EVENT_OFF(vc->t_connect);
-	VPNHA_EVENT_OFF(vc->t_read);
-	VPNHA_EVENT_OFF(vc->t_write);
-	if (vc->fd >= 0)
-		close(vc->fd);
-	while ((r = vc->head)) {
-		vc->head = r->next;
-		req_free(r);
-	}
-	XFREE(MTYPE_VPNHA_VICI_IBUF, vc->ibuf);
-	XFREE(MTYPE_VPNHA_VICI, vc->path);
-	XFREE(MTYPE_VPNHA_VICI, vc);
-}
-
-bool vpnha_vici_connected(const struct vpnha_vici *vc)
-{
-	return vc->state == VC_UP;
-}
-
-const char *vpnha_vici_last_error(const struct vpnha_vici *vc)
-{
-	return vc->err;
-}
-
-int vpnha_vici_request(struct vpnha_vici *vc, struct vpnha_vici_buf *req,
-		       vpnha_vici_cb cb, void *arg)
-{
-	size_t len;
-	const uint8_t *pkt = vpnha_vici_end(req, &len);
-
-	if (!pkt || pkt[4] != VPNHA_VICI_CMD_REQUEST || vc->state != VC_UP) {
-		vpnha_vici_buf_free(req);
+	memset(sa, 0, sizeof(*sa));
+	if (vpnha_vici_parse(msg, len, sa_walk, &ctx) || !sa->ike_name[0])
 		return -1;
-	}
-	vc_queue(vc, req, cb, arg, false);
 	return 0;
 }
 
-static void list_done(void *arg, bool ok, const char *errmsg,
-		      const uint8_t *msg, size_t len)
-{
-	struct vpnha_vici *vc = arg;
+struct result_ctx {
+	int success; /* -1 no key, 0 no, 1 yes */
+	char *errmsg;
+	size_t errsz;
+};
 
-	if (msg && !ok)
-		zlog_warn("VICI %s: list-sas: %s", vc->path, errmsg);
+static int result_walk(void *arg, enum vpnha_vici_elem type, unsigned int depth,
+		       const char *name, const uint8_t *v, size_t n)
+{
+	struct result_ctx *ctx = arg;
+
+	if (type != VPNHA_VICI_KEY_VALUE || depth)
+		return 0;
+	if (!strcmp(name, "success"))
+		ctx->success = val_is(v, n, "yes");
+	else if (!strcmp(name, "errmsg") && ctx->errsz)
+		copy_str(ctx->errmsg, ctx->errsz, v, n);
+	return 0;
 }
 
-void vpnha_vici_list_sas(struct vpnha_vici *vc)
+int vpnha_vici_result(const uint8_t *msg, size_t len, char *errmsg,
+		      size_t errsz)
 {
-	struct vpnha_vici_buf b;
-	size_t len;
+	struct result_ctx ctx = {
+		.success = -1, .errmsg = errmsg, .errsz = errsz};
 
-	if (vc->state != VC_UP || vc->list_queued)
-		return;
-	/* Not noblock: that skips IKE SAs busy at the moment (e.g. the
-	 * one just rekeyed); charon waits for them instead. */
-	vpnha_vici_begin(&b, VPNHA_VICI_CMD_REQUEST, "list-sas");
-	vpnha_vici_end(&b, &len);
-	vc->list_queued = true;
-	vc_queue(vc, &b, list_done, vc, true);
+	if (errsz)
+		errmsg[0] = '\0';
+	if (vpnha_vici_parse(msg, len, result_walk, &ctx))
+		return -1;
+	return ctx.success != 0;
 }

@@ -11,10 +11,10 @@
 #include "lib/vty.h"
 
 #include "vpnha.h"
-#include "vpnha_io.h"
+#include "vpnha_probe_io.h"
 #include "vpnha_ipsec_io.h"
 #include "vpnha_vty.h"
-#include "vpnha_zebra.h"
+#include "vpnha_zebra_io.h"
 
 #ifndef VTYSH_EXTRACT_PL
 #include "vpnha_vty_clippy.c"

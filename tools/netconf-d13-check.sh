@@ -3,10 +3,10 @@
 #
 # netconf-d13-check.sh: does the NETCONF server build for Debian 13
 # (libnetconf2 3.x, libyang 3, FRR 10.3)?  In a throwaway trixie root:
-#  1. the core (vpnha_netconf_core.c) compiles against libyang 3;
+#  1. the core (vpnha_netconf.c) compiles against libyang 3;
 #  2. the compat file's 3.x side compiles and links against libnetconf2
 #     3.x (a small program calling vpnha_ncc_init/server_setup/accept);
-#  3. vpnha_netconf.c and vpnha_netconf_load.c pass gcc -fsyntax-only
+#  3. vpnha_netconf_io.c and vpnha_netconf_load.c pass gcc -fsyntax-only
 #     against FRR 10.3's headers (a stand-in config.h, see below).
 # It does not run anything: the d13 port runs the daemon.
 #
@@ -98,10 +98,10 @@ int main(void)
 EOF
 warn="-Wall -Wextra -Wno-unused-parameter -Wno-unused-function -Werror"
 chroot "$root" sh -c "cd /src/vpnha &&
-	gcc $warn -c vpnha_netconf_core.c &&
-	gcc $warn compat_check.c vpnha_netconf_core.o -lnetconf2 -lyang -o compat_check"
+	gcc $warn -c vpnha_netconf.c &&
+	gcc $warn compat_check.c vpnha_netconf.o -lnetconf2 -lyang -o compat_check"
 say "core and compat (libnetconf2 3.x): compiled and linked"
-for f in vpnha_netconf.c vpnha_netconf_load.c; do
+for f in vpnha_netconf_io.c vpnha_netconf_load.c; do
 	chroot "$root" sh -c "cd /src/vpnha && gcc -fsyntax-only -DHAVE_CONFIG_H \
 		-include config.h -I. -I$frr -I$frr/lib -I$frr/include -Wall \
 		-Wno-unused-parameter -Werror=implicit-function-declaration \

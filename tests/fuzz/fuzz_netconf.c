@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * libFuzzer: NETCONF RPCs as a client sends them, through the pure core
- * (vpnha_netconf_core.c) the way vpnha_netconf.c drives it, on a libyang
+ * (vpnha_netconf.c) the way vpnha_netconf_io.c drives it, on a libyang
  * context with frr-vpnhad and ietf-netconf loaded:
  *
  * - the input is parsed as a NETCONF <rpc> (libyang's own parser, as
@@ -25,7 +25,7 @@
 
 #include <libyang/libyang.h>
 
-#include "vpnha_netconf_core.h"
+#include "vpnha_netconf.h"
 #include "fuzz.h"
 
 #ifndef VPNHA_YANG_DIR

@@ -7,7 +7,7 @@
  */
 #include <zebra.h>
 
-#include "vpnha_vici_msg.h"
+#include "vpnha_vici.h"
 #include "fuzz.h"
 
 static int walk(void *arg, enum vpnha_vici_elem type, unsigned int depth,

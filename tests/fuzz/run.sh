@@ -50,7 +50,7 @@ if ! echo 'int LLVMFuzzerTestOneInput(const char *d, long n){return 0;}' |
 fi
 
 core="vpnha.c vpnha_health.c vpnha_probe.c vpnha_sched.c vpnha_ipsec.c
-vpnha_vici_msg.c vpnha_nl.c vpnha_netconf_core.c"
+vpnha_vici.c vpnha_nl.c vpnha_netconf.c"
 san="-fsanitize=address,undefined -fno-sanitize-recover=all"
 cflags="-g -O1 -fno-omit-frame-pointer -fms-extensions -DHAVE_CONFIG_H
 -I$kit/lib/assert -I$kit -I$kit/include -I$kit/lib -I$src/frr-plugin

@@ -520,7 +520,7 @@ def test_health_check_source_address_added(vpnha):
 #    zebra) and in P (configured by hand, as a cloud gateway would be)
 
 
-BFD_GRACE_MS = 3000  # vpnha_io.c: a session not up by then counts as down
+BFD_GRACE_MS = 3000  # vpnha_probe_io.c: a session not up by then counts as down
 
 P_BFD_CONFIG = """\
 bfd

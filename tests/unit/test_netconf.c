@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * CUnit tests of the NETCONF core (vpnha_netconf_core.c): the
+ * CUnit tests of the NETCONF core (vpnha_netconf.c): the
  * edit-config engine on frr-vpnhad data, the subtree filter, the
  * confirmed-commit state machine, roles and the configuration file.
  * libyang only: no daemon, no libnetconf2.
@@ -11,7 +11,7 @@
 #include <libyang/libyang.h>
 
 #include "vpnha_cunit.h"
-#include "vpnha_netconf_core.h"
+#include "vpnha_netconf.h"
 
 static struct ly_ctx *ctx;
 

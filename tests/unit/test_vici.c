@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * CUnit tests of the VICI wire format (vpnha_vici_msg.c): builder golden
+ * CUnit tests of the VICI wire format (vpnha_vici.c): builder golden
  * bytes, build/parse round trip, framing, malformed input, SA and
  * response extraction.
  */
@@ -8,7 +8,7 @@
 
 
 #include "vpnha_cunit.h"
-#include "vpnha_vici_msg.h"
+#include "vpnha_vici.h"
 
 /* --- Helpers --- */
 

@@ -39,11 +39,11 @@
 
 #include "vpnha_compat.h"
 #include "vpnha_debug.h"
-#include "vpnha_io.h"
+#include "vpnha_probe_io.h"
 #include "vpnha_nl.h"
 #include "vpnha_probe.h"
 #include "vpnha_sched.h"
-#include "vpnha_zebra.h"
+#include "vpnha_zebra_io.h"
 
 DEFINE_MTYPE_STATIC(VPNHAD, VPNHA_IO, "VPN HA probe socket");
 

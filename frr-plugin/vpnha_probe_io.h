@@ -3,8 +3,8 @@
  * vpnhad probe I/O: ICMP echo sockets bound to tunnel interfaces,
  * probe and tick timers; feeds the health checker.
  */
-#ifndef _FRR_VPNHA_IO_H
-#define _FRR_VPNHA_IO_H
+#ifndef _FRR_VPNHA_PROBE_IO_H
+#define _FRR_VPNHA_PROBE_IO_H
 
 #include "vpnha.h"
 
@@ -30,4 +30,4 @@ extern void vpnha_io_address_deleted(ifindex_t ifindex);
 /* BFD session state of a type-bfd health check, or NULL. */
 extern const char *vpnha_io_bfd_state(const struct vpnha_tunnel *t);
 
-#endif /* _FRR_VPNHA_IO_H */
+#endif /* _FRR_VPNHA_PROBE_IO_H */

@@ -18,8 +18,8 @@
 
 #include "vpnha_compat.h"
 #include "vpnha_debug.h"
-#include "vpnha_io.h"
-#include "vpnha_zebra.h"
+#include "vpnha_probe_io.h"
+#include "vpnha_zebra_io.h"
 
 extern struct zebra_privs_t vpnha_privs;
 

@@ -2,8 +2,8 @@
 /*
  * vpnhad <-> zebra (ZAPI) adapter.
  */
-#ifndef _FRR_VPNHA_ZEBRA_H
-#define _FRR_VPNHA_ZEBRA_H
+#ifndef _FRR_VPNHA_ZEBRA_IO_H
+#define _FRR_VPNHA_ZEBRA_IO_H
 
 #include "vpnha.h"
 
@@ -33,4 +33,4 @@ extern void vpnha_zebra_withdraw_all(void);
 /* Connected to zebra right now. */
 extern bool vpnha_zebra_connected(void);
 
-#endif /* _FRR_VPNHA_ZEBRA_H */
+#endif /* _FRR_VPNHA_ZEBRA_IO_H */
