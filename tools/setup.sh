@@ -45,9 +45,11 @@ libreadline-dev libcap-dev libc-ares-dev libsnmp-dev librtr-dev libpam0g-dev
 dpkg-dev libcunit1-dev iproute2 nftables python3-pytest procps psmisc git
 charon-systemd strongswan-swanctl libcharon-extra-plugins
 libstrongswan-extra-plugins debhelper fakeroot lintian jq gnuplot-nox
-libnetconf2-dev libssh-dev python3-ncclient python3-lxml yangcli openssh-client"
+libnetconf2-dev libssh-dev python3-ncclient python3-lxml yangcli openssh-client
+clang libclang-rt-dev"
 # libnetconf2-dev, libssh-dev: the NETCONF server module; python3-ncclient,
 # yangcli (yuma123), openssh-client (ssh-keygen): its tests.
+# clang, libclang-rt-dev: the libFuzzer harnesses (tests/fuzz).
 # strongSwan (with kernel-libipsec, in libcharon-extra-plugins) carries
 # the IPsec testbed's tunnels in userspace: this kernel has no ESP.
 missing=$(for p in $pkgs; do
