@@ -136,7 +136,6 @@ static int vpnha_io_addr_msg(int type, int flags, ifindex_t ifindex,
 	return ret;
 }
 
-/* Is the source address on the tunnel's interface (zebra's view)? */
 /* Which interface has the source address (zebra's view), or NULL. */
 static struct interface *vpnha_io_addr_owner(const struct vpnha_tunnel *t)
 {
@@ -145,13 +144,28 @@ static struct interface *vpnha_io_addr_owner(const struct vpnha_tunnel *t)
 		IS_IPADDR_V4(&t->hc.source) ? AF_INET : AF_INET6, VRF_DEFAULT);
 }
 
+/*
+ * The address vpnhad removed last: zebra may still list it on the
+ * interface when a restarted probe (a health-check change) looks, so
+ * zebra's view is not trusted for it.
+ */
+static struct {
+	bool valid;
+	ifindex_t ifindex;
+	struct ipaddr src;
+} vpnha_io_released;
+
 static void vpnha_io_addr_ensure(struct vpnha_io *io)
 {
 	struct vpnha_tunnel *t = io->t;
 	int ret;
 	struct interface *owner = vpnha_io_addr_owner(t);
+	bool just_removed = vpnha_io_released.valid &&
+			    vpnha_io_released.ifindex == t->ifindex &&
+			    !ipaddr_cmp(&vpnha_io_released.src, &t->hc.source);
 
-	if (io->addr_added || (owner && owner->ifindex == t->ifindex))
+	if (io->addr_added ||
+	    (owner && owner->ifindex == t->ifindex && !just_removed))
 		return;
 	if (owner) {
 		/* Someone put it elsewhere on purpose: leave it alone. */
@@ -163,6 +177,7 @@ static void vpnha_io_addr_ensure(struct vpnha_io *io)
 	ret = vpnha_io_addr_msg(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL,
 				t->ifindex, &t->hc.source, &t->hc.destination);
 	if (ret == 0) {
+		vpnha_io_released.valid = false;
 		io->addr_added = true;
 		io->added_ifindex = t->ifindex;
 		io->added_src = t->hc.source;
@@ -185,20 +200,42 @@ static void vpnha_io_addr_release(struct vpnha_io *io)
 	io->addr_added = false;
 	/* What we added, not the (possibly already changed) config. */
 	if (vpnha_io_addr_msg(RTM_DELADDR, 0, io->added_ifindex, &io->added_src,
-			      &io->added_dst) == 0)
+			      &io->added_dst) == 0) {
+		vpnha_io_released.valid = true;
+		vpnha_io_released.ifindex = io->added_ifindex;
+		vpnha_io_released.src = io->added_src;
 		zlog_info(
 			"tunnel %s: removed health-check address %pIA from %s",
 			t->name, &io->added_src, t->ifname);
+	}
 }
 
-void vpnha_io_address_deleted(ifindex_t ifindex)
+/* Is addr the tunnel's health-check source address? */
+static bool vpnha_io_is_source(const struct vpnha_tunnel *t,
+			       const struct prefix *addr)
+{
+	if (IS_IPADDR_V4(&t->hc.source))
+		return addr->family == AF_INET &&
+		       IPV4_ADDR_SAME(&addr->u.prefix4,
+				      &t->hc.source.ipaddr_v4);
+	if (IS_IPADDR_V6(&t->hc.source))
+		return addr->family == AF_INET6 &&
+		       IPV6_ADDR_SAME(&addr->u.prefix6,
+				      &t->hc.source.ipaddr_v6);
+	return false;
+}
+
+void vpnha_io_address_deleted(ifindex_t ifindex, const struct prefix *addr)
 {
 	struct vpnha_tunnel *t;
 
 	frr_each (vpnha_tunnels, &vpnha->tunnels, t) {
 		struct vpnha_io *io = t->io;
 
-		if (!io || t->ifindex != ifindex || vpnha_io_addr_owner(t))
+		/* Only the health-check source address matters, and only
+		 * when zebra no longer has it anywhere. */
+		if (!io || t->ifindex != ifindex || !vpnha_io_is_source(t, addr) ||
+		    vpnha_io_addr_owner(t))
 			continue;
 		/* Ours or not, it is gone: add it again. */
 		zlog_info(

@@ -25,7 +25,8 @@ extern const char *vpnha_io_source_status(const struct vpnha_tunnel *t);
  * from libfrr's list): a tunnel whose health-check source it was puts
  * it back, as at start (someone else removed it).
  */
-extern void vpnha_io_address_deleted(ifindex_t ifindex);
+extern void vpnha_io_address_deleted(ifindex_t ifindex,
+				     const struct prefix *addr);
 
 /* BFD session state of a type-bfd health check, or NULL. */
 extern const char *vpnha_io_bfd_state(const struct vpnha_tunnel *t);

@@ -265,9 +265,10 @@ static int vpnha_zebra_address_del(ZAPI_CALLBACK_ARGS)
 	c = zebra_interface_address_read(cmd, zclient->ibuf, vrf_id);
 	if (c) {
 		ifindex_t ifindex = c->ifp ? c->ifp->ifindex : IFINDEX_INTERNAL;
+		struct prefix p = *c->address;
 
 		connected_free(&c);
-		vpnha_io_address_deleted(ifindex);
+		vpnha_io_address_deleted(ifindex, &p);
 	}
 	return 0;
 }

@@ -201,7 +201,12 @@ def test_peer_reboots(vpnha_hc):
     t_back = routes.wait(lambda v: v == ["vti1"], 1, desc="route on vti1 again")
     print("peer down at +%.3fs, up at +%.3fs: kernel route %s" % (t_down - t0, t_up - t0, routes.fmt(t0)))
     bound = (detection_bound_ms() + SLACK_MS) / 1000
-    check_routes(routes, t0, dead=[("vti1", t_down + bound, t_up)])
+    # A carrier loss is the one case with a short gap: zebra takes the
+    # route through the interface that went down out of the kernel before
+    # the backup's is in (seen: one 10 ms sample, 17 ms, in CI); no vpnhad
+    # decision is involved.  Bounded here, and a known limit (README).
+    check_routes(routes, t0, dead=[("vti1", t_down + bound, t_up)],
+                 gap_ok=[(t_down, t_down + 0.1)])
     assert t_back - t_up >= (HC["recovery_count"] * 100 + HC["hold_down"]) / 1000 - 0.05, routes.fmt(t0)
     rib_is_vpnhad_only(s, ["vti1"])
 

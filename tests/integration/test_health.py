@@ -778,9 +778,16 @@ def test_bfd_no_preempt_release_in_hold_down(vpnha, block, logdir):
     armed the end of the hold-down (BFD has no probe timer)."""
     s = vpnha
     start_bfd(s, logdir)
-    s.rt.configure(vt.health_check_config({"primary": dict(BFD_NP, preempt=False), "backup": BFD_NP}))
+    # Both up first, then no-preempt: a primary whose first BFD session
+    # is slower than the grace (a loaded machine) has "failed" already,
+    # and no-preempt rightly keeps it from taking the traffic.  A
+    # health-check change keeps the verdict (issue 13.8).
+    s.rt.configure(vt.health_check_config({"primary": BFD_NP, "backup": BFD_NP}))
     for name in ("primary", "backup"):
         wait_state(s, name, "up", (BFD_GRACE_MS + HOLD_DOWN) / 1000 + 4)
+    s.rt.configure(vt.health_check_config({"primary": dict(BFD_NP, preempt=False), "backup": BFD_NP}))
+    assert tunnel(s, "primary")["healthCheck"]["preempt"] is False
+    wait_state(s, "primary", "up", 1)
     s.wait_kernel_devs(["vti1"])
     routes = route_watch(s, 0.01)
     fail_primary(s, block, routes)
