@@ -150,6 +150,11 @@ static void vpnha_zebra_update_complete(void)
 
 void vpnha_zebra_withdraw_all(void)
 {
+	struct vpnha_path *path;
+
+	/* Every (prefix, distance) zebra holds from us, whatever its state. */
+	vpnha_each_path (vpnha, path)
+		vpnha_zebra_route_del(path);
 	vpnha_clear(vpnha);
 	vpnha_zebra_update_complete();
 }
