@@ -82,18 +82,34 @@ static void vpnha_sigusr1(void)
 	zlog_rotate();
 }
 
-/* Stop for good (package removal): withdraw every route, then exit. */
-static void vpnha_sigusr2(void)
+/*
+ * Stop for good (package removal): withdraw every route, give zebra a
+ * moment to read the deletes (it drops what a client sent just before
+ * it disconnected, and keeps the rest for the graceful restart), exit.
+ */
+#define VPNHA_STOP_FLUSH_MS 500
+
+static void vpnha_stop_for_good(vpnha_event_t *e)
 {
-	zlog_notice("Terminating on SIGUSR2: withdrawing all routes");
-	/* IPsec connections stay, as on SIGTERM: they are not ours to cut. */
-	vpnha_ipsec_io_fini();
-	vpnha_zebra_withdraw_all();
 	vpnha_free(vpnha);
 	vpnha_io_fini();
 	vpnha_zebra_stop();
 	frr_fini();
 	exit(0);
+}
+
+static void vpnha_sigusr2(void)
+{
+	static vpnha_event_t *t_stop;
+
+	if (t_stop)
+		return;
+	zlog_notice("Terminating on SIGUSR2: withdrawing all routes");
+	/* IPsec connections stay, as on SIGTERM: they are not ours to cut. */
+	vpnha_ipsec_io_fini();
+	vpnha_zebra_withdraw_all();
+	vpnha_add_timer_msec(master, vpnha_stop_for_good, NULL,
+			     VPNHA_STOP_FLUSH_MS, &t_stop);
 }
 
 static struct frr_signal_t vpnha_signals[] = {
