@@ -277,6 +277,10 @@ static int nc_any_parse(const struct lyd_node *any, bool opaque,
 	    LY_SUCCESS) {
 		const struct ly_err_item *e = ly_err_last(ly_native_ctx);
 
+		/* libyang 3 may leave a partial tree behind on an error. */
+		lyd_free_all(*tree);
+		*tree = NULL;
+
 		snprintf(err->message, sizeof(err->message), "%s",
 			 e && e->msg ? e->msg : "invalid content");
 		snprintf(err->path, sizeof(err->path), "%s",

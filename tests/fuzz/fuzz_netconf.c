@@ -111,8 +111,11 @@ static struct lyd_node *any_parse(const struct lyd_node *any, uint32_t opts)
 	if (ret < 0 || !xml)
 		return NULL;
 	if (lyd_parse_data_mem(ctx, xml, LYD_XML, LYD_PARSE_ONLY | opts, 0,
-			       &tree) != LY_SUCCESS)
+			       &tree) != LY_SUCCESS) {
+		/* libyang 3 may leave a partial tree behind on an error. */
+		lyd_free_all(tree);
 		tree = NULL;
+	}
 	free(xml);
 	return tree;
 }
