@@ -53,7 +53,10 @@ typedef struct event_loop vpnha_loop_t;
  * all" by libfrr.
  */
 #define VPNHA_DEBUG_LIB_WRITES 1
-#define VPNHA_DEBUG_INIT(conf_, desc_) {.conf = conf_, .desc = desc_}
+#define VPNHA_DEBUG_INIT(conf_, desc_)                                         \
+	{                                                                      \
+		.conf = conf_, .desc = desc_                                   \
+	}
 
 #else /* FRR 8.4 */
 #include "lib/thread.h"
@@ -76,8 +79,7 @@ typedef struct thread_master vpnha_loop_t;
 
 /* zebra: install notifications are asked for in the HELLO. */
 #define vpnha_zclient_new(handlers, n)                                         \
-	zclient_new(master,                                                    \
-		    &(struct zclient_options){.receive_notify = true},          \
+	zclient_new(master, &(struct zclient_options){.receive_notify = true}, \
 		    handlers, n)
 #define vpnha_zclient_notify_request(zc) ((void)(zc))
 #define vpnha_if_hooks(update, destroy)                                        \
@@ -86,7 +88,10 @@ typedef struct thread_master vpnha_loop_t;
 #define VPNHA_BFD_OWN_ZCLIENT 1
 /* lib/debug.h: the daemon writes its debug lines and handles "debug all". */
 #define VPNHA_DEBUG_LIB_WRITES 0
-#define VPNHA_DEBUG_INIT(conf_, desc_) {.desc = desc_}
+#define VPNHA_DEBUG_INIT(conf_, desc_)                                         \
+	{                                                                      \
+		.desc = desc_                                                  \
+	}
 #endif
 
 /*

@@ -234,8 +234,8 @@ void vpnha_io_address_deleted(ifindex_t ifindex, const struct prefix *addr)
 
 		/* Only the health-check source address matters, and only
 		 * when zebra no longer has it anywhere. */
-		if (!io || t->ifindex != ifindex || !vpnha_io_is_source(t, addr) ||
-		    vpnha_io_addr_owner(t))
+		if (!io || t->ifindex != ifindex ||
+		    !vpnha_io_is_source(t, addr) || vpnha_io_addr_owner(t))
 			continue;
 		/* Ours or not, it is gone: add it again. */
 		zlog_info(

@@ -704,7 +704,7 @@ static void test_yang_invalid(void)
 		"\"tunnel\":[{\"name\":\"primary\",\"interface\":\"vti1\",\"peer\":\"cloud-a\"},"
 		"{\"name\":\"backup\",\"interface\":\"vti1\",\"peer\":\"cloud-b\"}]}}",
 		"Unique data leaf(s) \"interface\" not satisfied in \"/frr-vpnhad:vpnhad/tunnel[name='");
-	/* ... naming both tunnels (libyang 2 and 3 list them in either order) */
+	/* ... naming both tunnels (in either order: libyang 2 and 3 differ) */
 	expect_invalid(
 		SCHEME_HEAD
 		"\"tunnel\":[{\"name\":\"primary\",\"interface\":\"vti1\",\"peer\":\"cloud-a\"},"
