@@ -172,12 +172,21 @@ def test_restart_keeps_sas_and_unreachable_charon_leaves_routing_to_probes(sw):
     assert _ike_ids(r1) == ids1 and _ike_ids(r2) == ids2
 
 
+# The kernel removes a deleted device's routes before zebra hears of it
+# (seen: 18 ms with no route in CI on 2026-12-03).
+GAP_DEVICE_GONE_S = 0.3
+
+
 def test_charon_killed_and_restarted(sw):
     """Fault matrix (issue 13): R's charon for the primary is SIGKILLed
     (its SA and, with kernel-libipsec, its TUN die with it) and started
-    again empty.  The route leaves the primary at once, never vanishes,
-    and comes back only after vpnhad has reloaded and re-initiated the
-    connection and the probes have proven it (recovery + hold-down)."""
+    again empty.  The route leaves the primary at once and comes back
+    only after vpnhad has reloaded and re-initiated the connection and
+    the probes have proven it (recovery + hold-down).  It never vanishes,
+    except for the kernel's own moment: the TUN device dies with charon,
+    the kernel drops its route itself and zebra installs the backup on
+    the link-delete event (as for a deleted VTI in test_faults), a gap
+    bounded here to 300 ms after the kill."""
     from test_health import Watch
 
     tb = sw
@@ -199,7 +208,8 @@ def test_charon_killed_and_restarted(sw):
     fmt = routes.fmt(t0)
     print("\ncharon SIGKILL at 0, route on ipsec1 after %.0f ms, charon back at +%.1fs, "
           "primary route back at +%.1fs: %s" % ((t_gone - t0) * 1000, t_back - t0, t_route - t0, fmt))
-    assert all(v for _, v in hist), "no route at some point: %s" % fmt
+    gaps = [tt - t0 for tt, v in hist if not v]
+    assert all(g <= GAP_DEVICE_GONE_S for g in gaps), "no route at some point: %s" % fmt
     assert not any("ipsec0" in v for tt, v in hist if t_gone <= tt < t_back + 0.5), fmt
     # Proven first: recovery-count 5 x 100 ms and hold-down 500 ms after
     # the SA came back, which itself follows charon's restart.
