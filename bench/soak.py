@@ -13,7 +13,7 @@ with zebra + vpnhad, P as both clouds) plus a second pair of tunnels:
 Health check on all four: interval 100, timeout 500, miss-count 5,
 recovery-count 5, hold-down 1000.  Every 1-4 s (random, seeded) one of:
 a silent failure of a healthy tunnel (nft drop in P; at most one tunnel
-of a pair at a time), the recovery of a failed one, or a configuration
+of a pair at a time, and only while its partner is up), the recovery of a failed one, or a configuration
 change (miss-count 5 <-> 6 on a tunnel, a backup route's weight 100 <->
 90).  Checks:
 
@@ -125,10 +125,22 @@ def main():
             now = time.monotonic()
             if now >= next_sample:
                 rss, fds = proc_sample(pid)
-                samples.append((round(now - t0, 1), rss, fds))
+                load = float(open("/proc/loadavg").read().split()[0])
+                samples.append((round(now - t0, 1), rss, fds, load))
                 next_sample = now + 10
             # A random event.
-            healthy = [n for n in TUNNELS if n not in failed and PAIR[n] not in failed]
+            # Fail a tunnel only while its partner is up: with the partner
+            # still recovering (recovery + hold-down, longer with flap
+            # damping) no tunnel is usable and all-down keep-best rightly
+            # keeps the route where it is -- not a failover to measure.
+            try:
+                st = states()
+            except vt.CommandError as e:
+                problems.append("vtysh failed at %.1f s: %s" % (time.monotonic() - t0, str(e).splitlines()[0]))
+                time.sleep(1)
+                continue
+            healthy = [n for n in TUNNELS
+                       if n not in failed and PAIR[n] not in failed and st[PAIR[n]] == "up"]
             r = rnd.random()
             if failed and (r < 0.35 or not healthy):
                 name = rnd.choice(sorted(failed))
@@ -153,9 +165,12 @@ def main():
                             break
                         time.sleep(0.01)
                     ms = (t_sw - td) * 1000 if t_sw else None
-                    failovers.append({"t": round(td - t0, 1), "tunnel": name, "ms": ms, "bound": b})
+                    after = states()
+                    failovers.append({"t": round(td - t0, 1), "tunnel": name, "ms": ms, "bound": b,
+                                      "states_before": st, "states_after": after})
                     if ms is None or ms > b:
-                        problems.append("failover of %s at %.1f s took %s ms > %d" % (name, td - t0, ms, b))
+                        problems.append("failover of %s at %.1f s took %s ms > %d (states before %s, after %s)"
+                                        % (name, td - t0, ms, b, st, after))
             else:
                 if rnd.random() < 0.5:
                     name = rnd.choice(sorted(TUNNELS))
@@ -184,10 +199,10 @@ def main():
                 if n in failed and now - failed[n] > (bound_ms(miss[n]) + SLACK_MS) / 1000:
                     rif, _, _, _, prefix, _ = TUNNELS[n]
                     if s.kernel_devs(prefix) == [rif]:
-                        problems.append("route into failed %s at %.1f s" % (n, now - t0))
+                        problems.append("route into failed %s at %.1f s (states %s)" % (n, now - t0, st))
         duration = time.monotonic() - t0
         rss, fds = proc_sample(pid)
-        samples.append((round(duration, 1), rss, fds))
+        samples.append((round(duration, 1), rss, fds, float(open("/proc/loadavg").read().split()[0])))
         block.allow_all()
     meta["duration_s"] = round(duration, 1)
     warm = [x for x in samples if x[0] >= min(WARMUP_S, duration / 4)]
@@ -221,6 +236,8 @@ def main():
            "| vpnhad RSS first / last (KiB) | %d / %d |" % (samples[0][1], samples[-1][1]),
            "| RSS growth after warm-up | %s KiB |" % rss_growth,
            "| open fds after warm-up | %s |" % fd_set,
+           "| 1-min load average min / max during the run | %.1f / %.1f |" % (
+               min(x[3] for x in samples), max(x[3] for x in samples)),
            "| problems | %d |" % len(problems), ""]
     md += ["- " + p for p in problems[:50]]
     md += ["", "![RSS and fds](soak.png)", ""]
@@ -228,7 +245,7 @@ def main():
         f.write("\n".join(md))
     dat = os.path.join(args.out, "soak.dat")
     with open(dat, "w") as f:
-        for t, r, n in samples:
+        for t, r, n, _ in samples:
             f.write("%s %d %d\n" % (t, r, n))
     subprocess.run(["gnuplot"], input="""
 set terminal pngcairo size 900,450
