@@ -1137,6 +1137,19 @@ void vpnha_rib_disconnected(struct vpnha *v)
 	vpnha_rib_reset(v, false);
 }
 
+void vpnha_withdraw_all(struct vpnha *v)
+{
+	struct vpnha_path *path;
+
+	vpnha_each_path (v, path)
+		v->rib->route_del(path);
+	/* Nothing is ours in zebra now: clearing must not delete again. */
+	vpnha_rib_reset(v, false);
+	vpnha_clear(v);
+	if (v->rib->update_complete)
+		v->rib->update_complete();
+}
+
 void vpnha_rib_notify(struct vpnha *v, const struct prefix *p, bool installed)
 {
 	struct vpnha_path key = {}, *path, *lowest = NULL;

@@ -413,6 +413,12 @@ extern int64_t vpnha_rib_hold_deadline(const struct vpnha *v);
 /* End the hold if the verdicts are in or its time is up. */
 extern void vpnha_rib_hold_check(struct vpnha *v);
 extern void vpnha_rib_disconnected(struct vpnha *v);
+/*
+ * Stop for good: withdraw every route zebra holds from us (each path,
+ * whatever its state, once), forget the configuration, then
+ * rib->update_complete() so that zebra drops anything stale.
+ */
+extern void vpnha_withdraw_all(struct vpnha *v);
 /* zebra's notification for a prefix. */
 extern void vpnha_rib_notify(struct vpnha *v, const struct prefix *p,
 			     bool installed);

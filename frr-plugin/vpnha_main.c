@@ -107,7 +107,7 @@ static void vpnha_sigusr2(void)
 	zlog_notice("Terminating on SIGUSR2: withdrawing all routes");
 	/* IPsec connections stay, as on SIGTERM: they are not ours to cut. */
 	vpnha_ipsec_io_fini();
-	vpnha_zebra_withdraw_all();
+	vpnha_withdraw_all(vpnha);
 	vpnha_add_timer_msec(master, vpnha_stop_for_good, NULL,
 			     VPNHA_STOP_FLUSH_MS, &t_stop);
 }

@@ -148,17 +148,6 @@ static void vpnha_zebra_update_complete(void)
 		zlog_debug("zebra: route update complete");
 }
 
-void vpnha_zebra_withdraw_all(void)
-{
-	struct vpnha_path *path;
-
-	/* Every (prefix, distance) zebra holds from us, whatever its state. */
-	vpnha_each_path (vpnha, path)
-		vpnha_zebra_route_del(path);
-	vpnha_clear(vpnha);
-	vpnha_zebra_update_complete();
-}
-
 const struct vpnha_rib_ops vpnha_zebra_rib_ops = {
 	.route_add = vpnha_zebra_route_add,
 	.route_del = vpnha_zebra_route_del,

@@ -24,12 +24,6 @@ extern void vpnha_zebra_stop(void);
 /* Start the zebra client that carries BFD sessions (idempotent). */
 extern void vpnha_zebra_bfd_enable(void);
 
-/*
- * Stop for good: delete every route sent, and tell zebra the update is
- * complete so it also drops what it kept from a vpnhad before us.
- */
-extern void vpnha_zebra_withdraw_all(void);
-
 /* Connected to zebra right now. */
 extern bool vpnha_zebra_connected(void);
 

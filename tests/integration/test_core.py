@@ -267,6 +267,25 @@ def test_vpnhad_restart_from_saved_config(vpnha, how):
     assert len(vt.kernel_routes(s.r, PREFIX)) == 1
 
 
+def test_sigusr2_stops_for_good_and_withdraws(vpnha):
+    """SIGUSR2 (the package's prerm): vpnhad withdraws every route (each
+    once: test_model's "stop for good" case) and exits 0; zebra keeps
+    nothing for the graceful restart, so the prefix leaves the kernel at
+    once, not after the stale time."""
+    s = vpnha
+    wait_scheme_converged(s)
+    d = s.rt.daemons["vpnhad"]
+    t0 = time.monotonic()
+    d.proc.send_signal(signal.SIGUSR2)
+    rc = d.proc.wait(timeout=5)
+    assert rc == 0, "vpnhad exit status %s on SIGUSR2" % rc
+    vt.wait_for(lambda: static_rib(s.rt), 3, ok=lambda r: r == [],
+                desc="zebra holds no vpnhad route after SIGUSR2")
+    vt.wait_for(s.kernel_devs, 3, ok=lambda v: v == [], desc="kernel route gone")
+    print("SIGUSR2 at 0: vpnhad exited, RIB and kernel empty after %.0f ms"
+          % ((time.monotonic() - t0) * 1000))
+
+
 # ---------------------------------------------------------------------------
 # 5. show running-config and write memory round trip
 

@@ -568,6 +568,31 @@ static void test_reconnect_replay(void)
 	scheme_teardown();
 }
 
+/*
+ * SIGUSR2 (stop for good): every route withdrawn exactly once -- the
+ * fake RIB fails a delete of a route it does not hold, so the duplicate
+ * deletes the clearing used to send after the explicit ones show here --
+ * and zebra told the update is complete.
+ */
+static void test_withdraw_all(void)
+{
+	unsigned int dels, completes;
+
+	scheme_setup();
+	CU_ASSERT_EQUAL(rib_count(), 2);
+	dels = rib_dels;
+	completes = rib_completes;
+	vpnha_withdraw_all(v);
+	CU_ASSERT_EQUAL(rib_count(), 0);
+	CU_ASSERT_EQUAL(rib_dels - dels, 2);
+	CU_ASSERT_EQUAL(rib_completes - completes, 1);
+	CU_ASSERT_EQUAL(vpnha_tunnels_count(&v->tunnels), 0);
+	/* Nothing more is sent, not even by freeing. */
+	vpnha_free(v);
+	v = NULL;
+	CU_ASSERT_EQUAL(rib_dels - dels, 2);
+}
+
 static void test_route_and_tunnel_delete(void)
 {
 	struct prefix p6;
@@ -1209,6 +1234,7 @@ static const struct vpnha_cunit_test model_tests[] = {
 	{"ecmp on equal weights", test_ecmp},
 	{"zebra reconnect replay", test_reconnect_replay},
 	{"route and tunnel delete", test_route_and_tunnel_delete},
+	{"stop for good withdraws each route once", test_withdraw_all},
 	{"IPsec SA state feeds the tunnel", test_ipsec_sa_feed},
 	{"no failover before the tunnel was up", test_no_failover_before_up},
 	{"forged replies never revive a dead tunnel", test_forged_replies},
