@@ -69,6 +69,13 @@ exit
 """ % PSK
 
 
+def open_ctl_to_frr(pluto):
+    """What frr-vpnha's ipsec.service drop-in does after every start of
+    pluto (ExecStartPost): its control socket opened to group frr."""
+    shutil.chown(pluto.ctl, group="frr")
+    os.chmod(pluto.ctl, 0o770)
+
+
 @pytest.fixture
 def lsw(logdir):
     for p in (vt.vpnha_daemon_path(), vt.vpnha_vtysh_path()):
@@ -105,9 +112,7 @@ def lsw(logdir):
             p.start()
         os.chmod(plutos["r"].workdir, 0o755)
         os.chmod(plutos["r"].rundir, 0o755)
-        # As frr-vpnha's ipsec.service drop-in does.
-        shutil.chown(plutos["r"].ctl, group="frr")
-        os.chmod(plutos["r"].ctl, 0o770)
+        open_ctl_to_frr(plutos["r"])
         g_conn = plutos["g"].write_conn("g", """
             ikev2=insist
             authby=secret
@@ -236,3 +241,38 @@ def test_vpnhad_restart_keeps_the_ike_sa(lsw):
     assert "added IKEv2 connection" not in r.log_since(n)
     log = vt.log_tail(os.path.join(rt.logdir, "vpnhad.log"), 30)
     assert "libreswan conn vpnha-t1 unchanged, kept" in log, log
+
+
+def test_pluto_killed_and_restarted(lsw):
+    """Fault matrix (issue 13), libreswan: R's pluto is SIGKILLed (no IKE
+    delete, its control socket gone) and started again empty.  vpnhad
+    says pluto is unreachable -- in show and for the tunnel's SA, which
+    becomes unknown, not down: the probes decide the route (the data path
+    of this fault is the VM's; this kernel has no ESP) -- and once pluto
+    answers again it loads the conn again and re-initiates it, and the
+    IKE SA with G is established anew.  (strongSwan: test_ipsec_strongswan's
+    test_charon_killed_and_restarted.)"""
+    rt, plutos, d = lsw
+    r = plutos["r"]
+    ok, states, _ = r.wait_for(lambda out: '"vpnha-t1"' in out and "ESTABLISHED_IKE_SA" in out,
+                               timeout=20, what="--showstates")
+    assert ok, states
+    n0 = _t1(rt)["ipsec"]["initiations"]
+    r.kill()
+    j = vt.wait_for(lambda: rt.vtysh_json("show vpn-ha ipsec json"), 10,
+                    ok=lambda j: j["connected"] is False, desc="vpnhad sees pluto gone")
+    assert "pluto not reachable" in j["lastError"], j
+    t = vt.wait_for(lambda: _t1(rt), 10, ok=lambda t: "pluto not reachable" in t["ipsec"]["detail"],
+                    desc="tunnel's SA: pluto not reachable")
+    assert t["ipsec"]["saState"] != "down", t
+    r.start()
+    open_ctl_to_frr(r)
+    ok, states, secs = r.wait_for(
+        lambda out: '"vpnha-t1"' in out and "ESTABLISHED_IKE_SA" in out, timeout=30,
+        what="--showstates")
+    print("\nIKE SA re-established %.2f s after pluto's restart" % secs)
+    assert ok, states
+    t = vt.wait_for(lambda: _t1(rt), 10, ok=lambda t: "ESTABLISHED_IKE_SA" in t["ipsec"]["detail"],
+                    desc="vpnhad reports the new IKE SA")
+    assert t["ipsec"]["initiations"] > n0, t
+    assert rt.vtysh_json("show vpn-ha ipsec json")["connected"] is True
