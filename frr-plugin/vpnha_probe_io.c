@@ -136,6 +136,56 @@ static int vpnha_io_addr_msg(int type, int flags, ifindex_t ifindex,
 	return ret;
 }
 
+/*
+ * Is the tunnel's health-check source address on its interface?  The
+ * kernel's answer (an address dump), not zebra's view: that lags behind
+ * our own RTM_DELADDR, and behind whoever else changes addresses.
+ * Returns 1 or 0, or a negative errno when the kernel could not be asked.
+ */
+static int vpnha_io_addr_in_kernel(const struct vpnha_tunnel *t)
+{
+	struct {
+		struct nlmsghdr n;
+		struct ifaddrmsg ifa;
+	} req = {};
+	struct sockaddr_nl nl = {.nl_family = AF_NETLINK};
+	bool v4 = IS_IPADDR_V4(&t->hc.source);
+	static uint8_t buf[32768]; /* a dump part is at most 32 KiB */
+	ssize_t got;
+	int fd, ret;
+	static uint32_t seq;
+
+	req.n.nlmsg_len = NLMSG_LENGTH(sizeof(req.ifa));
+	req.n.nlmsg_type = RTM_GETADDR;
+	req.n.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	req.n.nlmsg_seq = ++seq;
+	req.ifa.ifa_family = v4 ? AF_INET : AF_INET6;
+	req.ifa.ifa_index = t->ifindex;
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return -errno;
+	if (sendto(fd, &req, req.n.nlmsg_len, 0, (struct sockaddr *)&nl,
+		   sizeof(nl)) < 0) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	do {
+		got = recv(fd, buf, sizeof(buf), 0);
+		if (got < 0)
+			ret = errno == EINTR ? VPNHA_NL_MORE : -errno;
+		else
+			ret = vpnha_nl_addr_find(buf, got, req.n.nlmsg_seq,
+						 req.ifa.ifa_family, t->ifindex,
+						 &t->hc.source.ip, v4 ? 4 : 16);
+	} while (ret == VPNHA_NL_MORE && got != 0);
+	close(fd);
+	if (ret == VPNHA_NL_MORE) /* the socket closed mid-dump */
+		return -EBADMSG;
+	return ret < 0 ? ret : ret == VPNHA_NL_FOUND;
+}
+
 /* Which interface has the source address (zebra's view), or NULL. */
 static struct interface *vpnha_io_addr_owner(const struct vpnha_tunnel *t)
 {
@@ -144,30 +194,23 @@ static struct interface *vpnha_io_addr_owner(const struct vpnha_tunnel *t)
 		IS_IPADDR_V4(&t->hc.source) ? AF_INET : AF_INET6, VRF_DEFAULT);
 }
 
-/*
- * The address vpnhad removed last: zebra may still list it on the
- * interface when a restarted probe (a health-check change) looks, so
- * zebra's view is not trusted for it.
- */
-static struct {
-	bool valid;
-	ifindex_t ifindex;
-	struct ipaddr src;
-} vpnha_io_released;
-
 static void vpnha_io_addr_ensure(struct vpnha_io *io)
 {
 	struct vpnha_tunnel *t = io->t;
 	int ret;
-	struct interface *owner = vpnha_io_addr_owner(t);
-	bool just_removed = vpnha_io_released.valid &&
-			    vpnha_io_released.ifindex == t->ifindex &&
-			    !ipaddr_cmp(&vpnha_io_released.src, &t->hc.source);
+	struct interface *owner;
 
-	if (io->addr_added ||
-	    (owner && owner->ifindex == t->ifindex && !just_removed))
+	if (io->addr_added)
 		return;
-	if (owner) {
+	ret = vpnha_io_addr_in_kernel(t);
+	if (ret < 0)
+		zlog_warn(
+			"tunnel %s: cannot read the addresses of %s from the kernel: %s",
+			t->name, t->ifname, safe_strerror(-ret));
+	if (ret != 0)
+		return; /* there (someone's, not ours), or unknown */
+	owner = vpnha_io_addr_owner(t);
+	if (owner && owner->ifindex != t->ifindex) {
 		/* Someone put it elsewhere on purpose: leave it alone. */
 		zlog_warn(
 			"tunnel %s: health-check address %pIA is on %s, not on %s: the peer's probes may not be answered through the tunnel",
@@ -177,7 +220,6 @@ static void vpnha_io_addr_ensure(struct vpnha_io *io)
 	ret = vpnha_io_addr_msg(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL,
 				t->ifindex, &t->hc.source, &t->hc.destination);
 	if (ret == 0) {
-		vpnha_io_released.valid = false;
 		io->addr_added = true;
 		io->added_ifindex = t->ifindex;
 		io->added_src = t->hc.source;
@@ -201,9 +243,6 @@ static void vpnha_io_addr_release(struct vpnha_io *io)
 	/* What we added, not the (possibly already changed) config. */
 	if (vpnha_io_addr_msg(RTM_DELADDR, 0, io->added_ifindex, &io->added_src,
 			      &io->added_dst) == 0) {
-		vpnha_io_released.valid = true;
-		vpnha_io_released.ifindex = io->added_ifindex;
-		vpnha_io_released.src = io->added_src;
 		zlog_info(
 			"tunnel %s: removed health-check address %pIA from %s",
 			t->name, &io->added_src, t->ifname);
@@ -233,9 +272,10 @@ void vpnha_io_address_deleted(ifindex_t ifindex, const struct prefix *addr)
 		struct vpnha_io *io = t->io;
 
 		/* Only the health-check source address matters, and only
-		 * when zebra no longer has it anywhere. */
+		 * when the kernel no longer has it on the tunnel. */
 		if (!io || t->ifindex != ifindex ||
-		    !vpnha_io_is_source(t, addr) || vpnha_io_addr_owner(t))
+		    !vpnha_io_is_source(t, addr) ||
+		    vpnha_io_addr_in_kernel(t) != 0)
 			continue;
 		/* Ours or not, it is gone: add it again. */
 		zlog_info(

@@ -8,6 +8,8 @@
 #include <zebra.h>
 
 #include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/if_addr.h>
 
 #include "vpnha_cunit.h"
 #include "vpnha_nl.h"
@@ -65,9 +67,134 @@ static void test_bad(void)
 	CU_ASSERT_EQUAL(vpnha_nl_ack(&two, sizeof(two), 9), -ENODEV);
 }
 
+/* A dump part: messages appended one after the other. */
+struct part {
+	uint8_t buf[1024];
+	size_t len;
+};
+
+static void put_msg(struct part *pt, uint16_t type, uint32_t seq,
+		    const void *body, size_t blen)
+{
+	struct nlmsghdr n = {
+		.nlmsg_len = NLMSG_LENGTH(blen),
+		.nlmsg_type = type,
+		.nlmsg_flags = NLM_F_MULTI,
+		.nlmsg_seq = seq,
+	};
+
+	memcpy(pt->buf + pt->len, &n, sizeof(n));
+	memcpy(pt->buf + pt->len + NLMSG_HDRLEN, body, blen);
+	pt->len += NLMSG_ALIGN(n.nlmsg_len);
+}
+
+/* An RTM_NEWADDR body: ifaddrmsg, then one attribute. */
+static size_t addr_body(uint8_t *b, int family, int ifindex, uint16_t type,
+			const void *addr, size_t alen)
+{
+	struct ifaddrmsg ifa = {.ifa_family = family, .ifa_index = ifindex};
+	struct rtattr rta = {.rta_len = RTA_LENGTH(alen), .rta_type = type};
+
+	memset(b, 0, 64);
+	memcpy(b, &ifa, sizeof(ifa));
+	memcpy(b + NLMSG_ALIGN(sizeof(ifa)), &rta, sizeof(rta));
+	memcpy(b + NLMSG_ALIGN(sizeof(ifa)) + RTA_LENGTH(0), addr, alen);
+	return NLMSG_ALIGN(sizeof(ifa)) + RTA_ALIGN(rta.rta_len);
+}
+
+static void test_addr_dump(void)
+{
+	struct in_addr a = {htonl(0xa9fe0101)}, other = {htonl(0xa9fe0201)};
+	struct in6_addr a6 = {};
+	struct part pt = {};
+	uint8_t b[64];
+	size_t bl;
+	int done = 0;
+
+	a6.s6_addr[0] = 0xfd;
+	a6.s6_addr[15] = 1;
+	/* Another address on the interface, ours on another interface: no. */
+	bl = addr_body(b, AF_INET, 7, IFA_LOCAL, &other, 4);
+	put_msg(&pt, RTM_NEWADDR, 3, b, bl);
+	bl = addr_body(b, AF_INET, 8, IFA_LOCAL, &a, 4);
+	put_msg(&pt, RTM_NEWADDR, 3, b, bl);
+	CU_ASSERT_EQUAL(
+		vpnha_nl_addr_find(pt.buf, pt.len, 3, AF_INET, 7, &a, 4),
+		VPNHA_NL_MORE);
+	/* The end of the dump. */
+	put_msg(&pt, NLMSG_DONE, 3, &done, sizeof(done));
+	CU_ASSERT_EQUAL(
+		vpnha_nl_addr_find(pt.buf, pt.len, 3, AF_INET, 7, &a, 4),
+		VPNHA_NL_DONE);
+	/* IPv4 matches IFA_LOCAL only (IFA_ADDRESS is the peer there). */
+	pt.len = 0;
+	bl = addr_body(b, AF_INET, 7, IFA_ADDRESS, &a, 4);
+	put_msg(&pt, RTM_NEWADDR, 3, b, bl);
+	CU_ASSERT_EQUAL(
+		vpnha_nl_addr_find(pt.buf, pt.len, 3, AF_INET, 7, &a, 4),
+		VPNHA_NL_MORE);
+	bl = addr_body(b, AF_INET, 7, IFA_LOCAL, &a, 4);
+	put_msg(&pt, RTM_NEWADDR, 3, b, bl);
+	CU_ASSERT_EQUAL(
+		vpnha_nl_addr_find(pt.buf, pt.len, 3, AF_INET, 7, &a, 4),
+		VPNHA_NL_FOUND);
+	/* ... but not in another request's answer. */
+	CU_ASSERT_EQUAL(
+		vpnha_nl_addr_find(pt.buf, pt.len, 4, AF_INET, 7, &a, 4),
+		VPNHA_NL_MORE);
+	/* IPv6: IFA_ADDRESS. */
+	pt.len = 0;
+	bl = addr_body(b, AF_INET6, 7, IFA_ADDRESS, &a6, 16);
+	put_msg(&pt, RTM_NEWADDR, 3, b, bl);
+	CU_ASSERT_EQUAL(
+		vpnha_nl_addr_find(pt.buf, pt.len, 3, AF_INET6, 7, &a6, 16),
+		VPNHA_NL_FOUND);
+}
+
+static void test_addr_dump_bad(void)
+{
+	struct in_addr a = {htonl(0xa9fe0101)};
+	struct part pt = {};
+	struct nlmsgerr e = {.error = -EPERM};
+	uint8_t b[64];
+	size_t bl;
+
+	/* The kernel's error ends the dump with it. */
+	put_msg(&pt, NLMSG_ERROR, 3, &e, sizeof(e));
+	CU_ASSERT_EQUAL(
+		vpnha_nl_addr_find(pt.buf, pt.len, 3, AF_INET, 7, &a, 4),
+		-EPERM);
+	/* An attribute longer than its message. */
+	pt.len = 0;
+	bl = addr_body(b, AF_INET, 7, IFA_LOCAL, &a, 4);
+	b[NLMSG_ALIGN(sizeof(struct ifaddrmsg))] = 60; /* rta_len */
+	put_msg(&pt, RTM_NEWADDR, 3, b, bl);
+	CU_ASSERT_EQUAL(
+		vpnha_nl_addr_find(pt.buf, pt.len, 3, AF_INET, 7, &a, 4),
+		-EBADMSG);
+	/* A body shorter than ifaddrmsg; a message longer than the part. */
+	pt.len = 0;
+	put_msg(&pt, RTM_NEWADDR, 3, b, 2);
+	CU_ASSERT_EQUAL(
+		vpnha_nl_addr_find(pt.buf, pt.len, 3, AF_INET, 7, &a, 4),
+		-EBADMSG);
+	bl = addr_body(b, AF_INET, 7, IFA_LOCAL, &a, 4);
+	pt.len = 0;
+	put_msg(&pt, RTM_NEWADDR, 3, b, bl);
+	CU_ASSERT_EQUAL(
+		vpnha_nl_addr_find(pt.buf, pt.len - 1, 3, AF_INET, 7, &a, 4),
+		-EBADMSG);
+	/* An address of the wrong length for the family. */
+	CU_ASSERT_EQUAL(
+		vpnha_nl_addr_find(pt.buf, pt.len, 3, AF_INET, 7, &a, 16),
+		-EBADMSG);
+}
+
 static const struct vpnha_cunit_test tests[] = {
 	{"acknowledgement", test_ack},
 	{"truncated, foreign, malformed", test_bad},
+	{"address dump: found, not found, done", test_addr_dump},
+	{"address dump: errors, malformed", test_addr_dump_bad},
 };
 
 int main(void)
