@@ -10,8 +10,7 @@
 # Usage: tools/test.sh [--quick]   (as root, on Debian 12 or 13)
 #   --quick  only what needs no network namespace, package build or VM:
 #            the CUnit tests, YANG lint, the documentation check and the
-#            fuzz smoke (what .ci/run runs on Debian 13 for now: the
-#            namespace suite does not pass there yet, see the README)
+#            fuzz smoke (a minute or two, for development)
 
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
