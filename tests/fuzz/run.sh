@@ -129,7 +129,7 @@ if [ "$mode" = full ]; then
 		echo "# Fuzzing results (tests/fuzz/run.sh --full)"
 		echo
 		echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
-		echo "- commit: $(git -C "$src" rev-parse --short HEAD)$(git -C "$src" diff --quiet HEAD -- frr-plugin tests/fuzz || echo ' (with uncommitted changes)')"
+		echo "- commit: $(git -C "$src" rev-parse --short HEAD)$(git -C "$src" diff --quiet HEAD -- frr-plugin tests/fuzz ':!tests/fuzz/results*.md' || echo ' (with uncommitted changes)')"
 		echo "- machine: $(uname -srm), $(nproc) cores, $(sed -n 's/^PRETTY_NAME=//p' /etc/os-release | tr -d '"')"
 		echo "- compiler: $($CC --version | head -1); -fsanitize=fuzzer,address,undefined"
 		echo "- libfrr: $(readlink -f "$libdir/libfrr.so.0" | sed 's|.*/||') (not instrumented)"
