@@ -174,9 +174,19 @@ extern int vpnha_ipsec_resolve(struct vpnha_ipsec_params *p,
 			       const struct ipaddr *peer_addr, char *errmsg,
 			       size_t errmsg_len);
 
-/* libreswan: the conn file, and the secrets file (holds the key). */
+/*
+ * libreswan: the conn file, and the secrets file (holds the key).
+ *
+ * The conn is written for the libreswan major version that will parse
+ * it (ls_major, from vpnha_ls_version()): 5.x made dpdaction= obsolete
+ * and ignores dpdtimeout= for IKEv2 (each with a warning), while 4.x
+ * needs dpdaction=restart to re-initiate after a failed liveness check.
+ * Everything else is the same for 4.x and 5.x.
+ */
+#define VPNHA_LS_MAJOR_DEFAULT 5
 extern void vpnha_libreswan_conn(struct vpnha_text *out,
-				 const struct vpnha_ipsec_params *p);
+				 const struct vpnha_ipsec_params *p,
+				 unsigned int ls_major);
 extern int vpnha_libreswan_secrets(struct vpnha_text *out,
 				   const struct vpnha_ipsec_params *p);
 
@@ -248,6 +258,12 @@ struct vpnha_ls_sa {
 
 extern void vpnha_ls_parse(const char *conn, const char *trafficstatus,
 			   const char *showstates, struct vpnha_ls_sa *sa);
+
+/*
+ * The major version in `whack --version` output ("Libreswan 4.10",
+ * "Libreswan 5.2"), or 0 when the text names none.
+ */
+extern unsigned int vpnha_ls_version(const char *whack_version);
 
 #ifdef __cplusplus
 }

@@ -21,6 +21,7 @@ tunnel is a VTI one here) -- the data path is proven in the QEMU VM
 
 import glob
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -41,8 +42,13 @@ GOLDEN = os.path.join(os.path.dirname(HERE), "unit", "golden")
 
 
 def test_generated_golden_configs_pass_libreswans_parser():
-    files = sorted(glob.glob(os.path.join(GOLDEN, "libreswan-*.conf")))
-    assert len(files) >= 2
+    # libreswan-*.conf is one conn for every version; libreswanN-*.conf
+    # is what vpnhad writes for libreswan N.x only (it reads the version
+    # with `whack --version`): 5.x made dpdaction= obsolete.
+    major = swan.major()
+    files = sorted(f for f in glob.glob(os.path.join(GOLDEN, "libreswan*.conf"))
+                   if re.match(r"libreswan(%d)?-" % major, os.path.basename(f)))
+    assert len(files) >= 2, "golden conns for libreswan %d: %s" % (major, files)
     for f in files:
         ok, out = swan.check_config(f)
         assert ok, "%s:\n%s" % (f, out)

@@ -239,8 +239,12 @@ static void test_libreswan_golden(void)
 
 	setup();
 	resolve(&p, VPNHA_IPSEC_LIBRESWAN, "ipsec1");
-	vpnha_libreswan_conn(&t, &p);
+	vpnha_libreswan_conn(&t, &p, 4);
 	no_key(&t);
+	golden("libreswan-xfrm.conf", &t);
+	vpnha_text_free(&t);
+	/* Without DPD, 4.x and 5.x get the same conn. */
+	vpnha_libreswan_conn(&t, &p, 5);
 	golden("libreswan-xfrm.conf", &t);
 	vpnha_text_free(&t);
 
@@ -260,8 +264,15 @@ static void test_libreswan_golden(void)
 	strlcpy(conf.local_id, "@idc.example.com", sizeof(conf.local_id));
 	strlcpy(conf.remote_id, "@cloud.example.com", sizeof(conf.remote_id));
 	resolve(&p, VPNHA_IPSEC_LIBRESWAN, "vti5");
-	vpnha_libreswan_conn(&t, &p);
-	golden("libreswan-vti-gcm.conf", &t);
+	vpnha_libreswan_conn(&t, &p, 4);
+	golden("libreswan4-vti-gcm.conf", &t);
+	vpnha_text_free(&t);
+	/* 5.x: dpdaction= is obsolete, dpdtimeout= is IKEv1's. */
+	vpnha_libreswan_conn(&t, &p, 5);
+	golden("libreswan5-vti-gcm.conf", &t);
+	CU_ASSERT_PTR_NULL(strstr(t.buf, "dpdaction"));
+	CU_ASSERT_PTR_NULL(strstr(t.buf, "dpdtimeout"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(t.buf, "\tdpddelay=10s\n"));
 	vpnha_text_free(&t);
 	CU_ASSERT_EQUAL(vpnha_libreswan_secrets(&t, &p), 0);
 	golden("libreswan-vti-gcm.secrets", &t);
@@ -360,6 +371,22 @@ static void test_ls_parse(void)
 	free(again);
 }
 
+/* `whack --version` as libreswan 4.10 (Debian 12) and 5.2 (Debian 13)
+ * print it. */
+static void test_ls_version(void)
+{
+	CU_ASSERT_EQUAL(vpnha_ls_version("Libreswan 4.10\n"), 4);
+	CU_ASSERT_EQUAL(vpnha_ls_version("Libreswan 5.2\n"), 5);
+	CU_ASSERT_EQUAL(vpnha_ls_version("Libreswan 5.2"), 5);
+	CU_ASSERT_EQUAL(vpnha_ls_version(""), 0);
+	CU_ASSERT_EQUAL(vpnha_ls_version(NULL), 0);
+	CU_ASSERT_EQUAL(vpnha_ls_version("Libreswan\n"), 0);
+	CU_ASSERT_EQUAL(vpnha_ls_version("Libreswan 5\n"), 0);
+	CU_ASSERT_EQUAL(
+		vpnha_ls_version("whack: not found: /usr/libexec/ipsec/whack"),
+		0);
+}
+
 static const struct vpnha_cunit_test tests[] = {
 	{"obscured pre-shared keys", test_psk},
 	{"values that would inject config", test_value_ok},
@@ -368,6 +395,7 @@ static const struct vpnha_cunit_test tests[] = {
 	{"libreswan golden files", test_libreswan_golden},
 	{"swanctl golden files", test_swanctl_golden},
 	{"whack status parser", test_ls_parse},
+	{"libreswan version", test_ls_version},
 };
 
 int main(void)
