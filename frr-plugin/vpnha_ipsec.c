@@ -413,19 +413,17 @@ void vpnha_libreswan_conn(struct vpnha_text *out,
 		break;
 	}
 	/*
-	 * IKEv2 liveness gives up after retransmit-timeout (default 60 s)
-	 * in both versions; dpdtimeout= is IKEv1's.  4.x: without
-	 * dpdaction=restart a dead peer leaves the conn on hold.  5.x:
-	 * dpdaction= is obsolete and dpdtimeout= draws a warning for
-	 * IKEv2.  Either way vpnhad re-initiates a conn whose SA is gone.
+	 * IKEv2 liveness gives up after retransmit-timeout (default 60 s);
+	 * dpdtimeout= is IKEv1's (4.10's pluto warns "IKEv2 liveness uses
+	 * retransmit-timeout=, dpdtimeout= ignored" at add, 5.x already in
+	 * addconn).  4.x: without dpdaction=restart a dead peer leaves the
+	 * conn on hold.  5.x: dpdaction= is obsolete (a warning).  Either
+	 * way vpnhad re-initiates a conn whose SA is gone.
 	 */
-	if (c->dpd && ls_major < 5)
-		vpnha_text_printf(out,
-				  "\tdpddelay=%us\n\tdpdtimeout=%us\n"
-				  "\tdpdaction=restart\n",
-				  c->dpd, 3 * c->dpd);
-	else if (c->dpd)
+	if (c->dpd)
 		vpnha_text_printf(out, "\tdpddelay=%us\n", c->dpd);
+	if (c->dpd && ls_major < 5)
+		vpnha_text_printf(out, "\tdpdaction=restart\n");
 	/* vpnhad brings it up, and re-initiates it when its SA is gone. */
 	vpnha_text_printf(out, "\tauto=add\n");
 }

@@ -236,7 +236,15 @@ static void ls_added(const char *tag, const char *prog, int status,
 	}
 	it->load_failed = false;
 	it->loaded = true;
-	zlog_info("tunnel %s: libreswan conn %s loaded", it->t->name, it->conn);
+	vpnha_ipsec_io_first_line(line, sizeof(line), out);
+	if (line[0])
+		/* e.g. a keyword this libreswan ignores */
+		zlog_warn(
+			"tunnel %s: libreswan conn %s loaded, addconn says: %s",
+			it->t->name, it->conn, line);
+	else
+		zlog_info("tunnel %s: libreswan conn %s loaded", it->t->name,
+			  it->conn);
 }
 
 static void ls_initiated(const char *tag, const char *prog, int status,

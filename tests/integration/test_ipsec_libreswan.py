@@ -69,6 +69,7 @@ vpn-ha
   ipsec local-id @r
   ipsec remote-id @g
   ipsec interface-type vti
+  ipsec dpd 10
  exit
  route 10.20.0.0/16 tunnel t1 weight 0
 exit
@@ -175,6 +176,17 @@ def test_vpnhad_loads_conn_and_ike_establishes(lsw):
     assert oct(os.stat(secrets).st_mode & 0o777) == "0o600"
     ok, out = swan.check_config(conf)
     assert ok, out
+    # Written for the libreswan that runs (read with whack --version):
+    # 5.x made dpdaction= obsolete (a warning, which check_config fails).
+    major = swan.major()
+    log = vt.log_tail(os.path.join(rt.logdir, "vpnhad.log"), 200)
+    assert "IPsec: libreswan %d.x: conns written for it" % major in log, log
+    assert "\tdpddelay=10s\n" in text
+    # addconn took it without a word (4.10's warns at add time about
+    # dpdtimeout=, which IKEv2 ignores; vpnhad logs what addconn says).
+    assert "libreswan conn vpnha-t1 loaded\n" in log, log
+    assert "addconn says" not in log, log
+    assert ("dpdaction=restart" in text) == (major < 5), text
     # vpnhad follows the SA: IKE established, no Child SA.
     t = vt.wait_for(lambda: _t1(rt), 10, ok=lambda t: "ESTABLISHED_IKE_SA" in t["ipsec"]["detail"],
                     desc="vpnhad reports the IKE SA")
