@@ -369,7 +369,9 @@ void vpnha_libreswan_conn(struct vpnha_text *out,
 
 	vpnha_file_header(out, p, "libreswan conn");
 	vpnha_text_printf(out, "conn %s\n", p->conn);
-	vpnha_text_printf(out, "\tikev2=insist\n\tauthby=secret\n");
+	/* 4.x refuses keyexchange=ikev2, 5.x warns about ikev2=. */
+	vpnha_text_printf(out, "\t%s\n\tauthby=secret\n",
+			  ls_major < 5 ? "ikev2=insist" : "keyexchange=ikev2");
 	vpnha_text_printf(out, "\tleft=%pIA\n\tleftid=%s\n", &p->local,
 			  p->local_id);
 	vpnha_text_printf(out, "\tright=%pIA\n\trightid=%s\n", &p->remote,
@@ -798,6 +800,27 @@ void vpnha_ls_parse(const char *conn, const char *trafficstatus,
 	else
 		snprintf(sa->detail, sizeof(sa->detail), "IKE %s, child %s",
 			 ike[0] ? ike : "-", child[0] ? child : "-");
+}
+
+void vpnha_ls_addconn_note(const char *conn, const char *out, char *line,
+			   size_t len)
+{
+	char added[VPNHA_CONN_MAX + 40];
+	size_t alen;
+
+	snprintf(added, sizeof(added), "\"%s\": added IKEv2 connection", conn);
+	alen = strlen(added);
+	line[0] = '\0';
+	while (out && *out) {
+		size_t n = strcspn(out, "\n");
+
+		if (n && !(n == alen && strncmp(out, added, alen) == 0)) {
+			strlcpy(line, out, MIN(len, n + 1));
+			return;
+		}
+		out += n;
+		out += *out == '\n';
+	}
 }
 
 unsigned int vpnha_ls_version(const char *text)

@@ -178,10 +178,11 @@ extern int vpnha_ipsec_resolve(struct vpnha_ipsec_params *p,
  * libreswan: the conn file, and the secrets file (holds the key).
  *
  * The conn is written for the libreswan major version that will parse
- * it (ls_major, from vpnha_ls_version()): 5.x made dpdaction= obsolete
- * and ignores dpdtimeout= for IKEv2 (each with a warning), while 4.x
- * needs dpdaction=restart to re-initiate after a failed liveness check.
- * Everything else is the same for 4.x and 5.x.
+ * it (ls_major, from vpnha_ls_version()): IKEv2 is ikev2=insist for 4.x
+ * (which refuses keyexchange=ikev2) and keyexchange=ikev2 for 5.x
+ * (which warns that ikev2= was replaced); with DPD, 4.x needs
+ * dpdaction=restart to re-initiate after a failed liveness check, 5.x
+ * made dpdaction= obsolete (a warning).  Everything else is the same.
  */
 #define VPNHA_LS_MAJOR_DEFAULT 5
 extern void vpnha_libreswan_conn(struct vpnha_text *out,
@@ -258,6 +259,15 @@ struct vpnha_ls_sa {
 
 extern void vpnha_ls_parse(const char *conn, const char *trafficstatus,
 			   const char *showstates, struct vpnha_ls_sa *sa);
+
+/*
+ * What addconn printed when it loaded conn, less libreswan 5.x's own
+ * confirmation (exactly `"conn": added IKEv2 connection`; 4.x prints
+ * nothing): the first other line (a warning, e.g. a keyword this
+ * libreswan ignores, or "added unoriented ...") into line, or "".
+ */
+extern void vpnha_ls_addconn_note(const char *conn, const char *out, char *line,
+				  size_t len);
 
 /*
  * The major version in `whack --version` output ("Libreswan 4.10",

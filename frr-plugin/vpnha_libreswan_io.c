@@ -236,9 +236,8 @@ static void ls_added(const char *tag, const char *prog, int status,
 	}
 	it->load_failed = false;
 	it->loaded = true;
-	vpnha_ipsec_io_first_line(line, sizeof(line), out);
+	vpnha_ls_addconn_note(it->conn, out, line, sizeof(line));
 	if (line[0])
-		/* e.g. a keyword this libreswan ignores */
 		zlog_warn(
 			"tunnel %s: libreswan conn %s loaded, addconn says: %s",
 			it->t->name, it->conn, line);

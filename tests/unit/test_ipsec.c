@@ -241,11 +241,13 @@ static void test_libreswan_golden(void)
 	resolve(&p, VPNHA_IPSEC_LIBRESWAN, "ipsec1");
 	vpnha_libreswan_conn(&t, &p, 4);
 	no_key(&t);
-	golden("libreswan-xfrm.conf", &t);
+	golden("libreswan4-xfrm.conf", &t);
 	vpnha_text_free(&t);
-	/* Without DPD, 4.x and 5.x get the same conn. */
+	/* 5.x: keyexchange=ikev2 (4.x refuses it, 5.x warns on ikev2=). */
 	vpnha_libreswan_conn(&t, &p, 5);
-	golden("libreswan-xfrm.conf", &t);
+	golden("libreswan5-xfrm.conf", &t);
+	CU_ASSERT_PTR_NOT_NULL(strstr(t.buf, "\tkeyexchange=ikev2\n"));
+	CU_ASSERT_PTR_NULL(strstr(t.buf, "ikev2=insist"));
 	vpnha_text_free(&t);
 
 	CU_ASSERT_EQUAL(vpnha_libreswan_secrets(&t, &p), 0);
@@ -389,6 +391,38 @@ static void test_ls_version(void)
 		0);
 }
 
+/* addconn's output on success: 4.10 prints nothing, 5.2 a confirmation;
+ * warnings are real ones seen from 4.10 and 5.2. */
+static void test_ls_addconn_note(void)
+{
+	char line[96];
+
+	vpnha_ls_addconn_note("vpnha-t1", "", line, sizeof(line));
+	CU_ASSERT_STRING_EQUAL(line, "");
+	vpnha_ls_addconn_note("vpnha-t1",
+			      "\"vpnha-t1\": added IKEv2 connection\n", line,
+			      sizeof(line));
+	CU_ASSERT_STRING_EQUAL(line, "");
+	vpnha_ls_addconn_note(
+		"vpnha-t1",
+		"\"vpnha-t1\": ikev2=yes has been replaced by keyexchange=ikev2\n"
+		"\"vpnha-t1\": added IKEv2 connection\n",
+		line, sizeof(line));
+	CU_ASSERT_STRING_EQUAL(
+		line,
+		"\"vpnha-t1\": ikev2=yes has been replaced by keyexchange=ikev2");
+	vpnha_ls_addconn_note(
+		"vpnha-t1",
+		"conn: \"vpnha-t1\" warning IKEv2 liveness uses retransmit-timeout=, dpdtimeout= ignored\n",
+		line, sizeof(line));
+	CU_ASSERT_PTR_NOT_NULL(strstr(line, "dpdtimeout= ignored"));
+	/* Another conn's confirmation is not this one's. */
+	vpnha_ls_addconn_note("vpnha-t",
+			      "\"vpnha-t1\": added IKEv2 connection\n", line,
+			      sizeof(line));
+	CU_ASSERT_STRING_EQUAL(line, "\"vpnha-t1\": added IKEv2 connection");
+}
+
 static const struct vpnha_cunit_test tests[] = {
 	{"obscured pre-shared keys", test_psk},
 	{"values that would inject config", test_value_ok},
@@ -398,6 +432,7 @@ static const struct vpnha_cunit_test tests[] = {
 	{"swanctl golden files", test_swanctl_golden},
 	{"whack status parser", test_ls_parse},
 	{"libreswan version", test_ls_version},
+	{"addconn's output", test_ls_addconn_note},
 };
 
 int main(void)
