@@ -375,6 +375,37 @@ static void test_ls_parse(void)
 	free(again);
 }
 
+/*
+ * Real output of libreswan 5.2's whack (Debian 13; captured by
+ * tests/libreswan/probe.py in a trixie root, conn "t";
+ * tests/libreswan/samples/libreswan-5.2): state names without 4.x's
+ * "STATE_" prefix and status code.
+ */
+static void test_ls_parse_5(void)
+{
+	char *ike_only = slurp("whack5-ike-only-showstates.txt");
+	char *connecting = slurp("whack5-connecting-showstates.txt");
+	struct vpnha_ls_sa sa;
+
+	/* IKE SA #3 up, Child SA #4 refused by this kernel (no ESP). */
+	vpnha_ls_parse("t", "", ike_only, &sa);
+	CU_ASSERT_EQUAL(sa.state, VPNHA_SA_CONNECTING);
+	CU_ASSERT_EQUAL(sa.ike_serial, 3);
+	CU_ASSERT_EQUAL(sa.child_serial, 0);
+	CU_ASSERT_STRING_EQUAL(sa.detail,
+			       "IKE ESTABLISHED_IKE_SA, child NEW_CHILD_I1");
+	vpnha_ls_parse("t1", "", ike_only, &sa);
+	CU_ASSERT_EQUAL(sa.state, VPNHA_SA_DOWN);
+	/* IKE_SA_INIT sent, no answer; "#2: pending Child SA for "t"" is
+	 * not a state line. */
+	vpnha_ls_parse("t", "", connecting, &sa);
+	CU_ASSERT_EQUAL(sa.state, VPNHA_SA_CONNECTING);
+	CU_ASSERT_EQUAL(sa.ike_serial, 2);
+	CU_ASSERT_STRING_EQUAL(sa.detail, "IKE IKE_SA_INIT_I, child -");
+	free(ike_only);
+	free(connecting);
+}
+
 /* `whack --version` as libreswan 4.10 (Debian 12) and 5.2 (Debian 13)
  * print it. */
 static void test_ls_version(void)
@@ -431,6 +462,7 @@ static const struct vpnha_cunit_test tests[] = {
 	{"libreswan golden files", test_libreswan_golden},
 	{"swanctl golden files", test_swanctl_golden},
 	{"whack status parser", test_ls_parse},
+	{"whack status parser, libreswan 5.2", test_ls_parse_5},
 	{"libreswan version", test_ls_version},
 	{"addconn's output", test_ls_addconn_note},
 };
