@@ -362,13 +362,16 @@ static void vpnha_file_header(struct vpnha_text *out,
 }
 
 void vpnha_libreswan_conn(struct vpnha_text *out,
-			  const struct vpnha_ipsec_params *p)
+			  const struct vpnha_ipsec_params *p,
+			  unsigned int ls_major)
 {
 	const struct vpnha_ipsec_conf *c = p->conf;
 
 	vpnha_file_header(out, p, "libreswan conn");
 	vpnha_text_printf(out, "conn %s\n", p->conn);
-	vpnha_text_printf(out, "\tikev2=insist\n\tauthby=secret\n");
+	/* 4.x refuses keyexchange=ikev2, 5.x warns about ikev2=. */
+	vpnha_text_printf(out, "\t%s\n\tauthby=secret\n",
+			  ls_major < 5 ? "ikev2=insist" : "keyexchange=ikev2");
 	vpnha_text_printf(out, "\tleft=%pIA\n\tleftid=%s\n", &p->local,
 			  p->local_id);
 	vpnha_text_printf(out, "\tright=%pIA\n\trightid=%s\n", &p->remote,
@@ -411,11 +414,18 @@ void vpnha_libreswan_conn(struct vpnha_text *out,
 	case VPNHA_IF_TUN:
 		break;
 	}
+	/*
+	 * IKEv2 liveness gives up after retransmit-timeout (default 60 s);
+	 * dpdtimeout= is IKEv1's (4.10's pluto warns "IKEv2 liveness uses
+	 * retransmit-timeout=, dpdtimeout= ignored" at add, 5.x already in
+	 * addconn).  4.x: without dpdaction=restart a dead peer leaves the
+	 * conn on hold.  5.x: dpdaction= is obsolete (a warning).  Either
+	 * way vpnhad re-initiates a conn whose SA is gone.
+	 */
 	if (c->dpd)
-		vpnha_text_printf(out,
-				  "\tdpddelay=%us\n\tdpdtimeout=%us\n"
-				  "\tdpdaction=restart\n",
-				  c->dpd, 3 * c->dpd);
+		vpnha_text_printf(out, "\tdpddelay=%us\n", c->dpd);
+	if (c->dpd && ls_major < 5)
+		vpnha_text_printf(out, "\tdpdaction=restart\n");
 	/* vpnhad brings it up, and re-initiates it when its SA is gone. */
 	vpnha_text_printf(out, "\tauto=add\n");
 }
@@ -714,19 +724,33 @@ static uint64_t vpnha_ls_num(const char *line, size_t len, const char *key)
 	return 0;
 }
 
-/* The state name (STATE_...) on a showstates line. */
+/*
+ * The state name on a showstates line: the word before " (story);".
+ * libreswan 4.x writes "STATE_V2_ESTABLISHED_IKE_SA (established IKE
+ * SA);", 5.x "ESTABLISHED_IKE_SA (established IKE SA);"; 4.x's
+ * "STATE_" prefix is dropped, so 5.x names read as they are.
+ */
 static void vpnha_ls_state(const char *line, size_t len, char *out,
 			   size_t outlen)
 {
-	const char *p = strstr(line, "STATE_");
-	size_t n;
+	const char *end = line, *p;
 
 	out[0] = '\0';
-	if (!p || p >= line + len)
+	while ((end = memchr(end, ' ', line + len - end)) &&
+	       (end + 1 >= line + len || end[1] != '('))
+		end++;
+	if (!end)
 		return;
-	p += strlen("STATE_");
-	n = strcspn(p, " \n;(");
-	strlcpy(out, p, MIN(outlen, n + 1));
+	for (p = end;
+	     p > line && (isupper((unsigned char)p[-1]) ||
+			  isdigit((unsigned char)p[-1]) || p[-1] == '_');
+	     p--)
+		;
+	if (p == end || (p > line && p[-1] != ' '))
+		return;
+	if (end - p > 6 && strncmp(p, "STATE_", 6) == 0)
+		p += 6;
+	strlcpy(out, p, MIN(outlen, (size_t)(end - p) + 1));
 }
 
 void vpnha_ls_parse(const char *conn, const char *trafficstatus,
@@ -776,4 +800,42 @@ void vpnha_ls_parse(const char *conn, const char *trafficstatus,
 	else
 		snprintf(sa->detail, sizeof(sa->detail), "IKE %s, child %s",
 			 ike[0] ? ike : "-", child[0] ? child : "-");
+}
+
+void vpnha_ls_addconn_note(const char *conn, const char *out, char *line,
+			   size_t len)
+{
+	char added[VPNHA_CONN_MAX + 40];
+	size_t alen;
+
+	snprintf(added, sizeof(added), "\"%s\": added IKEv2 connection", conn);
+	alen = strlen(added);
+	line[0] = '\0';
+	while (out && *out) {
+		size_t n = strcspn(out, "\n");
+
+		if (n && !(n == alen && strncmp(out, added, alen) == 0)) {
+			strlcpy(line, out, MIN(len, n + 1));
+			return;
+		}
+		out += n;
+		out += *out == '\n';
+	}
+}
+
+unsigned int vpnha_ls_version(const char *text)
+{
+	const char *p = text ? strstr(text, "Libreswan ") : NULL;
+	unsigned long major;
+	char *end;
+
+	if (!p)
+		return 0;
+	p += strlen("Libreswan ");
+	if (!isdigit((unsigned char)*p))
+		return 0;
+	major = strtoul(p, &end, 10);
+	if (*end != '.' || major == 0 || major > 99)
+		return 0;
+	return major;
 }

@@ -174,9 +174,20 @@ extern int vpnha_ipsec_resolve(struct vpnha_ipsec_params *p,
 			       const struct ipaddr *peer_addr, char *errmsg,
 			       size_t errmsg_len);
 
-/* libreswan: the conn file, and the secrets file (holds the key). */
+/*
+ * libreswan: the conn file, and the secrets file (holds the key).
+ *
+ * The conn is written for the libreswan major version that will parse
+ * it (ls_major, from vpnha_ls_version()): IKEv2 is ikev2=insist for 4.x
+ * (which refuses keyexchange=ikev2) and keyexchange=ikev2 for 5.x
+ * (which warns that ikev2= was replaced); with DPD, 4.x needs
+ * dpdaction=restart to re-initiate after a failed liveness check, 5.x
+ * made dpdaction= obsolete (a warning).  Everything else is the same.
+ */
+#define VPNHA_LS_MAJOR_DEFAULT 5
 extern void vpnha_libreswan_conn(struct vpnha_text *out,
-				 const struct vpnha_ipsec_params *p);
+				 const struct vpnha_ipsec_params *p,
+				 unsigned int ls_major);
 extern int vpnha_libreswan_secrets(struct vpnha_text *out,
 				   const struct vpnha_ipsec_params *p);
 
@@ -248,6 +259,21 @@ struct vpnha_ls_sa {
 
 extern void vpnha_ls_parse(const char *conn, const char *trafficstatus,
 			   const char *showstates, struct vpnha_ls_sa *sa);
+
+/*
+ * What addconn printed when it loaded conn, less libreswan 5.x's own
+ * confirmation (exactly `"conn": added IKEv2 connection`; 4.x prints
+ * nothing): the first other line (a warning, e.g. a keyword this
+ * libreswan ignores, or "added unoriented ...") into line, or "".
+ */
+extern void vpnha_ls_addconn_note(const char *conn, const char *out, char *line,
+				  size_t len);
+
+/*
+ * The major version in `whack --version` output ("Libreswan 4.10",
+ * "Libreswan 5.2"), or 0 when the text names none.
+ */
+extern unsigned int vpnha_ls_version(const char *whack_version);
 
 #ifdef __cplusplus
 }

@@ -7,6 +7,8 @@
  * overwritten or removed.  pluto is driven with whack and addconn (run
  * one at a time by vpnha_job_io.c) and polled for SA state every
  * poll-interval, and at once when the kernel reports an XFRM SA event.
+ * The conn is written for the libreswan that runs (4.x or 5.x), read
+ * with `whack --version` first and whenever pluto comes back.
  */
 #include <zebra.h>
 
@@ -164,6 +166,50 @@ static bool file_same(const char *path, const struct vpnha_text *text)
 
 /* Control ---------------------------------------------------------------- */
 
+/*
+ * libreswan's major version (4 or 5), read with `whack --version` before
+ * the first conn is written and again whenever pluto comes back (it may
+ * have been upgraded): the conn file differs (vpnha_libreswan_conn()).
+ * 0 while not known.
+ */
+static unsigned int ls_major;
+static bool ls_major_asked;
+
+static void ls_versioned(const char *tag, const char *prog, int status,
+			 const char *out)
+{
+	unsigned int major = status == 0 ? vpnha_ls_version(out) : 0;
+	struct vpnha_tunnel *t;
+	char line[96];
+
+	if (!ls_major_asked)
+		return; /* settings changed since: asked again */
+	ls_major_asked = false;
+	if (!major) {
+		vpnha_ipsec_io_first_line(line, sizeof(line), out);
+		zlog_warn(
+			"IPsec: no libreswan version from whack --version (exit %d: %s): writing conns for libreswan %u",
+			status, line, VPNHA_LS_MAJOR_DEFAULT);
+		major = VPNHA_LS_MAJOR_DEFAULT;
+	}
+	if (major == ls_major)
+		return;
+	zlog_info("IPsec: libreswan %u.x: conns written for it", major);
+	ls_major = major;
+	vpnha_each_tunnel (vpnha, t)
+		if (itun_of(t) && itun_of(t)->be == &vpnha_libreswan_backend)
+			vpnha_ipsec_io_reapply(t);
+}
+
+/* Ask; when the answer differs, every libreswan tunnel is applied again. */
+static void ls_version_ask(void)
+{
+	if (ls_major_asked)
+		return;
+	ls_major_asked = true;
+	ls_job(NULL, ls_versioned, "whack", "--version", NULL);
+}
+
 static void ls_added(const char *tag, const char *prog, int status,
 		     const char *out)
 {
@@ -190,7 +236,14 @@ static void ls_added(const char *tag, const char *prog, int status,
 	}
 	it->load_failed = false;
 	it->loaded = true;
-	zlog_info("tunnel %s: libreswan conn %s loaded", it->t->name, it->conn);
+	vpnha_ls_addconn_note(it->conn, out, line, sizeof(line));
+	if (line[0])
+		zlog_warn(
+			"tunnel %s: libreswan conn %s loaded, addconn says: %s",
+			it->t->name, it->conn, line);
+	else
+		zlog_info("tunnel %s: libreswan conn %s loaded", it->t->name,
+			  it->conn);
 }
 
 static void ls_initiated(const char *tag, const char *prog, int status,
@@ -232,7 +285,7 @@ static void ls_load(struct itun *it, const struct vpnha_ipsec_params *p)
 	char err[256];
 	bool adopt;
 
-	vpnha_libreswan_conn(&conn, p);
+	vpnha_libreswan_conn(&conn, p, ls_major);
 	if ((it->loaded || it->load_failed) &&
 	    vpnha_ipsec_io_same(it, &conn, p)) {
 		vpnha_text_free(&conn);
@@ -394,6 +447,9 @@ static void ls_polled(const char *tag, const char *prog, int status,
 		vpnha_ipsec_status_set(vpnha, false, err);
 	} else
 		vpnha_ipsec_status_set(vpnha, true, NULL);
+	/* pluto (re)appeared: maybe another libreswan, read its version. */
+	if (!was && status == 0)
+		ls_version_ask();
 
 	vpnha_each_tunnel (vpnha, t) {
 		struct itun *it = itun_of(t);
@@ -473,7 +529,13 @@ static void ls_poll(vpnha_event_t *e)
 
 static void ls_apply(struct itun *it, const struct vpnha_ipsec_params *p)
 {
-	ls_load(it, p);
+	if (ls_major)
+		ls_load(it, p);
+	else {
+		ls_version_ask();
+		vpnha_ipsec_io_sa(it, VPNHA_SA_UNKNOWN,
+				  "reading libreswan's version");
+	}
 	if (!t_poll)
 		ls_poll_schedule();
 }
@@ -481,7 +543,8 @@ static void ls_apply(struct itun *it, const struct vpnha_ipsec_params *p)
 static void ls_render(struct vpnha_text *out,
 		      const struct vpnha_ipsec_params *p)
 {
-	vpnha_libreswan_conn(out, p);
+	vpnha_libreswan_conn(out, p,
+			     ls_major ? ls_major : VPNHA_LS_MAJOR_DEFAULT);
 	vpnha_text_printf(
 		out, "# secrets: %s %s : PSK <hidden> (%s/%s.secrets, 0600)\n",
 		p->local_id, p->remote_id, vpnha->ipsec.ls_dir, p->conn);
@@ -490,6 +553,9 @@ static void ls_render(struct vpnha_text *out,
 static void ls_stop(void)
 {
 	VPNHA_EVENT_OFF(t_poll);
+	/* libexec or ctl-socket may change: another libreswan. */
+	ls_major = 0;
+	ls_major_asked = false;
 }
 
 static void ls_fini(void)

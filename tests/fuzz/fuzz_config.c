@@ -62,7 +62,7 @@ static void generate(const struct vpnha_ipsec_conf *c, const char *tunnel,
 				sizeof(err)))
 		return;
 	if (backend == VPNHA_IPSEC_LIBRESWAN) {
-		vpnha_libreswan_conn(&t, &p);
+		vpnha_libreswan_conn(&t, &p, 4 + (c->dpd & 1));
 		/* Every value is on its own "key=value" line: the number
 		 * of lines does not depend on the values. */
 		if (t.buf && count(t.buf, t.len, '"') % 2)

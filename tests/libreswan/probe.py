@@ -122,10 +122,10 @@ class Bed:
         self.a.initiate(name)
         if ARGS.vm:
             pred = lambda o: re.search(  # noqa: E731
-                r'"%s"[^\n]*STATE_V2_ESTABLISHED_CHILD_SA' % re.escape(name), o)
+                r'"%s"[^\n]*(?:STATE_V2_)?ESTABLISHED_CHILD_SA' % re.escape(name), o)
         else:
             pred = lambda o: re.search(  # noqa: E731
-                r'"%s"[^\n]*STATE_V2_ESTABLISHED_IKE_SA' % re.escape(name), o)
+                r'"%s"[^\n]*(?:STATE_V2_)?ESTABLISHED_IKE_SA' % re.escape(name), o)
         ok, out, _ = self.a.wait_for(pred, timeout)
         return time.monotonic() - t0 if ok else None
 
@@ -477,9 +477,9 @@ def sec_outputs():
         # peer deletes the Child SA (VM) and then the IKE SA
         sb = bed.b.show_states()
         say("  responder states:\n    " + "\n    ".join(sb.splitlines()))
-        child = re.search(r'#(\d+): "t"[^\n]*STATE_V2_ESTABLISHED_CHILD_SA',
+        child = re.search(r'#(\d+): "t"[^\n]*(?:STATE_V2_)?ESTABLISHED_CHILD_SA',
                           sb)
-        ike = re.search(r'#(\d+): "t"[^\n]*STATE_V2_ESTABLISHED_IKE_SA', sb)
+        ike = re.search(r'#(\d+): "t"[^\n]*(?:STATE_V2_)?ESTABLISHED_IKE_SA', sb)
         if child:
             watch(bed, "child-deleted-by-peer",
                   "B: whack --deletestate %s (Child SA)" % child.group(1),

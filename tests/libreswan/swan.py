@@ -137,6 +137,16 @@ def available(need_pluto=True):
     return True, p.stdout.strip()
 
 
+def major():
+    """libreswan's major version (4 on Debian 12, 5 on Debian 13), from
+    `whack --version` ("Libreswan 5.2") as vpnhad reads it."""
+    m = re.search(r"Libreswan (\d+)\.", run([tool("whack"), "--version"],
+                                              timeout=10).stdout)
+    if not m:
+        raise RuntimeError("no version in whack --version")
+    return int(m.group(1))
+
+
 # --------------------------------------------------------------------------
 # offline validation
 

@@ -239,9 +239,15 @@ static void test_libreswan_golden(void)
 
 	setup();
 	resolve(&p, VPNHA_IPSEC_LIBRESWAN, "ipsec1");
-	vpnha_libreswan_conn(&t, &p);
+	vpnha_libreswan_conn(&t, &p, 4);
 	no_key(&t);
-	golden("libreswan-xfrm.conf", &t);
+	golden("libreswan4-xfrm.conf", &t);
+	vpnha_text_free(&t);
+	/* 5.x: keyexchange=ikev2 (4.x refuses it, 5.x warns on ikev2=). */
+	vpnha_libreswan_conn(&t, &p, 5);
+	golden("libreswan5-xfrm.conf", &t);
+	CU_ASSERT_PTR_NOT_NULL(strstr(t.buf, "\tkeyexchange=ikev2\n"));
+	CU_ASSERT_PTR_NULL(strstr(t.buf, "ikev2=insist"));
 	vpnha_text_free(&t);
 
 	CU_ASSERT_EQUAL(vpnha_libreswan_secrets(&t, &p), 0);
@@ -260,8 +266,17 @@ static void test_libreswan_golden(void)
 	strlcpy(conf.local_id, "@idc.example.com", sizeof(conf.local_id));
 	strlcpy(conf.remote_id, "@cloud.example.com", sizeof(conf.remote_id));
 	resolve(&p, VPNHA_IPSEC_LIBRESWAN, "vti5");
-	vpnha_libreswan_conn(&t, &p);
-	golden("libreswan-vti-gcm.conf", &t);
+	vpnha_libreswan_conn(&t, &p, 4);
+	golden("libreswan4-vti-gcm.conf", &t);
+	/* dpdtimeout= is IKEv1's: pluto 4.10 warns at add. */
+	CU_ASSERT_PTR_NULL(strstr(t.buf, "dpdtimeout"));
+	vpnha_text_free(&t);
+	/* 5.x: dpdaction= is obsolete. */
+	vpnha_libreswan_conn(&t, &p, 5);
+	golden("libreswan5-vti-gcm.conf", &t);
+	CU_ASSERT_PTR_NULL(strstr(t.buf, "dpdaction"));
+	CU_ASSERT_PTR_NULL(strstr(t.buf, "dpdtimeout"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(t.buf, "\tdpddelay=10s\n"));
 	vpnha_text_free(&t);
 	CU_ASSERT_EQUAL(vpnha_libreswan_secrets(&t, &p), 0);
 	golden("libreswan-vti-gcm.secrets", &t);
@@ -360,6 +375,85 @@ static void test_ls_parse(void)
 	free(again);
 }
 
+/*
+ * Real output of libreswan 5.2's whack (Debian 13; captured by
+ * tests/libreswan/probe.py in a trixie root, conn "t";
+ * tests/libreswan/samples/libreswan-5.2): state names without 4.x's
+ * "STATE_" prefix and status code.
+ */
+static void test_ls_parse_5(void)
+{
+	char *ike_only = slurp("whack5-ike-only-showstates.txt");
+	char *connecting = slurp("whack5-connecting-showstates.txt");
+	struct vpnha_ls_sa sa;
+
+	/* IKE SA #3 up, Child SA #4 refused by this kernel (no ESP). */
+	vpnha_ls_parse("t", "", ike_only, &sa);
+	CU_ASSERT_EQUAL(sa.state, VPNHA_SA_CONNECTING);
+	CU_ASSERT_EQUAL(sa.ike_serial, 3);
+	CU_ASSERT_EQUAL(sa.child_serial, 0);
+	CU_ASSERT_STRING_EQUAL(sa.detail,
+			       "IKE ESTABLISHED_IKE_SA, child NEW_CHILD_I1");
+	vpnha_ls_parse("t1", "", ike_only, &sa);
+	CU_ASSERT_EQUAL(sa.state, VPNHA_SA_DOWN);
+	/* IKE_SA_INIT sent, no answer; "#2: pending Child SA for "t"" is
+	 * not a state line. */
+	vpnha_ls_parse("t", "", connecting, &sa);
+	CU_ASSERT_EQUAL(sa.state, VPNHA_SA_CONNECTING);
+	CU_ASSERT_EQUAL(sa.ike_serial, 2);
+	CU_ASSERT_STRING_EQUAL(sa.detail, "IKE IKE_SA_INIT_I, child -");
+	free(ike_only);
+	free(connecting);
+}
+
+/* `whack --version` as libreswan 4.10 (Debian 12) and 5.2 (Debian 13)
+ * print it. */
+static void test_ls_version(void)
+{
+	CU_ASSERT_EQUAL(vpnha_ls_version("Libreswan 4.10\n"), 4);
+	CU_ASSERT_EQUAL(vpnha_ls_version("Libreswan 5.2\n"), 5);
+	CU_ASSERT_EQUAL(vpnha_ls_version("Libreswan 5.2"), 5);
+	CU_ASSERT_EQUAL(vpnha_ls_version(""), 0);
+	CU_ASSERT_EQUAL(vpnha_ls_version(NULL), 0);
+	CU_ASSERT_EQUAL(vpnha_ls_version("Libreswan\n"), 0);
+	CU_ASSERT_EQUAL(vpnha_ls_version("Libreswan 5\n"), 0);
+	CU_ASSERT_EQUAL(
+		vpnha_ls_version("whack: not found: /usr/libexec/ipsec/whack"),
+		0);
+}
+
+/* addconn's output on success: 4.10 prints nothing, 5.2 a confirmation;
+ * warnings are real ones seen from 4.10 and 5.2. */
+static void test_ls_addconn_note(void)
+{
+	char line[96];
+
+	vpnha_ls_addconn_note("vpnha-t1", "", line, sizeof(line));
+	CU_ASSERT_STRING_EQUAL(line, "");
+	vpnha_ls_addconn_note("vpnha-t1",
+			      "\"vpnha-t1\": added IKEv2 connection\n", line,
+			      sizeof(line));
+	CU_ASSERT_STRING_EQUAL(line, "");
+	vpnha_ls_addconn_note(
+		"vpnha-t1",
+		"\"vpnha-t1\": ikev2=yes has been replaced by keyexchange=ikev2\n"
+		"\"vpnha-t1\": added IKEv2 connection\n",
+		line, sizeof(line));
+	CU_ASSERT_STRING_EQUAL(
+		line,
+		"\"vpnha-t1\": ikev2=yes has been replaced by keyexchange=ikev2");
+	vpnha_ls_addconn_note(
+		"vpnha-t1",
+		"conn: \"vpnha-t1\" warning IKEv2 liveness uses retransmit-timeout=, dpdtimeout= ignored\n",
+		line, sizeof(line));
+	CU_ASSERT_PTR_NOT_NULL(strstr(line, "dpdtimeout= ignored"));
+	/* Another conn's confirmation is not this one's. */
+	vpnha_ls_addconn_note("vpnha-t",
+			      "\"vpnha-t1\": added IKEv2 connection\n", line,
+			      sizeof(line));
+	CU_ASSERT_STRING_EQUAL(line, "\"vpnha-t1\": added IKEv2 connection");
+}
+
 static const struct vpnha_cunit_test tests[] = {
 	{"obscured pre-shared keys", test_psk},
 	{"values that would inject config", test_value_ok},
@@ -368,6 +462,9 @@ static const struct vpnha_cunit_test tests[] = {
 	{"libreswan golden files", test_libreswan_golden},
 	{"swanctl golden files", test_swanctl_golden},
 	{"whack status parser", test_ls_parse},
+	{"whack status parser, libreswan 5.2", test_ls_parse_5},
+	{"libreswan version", test_ls_version},
+	{"addconn's output", test_ls_addconn_note},
 };
 
 int main(void)
