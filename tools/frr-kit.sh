@@ -183,7 +183,7 @@ build_vtysh() {
 	# shellcheck disable=SC2016
 	(cd "$src" && make -j"$(nproc)" "$@" \
 		vtysh_vtysh_LDADD="$libfrr -Wl,-rpath,${libfrr%/*}"' $(LIBCAP) $(LIBREADLINE) $(LIBS) $(LIBPAM)' \
-		vtysh_vtysh_DEPENDENCIES= vtysh/vtysh >"$kit/vtysh.log" 2>&1) ||
+		vtysh_vtysh_DEPENDENCIES= vtysh/vtysh >>"$kit/vtysh.log" 2>&1) ||
 		die "vtysh build failed, see $kit/vtysh.log"
 	head -c 4 "$src/vtysh/vtysh" | grep -q ELF ||
 		die "$src/vtysh/vtysh is not a binary (libtool wrapper?), see $kit/vtysh.log"
@@ -213,6 +213,7 @@ if [ $want_vtysh = 1 ] && [ $major = 8 ]; then
 	link_plugin "$plugin"
 	apply_patch "$top/tools/vtysh-vpnhad.patch" vtysh/vtysh_daemons.h
 	say "building vtysh"
+	: >"$kit/vtysh.log"
 	build_vtysh
 	check_vtysh
 elif [ $want_vtysh = 1 ]; then
@@ -288,6 +289,10 @@ elif [ $want_vtysh = 1 ]; then
 	done
 	rm -rf "$src/vtysh/new"
 	say "building vtysh"
+	# vtysh.c includes the generated daemon list, which only libfrr's
+	# objects depend on in 10.x's Makefile
+	(cd "$src" && make lib/vtysh_daemons.h >"$kit/vtysh.log" 2>&1) ||
+		die "make lib/vtysh_daemons.h failed, see $kit/vtysh.log"
 	build_vtysh -o frr.xref
 	check_vtysh
 fi
