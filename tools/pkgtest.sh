@@ -376,17 +376,21 @@ if [ -z "$debs" ]; then
 			tar --null -T - -cf -) | tar -xf - -C "$work/src"
 	fi
 
+	# "Unmet" in Debian 12's dpkg, "unmet" in 13's; build-essential
+	# comes as build-essential:native
 	missing=$(cd "$work/src" && dpkg-checkbuilddeps 2>&1 |
-		sed -n 's/.*Unmet build dependencies: //p' | sed 's/([^)]*)//g; s/|[^ ]*//g') || true
+		sed -n 's/.*[Uu]nmet build dependencies: //p' |
+		sed 's/([^)]*)//g; s/|[^ ]*//g; s/:native//g') || true
 	pkgs="$missing"
 	command -v lintian >/dev/null || pkgs="$pkgs lintian"
 	command -v jq >/dev/null || pkgs="$pkgs jq"
 	if [ -n "$(echo $pkgs)" ]; then
 		say "installing:" $pkgs
 		export DEBIAN_FRONTEND=noninteractive
-		apt-get update -qq
+		apt-get -o DPkg::Lock::Timeout=900 update -qq
 		# shellcheck disable=SC2086
-		timeout 600 apt-get install -y -qq --no-install-recommends $pkgs >/dev/null
+		timeout 1200 apt-get -o DPkg::Lock::Timeout=900 install -y -qq \
+			--no-install-recommends $pkgs >/dev/null
 	fi
 
 	case " ${DEB_BUILD_OPTIONS:-} " in
