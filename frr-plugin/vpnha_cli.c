@@ -1140,7 +1140,7 @@ void vpnha_cli_show_tunnel_ipsec(struct vty *vty, const struct lyd_node *dnode,
 		snprintf(xpath, sizeof(xpath), "./%s", words[i]);
 		if (yang_dnode_exists(dnode, xpath))
 			vty_out(vty, "  ipsec %s %s\n", words[i],
-				yang_dnode_get_string(dnode, xpath));
+				yang_dnode_get_string(dnode, "%s", xpath));
 	}
 	if (show_defaults || !vpnha_cli_is_default(dnode, "./interface-type") ||
 	    yang_dnode_exists(dnode, "./if-id")) {
@@ -1283,7 +1283,8 @@ void vpnha_cli_show_ipsec_global(struct vty *vty, const struct lyd_node *dnode,
 		if (show_defaults ||
 		    !vpnha_cli_is_default(dnode, lines[i].leaf))
 			vty_out(vty, " ipsec %s %s\n", lines[i].cmd,
-				yang_dnode_get_string(dnode, lines[i].leaf));
+				yang_dnode_get_string(dnode, "%s",
+						      lines[i].leaf));
 }
 
 /* route ------------------------------------------------------------------ */

@@ -448,7 +448,7 @@ static void vpnha_nb_get_str(char *buf, size_t len,
 {
 	buf[0] = '\0';
 	if (yang_dnode_exists(dnode, xpath))
-		yang_dnode_get_string_buf(buf, len, dnode, xpath);
+		yang_dnode_get_string_buf(buf, len, dnode, "%s", xpath);
 }
 
 void vpnha_nb_tunnel_ipsec_read(const struct lyd_node *dnode,

@@ -168,8 +168,30 @@ apply_patch() {
 	fi
 }
 
-# check_vtysh: vtysh/vtysh is libtool's wrapper (kit libfrr); the real
-# binary runs on Debian's libfrr through its RUNPATH.
+# build_vtysh [MAKE-ARG...]: vtysh links Debian's installed libfrr.so.0,
+# the library it runs on (RUNPATH, as FRR's own vtysh), not a libfrr.la
+# compiled from the kit: same source and configure arguments, and the
+# kit's lib/ (libtool compiles each of its ~150 files twice) is not
+# built, which made most of the kit's build time.  The binary is also
+# put at vtysh/.libs/vtysh, where libtool used to put the real binary
+# (behind its wrapper script vtysh/vtysh) and where callers look for it.
+build_vtysh() {
+	# a kit from before: vtysh/vtysh is libtool's wrapper script
+	if [ -f "$src/vtysh/vtysh" ] && ! head -c 4 "$src/vtysh/vtysh" | grep -q ELF; then
+		rm -f "$src/vtysh/vtysh" "$src/vtysh/.libs/vtysh"
+	fi
+	# shellcheck disable=SC2016
+	(cd "$src" && make -j"$(nproc)" "$@" \
+		vtysh_vtysh_LDADD="$libfrr -Wl,-rpath,${libfrr%/*}"' $(LIBCAP) $(LIBREADLINE) $(LIBS) $(LIBPAM)' \
+		vtysh_vtysh_DEPENDENCIES= vtysh/vtysh >>"$kit/vtysh.log" 2>&1) ||
+		die "vtysh build failed, see $kit/vtysh.log"
+	head -c 4 "$src/vtysh/vtysh" | grep -q ELF ||
+		die "$src/vtysh/vtysh is not a binary (libtool wrapper?), see $kit/vtysh.log"
+	mkdir -p "$src/vtysh/.libs"
+	ln -f "$src/vtysh/vtysh" "$src/vtysh/.libs/vtysh"
+}
+
+# check_vtysh: the binary runs on Debian's libfrr through its RUNPATH.
 check_vtysh() {
 	vbin=$src/vtysh/.libs/vtysh
 	env -u LD_LIBRARY_PATH ldd "$vbin" | grep -q "libfrr.so.0 => $libfrr " ||
@@ -191,8 +213,8 @@ if [ $want_vtysh = 1 ] && [ $major = 8 ]; then
 	link_plugin "$plugin"
 	apply_patch "$top/tools/vtysh-vpnhad.patch" vtysh/vtysh_daemons.h
 	say "building vtysh"
-	(cd "$src" && make -j"$(nproc)" vtysh/vtysh >"$kit/vtysh.log" 2>&1) ||
-		die "vtysh build failed, see $kit/vtysh.log"
+	: >"$kit/vtysh.log"
+	build_vtysh
 	check_vtysh
 elif [ $want_vtysh = 1 ]; then
 	# 10.x: vtysh's command table (vtysh/vtysh_cmd.c) is generated from
@@ -267,9 +289,11 @@ elif [ $want_vtysh = 1 ]; then
 	done
 	rm -rf "$src/vtysh/new"
 	say "building vtysh"
-	(cd "$src" && make -j"$(nproc)" -o frr.xref vtysh/vtysh \
-		>"$kit/vtysh.log" 2>&1) ||
-		die "vtysh build failed, see $kit/vtysh.log"
+	# vtysh.c includes the generated daemon list, which only libfrr's
+	# objects depend on in 10.x's Makefile
+	(cd "$src" && make lib/vtysh_daemons.h >"$kit/vtysh.log" 2>&1) ||
+		die "make lib/vtysh_daemons.h failed, see $kit/vtysh.log"
+	build_vtysh -o frr.xref
 	check_vtysh
 fi
 

@@ -44,6 +44,12 @@ in_chroot() {
 		md5sum "$1" | cut -d' ' -f1
 	}
 	deb=$(ls /pkgtest/frr-vpnha_*.deb)
+	# The previous build (host side: this build with a lower version)
+	# is installed first, and upgraded to $deb after the scheme runs.
+	prev=$(ls /pkgtest/prev/frr-vpnha_*.deb)
+	ver=$(dpkg-deb -f "$deb" Version)
+	prevver=$(dpkg-deb -f "$prev" Version)
+	dpkg --compare-versions "$prevver" lt "$ver" || fail "previous $prevver is not older than $ver"
 	ip link set lo up
 
 	[ ! -d /run/systemd/system ] || fail "systemd visible in the throwaway root"
@@ -60,12 +66,12 @@ in_chroot() {
 	# fetched (apt-get would download libreswan).  The pkgcache options
 	# undo Docker-style images' "Dir::Cache::pkgcache \"\";", with which
 	# apt cannot install a .deb file ("Pathname to install is not absolute").
-	say "install: apt-get install --no-install-recommends $deb"
+	say "install (the previous build, $prevver): apt-get install --no-install-recommends $prev"
 	DEBIAN_FRONTEND=noninteractive timeout 120 apt-get install -y \
 		-o Dir::Cache::pkgcache=/var/cache/apt/pkgcache.bin \
 		-o Dir::Cache::srcpkgcache=/var/cache/apt/srcpkgcache.bin \
-		--no-install-recommends "$deb" >/tmp/install.log 2>&1 ||
-		{ cat /tmp/install.log; fail "apt-get install $deb"; }
+		--no-install-recommends "$prev" >/tmp/install.log 2>&1 ||
+		{ cat /tmp/install.log; fail "apt-get install $prev"; }
 	grep -E '^(Setting up|Preparing|Adding)' /tmp/install.log || true
 	[ "$(dpkg-divert --listpackage /usr/bin/vtysh)" = frr-vpnha ] || fail "vtysh not diverted"
 	[ "$(dpkg-divert --listpackage /usr/lib/frr/frrcommon.sh)" = frr-vpnha ] ||
@@ -82,7 +88,7 @@ in_chroot() {
 		fail "/etc/ipsec.d/vpnhad.conf does not include vpnhad's conns"
 	grep -qx 'include /etc/ipsec.d/vpnhad/\*.secrets' /etc/ipsec.d/vpnhad.secrets ||
 		fail "/etc/ipsec.d/vpnhad.secrets does not include vpnhad's keys"
-	grep -q 'chgrp frr /run/pluto/pluto.ctl' /lib/systemd/system/ipsec.service.d/frr-vpnha.conf ||
+	grep -q 'chgrp frr /run/pluto/pluto.ctl' /usr/lib/systemd/system/ipsec.service.d/frr-vpnha.conf ||
 		fail "no ipsec.service drop-in opening pluto's control socket to frr"
 
 	netconf_check
@@ -98,10 +104,16 @@ in_chroot() {
 	VPNHA_TEST_KEEP=1 sh /pkgtest/vpnhad-scheme || fail "debian/tests/vpnhad-scheme"
 	d1=$(md5 /etc/frr/daemons) # with the test's vpnhad=yes
 
-	say "upgrade path: dpkg -i of the same package again"
+	say "upgrade: dpkg -i $deb over $prevver, vpnhad running"
 	pid=$(cat /run/frr/vpnhad.pid)
-	dpkg -i "$deb" >/tmp/upgrade.log 2>&1 || { cat /tmp/upgrade.log; fail "dpkg -i (again)"; }
+	dpkg -i "$deb" >/tmp/upgrade.log 2>&1 || { cat /tmp/upgrade.log; fail "dpkg -i (upgrade)"; }
 	cat /tmp/upgrade.log
+	grep -qF "Unpacking frr-vpnha ($ver) over ($prevver)" /tmp/upgrade.log ||
+		fail "dpkg did not upgrade from $prevver"
+	[ "$(dpkg-query -W -f='${Version} ${Status}' frr-vpnha)" = "$ver install ok installed" ] ||
+		fail "frr-vpnha is not $ver, installed, after the upgrade"
+	[ -f /usr/lib/systemd/system/ipsec.service.d/frr-vpnha.conf ] ||
+		fail "the upgrade lost the ipsec.service drop-in (moved from /lib to /usr/lib)"
 	grep -q "still runs the previous version" /tmp/upgrade.log ||
 		fail "no notice about the vpnhad still running the old binary"
 	if [ "$(cat /run/frr/vpnhad.pid)" != "$pid" ] || ! kill -0 "$pid"; then
@@ -197,13 +209,14 @@ in_chroot() {
 }
 
 # --------------------------------------------------------------------------
-# frr-vpnha-netconf (in the throwaway root, frr-vpnha installed, no vpnhad
-# running): install it, start a vpnhad with -M netconf:FILE, an ncclient
+# frr-vpnha-netconf (in the throwaway root, the previous build of
+# frr-vpnha installed, no vpnhad running): install the previous build of
+# frr-vpnha-netconf, start a vpnhad with -M netconf:FILE, an ncclient
 # hello must list frr-vpnhad; then remove it again (frr-vpnha's removal
 # below needs that).  say/fail come from in_chroot.
 
 netconf_check() {
-	ncdeb=$(ls /pkgtest/frr-vpnha-netconf_*.deb 2>/dev/null | head -n 1)
+	ncdeb=$(ls /pkgtest/prev/frr-vpnha-netconf_*.deb 2>/dev/null | head -n 1)
 	if [ -z "$ncdeb" ]; then
 		say "no frr-vpnha-netconf_*.deb: NETCONF check skipped"
 		return 0
@@ -323,8 +336,10 @@ done
 
 work=$(mktemp -d /var/tmp/frr-vpnha-pkgtest.XXXXXX)
 ns_pid=
+lint_pid=
 cleanup() {
 	rc=$?
+	[ -z "$lint_pid" ] || kill "$lint_pid" 2>/dev/null || true
 	# The namespaces die with their pid 1, which unshare --kill-child
 	# kills when unshare ends; timeout passes SIGTERM on to unshare.
 	if [ -n "$ns_pid" ] && kill -0 "$ns_pid" 2>/dev/null; then
@@ -363,19 +378,26 @@ if [ -z "$debs" ]; then
 			tar --null -T - -cf -) | tar -xf - -C "$work/src"
 	fi
 
+	# "Unmet" in Debian 12's dpkg, "unmet" in 13's; build-essential
+	# comes as build-essential:native
 	missing=$(cd "$work/src" && dpkg-checkbuilddeps 2>&1 |
-		sed -n 's/.*Unmet build dependencies: //p' | sed 's/([^)]*)//g; s/|[^ ]*//g') || true
+		sed -n 's/.*[Uu]nmet build dependencies: //p' |
+		sed 's/([^)]*)//g; s/|[^ ]*//g; s/:native//g') || true
 	pkgs="$missing"
 	command -v lintian >/dev/null || pkgs="$pkgs lintian"
 	command -v jq >/dev/null || pkgs="$pkgs jq"
 	if [ -n "$(echo $pkgs)" ]; then
 		say "installing:" $pkgs
 		export DEBIAN_FRONTEND=noninteractive
-		apt-get update -qq
+		apt-get -o DPkg::Lock::Timeout=900 update -qq
 		# shellcheck disable=SC2086
-		timeout 600 apt-get install -y -qq --no-install-recommends $pkgs >/dev/null
+		timeout 1200 apt-get -o DPkg::Lock::Timeout=900 install -y -qq \
+			--no-install-recommends $pkgs >/dev/null
 	fi
 
+	case " ${DEB_BUILD_OPTIONS:-} " in
+	*" nocheck "*) say "DEB_BUILD_OPTIONS has nocheck: the package build does not run its unit tests" ;;
+	esac
 	say "dpkg-buildpackage -us -uc -b (log: build.log)"
 	if ! (cd "$work/src" && timeout 1200 dpkg-buildpackage -us -uc -b) \
 		>"$work/build.log" 2>&1; then
@@ -391,20 +413,49 @@ deb=$(ls "$debs"/frr-vpnha_*.deb 2>/dev/null | head -n 1)
 [ -n "$deb" ] || die "no frr-vpnha_*.deb in $debs"
 dpkg-deb -f "$deb" Package Version Depends Recommends
 
+# lintian runs beside the throwaway root (~30-40 s of one core, while the
+# test there mostly waits for daemons); its verdict is read at the end.
 if command -v lintian >/dev/null; then
 	changes=$(ls "$debs"/frr-vpnha_*.changes 2>/dev/null | head -n 1)
-	say "lintian -I --pedantic ${changes:+$(basename "$changes")}"
-	lrc=0
+	say "lintian -I --pedantic ${changes:+$(basename "$changes")} (in the background)"
 	lintian -I --pedantic --fail-on error,warning "${changes:-$deb}" \
-		>"$work/lintian.log" 2>&1 || lrc=$?
-	grep -v 'running with root privileges' "$work/lintian.log" || true
-	[ $lrc = 0 ] || die "lintian reports errors or warnings"
+		>"$work/lintian.log" 2>&1 &
+	lint_pid=$!
 fi
 
 cp "$deb" "$0" "$work/pkg/"
 # frr-vpnha-netconf, when there (netconf_check)
 ncdeb=$(ls "$debs"/frr-vpnha-netconf_*.deb 2>/dev/null | head -n 1)
 [ -z "$ncdeb" ] || cp "$ncdeb" "$work/pkg/"
+
+# The previous build for the upgrade test: these packages with a lower
+# version, VERSION~pkgtest.prev (no earlier release of frr-vpnha exists to
+# download; the maintainer scripts are therefore this build's too).  dpkg
+# runs the real upgrade sequence on it: prerm upgrade, preinst upgrade
+# with the diversions in place, the binaries replaced under the running
+# vpnhad, postinst configure PREVIOUS-VERSION.
+ver=$(dpkg-deb -f "$deb" Version)
+prevver="$ver~pkgtest.prev"
+mkdir "$work/pkg/prev"
+for d in "$deb" $ncdeb; do
+	x=$work/prev.tree
+	rm -rf "$x"
+	dpkg-deb -R "$d" "$x"
+	sed -i -e "s/^Version: .*/Version: $prevver/" \
+		-e "/^Depends:/s/frr-vpnha (= $ver)/frr-vpnha (= $prevver)/" "$x/DEBIAN/control"
+	# Builds before this one shipped the ipsec.service drop-in as
+	# /lib/systemd/... (an aliased location on merged-/usr systems):
+	# the previous build keeps that layout, so that the upgrade proves
+	# the move to /usr/lib does not lose the file.
+	if [ -d "$x/usr/lib/systemd" ]; then
+		mkdir -p "$x/lib"
+		mv "$x/usr/lib/systemd" "$x/lib/"
+		sed -i 's|  usr/lib/systemd/|  lib/systemd/|' "$x/DEBIAN/md5sums"
+	fi
+	dpkg-deb -b "$x" "$work/pkg/prev/" >/dev/null ||
+		die "dpkg-deb -b of the previous build of $(basename "$d") failed"
+	rm -rf "$x"
+done
 cp "$top/debian/tests/vpnhad-scheme" "$work/pkg/"
 [ "$(basename "$0")" = pkgtest.sh ] || mv "$work/pkg/$(basename "$0")" "$work/pkg/pkgtest.sh"
 
@@ -415,5 +466,13 @@ timeout --kill-after=10 300 unshare --mount --pid --net --fork --kill-child=KILL
 ns_pid=$!
 wait $ns_pid || rc=$?
 ns_pid=
+lrc=0
+if [ -n "$lint_pid" ]; then
+	wait "$lint_pid" || lrc=$?
+	lint_pid=
+	say "lintian: exit status $lrc"
+	grep -v 'running with root privileges' "$work/lintian.log" || true
+fi
 [ $rc = 0 ] || die "package test failed (rc=$rc)"
+[ $lrc = 0 ] || die "lintian reports errors or warnings"
 say "PASS"
