@@ -91,7 +91,7 @@ int main(void)
 	vpnha_nc_config_parse(&cfg, "user ops read-write /dev/null\n", msg,
 			      sizeof(msg));
 	ly_ctx_new(NULL, 0, &ctx);
-	if (vpnha_ncc_init(ctx) || vpnha_ncc_server_setup(ctx, &cfg, pubkey))
+	if (vpnha_ncc_init(ctx) || vpnha_ncc_server_setup(ctx, &cfg, pubkey, NULL))
 		return 1;
 	return vpnha_ncc_accept(0, ctx, &s) == NC_MSG_HELLO;
 }
