@@ -725,6 +725,58 @@ out:
 	return reply ? reply : nc_server_reply_ok();
 }
 
+/*
+ * <copy-config> (RFC 6241 7.3): the whole target replaced by the
+ * source.  Targets running (one northbound commit, as vtysh) and
+ * candidate; sources running, candidate and an inline <config>.  No
+ * startup datastore: FRR's startup configuration is written by vtysh
+ * (write memory), not by the daemon.
+ */
+static struct nc_server_reply *nc_op_copy_config(struct lyd_node *rpc,
+						 struct vpnha_nc_sess *sess)
+{
+	struct lyd_node *config = NULL, *tree = NULL;
+	const char *src = nc_datastore(rpc, "source", &config);
+	const char *dst = nc_datastore(rpc, "target", NULL);
+	struct nc_server_reply *reply = NULL;
+	struct vpnha_nc_error err;
+	struct nb_config *cfg;
+
+	if (!src || !dst)
+		return nc_fail("protocol", "missing-element", NULL,
+			       "copy-config needs a source and a target");
+	if (strcmp(dst, "running") && strcmp(dst, "candidate"))
+		return nc_fail(
+			"protocol", "operation-not-supported",
+			"/ietf-netconf:copy-config/target",
+			"copy-config target %s is not supported (running, candidate)",
+			dst);
+	if ((reply = nc_locked(dst, sess)))
+		return reply;
+	if (strcmp(src, "config") == 0) {
+		if (nc_any_parse(config, false, &tree, &err) < 0)
+			return nc_reply_err(&err);
+		cfg = nb_config_new(tree);
+	} else if (strcmp(src, "running") == 0)
+		cfg = nb_config_dup(running_config);
+	else if (strcmp(src, "candidate") == 0)
+		cfg = nb_config_dup(nc_candidate());
+	else
+		return nc_fail(
+			"protocol", "operation-not-supported",
+			"/ietf-netconf:copy-config/source",
+			"copy-config source %s is not supported (running, candidate, config)",
+			src);
+	if (strcmp(dst, "candidate") == 0) {
+		nc_candidate_discard();
+		nc.candidate = cfg;
+		return nc_server_reply_ok();
+	}
+	nc_commit(sess, cfg, "NETCONF copy-config", &reply);
+	nb_config_free(cfg);
+	return reply ? reply : nc_server_reply_ok();
+}
+
 static struct nc_server_reply *nc_op_lock(struct lyd_node *rpc,
 					  struct vpnha_nc_sess *sess)
 {
@@ -1091,6 +1143,7 @@ static const struct {
 	{"cancel-commit", nc_op_cancel_commit},
 	{"discard-changes", nc_op_discard},
 	{"validate", nc_op_validate},
+	{"copy-config", nc_op_copy_config},
 	{"get-schema", nc_op_get_schema},
 	{"close-session", nc_op_close},
 	{"kill-session", nc_op_kill},

@@ -230,6 +230,40 @@ def test_error_option_is_atomic_or_refused(ncd_scheme):
     assert "peer cloud-c" in running(ncd.rt)
 
 
+def test_copy_config(ncd_scheme):
+    """RFC 6241 7.3: the whole target replaced by the source, through
+    the northbound like any commit (running, candidate, inline config)."""
+    ncd = ncd_scheme
+    m = ncd.connect()
+    before = running(ncd.rt)
+    # running -> candidate, edit it, candidate -> running.
+    m.copy_config(source="running", target="candidate")
+    m.edit_config(target="candidate", config=config_xml(
+        "<route><prefix>10.20.0.0/16</prefix><tunnel>backup</tunnel><weight>50</weight></route>"))
+    assert running(ncd.rt) == before
+    m.copy_config(source="candidate", target="running")
+    wait_rib_distances(ncd.rt, [1, 51])
+    # An inline configuration replaces all of running: no backup route.
+    without_backup = README_XML.replace(
+        "  <route><prefix>10.20.0.0/16</prefix><tunnel>backup</tunnel><weight>100</weight></route>\n",
+        "")
+    assert without_backup != README_XML
+    m.copy_config(source="<source>%s</source>" % without_backup, target="running")
+    wait_rib_distances(ncd.rt, [1])
+    assert "tunnel backup weight" not in running(ncd.rt)
+    # A bad source: rpc-error, nothing changed; read-only users may not.
+    now = running(ncd.rt)
+    bad = without_backup.replace("<weight>0</weight>", "<weight>300</weight>")
+    with pytest.raises(RPCError) as ei:
+        m.copy_config(source="<source>%s</source>" % bad, target="running")
+    assert rpc_error(ei)[0] == "invalid-value", rpc_error(ei)
+    with pytest.raises(RPCError) as ei:
+        ncd.connect("noc").copy_config(source="<source>%s</source>" % README_XML,
+                                       target="running")
+    assert rpc_error(ei)[0] == "access-denied"
+    assert running(ncd.rt) == now
+
+
 def test_read_only_user_and_wrong_keys_refused(ncd_scheme):
     ncd = ncd_scheme
     ro = ncd.connect("noc")
