@@ -21,6 +21,7 @@ import pytest
 pytest.importorskip("ncclient", reason="python3-ncclient is not installed")
 
 from ncclient.operations.rpc import RPCError  # noqa: E402
+from ncclient.xml_ import to_ele  # noqa: E402
 from ncclient.transport.errors import AuthenticationError, SSHError  # noqa: E402
 
 import nc_topo  # noqa: E402
@@ -248,17 +249,18 @@ def test_copy_config(ncd_scheme):
         "  <route><prefix>10.20.0.0/16</prefix><tunnel>backup</tunnel><weight>100</weight></route>\n",
         "")
     assert without_backup != README_XML
-    m.copy_config(source="<source>%s</source>" % without_backup, target="running")
+    source = '<source xmlns="%s">%%s</source>' % nc_topo.NC_NS
+    m.copy_config(source=source % without_backup, target="running")
     wait_rib_distances(ncd.rt, [1])
     assert "tunnel backup weight" not in running(ncd.rt)
     # A bad source: rpc-error, nothing changed; read-only users may not.
     now = running(ncd.rt)
     bad = without_backup.replace("<weight>0</weight>", "<weight>300</weight>")
     with pytest.raises(RPCError) as ei:
-        m.copy_config(source="<source>%s</source>" % bad, target="running")
+        m.copy_config(source=source % bad, target="running")
     assert rpc_error(ei)[0] == "invalid-value", rpc_error(ei)
     with pytest.raises(RPCError) as ei:
-        ncd.connect("noc").copy_config(source="<source>%s</source>" % README_XML,
+        ncd.connect("noc").copy_config(source=source % README_XML,
                                        target="running")
     assert rpc_error(ei)[0] == "access-denied"
     assert running(ncd.rt) == now
@@ -447,12 +449,17 @@ def test_notification_replay(ncd_scheme):
     assert [n for n, _, _, _ in notifications(r, None)] == ["tunnel-state-change"]
     assert [n for n, _, _, _ in notifications(e, None)] == ["tunnel-state-change"]
     assert notifications(w, None, timeout=1.0) == []
-    # RFC 5277 2.1.1's errors.
+    # RFC 5277 2.1.1's errors (ncclient refuses a stopTime without a
+    # startTime itself: sent as written).
     for start, stop, tag in ((None, t1, "missing-element"),
                              ("2999-01-01T00:00:00Z", None, "bad-element"),
                              (t1, t0, "bad-element")):
+        body = "".join("<%s>%s</%s>" % (k, v, k) for k, v in
+                       (("startTime", start), ("stopTime", stop)) if v)
         with pytest.raises(RPCError) as ei:
-            ncd.connect().create_subscription(start_time=start, stop_time=stop)
+            ncd.connect().dispatch(to_ele(
+                '<create-subscription xmlns="%s">%s</create-subscription>'
+                % (NOTIF_NS, body)))
         assert rpc_error(ei)[0] == tag, (start, stop, rpc_error(ei))
 
 
