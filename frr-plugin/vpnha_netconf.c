@@ -31,6 +31,26 @@ static void nc_err(struct vpnha_nc_error *err, const char *type,
 	va_end(ap);
 }
 
+bool vpnha_nc_nb_error_path(const char *msg, char *path, size_t size,
+			    const char **tag)
+{
+	const char *p, *end;
+
+	if ((p = strstr(msg, "Data location \""))) {
+		p += strlen("Data location \"");
+		end = p + strcspn(p, "\"");
+	} else if ((p = strstr(msg, "Path: "))) {
+		p += strlen("Path: ");
+		end = p + strcspn(p, "\r\n");
+	} else
+		return false;
+	snprintf(path, size, "%.*s", (int)(end - p), p);
+	*tag = (strstr(msg, "leafref") || strstr(msg, "andatory"))
+		       ? "data-missing"
+		       : "invalid-value";
+	return true;
+}
+
 static const char *const nc_op_names[] = {
 	[VPNHA_NC_OP_NONE] = "none",	   [VPNHA_NC_OP_MERGE] = "merge",
 	[VPNHA_NC_OP_REPLACE] = "replace", [VPNHA_NC_OP_CREATE] = "create",

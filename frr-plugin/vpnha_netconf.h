@@ -36,6 +36,14 @@ struct vpnha_nc_error {
 };
 
 /*
+ * The data path and error-tag of a northbound validation message, in
+ * FRR 8.4's words ('... (Data location "PATH")') or FRR 10's ("Path:
+ * PATH" lines).  Returns false when the message names none.
+ */
+extern bool vpnha_nc_nb_error_path(const char *msg, char *path, size_t size,
+				   const char **tag);
+
+/*
  * Parse an operation name ("merge", ...).  Returns -1 when unknown.
  */
 extern int vpnha_nc_op_parse(const char *name, enum vpnha_nc_op *op);

@@ -446,7 +446,6 @@ static struct nc_server_reply *nc_nb_error(int ret, const struct nb_config *cfg,
 {
 	const struct ly_err_item *le = ly_err_last(ly_native_ctx);
 	struct vpnha_nc_error e = {.type = "application"};
-	const char *p;
 	size_t len;
 
 	snprintf(e.message, sizeof(e.message), "%s",
@@ -464,16 +463,10 @@ static struct nc_server_reply *nc_nb_error(int ret, const struct nb_config *cfg,
 		break;
 	case NB_ERR_VALIDATION:
 		/* FRR has cleared libyang's errors: read its message. */
-		p = strstr(e.message, "Data location \"");
-		if (p) {
-			p += strlen("Data location \"");
-			snprintf(e.path, sizeof(e.path), "%.*s",
-				 (int)strcspn(p, "\""), p);
-			e.tag = (strstr(e.message, "leafref") ||
-				 strstr(e.message, "andatory"))
-					? "data-missing"
-					: "invalid-value";
-		} else if (le && VPNHA_LY_ERR_PATH(le)) {
+		if (vpnha_nc_nb_error_path(e.message, e.path, sizeof(e.path),
+					   &e.tag))
+			break;
+		if (le && VPNHA_LY_ERR_PATH(le)) {
 			snprintf(e.path, sizeof(e.path), "%s",
 				 VPNHA_LY_ERR_PATH(le));
 			e.tag = (le->vecode == LYVE_REFERENCE ||
@@ -535,7 +528,7 @@ static int nc_oper_cb(const struct lysc_node *snode,
 
 	lyd_new_path(dnode, ly_native_ctx, data->xpath, (void *)data->value,
 		     LYD_NEW_PATH_UPDATE, NULL);
-	yang_data_free(data);
+	vpnha_nb_oper_data_done(data);
 	return NB_OK;
 }
 
@@ -1625,13 +1618,25 @@ static int nc_host_key(const char *path)
  * library): also name the implemented 1.1 modules (frr-vpnhad, ...) so
  * that clients without YANG library support (yangcli) find them.
  */
-static void nc_advertise_modules(void)
+static uint32_t nc_module_count(void)
+{
+	uint32_t i = 0;
+
+	while (ly_ctx_get_module_iter(ly_native_ctx, &i))
+		;
+	return i;
+}
+
+/* Only the first n modules: those libnetconf2 3.x loads for its own
+ * configuration (ietf-netconf-server, ietf-keystore, ...) come later
+ * and are not served (and yangcli cannot parse some of them). */
+static void nc_advertise_modules(uint32_t n)
 {
 	const struct lys_module *mod;
 	uint32_t i = 0;
 	char buf[512];
 
-	while ((mod = ly_ctx_get_module_iter(ly_native_ctx, &i))) {
+	while (i < n && (mod = ly_ctx_get_module_iter(ly_native_ctx, &i))) {
 		if (!mod->implemented || !mod->parsed ||
 		    mod->parsed->version != LYS_VERSION_1_1 ||
 		    strcmp(mod->name, "ietf-yang-library") == 0)
@@ -1678,14 +1683,17 @@ static int nc_load_modules(void)
 
 static void nc_start(vpnha_event_t *e)
 {
+	uint32_t n_modules;
+
 	if (nc_host_key(nc.cfg.host_key) < 0)
 		return;
+	n_modules = nc_module_count();
 	if (vpnha_ncc_init(ly_native_ctx)) {
 		zlog_err("netconf: nc_server_init failed");
 		return;
 	}
 	nc_set_global_rpc_clb(nc_rpc_handler);
-	nc_advertise_modules();
+	nc_advertise_modules(n_modules);
 	/* RFC 5277: notifications, and RPCs while subscribed. */
 	nc_server_set_capability(
 		"urn:ietf:params:netconf:capability:notification:1.0");

@@ -429,6 +429,35 @@ static void test_subscription(void)
 	CU_ASSERT_STRING_EQUAL(err.tag, "bad-element");
 }
 
+static void test_error_paths(void)
+{
+	char path[128];
+	const char *tag;
+
+	/* FRR 8.4's and FRR 10's validation messages. */
+	CU_ASSERT_TRUE(vpnha_nc_nb_error_path(
+		"Invalid leafref value \"x\" - no target instance. (Data "
+		"location \"/frr-vpnhad:vpnhad/tunnel[name='t3']/peer\".)",
+		path, sizeof(path), &tag));
+	CU_ASSERT_STRING_EQUAL(path,
+			       "/frr-vpnhad:vpnhad/tunnel[name='t3']/peer");
+	CU_ASSERT_STRING_EQUAL(tag, "data-missing");
+	CU_ASSERT_TRUE(vpnha_nc_nb_error_path(
+		"YANG error(s):\n Path: /frr-vpnhad:vpnhad/tunnel[name='t3']/"
+		"peer\n Error: Invalid leafref value \"x\" - no target.\n",
+		path, sizeof(path), &tag));
+	CU_ASSERT_STRING_EQUAL(path,
+			       "/frr-vpnhad:vpnhad/tunnel[name='t3']/peer");
+	CU_ASSERT_STRING_EQUAL(tag, "data-missing");
+	CU_ASSERT_TRUE(vpnha_nc_nb_error_path(
+		"YANG error(s):\n Path: /frr-vpnhad:vpnhad/x\n Error: Value "
+		"\"300\" is out of bounds.\n",
+		path, sizeof(path), &tag));
+	CU_ASSERT_STRING_EQUAL(tag, "invalid-value");
+	CU_ASSERT_FALSE(vpnha_nc_nb_error_path("no path here", path,
+					       sizeof(path), &tag));
+}
+
 static void test_roles(void)
 {
 	CU_ASSERT_TRUE(vpnha_nc_role_allows(VPNHA_NC_ROLE_READ_ONLY, "get"));
@@ -560,6 +589,7 @@ static const struct vpnha_cunit_test tests[] = {
 	{"confirmed commit", test_confirm},
 	{"notification replay buffer", test_replay},
 	{"create-subscription times", test_subscription},
+	{"error paths", test_error_paths},
 	{"roles", test_roles},
 	{"configuration file", test_config},
 	{"undeclared prefix in anyxml", test_any_undeclared_prefix},
