@@ -125,6 +125,14 @@ typedef struct thread_master vpnha_loop_t;
 	nb_oper_data_iterate(xpath, NULL, 0, cb, arg)
 #endif
 
+/* An oper-iterate callback is done with its yang_data: it frees it in
+ * 8.4; in 10.x the walk frees it after the callback. */
+#ifdef VPNHA_FRR_10
+#define vpnha_nb_oper_data_done(data) ((void)(data))
+#else
+#define vpnha_nb_oper_data_done(data) yang_data_free(data)
+#endif
+
 /* The daemon's event loop (vpnha_main.c). */
 extern vpnha_loop_t *master;
 

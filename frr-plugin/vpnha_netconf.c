@@ -3,6 +3,7 @@
  * NETCONF core: edit-config engine, subtree filter, confirmed-commit
  * state and role check.  Links only libyang (see vpnha_netconf.h).
  */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,26 @@ static void nc_err(struct vpnha_nc_error *err, const char *type,
 	va_start(ap, fmt);
 	vsnprintf(err->message, sizeof(err->message), fmt, ap);
 	va_end(ap);
+}
+
+bool vpnha_nc_nb_error_path(const char *msg, char *path, size_t size,
+			    const char **tag)
+{
+	const char *p, *end;
+
+	if ((p = strstr(msg, "Data location \""))) {
+		p += strlen("Data location \"");
+		end = p + strcspn(p, "\"");
+	} else if ((p = strstr(msg, "Path: "))) {
+		p += strlen("Path: ");
+		end = p + strcspn(p, "\r\n");
+	} else
+		return false;
+	snprintf(path, size, "%.*s", (int)(end - p), p);
+	*tag = (strstr(msg, "leafref") || strstr(msg, "andatory"))
+		       ? "data-missing"
+		       : "invalid-value";
+	return true;
 }
 
 static const char *const nc_op_names[] = {
@@ -650,6 +671,109 @@ bool vpnha_nc_confirm_expired(struct vpnha_nc_confirm *cc, int64_t now_ms)
 	cc->pending = false;
 	cc->persist[0] = '\0';
 	return true;
+}
+
+/* Notification replay. */
+
+void *vpnha_nc_replay_add(struct vpnha_nc_replay *r, int64_t time_us,
+			  void *item)
+{
+	void *old = NULL;
+	unsigned int i;
+
+	if (r->count == VPNHA_NC_REPLAY_MAX) {
+		old = r->ent[r->head].item;
+		r->head = (r->head + 1) % VPNHA_NC_REPLAY_MAX;
+		r->count--;
+	}
+	i = (r->head + r->count) % VPNHA_NC_REPLAY_MAX;
+	r->ent[i].time_us = time_us;
+	r->ent[i].item = item;
+	r->count++;
+	return old;
+}
+
+unsigned int vpnha_nc_replay_select(const struct vpnha_nc_replay *r,
+				    int64_t start_us, int64_t stop_us,
+				    void **out, unsigned int max)
+{
+	unsigned int n = 0;
+
+	for (unsigned int k = 0; k < r->count && n < max; k++) {
+		unsigned int i = (r->head + k) % VPNHA_NC_REPLAY_MAX;
+
+		if (r->ent[i].time_us >= start_us &&
+		    r->ent[i].time_us <= stop_us)
+			out[n++] = r->ent[i].item;
+	}
+	return n;
+}
+
+/* date-and-time text (RFC 3339) to microseconds since the epoch.  (In an
+ * RPC libyang has checked the type; ly_time_str2time() does not.) */
+static int nc_time_us(const char *text, int64_t *us)
+{
+	static const char shape[] = "dddd-dd-ddTdd:dd:dd";
+	char *frac = NULL;
+	time_t t;
+	int64_t f = 0;
+	int digits = 0;
+	size_t i;
+
+	for (i = 0; shape[i]; i++)
+		if (shape[i] == 'd' ? !isdigit((unsigned char)text[i])
+				    : text[i] != shape[i])
+			return -1;
+	if (ly_time_str2time(text, &t, &frac) != LY_SUCCESS)
+		return -1;
+	for (const char *c = frac; c && *c && digits < 6; c++, digits++)
+		f = f * 10 + (*c - '0');
+	for (; digits < 6; digits++)
+		f *= 10;
+	free(frac);
+	*us = (int64_t)t * 1000000 + f;
+	return 0;
+}
+
+int vpnha_nc_subscription_parse(const char *start, const char *stop,
+				int64_t now_us,
+				struct vpnha_nc_subscription *sub,
+				struct vpnha_nc_error *err)
+{
+	memset(sub, 0, sizeof(*sub));
+	if (stop && !start) {
+		nc_err(err, "protocol", "missing-element", NULL,
+		       "stopTime needs a startTime");
+		snprintf(err->path, sizeof(err->path),
+			 "/notifications:create-subscription/startTime");
+		return -1;
+	}
+	if (start && nc_time_us(start, &sub->start_us) < 0) {
+		nc_err(err, "protocol", "bad-element", NULL,
+		       "startTime %s is not a date-and-time", start);
+		snprintf(err->path, sizeof(err->path),
+			 "/notifications:create-subscription/startTime");
+		return -1;
+	}
+	if (start && sub->start_us > now_us) {
+		nc_err(err, "protocol", "bad-element", NULL,
+		       "startTime %s is in the future", start);
+		snprintf(err->path, sizeof(err->path),
+			 "/notifications:create-subscription/startTime");
+		return -1;
+	}
+	if (stop && (nc_time_us(stop, &sub->stop_us) < 0 ||
+		     sub->stop_us < sub->start_us)) {
+		nc_err(err, "protocol", "bad-element", NULL,
+		       "stopTime %s is not a date-and-time after startTime",
+		       stop);
+		snprintf(err->path, sizeof(err->path),
+			 "/notifications:create-subscription/stopTime");
+		return -1;
+	}
+	sub->replay = start != NULL;
+	sub->has_stop = stop != NULL;
+	return 0;
 }
 
 /* Roles. */

@@ -36,6 +36,14 @@ struct vpnha_nc_error {
 };
 
 /*
+ * The data path and error-tag of a northbound validation message, in
+ * FRR 8.4's words ('... (Data location "PATH")') or FRR 10's ("Path:
+ * PATH" lines).  Returns false when the message names none.
+ */
+extern bool vpnha_nc_nb_error_path(const char *msg, char *path, size_t size,
+				   const char **tag);
+
+/*
  * Parse an operation name ("merge", ...).  Returns -1 when unknown.
  */
 extern int vpnha_nc_op_parse(const char *name, enum vpnha_nc_op *op);
@@ -148,6 +156,56 @@ extern bool vpnha_nc_confirm_session_end(struct vpnha_nc_confirm *cc,
  */
 extern bool vpnha_nc_confirm_expired(struct vpnha_nc_confirm *cc,
 				     int64_t now_ms);
+
+/*
+ * RFC 5277 notification replay: the newest notifications, kept in the
+ * order they came (a bounded ring; the oldest goes first).
+ */
+#define VPNHA_NC_REPLAY_MAX 256
+
+struct vpnha_nc_replay {
+	unsigned int head, count; /* the oldest is ent[head] */
+	int64_t created_us;	  /* replayLogCreationTime */
+	struct {
+		int64_t time_us; /* eventTime, microseconds since the epoch */
+		void *item;
+	} ent[VPNHA_NC_REPLAY_MAX];
+};
+
+/*
+ * Keep item with its eventTime.  Returns the item pushed out to make
+ * room (the caller frees it), or NULL.
+ */
+extern void *vpnha_nc_replay_add(struct vpnha_nc_replay *r, int64_t time_us,
+				 void *item);
+
+/*
+ * The kept items with start_us <= eventTime <= stop_us, oldest first,
+ * at most max of them into out.  Returns how many.
+ */
+extern unsigned int vpnha_nc_replay_select(const struct vpnha_nc_replay *r,
+					   int64_t start_us, int64_t stop_us,
+					   void **out, unsigned int max);
+
+/* A <create-subscription>'s replay window (RFC 5277 2.1.1). */
+struct vpnha_nc_subscription {
+	bool replay;	  /* startTime given */
+	int64_t start_us; /* startTime */
+	bool has_stop;	  /* stopTime given */
+	int64_t stop_us;  /* stopTime */
+};
+
+/*
+ * Parse and check startTime and stopTime (date-and-time text, NULL when
+ * absent) against now_us: a stopTime needs a startTime
+ * (missing-element), a startTime may not be in the future and a
+ * stopTime not before the startTime (bad-element).  Returns 0, or -1
+ * with err filled.
+ */
+extern int vpnha_nc_subscription_parse(const char *start, const char *stop,
+				       int64_t now_us,
+				       struct vpnha_nc_subscription *sub,
+				       struct vpnha_nc_error *err);
 
 /* Roles (NACM-lite). */
 enum vpnha_nc_role {

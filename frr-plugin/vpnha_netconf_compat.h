@@ -16,6 +16,8 @@
 #ifndef _FRR_VPNHA_NETCONF_COMPAT_H
 #define _FRR_VPNHA_NETCONF_COMPAT_H
 
+#include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +45,13 @@
  * keys itself.
  */
 typedef int (*vpnha_ncc_pubkey_cb)(const struct nc_session *s, ssh_key key);
+
+/*
+ * A login was refused (3.x only: 2.0 asks vpnha_ncc_pubkey_cb, which
+ * logs).  user_known: the user is configured but the key is not his.
+ */
+typedef void (*vpnha_ncc_refused_cb)(const char *user, const char *host,
+				     bool user_known);
 
 /* libyang 2 (Debian 12) and 3 (Debian 13, with libnetconf2 3.x). */
 #if LY_VERSION_MAJOR >= 3
@@ -125,8 +134,10 @@ static inline int vpnha_ncc_init(struct ly_ctx *ctx)
  */
 static inline int vpnha_ncc_server_setup(struct ly_ctx *ctx,
 					 const struct vpnha_nc_config *cfg,
-					 vpnha_ncc_pubkey_cb pubkey)
+					 vpnha_ncc_pubkey_cb pubkey,
+					 vpnha_ncc_refused_cb refused)
 {
+	(void)refused;
 	snprintf(vpnha_ncc_hostkey_path, sizeof(vpnha_ncc_hostkey_path), "%s",
 		 cfg->host_key);
 	vpnha_ncc_pubkey = pubkey;
@@ -161,53 +172,137 @@ static inline NC_MSG_TYPE vpnha_ncc_accept(int timeout_ms, struct ly_ctx *ctx,
 
 #include <libnetconf2/server_config.h>
 
-/* Where each user's keys go, one file per key (3.x reads one key a file). */
-#ifndef VPNHA_NCC_KEYDIR
-#define VPNHA_NCC_KEYDIR "/run/frr/vpnhad-netconf"
+/* libnetconf2's own YANG modules (pkg-config libnetconf2 LN2_SCHEMAS_DIR). */
+#ifndef VPNHA_NCC_SCHEMAS_DIR
+#define VPNHA_NCC_SCHEMAS_DIR "/usr/share/yang/modules/libnetconf2"
 #endif
+
+#define VPNHA_NCC_ENDPT_PATH                                                                   \
+	"/ietf-netconf-server:netconf-server/listen/endpoints/endpoint[name='" VPNHA_NCC_ENDPT \
+	"']/ssh/ssh-server-parameters/client-authentication"
+
+static vpnha_ncc_refused_cb vpnha_ncc_refused;
+/* The peer of the connection this accepting thread is authenticating. */
+static __thread char vpnha_ncc_peer[64];
+
+/* "...: the quoted word" of a libnetconf2 message into buf. */
+static inline bool vpnha_ncc_quoted(const char *msg, const char *prefix,
+				    const char *suffix, char *buf, size_t size)
+{
+	size_t plen = strlen(prefix), len;
+	const char *end;
+
+	if (strncmp(msg, prefix, plen) || !(end = strstr(msg + plen, suffix)))
+		return false;
+	len = end - (msg + plen);
+	snprintf(buf, size, "%.*s", (int)(len < size ? len : size - 1),
+		 msg + plen);
+	return true;
+}
+
+/*
+ * 3.x authenticates by itself and only says so in its log: turn its
+ * messages about refused logins into vpnha_ncc_refused() calls, with the
+ * peer address that nc_accept() logged in this thread before ("Accepted
+ * a connection on A:P from HOST:PORT.").  Errors and warnings go to
+ * stderr as without a callback; the verbose rest is dropped.
+ */
+static void vpnha_ncc_print_clb(const struct nc_session *s, NC_VERB_LEVEL level,
+				const char *msg)
+{
+	char user[64], host[64];
+	const char *from, *colon;
+
+	if (strncmp(msg, "Accepted a connection on ", 25) == 0 &&
+	    (from = strstr(msg, " from "))) {
+		from += strlen(" from ");
+		colon = strrchr(from, ':');
+		snprintf(vpnha_ncc_peer, sizeof(vpnha_ncc_peer), "%.*s",
+			 colon ? (int)(colon - from) : (int)strlen(from), from);
+		return;
+	}
+	snprintf(host, sizeof(host), "%s",
+		 s && nc_session_get_host(s) ? nc_session_get_host(s)
+					     : vpnha_ncc_peer);
+	if (vpnha_ncc_quoted(msg, "User \"", "\" not known by the server.",
+			     user, sizeof(user))) {
+		vpnha_ncc_refused(user, host, false);
+		return;
+	}
+	if (vpnha_ncc_quoted(
+		    msg, "User \"",
+		    "\" tried to use an unknown (unauthorized) public key.",
+		    user, sizeof(user))) {
+		vpnha_ncc_refused(user, host, true);
+		return;
+	}
+	if (level <= NC_VERB_WARNING)
+		fprintf(stderr, "libnetconf2: %s\n", msg);
+}
 
 /*
  * 3.x: libnetconf2 keeps its own state; the ietf-netconf-server modules
- * (and their keystore/truststore companions) join FRR's context.
+ * (and their keystore/truststore companions) join FRR's context, found
+ * in libnetconf2's schema directory.
  */
 static inline int vpnha_ncc_init(struct ly_ctx *ctx)
 {
 	if (nc_server_init())
 		return -1;
+	ly_ctx_set_searchdir(ctx, VPNHA_NCC_SCHEMAS_DIR);
 	return nc_server_config_load_modules(&ctx) ? -1 : 0;
 }
 
-/* Split an authorized_keys file into one public-key file per key and
- * add each to the user's configuration. */
+/* Set the leaf path/name (name NULL: path is the leaf) of the server's
+ * configuration tree. */
+static inline int vpnha_ncc_set(struct ly_ctx *ctx, struct lyd_node **config,
+				const char *path, const char *name,
+				const char *value)
+{
+	char buf[1024];
+
+	snprintf(buf, sizeof(buf), "%s%s%s", path, name ? "/" : "",
+		 name ? name : "");
+	return lyd_new_path(*config, ctx, buf, value, LYD_NEW_PATH_UPDATE,
+			    *config ? NULL : config)
+		       ? -1
+		       : 0;
+}
+
+/*
+ * The user's authorized_keys file as inline public keys of his (the
+ * base64 field of each line is the ssh-public-key-format value).  A
+ * file that cannot be read gives the user no key: he cannot log in.
+ */
 static inline int vpnha_ncc_user_keys(struct ly_ctx *ctx,
 				      const struct vpnha_nc_user *u,
 				      struct lyd_node **config)
 {
-	char line[8192], path[512], name[32];
+	char line[8192], path[768];
 	int n = 0;
 	FILE *in = fopen(u->keys, "r");
 
-	if (!in)
-		return -1;
+	if (!in) {
+		fprintf(stderr, "netconf: cannot read %s: %s\n", u->keys,
+			strerror(errno));
+		return 0;
+	}
 	while (fgets(line, sizeof(line), in)) {
-		FILE *out;
+		char *save = NULL, *type = strtok_r(line, " \t\r\n", &save);
+		char *b64 = strtok_r(NULL, " \t\r\n", &save);
 
-		if (line[0] == '#' || strspn(line, " \t\r\n") == strlen(line))
+		if (!type || type[0] == '#' || !b64)
 			continue;
-		snprintf(name, sizeof(name), "key%d", n++);
-		snprintf(path, sizeof(path), "%s/%s.%s.pub", VPNHA_NCC_KEYDIR,
-			 u->name, name);
-		out = fopen(path, "w");
-		if (!out || fputs(line, out) < 0) {
-			if (out)
-				fclose(out);
-			fclose(in);
-			return -1;
-		}
-		fclose(out);
-		if (nc_server_config_add_ssh_user_pubkey(ctx, VPNHA_NCC_ENDPT,
-							 u->name, name, path,
-							 config)) {
+		snprintf(
+			path, sizeof(path),
+			VPNHA_NCC_ENDPT_PATH
+			"/users/user[name='%s']/public-keys/inline-definition/public-key[name='key%d']",
+			u->name, n++);
+		if (lyd_new_path(*config, ctx, path, NULL, LYD_NEW_PATH_UPDATE,
+				 NULL) ||
+		    vpnha_ncc_set(ctx, config, path, "public-key-format",
+				  "ietf-crypto-types:ssh-public-key-format") ||
+		    vpnha_ncc_set(ctx, config, path, "public-key", b64)) {
 			fclose(in);
 			return -1;
 		}
@@ -219,22 +314,42 @@ static inline int vpnha_ncc_user_keys(struct ly_ctx *ctx,
 /*
  * Only the configured users' public keys: 3.x uses local users from the
  * configuration (never system accounts) as long as ietf-ssh-server's
- * local-users-supported feature is on, which is its default.  Failed
- * logins are logged by libnetconf2 (not with vpnhad's words).
+ * local-users-supported feature is on, which is its default.  The
+ * keys are read here, once: a changed authorized_keys file counts from
+ * vpnhad's next start (2.0 reads it at each login).  Refused logins
+ * reach refused() through the log.
  */
 static inline int vpnha_ncc_server_setup(struct ly_ctx *ctx,
 					 const struct vpnha_nc_config *cfg,
-					 vpnha_ncc_pubkey_cb pubkey)
+					 vpnha_ncc_pubkey_cb pubkey,
+					 vpnha_ncc_refused_cb refused)
 {
 	struct lyd_node *config = NULL;
+	LY_LOG_LEVEL ly_level;
+	char idle[16], hello[16];
 	int ret = -1;
 
 	(void)pubkey;
+	snprintf(idle, sizeof(idle), "%u", cfg->idle_timeout_s);
+	snprintf(hello, sizeof(hello), "%u", cfg->hello_timeout_s);
+	vpnha_ncc_refused = refused;
+	/* Verbose messages are where 3.x names refused logins; keep
+	 * libyang's level (nc_verbosity() sets both). */
+	ly_level = ly_log_level(LY_LLERR);
+	nc_set_print_clb_session(vpnha_ncc_print_clb);
+	nc_verbosity(NC_VERB_VERBOSE);
+	ly_log_level(ly_level);
 	if (nc_server_config_add_address_port(ctx, VPNHA_NCC_ENDPT, NC_TI_SSH,
 					      cfg->address, cfg->port,
 					      &config) ||
 	    nc_server_config_add_ssh_hostkey(ctx, VPNHA_NCC_ENDPT, "hostkey",
-					     cfg->host_key, NULL, &config))
+					     cfg->host_key, NULL, &config) ||
+	    vpnha_ncc_set(
+		    ctx, &config,
+		    "/ietf-netconf-server:netconf-server/listen/idle-timeout",
+		    NULL, idle) ||
+	    vpnha_ncc_set(ctx, &config, VPNHA_NCC_ENDPT_PATH,
+			  "libnetconf2-netconf-server:auth-timeout", hello))
 		goto out;
 	for (unsigned int i = 0; i < cfg->n_users; i++)
 		if (vpnha_ncc_user_keys(ctx, &cfg->users[i], &config) < 0)

@@ -62,6 +62,10 @@ struct vpnha_nc_sess {
 	char host[64];
 	enum vpnha_nc_role role;
 	bool subscribed;
+	/* Its <create-subscription> reply is not written yet: the
+	 * notifier waits (RFC 5277: replay after the <ok>). */
+	bool hold;
+	vpnha_event_t *t_stop; /* stopTime (main thread) */
 };
 
 /* An RPC handed from the poll thread to the main thread. */
@@ -75,6 +79,14 @@ struct vpnha_nc_job {
 /* A notification waiting for the notifier thread. */
 struct vpnha_nc_notif {
 	struct vpnha_nc_notif *next;
+	struct lyd_node *tree;
+	char *eventtime;
+	uint32_t target; /* 0: every subscribed session; else that one */
+	bool ends;	 /* notificationComplete: the subscription ends */
+};
+
+/* A notification kept for replay (main thread). */
+struct vpnha_nc_kept {
 	struct lyd_node *tree;
 	char *eventtime;
 };
@@ -101,6 +113,7 @@ static struct {
 	struct nb_config *rollback; /* running before the confirmed commit */
 	vpnha_event_t *t_confirm;
 	vpnha_event_t *t_start;
+	struct vpnha_nc_replay replay; /* of struct vpnha_nc_kept */
 } nc = {
 	.mtx = PTHREAD_MUTEX_INITIALIZER,
 	.job_cond = PTHREAD_COND_INITIALIZER,
@@ -118,6 +131,15 @@ static int64_t nc_now_ms(void)
 	return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
+/* Wall-clock microseconds (eventTime, startTime). */
+static int64_t nc_realtime_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 /* Replies and errors. */
 
 static NC_ERR nc_tag(const char *tag)
@@ -131,6 +153,8 @@ static NC_ERR nc_tag(const char *tag)
 		{"too-big", NC_ERR_TOO_BIG},
 		{"bad-attribute", NC_ERR_BAD_ATTR},
 		{"unknown-element", NC_ERR_UNKNOWN_ELEM},
+		{"missing-element", NC_ERR_MISSING_ELEM},
+		{"bad-element", NC_ERR_BAD_ELEM},
 		{"unknown-namespace", NC_ERR_UNKNOWN_NS},
 		{"access-denied", NC_ERR_ACCESS_DENIED},
 		{"lock-denied", NC_ERR_LOCK_DENIED},
@@ -152,9 +176,18 @@ static struct nc_server_reply *nc_reply_err(const struct vpnha_nc_error *e)
 	NC_ERR_TYPE type = strcmp(e->type, "protocol") == 0 ? NC_ERR_TYPE_PROT
 							    : NC_ERR_TYPE_APP;
 	NC_ERR tag = nc_tag(e->tag);
+	const char *elem = strrchr(e->path, '/');
 	struct lyd_node *err;
 
+	/* error-info's bad-element: the path's last node, unprefixed. */
+	elem = elem ? elem + 1 : e->path;
+	if (strchr(elem, ':'))
+		elem = strchr(elem, ':') + 1;
 	switch (tag) {
+	case NC_ERR_MISSING_ELEM:
+	case NC_ERR_BAD_ELEM:
+		err = nc_err(ly_native_ctx, tag, type, elem);
+		break;
 	case NC_ERR_BAD_ATTR:
 		err = nc_err(ly_native_ctx, tag, type, "operation", "");
 		break;
@@ -413,7 +446,6 @@ static struct nc_server_reply *nc_nb_error(int ret, const struct nb_config *cfg,
 {
 	const struct ly_err_item *le = ly_err_last(ly_native_ctx);
 	struct vpnha_nc_error e = {.type = "application"};
-	const char *p;
 	size_t len;
 
 	snprintf(e.message, sizeof(e.message), "%s",
@@ -431,16 +463,10 @@ static struct nc_server_reply *nc_nb_error(int ret, const struct nb_config *cfg,
 		break;
 	case NB_ERR_VALIDATION:
 		/* FRR has cleared libyang's errors: read its message. */
-		p = strstr(e.message, "Data location \"");
-		if (p) {
-			p += strlen("Data location \"");
-			snprintf(e.path, sizeof(e.path), "%.*s",
-				 (int)strcspn(p, "\""), p);
-			e.tag = (strstr(e.message, "leafref") ||
-				 strstr(e.message, "andatory"))
-					? "data-missing"
-					: "invalid-value";
-		} else if (le && VPNHA_LY_ERR_PATH(le)) {
+		if (vpnha_nc_nb_error_path(e.message, e.path, sizeof(e.path),
+					   &e.tag))
+			break;
+		if (le && VPNHA_LY_ERR_PATH(le)) {
 			snprintf(e.path, sizeof(e.path), "%s",
 				 VPNHA_LY_ERR_PATH(le));
 			e.tag = (le->vecode == LYVE_REFERENCE ||
@@ -502,8 +528,32 @@ static int nc_oper_cb(const struct lysc_node *snode,
 
 	lyd_new_path(dnode, ly_native_ctx, data->xpath, (void *)data->value,
 		     LYD_NEW_PATH_UPDATE, NULL);
-	yang_data_free(data);
+	vpnha_nb_oper_data_done(data);
 	return NB_OK;
+}
+
+/* RFC 5277 3.2.1: the one stream, with replay. */
+#define NC_STREAM "/nc-notifications:netconf/streams/stream[name='NETCONF']/"
+
+static struct lyd_node *nc_streams(void)
+{
+	struct timespec ts = {.tv_sec = nc.replay.created_us / 1000000};
+	struct lyd_node *st = NULL;
+	char *created = NULL;
+
+	if (ly_time_ts2str(&ts, &created) ||
+	    lyd_new_path(NULL, ly_native_ctx, NC_STREAM "description",
+			 "vpnhad's tunnel-state-change and ipsec-sa-change", 0,
+			 &st) ||
+	    lyd_new_path(st, NULL, NC_STREAM "replaySupport", "true", 0,
+			 NULL) ||
+	    lyd_new_path(st, NULL, NC_STREAM "replayLogCreationTime", created,
+			 0, NULL)) {
+		lyd_free_all(st);
+		st = NULL;
+	}
+	free(created);
+	return st;
 }
 
 /* The data of <get>: configuration and state, filtered. */
@@ -522,6 +572,7 @@ static struct lyd_node *nc_get_data(char **xpaths, struct vpnha_nc_error *err)
 				    ly_ctx_get_change_count(ly_native_ctx)) ==
 	    LY_SUCCESS)
 		lyd_merge_siblings(&all, yl, LYD_MERGE_DESTRUCT);
+	lyd_merge_siblings(&all, nc_streams(), LYD_MERGE_DESTRUCT);
 	if (vpnha_nc_select(all, xpaths, &out, err) < 0)
 		out = (struct lyd_node *)err; /* marker, see caller */
 	lyd_free_all(all);
@@ -601,6 +652,7 @@ static struct nc_server_reply *nc_op_edit_config(struct lyd_node *rpc,
 	const char *ds = nc_datastore(rpc, "target", NULL);
 	const char *dflt = nc_child_value(rpc, "default-operation");
 	const char *test = nc_child_value(rpc, "test-option");
+	const char *eopt = nc_child_value(rpc, "error-option");
 	struct nc_server_reply *reply = NULL;
 	struct vpnha_nc_error err, strict;
 	bool strict_failed = false;
@@ -615,6 +667,15 @@ static struct nc_server_reply *nc_op_edit_config(struct lyd_node *rpc,
 	if (!config)
 		return nc_fail("protocol", "operation-not-supported", NULL,
 			       "only <config> is supported (no <url>)");
+	/* An edit is one northbound transaction: on an error nothing of
+	 * it is applied.  That is rollback-on-error, and stop-on-error
+	 * too (RFC 6241 7.2 leaves the state after the abort to the
+	 * server); continue-on-error (apply the parts that pass) is not. */
+	if (eopt && strcmp(eopt, "continue-on-error") == 0)
+		return nc_fail(
+			"protocol", "operation-not-supported",
+			"/ietf-netconf:edit-config/error-option",
+			"error-option continue-on-error is not supported: an edit is applied whole or not at all (stop-on-error, rollback-on-error)");
 	if ((reply = nc_locked(ds, sess)))
 		return reply;
 	if (dflt && vpnha_nc_op_parse(dflt, &op) < 0)
@@ -654,6 +715,58 @@ out:
 	if (cfg)
 		nb_config_free(cfg);
 	lyd_free_siblings(edit);
+	return reply ? reply : nc_server_reply_ok();
+}
+
+/*
+ * <copy-config> (RFC 6241 7.3): the whole target replaced by the
+ * source.  Targets running (one northbound commit, as vtysh) and
+ * candidate; sources running, candidate and an inline <config>.  No
+ * startup datastore: FRR's startup configuration is written by vtysh
+ * (write memory), not by the daemon.
+ */
+static struct nc_server_reply *nc_op_copy_config(struct lyd_node *rpc,
+						 struct vpnha_nc_sess *sess)
+{
+	struct lyd_node *config = NULL, *tree = NULL;
+	const char *src = nc_datastore(rpc, "source", &config);
+	const char *dst = nc_datastore(rpc, "target", NULL);
+	struct nc_server_reply *reply = NULL;
+	struct vpnha_nc_error err;
+	struct nb_config *cfg;
+
+	if (!src || !dst)
+		return nc_fail("protocol", "missing-element", NULL,
+			       "copy-config needs a source and a target");
+	if (strcmp(dst, "running") && strcmp(dst, "candidate"))
+		return nc_fail(
+			"protocol", "operation-not-supported",
+			"/ietf-netconf:copy-config/target",
+			"copy-config target %s is not supported (running, candidate)",
+			dst);
+	if ((reply = nc_locked(dst, sess)))
+		return reply;
+	if (strcmp(src, "config") == 0) {
+		if (nc_any_parse(config, false, &tree, &err) < 0)
+			return nc_reply_err(&err);
+		cfg = nb_config_new(tree);
+	} else if (strcmp(src, "running") == 0)
+		cfg = nb_config_dup(running_config);
+	else if (strcmp(src, "candidate") == 0)
+		cfg = nb_config_dup(nc_candidate());
+	else
+		return nc_fail(
+			"protocol", "operation-not-supported",
+			"/ietf-netconf:copy-config/source",
+			"copy-config source %s is not supported (running, candidate, config)",
+			src);
+	if (strcmp(dst, "candidate") == 0) {
+		nc_candidate_discard();
+		nc.candidate = cfg;
+		return nc_server_reply_ok();
+	}
+	nc_commit(sess, cfg, "NETCONF copy-config", &reply);
+	nb_config_free(cfg);
 	return reply ? reply : nc_server_reply_ok();
 }
 
@@ -935,20 +1048,42 @@ static struct nc_server_reply *nc_op_kill(struct lyd_node *rpc,
 	return nc_server_reply_ok();
 }
 
+static void nc_queue(struct lyd_node *tree, char *eventtime, uint32_t target,
+		     bool ends);
+static struct lyd_node *nc_notif_tree(const char *path);
+
+/* Main thread: the stopTime of a session's subscription has come. */
+static void nc_subscription_stop(vpnha_event_t *e)
+{
+	struct vpnha_nc_sess *sess = VPNHA_EVENT_ARG(e);
+	char *eventtime = NULL;
+
+	ly_time_time2str(time(NULL), NULL, &eventtime);
+	nc_queue(nc_notif_tree("/nc-notifications:notificationComplete"),
+		 eventtime, sess->id, true);
+}
+
 static struct nc_server_reply *nc_op_subscribe(struct lyd_node *rpc,
 					       struct vpnha_nc_sess *sess)
 {
 	const char *stream = nc_child_value(rpc, "stream");
+	struct vpnha_nc_subscription sub;
+	struct vpnha_nc_error err;
+	void *kept[VPNHA_NC_REPLAY_MAX];
+	unsigned int n;
+	int64_t now = nc_realtime_us();
+	char *eventtime = NULL;
 
 	if (stream && strcmp(stream, "NETCONF"))
 		return nc_fail("application", "invalid-value", NULL,
 			       "no stream %s (only NETCONF)", stream);
-	if (nc_child(rpc, "startTime"))
-		return nc_fail("application", "operation-not-supported", NULL,
-			       "replay is not supported");
 	if (nc_child(rpc, "filter"))
 		return nc_fail("application", "operation-not-supported", NULL,
 			       "notification filters are not supported");
+	if (vpnha_nc_subscription_parse(nc_child_value(rpc, "startTime"),
+					nc_child_value(rpc, "stopTime"), now,
+					&sub, &err) < 0)
+		return nc_reply_err(&err);
 	pthread_mutex_lock(&nc.mtx);
 	if (sess->subscribed) {
 		pthread_mutex_unlock(&nc.mtx);
@@ -956,8 +1091,35 @@ static struct nc_server_reply *nc_op_subscribe(struct lyd_node *rpc,
 			       "this session is already subscribed");
 	}
 	sess->subscribed = true;
+	sess->hold = sub.replay;
 	nc_session_inc_notif_status(sess->s);
 	pthread_mutex_unlock(&nc.mtx);
+	if (!sub.replay)
+		return nc_server_reply_ok();
+
+	/* The kept notifications of the window, then replayComplete;
+	 * queued now, written once the <ok> is (nc_poll_thread). */
+	n = vpnha_nc_replay_select(&nc.replay, sub.start_us,
+				   sub.has_stop ? sub.stop_us : INT64_MAX, kept,
+				   array_size(kept));
+	for (unsigned int i = 0; i < n; i++) {
+		struct vpnha_nc_kept *k = kept[i];
+		struct lyd_node *dup = NULL;
+
+		if (lyd_dup_single(k->tree, NULL, LYD_DUP_RECURSIVE, &dup) ==
+		    LY_SUCCESS)
+			nc_queue(dup, strdup(k->eventtime), sess->id, false);
+	}
+	ly_time_time2str(time(NULL), NULL, &eventtime);
+	nc_queue(nc_notif_tree("/nc-notifications:replayComplete"), eventtime,
+		 sess->id, false);
+	zlog_info("netconf: session %u: replayed %u notification(s)", sess->id,
+		  n);
+	if (sub.has_stop)
+		vpnha_add_timer_msec(
+			master, nc_subscription_stop, sess,
+			sub.stop_us > now ? (sub.stop_us - now) / 1000 + 1 : 0,
+			&sess->t_stop);
 	return nc_server_reply_ok();
 }
 
@@ -974,6 +1136,7 @@ static const struct {
 	{"cancel-commit", nc_op_cancel_commit},
 	{"discard-changes", nc_op_discard},
 	{"validate", nc_op_validate},
+	{"copy-config", nc_op_copy_config},
 	{"get-schema", nc_op_get_schema},
 	{"close-session", nc_op_close},
 	{"kill-session", nc_op_kill},
@@ -1071,6 +1234,21 @@ static struct nc_server_reply *nc_rpc_handler(struct lyd_node *rpc,
 
 /* Sessions. */
 
+/* A refused login, in the same words on libnetconf2 2.0 and 3.x. */
+static void nc_login_refused(const char *user, const char *host,
+			     bool user_known)
+{
+	const struct vpnha_nc_user *u = vpnha_nc_config_user(&nc.cfg, user);
+
+	if (!user_known || !u)
+		zlog_warn("netconf: login refused: unknown user %s from %s",
+			  user, host && host[0] ? host : "?");
+	else
+		zlog_warn(
+			"netconf: login refused: user %s from %s: key not in %s",
+			user, host && host[0] ? host : "?", u->keys);
+}
+
 static int nc_pubkey(const struct nc_session *s, ssh_key key)
 {
 	const char *user = nc_session_get_username(s);
@@ -1080,8 +1258,7 @@ static int nc_pubkey(const struct nc_session *s, ssh_key key)
 	FILE *f;
 
 	if (!u) {
-		zlog_warn("netconf: login refused: unknown user %s from %s",
-			  user, host ? host : "?");
+		nc_login_refused(user, host, false);
 		return 1;
 	}
 	f = fopen(u->keys, "r");
@@ -1110,8 +1287,7 @@ static int nc_pubkey(const struct nc_session *s, ssh_key key)
 		}
 	}
 	fclose(f);
-	zlog_warn("netconf: login refused: user %s from %s: key not in %s",
-		  user, host ? host : "?", u->keys);
+	nc_login_refused(user, host, true);
 	return 1;
 }
 
@@ -1131,6 +1307,7 @@ static void nc_session_ended(vpnha_event_t *e)
 	}
 	if (vpnha_nc_confirm_session_end(&nc.cc, sess->id))
 		nc_confirm_rollback("abandoned by its session");
+	VPNHA_EVENT_OFF(sess->t_stop);
 	XFREE(MTYPE_VPNHA_NC_SESSION, sess);
 }
 
@@ -1211,10 +1388,32 @@ static void *nc_poll_thread(void *arg)
 			continue;
 		}
 		last_activity = now;
+		if ((r & NC_PSPOLL_RPC) && s) {
+			/* The reply is written: the notifier may go on. */
+			struct vpnha_nc_sess *sess = nc_session_get_data(s);
+
+			pthread_mutex_lock(&nc.mtx);
+			if (sess && sess->hold) {
+				sess->hold = false;
+				pthread_cond_broadcast(&nc.notif_cond);
+			}
+			pthread_mutex_unlock(&nc.mtx);
+		}
 		if ((r & NC_PSPOLL_SESSION_TERM) && s)
 			nc_session_term(s);
 	}
 	return NULL;
+}
+
+/* Notifier thread, nc.mtx held: is the session n goes to still
+ * waiting for its <create-subscription> reply to be written? */
+static bool nc_notif_held(const struct vpnha_nc_notif *n)
+{
+	for (unsigned int i = 0; i < nc.n_sessions; i++)
+		if (nc.sessions[i]->hold &&
+		    (!n->target || nc.sessions[i]->id == n->target))
+			return true;
+	return false;
 }
 
 static void *nc_notif_thread(void *arg)
@@ -1224,20 +1423,37 @@ static void *nc_notif_thread(void *arg)
 	while (!nc.stop) {
 		struct vpnha_nc_notif *n = nc.notif_head;
 		struct nc_server_notif *notif;
+		struct timespec until;
 
 		if (!n) {
 			pthread_cond_wait(&nc.notif_cond, &nc.mtx);
 			continue;
 		}
+		/* The poll thread clears hold right after writing the
+		 * reply; a second at most, should that session be stuck. */
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec++;
+		while (!nc.stop && nc_notif_held(n) &&
+		       pthread_cond_timedwait(&nc.notif_cond, &nc.mtx,
+					      &until) != ETIMEDOUT)
+			;
 		nc.notif_head = n->next;
 		if (!nc.notif_head)
 			nc.notif_tail = &nc.notif_head;
 		notif = nc_server_notif_new(n->tree, n->eventtime,
 					    NC_PARAMTYPE_FREE);
-		for (unsigned int i = 0; i < nc.n_sessions; i++)
-			if (nc.sessions[i]->subscribed)
-				nc_server_notif_send(nc.sessions[i]->s, notif,
-						     1000);
+		for (unsigned int i = 0; i < nc.n_sessions; i++) {
+			struct vpnha_nc_sess *sess = nc.sessions[i];
+
+			if (!sess->subscribed ||
+			    (n->target && sess->id != n->target))
+				continue;
+			nc_server_notif_send(sess->s, notif, 1000);
+			if (n->ends) {
+				sess->subscribed = false;
+				nc_session_dec_notif_status(sess->s);
+			}
+		}
 		nc_server_notif_free(notif);
 		free(n);
 	}
@@ -1245,29 +1461,81 @@ static void *nc_notif_thread(void *arg)
 	return NULL;
 }
 
-/* Main thread: queue a notification tree for the subscribers. */
-static void nc_notify(struct lyd_node *tree)
+/* Queue a notification (tree and eventtime are taken over) for the
+ * session target, or for every subscribed session (target 0). */
+static void nc_queue(struct lyd_node *tree, char *eventtime, uint32_t target,
+		     bool ends)
 {
 	struct vpnha_nc_notif *n;
-	char *eventtime = NULL;
-	bool any = false;
 
-	pthread_mutex_lock(&nc.mtx);
-	for (unsigned int i = 0; i < nc.n_sessions; i++)
-		any |= nc.sessions[i]->subscribed;
-	pthread_mutex_unlock(&nc.mtx);
-	if (!any || ly_time_time2str(time(NULL), NULL, &eventtime)) {
+	if (!tree || !eventtime) {
 		lyd_free_all(tree);
+		free(eventtime);
 		return;
 	}
 	n = calloc(1, sizeof(*n));
 	n->tree = tree;
 	n->eventtime = eventtime;
+	n->target = target;
+	n->ends = ends;
 	pthread_mutex_lock(&nc.mtx);
 	*nc.notif_tail = n;
 	nc.notif_tail = &n->next;
 	pthread_cond_signal(&nc.notif_cond);
 	pthread_mutex_unlock(&nc.mtx);
+}
+
+/* An empty notification of ly_native_ctx (replayComplete, ...). */
+static struct lyd_node *nc_notif_tree(const char *path)
+{
+	struct lyd_node *n = NULL;
+
+	lyd_new_path(NULL, ly_native_ctx, path, NULL, 0, &n);
+	return n;
+}
+
+static void nc_kept_free(struct vpnha_nc_kept *k)
+{
+	if (!k)
+		return;
+	lyd_free_all(k->tree);
+	free(k->eventtime);
+	free(k);
+}
+
+/* Main thread: keep a notification tree for replay and queue it for
+ * the subscribers. */
+static void nc_notify(struct lyd_node *tree)
+{
+	struct vpnha_nc_kept *k;
+	struct timespec ts;
+	char *eventtime = NULL;
+	bool any = false;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (ly_time_ts2str(&ts, &eventtime)) {
+		lyd_free_all(tree);
+		return;
+	}
+	k = calloc(1, sizeof(*k));
+	if (lyd_dup_single(tree, NULL, LYD_DUP_RECURSIVE, &k->tree) ==
+	    LY_SUCCESS) {
+		k->eventtime = strdup(eventtime);
+		nc_kept_free(vpnha_nc_replay_add(
+			&nc.replay,
+			(int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000, k));
+	} else
+		free(k);
+	pthread_mutex_lock(&nc.mtx);
+	for (unsigned int i = 0; i < nc.n_sessions; i++)
+		any |= nc.sessions[i]->subscribed;
+	pthread_mutex_unlock(&nc.mtx);
+	if (!any) {
+		lyd_free_all(tree);
+		free(eventtime);
+		return;
+	}
+	nc_queue(tree, eventtime, 0, false);
 }
 
 static int nc_tunnel_transition(const struct vpnha_tunnel *t,
@@ -1350,13 +1618,25 @@ static int nc_host_key(const char *path)
  * library): also name the implemented 1.1 modules (frr-vpnhad, ...) so
  * that clients without YANG library support (yangcli) find them.
  */
-static void nc_advertise_modules(void)
+static uint32_t nc_module_count(void)
+{
+	uint32_t i = 0;
+
+	while (ly_ctx_get_module_iter(ly_native_ctx, &i))
+		;
+	return i;
+}
+
+/* Only the first n modules: those libnetconf2 3.x loads for its own
+ * configuration (ietf-netconf-server, ietf-keystore, ...) come later
+ * and are not served (and yangcli cannot parse some of them). */
+static void nc_advertise_modules(uint32_t n)
 {
 	const struct lys_module *mod;
 	uint32_t i = 0;
 	char buf[512];
 
-	while ((mod = ly_ctx_get_module_iter(ly_native_ctx, &i))) {
+	while (i < n && (mod = ly_ctx_get_module_iter(ly_native_ctx, &i))) {
 		if (!mod->implemented || !mod->parsed ||
 		    mod->parsed->version != LYS_VERSION_1_1 ||
 		    strcmp(mod->name, "ietf-yang-library") == 0)
@@ -1371,8 +1651,13 @@ static void nc_advertise_modules(void)
 static int nc_load_modules(void)
 {
 	static const char *const nc_features[] = {
-		"writable-running", "candidate", "confirmed-commit",
-		"validate",	    "xpath",	 NULL,
+		"writable-running",
+		"candidate",
+		"confirmed-commit",
+		"rollback-on-error",
+		"validate",
+		"xpath",
+		NULL,
 	};
 
 	ly_ctx_set_searchdir(ly_native_ctx, nc.cfg.yang_dir);
@@ -1398,22 +1683,25 @@ static int nc_load_modules(void)
 
 static void nc_start(vpnha_event_t *e)
 {
+	uint32_t n_modules;
+
 	if (nc_host_key(nc.cfg.host_key) < 0)
 		return;
+	n_modules = nc_module_count();
 	if (vpnha_ncc_init(ly_native_ctx)) {
 		zlog_err("netconf: nc_server_init failed");
 		return;
 	}
 	nc_set_global_rpc_clb(nc_rpc_handler);
-	nc_advertise_modules();
+	nc_advertise_modules(n_modules);
 	/* RFC 5277: notifications, and RPCs while subscribed. */
 	nc_server_set_capability(
 		"urn:ietf:params:netconf:capability:notification:1.0");
 	nc_server_set_capability(
 		"urn:ietf:params:netconf:capability:interleave:1.0");
 	frr_with_privs (&vpnha_privs) {
-		if (vpnha_ncc_server_setup(ly_native_ctx, &nc.cfg, nc_pubkey) <
-		    0) {
+		if (vpnha_ncc_server_setup(ly_native_ctx, &nc.cfg, nc_pubkey,
+					   nc_login_refused) < 0) {
 			zlog_err("netconf: cannot listen on [%s]:%u",
 				 nc.cfg.address, nc.cfg.port);
 			return;
@@ -1423,6 +1711,7 @@ static void nc_start(vpnha_event_t *e)
 	nc.sessions = XCALLOC(MTYPE_VPNHA_NC_SESSIONS,
 			      nc.cfg.max_sessions * sizeof(*nc.sessions));
 	nc.notif_tail = &nc.notif_head;
+	nc.replay.created_us = nc_realtime_us();
 	nc.started = true;
 	for (int i = 0; i < VPNHA_NC_ACCEPT_THREADS; i++)
 		pthread_create(&nc.accept_thr[i], NULL, nc_accept_thread,
@@ -1452,6 +1741,11 @@ static int nc_fini(void)
 	nc_ps_free(nc.ps);
 	nc_server_destroy();
 	nc_candidate_discard();
+	while (nc.replay.count) {
+		nc_kept_free(nc.replay.ent[nc.replay.head].item);
+		nc.replay.head = (nc.replay.head + 1) % VPNHA_NC_REPLAY_MAX;
+		nc.replay.count--;
+	}
 	XFREE(MTYPE_VPNHA_NC_SESSIONS, nc.sessions);
 	nc.started = false;
 	return 0;

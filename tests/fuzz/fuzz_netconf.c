@@ -62,6 +62,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	    ly_ctx_set_searchdir(ctx, VPNHA_YANG_DIR "/netconf") ||
 	    !ly_ctx_load_module(ctx, "frr-vpnhad", NULL, NULL) ||
 	    !ly_ctx_load_module(ctx, "ietf-netconf", NULL, features) ||
+	    !ly_ctx_load_module(ctx, "notifications", NULL, NULL) ||
 	    lyd_parse_data_mem(ctx, running_xml, LYD_XML,
 			       LYD_PARSE_ONLY | LYD_PARSE_STRICT, 0,
 			       &running)) {
@@ -207,6 +208,19 @@ static void commit(const struct lyd_node *op, bool cancel)
 	vpnha_nc_confirm_expired(&confirm, now_ms);
 }
 
+/* <create-subscription>'s replay window. */
+static void subscribe(const struct lyd_node *op)
+{
+	struct vpnha_nc_subscription sub;
+	struct vpnha_nc_error err = {};
+
+	check_err(vpnha_nc_subscription_parse(child_value(op, "startTime"),
+					      child_value(op, "stopTime"),
+					      1796292000LL * 1000000, &sub,
+					      &err),
+		  &err);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct lyd_node *envp = NULL, *op = NULL;
@@ -241,6 +255,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			commit(op, true);
 		else if (strcmp(name, "close-session") == 0)
 			vpnha_nc_confirm_session_end(&confirm, 1);
+		else if (strcmp(name, "create-subscription") == 0)
+			subscribe(op);
 	}
 	lyd_free_all(envp);
 	lyd_free_all(op);

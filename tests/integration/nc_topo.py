@@ -62,6 +62,15 @@ def module_path():
     return os.path.join(vt.REPO, "frr-plugin", "vpnhad_netconf.so")
 
 
+def keys_read_at_start():
+    """libnetconf2 3.x (Debian 13) takes the users' keys into its
+    configuration once, when vpnhad starts; 2.0 reads the
+    authorized-keys file at each login (README, NETCONF limits)."""
+    impl = os.path.join(os.path.dirname(module_path()), "vpnhad_netconf_impl.so")
+    out = subprocess.run(["ldd", impl], capture_output=True, text=True).stdout
+    return "libnetconf2.so.4" in out
+
+
 @contextlib.contextmanager
 def in_netns(ns):
     """Run the block with this thread in network namespace ns (a Netns)."""
@@ -122,11 +131,15 @@ class NetconfServer:
 
     def connect(self, user="ops", key_user=None, timeout=10):
         """An ncclient session (a manager) as user with key_user's key."""
+        # password="": Debian 13's ncclient 0.6.17 loads every key file
+        # with password.encode() and fails on None (the key has no
+        # passphrase; the server offers no password method either).
         with in_netns(self.rt.ns):
             m = manager.connect(host="127.0.0.1", port=NC_PORT, username=user,
                                 key_filename=self.keys[key_user or user],
-                                hostkey_verify=False, allow_agent=False,
-                                look_for_keys=False, timeout=timeout)
+                                password="", hostkey_verify=False,
+                                allow_agent=False, look_for_keys=False,
+                                timeout=timeout)
         vt.current_registry().push(lambda: _close(m), "NETCONF session")
         return m
 

@@ -355,6 +355,109 @@ static void test_confirm(void)
 	CU_ASSERT_FALSE(cc.pending);
 }
 
+static void test_replay(void)
+{
+	static struct vpnha_nc_replay r;
+	static int items[VPNHA_NC_REPLAY_MAX + 2];
+	void *out[VPNHA_NC_REPLAY_MAX];
+	unsigned int n;
+
+	/* Kept in order; the window is inclusive. */
+	for (int i = 0; i < 3; i++)
+		CU_ASSERT_PTR_NULL(
+			vpnha_nc_replay_add(&r, 1000 * (i + 1), &items[i]));
+	n = vpnha_nc_replay_select(&r, 2000, INT64_MAX, out, 10);
+	CU_ASSERT_EQUAL(n, 2);
+	CU_ASSERT_PTR_EQUAL(out[0], &items[1]);
+	CU_ASSERT_PTR_EQUAL(out[1], &items[2]);
+	CU_ASSERT_EQUAL(vpnha_nc_replay_select(&r, 0, 2000, out, 10), 2);
+	CU_ASSERT_EQUAL(vpnha_nc_replay_select(&r, 0, INT64_MAX, out, 1), 1);
+	CU_ASSERT_EQUAL(vpnha_nc_replay_select(&r, 3001, INT64_MAX, out, 10),
+			0);
+	/* Bounded: the oldest goes out, handed back to be freed. */
+	for (int i = 3; i < VPNHA_NC_REPLAY_MAX; i++)
+		CU_ASSERT_PTR_NULL(
+			vpnha_nc_replay_add(&r, 1000 * (i + 1), &items[i]));
+	CU_ASSERT_PTR_EQUAL(
+		vpnha_nc_replay_add(&r, 999999999, &items[VPNHA_NC_REPLAY_MAX]),
+		&items[0]);
+	CU_ASSERT_EQUAL(r.count, VPNHA_NC_REPLAY_MAX);
+	n = vpnha_nc_replay_select(&r, 0, INT64_MAX, out, VPNHA_NC_REPLAY_MAX);
+	CU_ASSERT_EQUAL(n, VPNHA_NC_REPLAY_MAX);
+	CU_ASSERT_PTR_EQUAL(out[0], &items[1]);
+	CU_ASSERT_PTR_EQUAL(out[n - 1], &items[VPNHA_NC_REPLAY_MAX]);
+}
+
+static void test_subscription(void)
+{
+	/* 2026-12-03T10:00:00Z */
+	const int64_t now = 1796292000LL * 1000000;
+	struct vpnha_nc_subscription sub;
+	struct vpnha_nc_error err;
+
+	CU_ASSERT_EQUAL(
+		vpnha_nc_subscription_parse(NULL, NULL, now, &sub, &err), 0);
+	CU_ASSERT_FALSE(sub.replay);
+	CU_ASSERT_EQUAL(vpnha_nc_subscription_parse("2026-12-03T09:59:59.25Z",
+						    "2026-12-03T11:00:00+01:00",
+						    now, &sub, &err),
+			0);
+	CU_ASSERT_TRUE(sub.replay && sub.has_stop);
+	CU_ASSERT_EQUAL(sub.start_us, now - 750000);
+	CU_ASSERT_EQUAL(sub.stop_us, now);
+	/* RFC 5277 2.1.1's errors. */
+	CU_ASSERT_EQUAL(vpnha_nc_subscription_parse(
+				NULL, "2026-12-03T09:00:00Z", now, &sub, &err),
+			-1);
+	CU_ASSERT_STRING_EQUAL(err.tag, "missing-element");
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.path, "startTime"));
+	CU_ASSERT_EQUAL(vpnha_nc_subscription_parse("2026-12-03T10:00:01Z",
+						    NULL, now, &sub, &err),
+			-1);
+	CU_ASSERT_STRING_EQUAL(err.tag, "bad-element");
+	CU_ASSERT_STRING_EQUAL(
+		err.message, "startTime 2026-12-03T10:00:01Z is in the future");
+	CU_ASSERT_EQUAL(vpnha_nc_subscription_parse("2026-12-03T09:00:00Z",
+						    "2026-12-03T08:00:00Z", now,
+						    &sub, &err),
+			-1);
+	CU_ASSERT_STRING_EQUAL(err.tag, "bad-element");
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.path, "stopTime"));
+	CU_ASSERT_EQUAL(
+		vpnha_nc_subscription_parse("yesterday", NULL, now, &sub, &err),
+		-1);
+	CU_ASSERT_STRING_EQUAL(err.tag, "bad-element");
+}
+
+static void test_error_paths(void)
+{
+	char path[128];
+	const char *tag;
+
+	/* FRR 8.4's and FRR 10's validation messages. */
+	CU_ASSERT_TRUE(vpnha_nc_nb_error_path(
+		"Invalid leafref value \"x\" - no target instance. (Data "
+		"location \"/frr-vpnhad:vpnhad/tunnel[name='t3']/peer\".)",
+		path, sizeof(path), &tag));
+	CU_ASSERT_STRING_EQUAL(path,
+			       "/frr-vpnhad:vpnhad/tunnel[name='t3']/peer");
+	CU_ASSERT_STRING_EQUAL(tag, "data-missing");
+	CU_ASSERT_TRUE(vpnha_nc_nb_error_path(
+		"YANG error(s):\n Path: /frr-vpnhad:vpnhad/tunnel[name='t3']/"
+		"peer\n Error: Invalid leafref value \"x\" - no target.\n",
+		path, sizeof(path), &tag));
+	CU_ASSERT_STRING_EQUAL(path,
+			       "/frr-vpnhad:vpnhad/tunnel[name='t3']/peer");
+	CU_ASSERT_STRING_EQUAL(tag, "data-missing");
+	CU_ASSERT_TRUE(vpnha_nc_nb_error_path(
+		"YANG error(s):\n Path: /frr-vpnhad:vpnhad/x\n Error: Value "
+		"\"300\" is out of bounds.\n",
+		path, sizeof(path), &tag));
+	CU_ASSERT_STRING_EQUAL(tag, "invalid-value");
+	CU_ASSERT_FALSE(vpnha_nc_nb_error_path("no path here", path,
+					       sizeof(path), &tag));
+}
+
 static void test_roles(void)
 {
 	CU_ASSERT_TRUE(vpnha_nc_role_allows(VPNHA_NC_ROLE_READ_ONLY, "get"));
@@ -484,6 +587,9 @@ static const struct vpnha_cunit_test tests[] = {
 	{"edit of state data refused", test_state_refused},
 	{"subtree filter", test_subtree},
 	{"confirmed commit", test_confirm},
+	{"notification replay buffer", test_replay},
+	{"create-subscription times", test_subscription},
+	{"error paths", test_error_paths},
 	{"roles", test_roles},
 	{"configuration file", test_config},
 	{"undeclared prefix in anyxml", test_any_undeclared_prefix},
