@@ -1034,6 +1034,28 @@ void vpnha_recompute(struct vpnha *v)
 		vpnha_rib_hold_check(v);
 }
 
+/*
+ * Every route is sent (hold end, replay after a reconnect): clear, for
+ * each of our prefixes, what an earlier zebra left, then tell zebra the
+ * update is complete (it drops what an earlier vpnhad left).
+ */
+static void vpnha_rib_sent_all(struct vpnha *v)
+{
+	const struct vpnha_route *r, *prev = NULL;
+
+	if (!v->rib_up || !v->rib)
+		return;
+	if (v->rib->leftover_del)
+		for (r = vpnha_routes_const_first(&v->routes); r;
+		     r = vpnha_routes_const_next(&v->routes, r)) {
+			if (!prev || !prefix_same(&prev->prefix, &r->prefix))
+				v->rib->leftover_del(&r->prefix);
+			prev = r;
+		}
+	if (v->rib->update_complete)
+		v->rib->update_complete();
+}
+
 /* Start-up hold ---------------------------------------------------------- */
 
 /* At least this long: the configuration may arrive after the start. */
@@ -1107,8 +1129,7 @@ void vpnha_rib_hold_check(struct vpnha *v)
 		  (long long)(now - v->rib_hold_start) / 1000);
 	v->rib_hold_start = 0;
 	vpnha_recompute_count(v);
-	if (v->rib_up && v->rib && v->rib->update_complete)
-		v->rib->update_complete();
+	vpnha_rib_sent_all(v);
 }
 
 /* zebra events ---------------------------------------------------------- */
@@ -1129,7 +1150,12 @@ static void vpnha_rib_reset(struct vpnha *v, bool up)
 
 void vpnha_rib_connected(struct vpnha *v)
 {
+	bool held = v->rib_hold_start != 0;
+
 	vpnha_rib_reset(v, true);
+	/* While held, the hold's end sends everything. */
+	if (!held)
+		vpnha_rib_sent_all(v);
 }
 
 void vpnha_rib_disconnected(struct vpnha *v)

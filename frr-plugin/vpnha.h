@@ -214,6 +214,13 @@ struct vpnha_rib_ops {
 	 * earlier vpnhad left (graceful restart).  May be NULL.
 	 */
 	void (*update_complete)(void);
+	/*
+	 * Remove what an earlier zebra left for this prefix: the kernel
+	 * route a killed zebra read back at its start (static, instance 0,
+	 * not staticd's), which zebra 10.x's start-up sweep misses.  Called
+	 * after every route is sent, before update_complete().  May be NULL.
+	 */
+	void (*leftover_del)(const struct prefix *p);
 };
 
 /* Hooks to the probe I/O adapter; any may be NULL. */

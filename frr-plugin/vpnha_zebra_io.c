@@ -148,10 +148,47 @@ static void vpnha_zebra_update_complete(void)
 		zlog_debug("zebra: route update complete");
 }
 
+/*
+ * A zebra killed (SIGKILL, crash) leaves its selected routes in the
+ * kernel; the next zebra reads them back as its own, of type static and
+ * instance 0 (the kernel keeps no instance), and is meant to sweep them
+ * at start.  zebra 10.x (at least to 10.5, FRRouting/frr#21824) sweeps
+ * before its meta-queue has put them in the RIB: they stay for good,
+ * selected at distance 1 over every route of ours, through the tunnel
+ * that carried the prefix when zebra died, however dead it is now.
+ * Delete that route.  zebra matches a delete by (type, instance,
+ * prefix) and, for a route with ZEBRA_FLAG_RR_USE_DISTANCE, by
+ * distance; staticd sets that flag on every route with a distance of
+ * at least 1, and this delete carries none (0): it can only match a
+ * route zebra read back from the kernel, never staticd's.  With no
+ * such route zebra ignores it (8.4, whose sweep works, and any zebra
+ * that started cleanly).
+ */
+static void vpnha_zebra_leftover_del(const struct prefix *p)
+{
+	struct zapi_route api = {};
+
+	if (!vpnha_zebra_connected())
+		return;
+	api.vrf_id = VRF_DEFAULT;
+	api.type = ZEBRA_ROUTE_STATIC;
+	api.instance = 0;
+	api.safi = SAFI_UNICAST;
+	prefix_copy(&api.prefix, p);
+	if (VPNHA_DEBUG(zebra))
+		zlog_debug(
+			"zebra: delete %pFX static instance 0 left by an earlier zebra, if any",
+			p);
+	if (zclient_route_send(ZEBRA_ROUTE_DELETE, zclient, &api) ==
+	    ZCLIENT_SEND_FAILURE)
+		vpnha_zebra_send_failed();
+}
+
 const struct vpnha_rib_ops vpnha_zebra_rib_ops = {
 	.route_add = vpnha_zebra_route_add,
 	.route_del = vpnha_zebra_route_del,
 	.update_complete = vpnha_zebra_update_complete,
+	.leftover_del = vpnha_zebra_leftover_del,
 };
 
 /* The start-up hold ends at the latest at the core's deadline. */
@@ -223,8 +260,8 @@ static void vpnha_zebra_connected_cb(struct zclient *zc)
 		return;
 	}
 	zlog_info("connected to zebra, replaying all routes");
+	/* Sends every route, then clears leftovers, then update complete. */
 	vpnha_rib_connected(vpnha);
-	vpnha_zebra_update_complete();
 }
 
 /* Interfaces: resolve tunnel interface names to ifindexes. */

@@ -11,7 +11,8 @@ test asserts:
 - nothing stale afterwards: zebra's RIB holds vpnhad's routes only, the
   kernel the expected device, and the states are the expected ones.
 
-Faults here: zebra SIGKILL + restart; the tunnel interface deleted and
+Faults here: zebra SIGKILL + restart (and what the killed zebra left in
+the kernel); the tunnel interface deleted and
 re-created; the health-check source address removed by someone else;
 the peer "rebooting" (its interface down then up); a configuration
 change in the middle of a failover.  Elsewhere: vpnhad SIGKILL under
@@ -116,6 +117,57 @@ def test_zebra_sigkill_restart_primary_dead(vpnha_hc, block, zebra_args):
     rib_is_vpnhad_only(s, ["vti2"])
     assert s.kernel_devs() == ["vti2"]
     assert tunnel(s, "primary")["state"] == "down"
+    block.allow("cvti1")
+    settle_back(s)
+
+
+@pytest.mark.vpnha_hc(**HC)
+def test_zebra_sigkill_leftover_never_routes_into_dead_primary(vpnha_hc, block):
+    """zebra SIGKILLed and restarted (default, no -K) while the route is on
+    the primary; then the primary dies.  The killed zebra's kernel route
+    (through vti1) is read back by the new zebra as a static route of
+    instance 0; zebra 10.x's start-up sweep misses it (FRRouting/frr
+    issue 21824: the sweep runs before the meta-queue has put it in the
+    RIB), so it stayed selected at distance 1 for good and the route
+    stayed in the dead primary.  vpnhad now deletes that leftover after
+    replaying its routes.  zebra 8.4's sweep removes it itself: the same
+    assertions hold there.  An operator's staticd route for the same
+    prefix (distance 250) must survive: the delete can only match a route
+    read back from the kernel."""
+    s = vpnha_hc
+    s.rt.start_daemon("staticd")
+    s.rt.configure("ip route %s vti2 250" % PREFIX)
+    vt.wait_for(lambda: s.rt.rib_sorted(PREFIX), 5, ok=lambda r: any(e.get("distance") == 250 for e in r),
+                desc="staticd's route in zebra")
+    assert s.kernel_devs() == ["vti1"]
+    s.rt.kill("zebra")
+    vt.wait_for(lambda: s.rt.vtysh_json("show vpn-ha json", daemon="vpnhad")["zebraConnected"], 5,
+                ok=lambda v: v is False, desc="vpnhad notices zebra is gone")
+    s.rt.start_zebra()
+    vt.wait_for(lambda: s.rt.vtysh_json("show vpn-ha json", daemon="vpnhad")["zebraConnected"], 10,
+                ok=lambda v: v is True, desc="vpnhad reconnected to zebra")
+
+    def rib_ok(rib):
+        ours = [e for e in rib if e.get("instance") == 5]
+        others = [(e["protocol"], e.get("instance"), e.get("distance")) for e in rib if e.get("instance") != 5]
+        return len(ours) == 2 and others == [("static", None, 250)]
+    rib = vt.wait_for(lambda: s.rt.rib_sorted(PREFIX), 10, ok=rib_ok,
+                      desc="vpnhad's two routes and staticd's, nothing left by the killed zebra")
+    assert [nh["interfaceName"] for e in rib if e.get("selected") for nh in e["nexthops"]] == ["vti1"], rib
+    s.wait_kernel_devs(["vti1"])
+
+    routes = route_watch(s, 0.01)
+    t0, _ = block.drop("cvti1")
+    wait_state(s, "primary", "down", 3)
+    s.wait_kernel_devs(["vti2"], timeout=3)
+    time.sleep(1.0)
+    bound = (detection_bound_ms() + SLACK_MS) / 1000
+    print("zebra SIGKILL+restart on the primary, then primary dead: kernel route %s" % routes.fmt(t0))
+    check_routes(routes, t0, dead=[("vti1", t0 + bound, None)])
+    rib = s.rt.rib_sorted(PREFIX)
+    sel = [e for e in rib if e.get("selected")]
+    assert len(sel) == 1 and sel[0].get("instance") == 5 and sel[0]["distance"] == 101, rib
+    assert any(e.get("distance") == 250 and e.get("instance") is None for e in rib), rib
     block.allow("cvti1")
     settle_back(s)
 

@@ -618,7 +618,12 @@ def test_bfd_health_check(vpnha, block, logdir):
     assert "detectionMs" in lf and lf["detectionMs"] is None, lf
     assert 0 <= lf["switchMs"] < 300, lf
     assert tunnel(s, "backup")["state"] == "up"
-    assert bfd_peers(s.rt)[("169.254.1.2", "vti1")]["status"] == "down"
+    # R's session is not up.  Only R -> P is dropped: R still hears P's
+    # Down packets, and a session in Down that receives Down goes to Init
+    # (RFC 5880 6.8.6) until P hears R again; which of the two R's bfdd
+    # shows depends on when P's next (slow, 1 s) packet came in: seen
+    # "down" on 8.4 and "init" on 10.3, both correct.
+    assert bfd_peers(s.rt)[("169.254.1.2", "vti1")]["status"] in ("down", "init")
 
     # Recovery: BFD comes back up, then the hold-down, then the failback.
     t_allow, t_allow_after = block.allow("cvti1")

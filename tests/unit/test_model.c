@@ -88,10 +88,23 @@ static void fake_update_complete(void)
 	rib_completes++;
 }
 
+/* Leftover deletes: how many, and what had been sent before the last. */
+static unsigned int rib_leftovers, leftover_adds, leftover_completes;
+static struct prefix leftover_last;
+
+static void fake_leftover_del(const struct prefix *p)
+{
+	rib_leftovers++;
+	leftover_adds = rib_adds;
+	leftover_completes = rib_completes;
+	prefix_copy(&leftover_last, p);
+}
+
 static const struct vpnha_rib_ops fake_rib = {
 	.route_add = fake_route_add,
 	.route_del = fake_route_del,
 	.update_complete = fake_update_complete,
+	.leftover_del = fake_leftover_del,
 };
 
 static unsigned int rib_count(void)
@@ -131,7 +144,7 @@ static void hc_enable(struct vpnha_tunnel *t, uint8_t type,
 static void scheme_setup_hold(bool hold, bool hc_primary)
 {
 	memset(rib, 0, sizeof(rib));
-	rib_adds = rib_dels = rib_completes = 0;
+	rib_adds = rib_dels = rib_completes = rib_leftovers = 0;
 	v = vpnha_new(&fake_rib, NULL, NULL, fake_now);
 	if (hold)
 		vpnha_rib_hold(v);
@@ -562,9 +575,21 @@ static void test_reconnect_replay(void)
 	vpnha_tunnel_set_shutdown(v, backup, false);
 	CU_ASSERT_EQUAL(rib_adds, adds);
 
+	rib_leftovers = rib_completes = 0;
+	adds = rib_adds;
 	vpnha_rib_connected(v);
 	CU_ASSERT_EQUAL(rib_count(), 2);
 	CU_ASSERT_EQUAL(rib_best(&remote)->nh[0], IF_PRIMARY);
+	/*
+	 * What a killed zebra left in the kernel is cleared once per prefix
+	 * (two routes, one prefix), after our routes are in (no gap), before
+	 * the update is complete.
+	 */
+	CU_ASSERT_EQUAL(rib_leftovers, 1);
+	CU_ASSERT(prefix_same(&leftover_last, &remote));
+	CU_ASSERT_EQUAL(leftover_adds, adds + 2);
+	CU_ASSERT_EQUAL(leftover_completes, 0);
+	CU_ASSERT_EQUAL(rib_completes, 1);
 	scheme_teardown();
 }
 
@@ -1179,6 +1204,7 @@ static void test_startup_hold(void)
 	CU_ASSERT_EQUAL(primary->state, VPNHA_TUNNEL_INIT);
 	CU_ASSERT_EQUAL(backup->state, VPNHA_TUNNEL_UP);
 	CU_ASSERT_EQUAL(rib_adds, 0);
+	CU_ASSERT_EQUAL(rib_leftovers, 0);
 	CU_ASSERT_EQUAL(rib_completes, 0);
 	CU_ASSERT_EQUAL(vpnha_route_find(v, &remote, "backup")->reason,
 			VPNHA_RR_STARTUP_HOLD);
@@ -1191,6 +1217,9 @@ static void test_startup_hold(void)
 	CU_ASSERT_EQUAL(rib_count(), 1);
 	CU_ASSERT_EQUAL(rib_best(&remote)->nh[0], IF_BACKUP);
 	CU_ASSERT_EQUAL(rib_completes, 1);
+	/* Leftovers cleared at the hold's end, after the route, not before. */
+	CU_ASSERT_EQUAL(rib_leftovers, 1);
+	CU_ASSERT_EQUAL(leftover_adds, 1);
 	/* Nothing sent, nothing counted as a failover. */
 	CU_ASSERT_EQUAL(primary->stats.failovers, 0);
 	scheme_teardown();
