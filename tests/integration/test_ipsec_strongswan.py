@@ -172,21 +172,18 @@ def test_restart_keeps_sas_and_unreachable_charon_leaves_routing_to_probes(sw):
     assert _ike_ids(r1) == ids1 and _ike_ids(r2) == ids2
 
 
-# The kernel removes a deleted device's routes before zebra hears of it
-# (seen: 18 ms with no route in CI on 2026-12-03).
-GAP_DEVICE_GONE_S = 0.3
+# The kernel's share of a device's death (see below); as
+# test_faults.py's interface-deleted case.
+KERNEL_FLUSH_GAP_S = 0.3
 
 
 def test_charon_killed_and_restarted(sw):
     """Fault matrix (issue 13): R's charon for the primary is SIGKILLed
     (its SA and, with kernel-libipsec, its TUN die with it) and started
-    again empty.  The route leaves the primary at once and comes back
-    only after vpnhad has reloaded and re-initiated the connection and
-    the probes have proven it (recovery + hold-down).  It never vanishes,
-    except for the kernel's own moment: the TUN device dies with charon,
-    the kernel drops its route itself and zebra installs the backup on
-    the link-delete event (as for a deleted VTI in test_faults), a gap
-    bounded here to 300 ms after the kill."""
+    again empty.  The route leaves the primary at once, never vanishes
+    (except for the kernel's own flush right after the kill, see below),
+    and comes back only after vpnhad has reloaded and re-initiated the
+    connection and the probes have proven it (recovery + hold-down)."""
     from test_health import Watch
 
     tb = sw
@@ -208,8 +205,16 @@ def test_charon_killed_and_restarted(sw):
     fmt = routes.fmt(t0)
     print("\ncharon SIGKILL at 0, route on ipsec1 after %.0f ms, charon back at +%.1fs, "
           "primary route back at +%.1fs: %s" % ((t_gone - t0) * 1000, t_back - t0, t_route - t0, fmt))
-    gaps = [tt - t0 for tt, v in hist if not v]
-    assert all(g <= GAP_DEVICE_GONE_S for g in gaps), "no route at some point: %s" % fmt
+    # With kernel-libipsec the primary's TUN dies with charon, and the
+    # kernel drops the routes through it on its own, at once.  vpnhad
+    # (VICI EOF) and zebra (link delete) race with that: zebra 8.4 has
+    # the backup's route in first (seen: no gap); zebra 10.3 after it
+    # (seen twice: ~25 ms with no route; where 10.3 spends the extra
+    # milliseconds was not measured).  No daemon can prevent the kernel's flush, so a gap is
+    # allowed right after the kill only, bounded as in test_faults.py's
+    # tunnel-interface-deleted case; never later, never into ipsec0.
+    gaps = [tt for tt, v in hist if not v]
+    assert all(tt <= t0 + KERNEL_FLUSH_GAP_S for tt in gaps), "no route at some point: %s" % fmt
     assert not any("ipsec0" in v for tt, v in hist if t_gone <= tt < t_back + 0.5), fmt
     # Proven first: recovery-count 5 x 100 ms and hold-down 500 ms after
     # the SA came back, which itself follows charon's restart.

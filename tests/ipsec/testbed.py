@@ -333,6 +333,7 @@ class Testbed:
         self.charons = {}  # ("r", 1), ("g", 1), ...
         self.nft = {}
         self.flappers = {}
+        self.flap_windows = {}
         self.timing = {}
         self.rt = None
         self.vpnha_ipsec = vpnha_ipsec
@@ -383,8 +384,12 @@ table inet vpnhat_return {
             # Gateway nft table: empty chains for the failure injections.
             vt.nft_table(self.g[i], "inet", "vpnhat_inject", """\
 table inet vpnhat_inject {
+ set esp_flap {
+  type ifname; flags timeout;
+ }
  chain pre {
   type filter hook prerouting priority -300; policy accept;
+  iifname @esp_flap udp dport 4500 @th,64,32 != 0 drop
  }
 }
 """)
@@ -594,19 +599,25 @@ table inet vpnhat_inject {
     def flapping(self, i, period, duration=None):
         """ESP on tunnel i alternates dead/alive every period seconds (in a
         thread) until stop_flapping(i) or duration. Returns the thread's
-        stop event."""
+        stop event.  The kernel times each dead window: the drop matches
+        while gateway i's uplink is in the esp_flap set, and the element
+        is added with a timeout of period (an nft command takes tens of
+        ms, over 100 ms on a loaded machine: timed from here, a dead
+        window lasted up to 0.6 s instead of 0.3).  Each window's bounds
+        (its start lies between the command's start and end) go to
+        flap_windows[i]."""
         stop = threading.Event()
         self.flappers[i] = stop
+        windows = self.flap_windows[i] = []
+        add = 'add element inet vpnhat_inject esp_flap { "%s" timeout %dms }\n' % (
+            TUNNELS[i]["g_up"], round(period * 1000))
 
         def run():
             end = time.monotonic() + duration if duration else None
-            dead = False
             while not stop.is_set() and (end is None or time.monotonic() < end):
-                (self.esp_restore if dead else self.esp_drop)(i)
-                dead = not dead
-                stop.wait(period)
-            if dead:
-                self.esp_restore(i)
+                t_before, t_in = self._nft(i, add)
+                windows.append((t_before, t_in + period))
+                stop.wait(max(0.0, t_in + 2 * period - time.monotonic()))
 
         th = threading.Thread(target=run, daemon=True)
         th.start()
@@ -618,6 +629,7 @@ table inet vpnhat_inject {
         if stop:
             stop.set()
             stop.thread.join(timeout=5)
+            self._nft(i, "flush set inet vpnhat_inject esp_flap\n")
 
 
 def main():
