@@ -403,6 +403,14 @@ void vpnha_libreswan_conn(struct vpnha_text *out,
 		vpnha_text_printf(
 			out, "\tipsec-interface=%u\n\tleftupdown=%%disabled\n",
 			p->if_id);
+		/*
+		 * Every tunnel's selectors are 0/0 === 0/0; 5.x takes two
+		 * such conns for one policy (it ignores the if_id) and
+		 * keeps tearing down the other's Child SA unless both say
+		 * overlapip=yes (libreswan issue 2783).
+		 */
+		if (ls_major >= 5)
+			vpnha_text_printf(out, "\toverlapip=yes\n");
 		break;
 	case VPNHA_IF_VTI:
 		/* The updown script creates the VTI device, routes nothing. */
