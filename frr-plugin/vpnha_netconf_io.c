@@ -1407,13 +1407,18 @@ static void *nc_poll_thread(void *arg)
 
 /* Notifier thread, nc.mtx held: is the session n goes to still
  * waiting for its <create-subscription> reply to be written? */
-static bool nc_notif_held(const struct vpnha_nc_notif *n)
+static bool nc_notif_held(const struct vpnha_nc_notif *n, bool release)
 {
+	bool held = false;
+
 	for (unsigned int i = 0; i < nc.n_sessions; i++)
 		if (nc.sessions[i]->hold &&
-		    (!n->target || nc.sessions[i]->id == n->target))
-			return true;
-	return false;
+		    (!n->target || nc.sessions[i]->id == n->target)) {
+			held = true;
+			if (release)
+				nc.sessions[i]->hold = false;
+		}
+	return held;
 }
 
 static void *nc_notif_thread(void *arg)
@@ -1433,10 +1438,11 @@ static void *nc_notif_thread(void *arg)
 		 * reply; a second at most, should that session be stuck. */
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_sec++;
-		while (!nc.stop && nc_notif_held(n) &&
+		while (!nc.stop && nc_notif_held(n, false) &&
 		       pthread_cond_timedwait(&nc.notif_cond, &nc.mtx,
 					      &until) != ETIMEDOUT)
 			;
+		nc_notif_held(n, true); /* never wait for it twice */
 		nc.notif_head = n->next;
 		if (!nc.notif_head)
 			nc.notif_tail = &nc.notif_head;

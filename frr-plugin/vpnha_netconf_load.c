@@ -6,7 +6,8 @@
  * Why: libfrr exports its own SHA256_Init/Update/Final.  Loaded the
  * ordinary way, the libcrypto that libssh pulls in binds its SHA-256 to
  * libfrr's (the global scope comes first) and every SSH key exchange
- * fails ("Signature verification failed" in the client).  With
+ * fails ("Signature verification failed" in the client; checked on
+ * Debian 12 and on Debian 13, FRR 10.3's libfrr still exports them).  With
  * RTLD_DEEPBIND the server's own dependencies (libnetconf2, libssh,
  * libcrypto) resolve among themselves first, and only what they lack
  * (FRR, vpnhad) comes from the daemon.

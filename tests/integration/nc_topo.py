@@ -21,11 +21,15 @@ import time
 import vpnha_topo as vt
 
 from ncclient import manager
+import ncclient.transport.session as nc_session
 import ncclient.transport.ssh as nc_ssh
 
 # ncclient polls its socket every TICK (100 ms): far slower than the
-# server.  Lower it so timings measure vpnhad, not the client.
+# server.  Lower it so timings measure vpnhad, not the client (TICK is
+# in transport.ssh up to 0.6.13, Debian 12; in transport.session in
+# 0.6.17, Debian 13).
 nc_ssh.TICK = 0.001
+nc_session.TICK = 0.001
 
 NC_PORT = 830
 CLONE_NEWNET = 0x40000000

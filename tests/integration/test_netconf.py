@@ -451,6 +451,14 @@ def test_notification_replay(ncd_scheme):
     assert [n for n, _, _, _ in notifications(r, None)] == ["tunnel-state-change"]
     assert [n for n, _, _, _ in notifications(e, None)] == ["tunnel-state-change"]
     assert notifications(w, None, timeout=1.0) == []
+    # A stopTime still to come: notificationComplete when it comes.
+    t_stop = (datetime.datetime.now(datetime.timezone.utc)
+              + datetime.timedelta(seconds=1.5))
+    f = ncd.connect()
+    f.create_subscription(start_time=t0, stop_time=t_stop.isoformat())
+    got = notifications(f, "notificationComplete", timeout=6.0)
+    assert [n for n, _, _, _ in got[-2:]] == ["replayComplete", "notificationComplete"], got
+    assert datetime.datetime.now(datetime.timezone.utc) >= t_stop
     # RFC 5277 2.1.1's errors (ncclient refuses a stopTime without a
     # startTime itself: sent as written).
     for start, stop, tag in ((None, t1, "missing-element"),
