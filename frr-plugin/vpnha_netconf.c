@@ -89,12 +89,52 @@ static int nc_node_op(const struct lyd_node *node, enum vpnha_nc_op inherited,
 }
 
 /* Insert a copy of edit (all of it, or only the node and list keys). */
+/*
+ * The first element below (or at) n that libyang could only parse as
+ * opaque (a value that is not valid), or NULL.  Depth: the model's.
+ */
+static const struct lyd_node *nc_first_opaque(const struct lyd_node *n)
+{
+	const struct lyd_node *c, *o;
+
+	if (!n->schema)
+		return n;
+	LY_LIST_FOR (lyd_child(n), c)
+		if ((o = nc_first_opaque(c)))
+			return o;
+	return NULL;
+}
+
+/*
+ * A subtree copied whole (create, replace, merge of a new node) must hold
+ * valid values only: an opaque element in the configuration made
+ * libyang 2's validation crash (the fuzz seed
+ * crash-opaque-in-copied-subtree).  Returns -1 with err set if not.
+ */
+static int nc_check_values(const struct lyd_node *edit,
+			   struct vpnha_nc_error *err)
+{
+	const struct lyd_node *o = nc_first_opaque(edit);
+	const struct lyd_node_opaq *q = (const struct lyd_node_opaq *)o;
+	size_t len;
+
+	if (!o)
+		return 0;
+	nc_err(err, "application", "invalid-value", lyd_parent(o),
+	       "invalid value \"%s\" of %s", q->value, q->name.name);
+	len = strlen(err->path);
+	snprintf(err->path + len, sizeof(err->path) - len, "/%s", q->name.name);
+	return -1;
+}
+
 static int nc_insert_copy(struct lyd_node *parent, struct lyd_node **first,
 			  const struct lyd_node *edit, bool recursive,
 			  struct lyd_node **copy, struct vpnha_nc_error *err)
 {
 	uint32_t opts = LYD_DUP_NO_META | (recursive ? LYD_DUP_RECURSIVE : 0);
 
+	if (recursive && nc_check_values(edit, err) < 0)
+		return -1;
 	if (lyd_dup_single(edit, NULL, opts, copy) != LY_SUCCESS) {
 		nc_err(err, "application", "operation-failed", edit,
 		       "cannot copy the edit");
@@ -238,6 +278,8 @@ static int nc_edit_node(struct lyd_node *parent, struct lyd_node **first,
 		lyd_free_tree(match);
 		return 0;
 	case VPNHA_NC_OP_REPLACE:
+		if (nc_check_values(edit, err) < 0)
+			return -1;
 		if (match) {
 			if (match == *first)
 				*first = match->next;

@@ -204,6 +204,26 @@ def test_bad_edit_is_rpc_error_and_changes_nothing(ncd_scheme, inner, op, tag, p
     wait_rib_distances(ncd.rt, [1, 101])
 
 
+def test_invalid_value_in_replaced_subtree_is_refused_not_fatal(ncd_scheme):
+    """fuzz_netconf's finding: an invalid value inside a subtree that is
+    copied whole (here an empty <address> with default-operation replace)
+    went into the configuration as an opaque element, and libyang 2's
+    validation crashed vpnhad.  Now: invalid-value naming the leaf,
+    nothing changed, vpnhad alive."""
+    ncd = ncd_scheme
+    m = ncd.connect()
+    before = running(ncd.rt)
+    with pytest.raises(RPCError) as ei:
+        m.edit_config(target="running", default_operation="replace", config=config_xml(
+            "<peer><name>cloud-a</name><address></address></peer>"))
+    etag, epath, emsg = rpc_error(ei)
+    assert etag == "invalid-value", (etag, epath, emsg)
+    assert "address" in epath, (etag, epath, emsg)
+    assert ncd.rt.daemons["vpnhad"].alive()
+    assert running(ncd.rt) == before
+    wait_rib_distances(ncd.rt, [1, 101])
+
+
 def test_error_option_is_atomic_or_refused(ncd_scheme):
     """RFC 6241 7.2: an edit is one northbound transaction, so
     rollback-on-error (advertised) and stop-on-error (the default) both

@@ -214,6 +214,55 @@ static void test_replace_and_none(void)
 	lyd_free_all(t);
 }
 
+/*
+ * An invalid value inside a subtree that is copied whole (replace,
+ * create, merge of a new list entry) is refused, naming it.  Before, the
+ * opaque element went into the configuration and libyang 2's validation
+ * crashed on it (found by fuzz_netconf: an empty <address> in a peer,
+ * default-operation replace; the seed crash-opaque-in-copied-subtree).
+ */
+static void test_invalid_value_in_copied_subtree(void)
+{
+	static const char *const edits[] = {
+		"<vpnhad " NS
+		"><peer><name>cloud-b</name><address></address>"
+		"</peer></vpnhad>",
+		"<vpnhad " NS
+		"><peer nc:operation=\"create\"><name>cloud-c</name>"
+		"<address>300.1.1.1</address></peer></vpnhad>",
+		"<vpnhad " NS
+		"><peer nc:operation=\"replace\"><name>cloud-a</name>"
+		"<address>nowhere</address></peer></vpnhad>",
+	};
+	static const enum vpnha_nc_op dflt[] = {
+		VPNHA_NC_OP_REPLACE, VPNHA_NC_OP_MERGE, VPNHA_NC_OP_MERGE};
+	struct lyd_node *t = NULL;
+	struct vpnha_nc_error err;
+
+	CU_ASSERT_EQUAL(edit(&t, base, VPNHA_NC_OP_MERGE, &err), 0);
+	for (size_t i = 0; i < sizeof(edits) / sizeof(edits[0]); i++) {
+		struct lyd_node *c = NULL;
+
+		/* As the server: on a copy, dropped when the edit fails. */
+		CU_ASSERT_FATAL(lyd_dup_siblings(t, NULL, LYD_DUP_RECURSIVE,
+						 &c) == LY_SUCCESS);
+		memset(&err, 0, sizeof(err));
+		CU_ASSERT_EQUAL(edit(&c, edits[i], dflt[i], &err), -1);
+		lyd_free_all(c);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(err.tag);
+		CU_ASSERT_STRING_EQUAL(err.tag, "invalid-value");
+		CU_ASSERT_PTR_NOT_NULL(strstr(err.path, "/address"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "address"));
+	}
+	/* Nothing changed, and the tree is one libyang can validate. */
+	CU_ASSERT_STRING_EQUAL(
+		value(t, "/frr-vpnhad:vpnhad/peer[name='cloud-a']/address"),
+		"203.0.113.1");
+	CU_ASSERT_EQUAL(lyd_validate_all(&t, NULL, LYD_VALIDATE_NO_STATE, NULL),
+			LY_SUCCESS);
+	lyd_free_all(t);
+}
+
 static void test_state_refused(void)
 {
 	struct lyd_node *t = NULL, *e = NULL;
@@ -585,6 +634,8 @@ static const struct vpnha_cunit_test tests[] = {
 	{"edit create/delete/remove", test_create_delete_remove},
 	{"edit replace and default none", test_replace_and_none},
 	{"edit of state data refused", test_state_refused},
+	{"invalid value in a subtree copied whole",
+	 test_invalid_value_in_copied_subtree},
 	{"subtree filter", test_subtree},
 	{"confirmed commit", test_confirm},
 	{"notification replay buffer", test_replay},
