@@ -158,11 +158,11 @@ static void vpnha_zebra_update_complete(void)
  * that carried the prefix when zebra died, however dead it is now.
  * Delete that route.  zebra matches a delete by (type, instance,
  * prefix) and, for a route with ZEBRA_FLAG_RR_USE_DISTANCE, by
- * distance; staticd sets that flag on every route with a distance of
- * at least 1, and this delete carries none (0): it can only match a
+ * distance; staticd sets that flag on every route, all with a distance
+ * of 1 to 255, and this delete carries none (0): it can only match a
  * route zebra read back from the kernel, never staticd's.  With no
- * such route zebra ignores it (8.4, whose sweep works, and any zebra
- * that started cleanly).
+ * such route zebra ignores it (8.4 sweeps at start, or, with -K, when
+ * its graceful-restart time ends: then this removes it sooner).
  */
 static void vpnha_zebra_leftover_del(const struct prefix *p)
 {
