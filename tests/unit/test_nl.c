@@ -102,50 +102,49 @@ static size_t addr_body(uint8_t *b, int family, int ifindex, uint16_t type,
 	return NLMSG_ALIGN(sizeof(ifa)) + RTA_ALIGN(rta.rta_len);
 }
 
+/* Append an RTM_NEWADDR for request 3. */
+static void put_addr(struct part *pt, int family, int ifindex, uint16_t type,
+		     const void *addr, size_t alen)
+{
+	uint8_t b[64];
+	size_t bl = addr_body(b, family, ifindex, type, addr, alen);
+
+	put_msg(pt, RTM_NEWADDR, 3, b, bl);
+}
+
+/* Is the IPv4 address a on interface 7, in the answer to request seq? */
+static int find4(const struct part *pt, uint32_t seq, const struct in_addr *a)
+{
+	return vpnha_nl_addr_find(pt->buf, pt->len, seq, AF_INET, 7, a, 4);
+}
+
 static void test_addr_dump(void)
 {
 	struct in_addr a = {htonl(0xa9fe0101)}, other = {htonl(0xa9fe0201)};
 	struct in6_addr a6 = {};
 	struct part pt = {};
-	uint8_t b[64];
-	size_t bl;
 	int done = 0;
 
 	a6.s6_addr[0] = 0xfd;
 	a6.s6_addr[15] = 1;
 	/* Another address on the interface, ours on another interface: no. */
-	bl = addr_body(b, AF_INET, 7, IFA_LOCAL, &other, 4);
-	put_msg(&pt, RTM_NEWADDR, 3, b, bl);
-	bl = addr_body(b, AF_INET, 8, IFA_LOCAL, &a, 4);
-	put_msg(&pt, RTM_NEWADDR, 3, b, bl);
-	CU_ASSERT_EQUAL(
-		vpnha_nl_addr_find(pt.buf, pt.len, 3, AF_INET, 7, &a, 4),
-		VPNHA_NL_MORE);
+	put_addr(&pt, AF_INET, 7, IFA_LOCAL, &other, 4);
+	put_addr(&pt, AF_INET, 8, IFA_LOCAL, &a, 4);
+	CU_ASSERT_EQUAL(find4(&pt, 3, &a), VPNHA_NL_MORE);
 	/* The end of the dump. */
 	put_msg(&pt, NLMSG_DONE, 3, &done, sizeof(done));
-	CU_ASSERT_EQUAL(
-		vpnha_nl_addr_find(pt.buf, pt.len, 3, AF_INET, 7, &a, 4),
-		VPNHA_NL_DONE);
+	CU_ASSERT_EQUAL(find4(&pt, 3, &a), VPNHA_NL_DONE);
 	/* IPv4 matches IFA_LOCAL only (IFA_ADDRESS is the peer there). */
 	pt.len = 0;
-	bl = addr_body(b, AF_INET, 7, IFA_ADDRESS, &a, 4);
-	put_msg(&pt, RTM_NEWADDR, 3, b, bl);
-	CU_ASSERT_EQUAL(
-		vpnha_nl_addr_find(pt.buf, pt.len, 3, AF_INET, 7, &a, 4),
-		VPNHA_NL_MORE);
-	bl = addr_body(b, AF_INET, 7, IFA_LOCAL, &a, 4);
-	put_msg(&pt, RTM_NEWADDR, 3, b, bl);
-	CU_ASSERT_EQUAL(
-		vpnha_nl_addr_find(pt.buf, pt.len, 3, AF_INET, 7, &a, 4),
-		VPNHA_NL_FOUND);
+	put_addr(&pt, AF_INET, 7, IFA_ADDRESS, &a, 4);
+	CU_ASSERT_EQUAL(find4(&pt, 3, &a), VPNHA_NL_MORE);
+	put_addr(&pt, AF_INET, 7, IFA_LOCAL, &a, 4);
+	CU_ASSERT_EQUAL(find4(&pt, 3, &a), VPNHA_NL_FOUND);
 	/* ... but not in another request's answer. */
-	CU_ASSERT_EQUAL(
-		vpnha_nl_addr_find(pt.buf, pt.len, 4, AF_INET, 7, &a, 4),
-		VPNHA_NL_MORE);
+	CU_ASSERT_EQUAL(find4(&pt, 4, &a), VPNHA_NL_MORE);
 	/* IPv6: IFA_ADDRESS. */
 	pt.len = 0;
-	bl = addr_body(b, AF_INET6, 7, IFA_ADDRESS, &a6, 16);
-	put_msg(&pt, RTM_NEWADDR, 3, b, bl);
+	put_addr(&pt, AF_INET6, 7, IFA_ADDRESS, &a6, 16);
 	CU_ASSERT_EQUAL(
 		vpnha_nl_addr_find(pt.buf, pt.len, 3, AF_INET6, 7, &a6, 16),
 		VPNHA_NL_FOUND);
@@ -161,23 +160,17 @@ static void test_addr_dump_bad(void)
 
 	/* The kernel's error ends the dump with it. */
 	put_msg(&pt, NLMSG_ERROR, 3, &e, sizeof(e));
-	CU_ASSERT_EQUAL(
-		vpnha_nl_addr_find(pt.buf, pt.len, 3, AF_INET, 7, &a, 4),
-		-EPERM);
+	CU_ASSERT_EQUAL(find4(&pt, 3, &a), -EPERM);
 	/* An attribute longer than its message. */
 	pt.len = 0;
 	bl = addr_body(b, AF_INET, 7, IFA_LOCAL, &a, 4);
 	b[NLMSG_ALIGN(sizeof(struct ifaddrmsg))] = 60; /* rta_len */
 	put_msg(&pt, RTM_NEWADDR, 3, b, bl);
-	CU_ASSERT_EQUAL(
-		vpnha_nl_addr_find(pt.buf, pt.len, 3, AF_INET, 7, &a, 4),
-		-EBADMSG);
+	CU_ASSERT_EQUAL(find4(&pt, 3, &a), -EBADMSG);
 	/* A body shorter than ifaddrmsg; a message longer than the part. */
 	pt.len = 0;
 	put_msg(&pt, RTM_NEWADDR, 3, b, 2);
-	CU_ASSERT_EQUAL(
-		vpnha_nl_addr_find(pt.buf, pt.len, 3, AF_INET, 7, &a, 4),
-		-EBADMSG);
+	CU_ASSERT_EQUAL(find4(&pt, 3, &a), -EBADMSG);
 	bl = addr_body(b, AF_INET, 7, IFA_LOCAL, &a, 4);
 	pt.len = 0;
 	put_msg(&pt, RTM_NEWADDR, 3, b, bl);
