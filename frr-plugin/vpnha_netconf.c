@@ -88,7 +88,6 @@ static int nc_node_op(const struct lyd_node *node, enum vpnha_nc_op inherited,
 	return 0;
 }
 
-/* Insert a copy of edit (all of it, or only the node and list keys). */
 /*
  * The first element below (or at) n that libyang could only parse as
  * opaque (a value that is not valid), or NULL.  Depth: the model's.
@@ -127,6 +126,7 @@ static int nc_check_values(const struct lyd_node *edit,
 	return -1;
 }
 
+/* Insert a copy of edit (all of it, or only the node and list keys). */
 static int nc_insert_copy(struct lyd_node *parent, struct lyd_node **first,
 			  const struct lyd_node *edit, bool recursive,
 			  struct lyd_node **copy, struct vpnha_nc_error *err)
@@ -340,6 +340,87 @@ int vpnha_nc_edit_apply(struct lyd_node **target, const struct lyd_node *edit,
 			*target = lyd_first_sibling(*target);
 	}
 	return 0;
+}
+
+/* Apply one unit of an edit to a copy of *target; keep it if it passes. */
+static int nc_apply_unit(struct lyd_node **target, const struct lyd_node *unit,
+			 enum vpnha_nc_op dflt, struct vpnha_nc_error *err)
+{
+	struct lyd_node *copy = NULL;
+
+	if (*target &&
+	    lyd_dup_siblings(*target, NULL, LYD_DUP_RECURSIVE, &copy)) {
+		nc_err(err, "application", "operation-failed", NULL,
+		       "cannot copy the configuration");
+		return -1;
+	}
+	if (vpnha_nc_edit_apply(&copy, unit, dflt, err) < 0) {
+		lyd_free_all(copy);
+		return -1;
+	}
+	lyd_free_all(*target);
+	*target = copy;
+	return 0;
+}
+
+/* unit = a copy of e alone, with only its child c if c is given. */
+static int nc_unit(const struct lyd_node *e, const struct lyd_node *c,
+		   struct lyd_node **unit, struct vpnha_nc_error *err)
+{
+	struct lyd_node *cc = NULL;
+
+	*unit = NULL;
+	if (lyd_dup_single(e, NULL, c ? 0 : LYD_DUP_RECURSIVE, unit) ||
+	    (c && lyd_dup_single(c, (struct lyd_node_inner *)*unit,
+				 LYD_DUP_RECURSIVE, &cc))) {
+		lyd_free_all(*unit);
+		*unit = NULL;
+		nc_err(err, "application", "operation-failed", e,
+		       "cannot copy the edit");
+		return -1;
+	}
+	return 0;
+}
+
+size_t vpnha_nc_edit_apply_continue(struct lyd_node **target,
+				    const struct lyd_node *edit,
+				    enum vpnha_nc_op dflt,
+				    struct vpnha_nc_error *errs, size_t max)
+{
+	const struct lyd_node *e, *c;
+	struct lyd_node *unit;
+	struct vpnha_nc_error scratch;
+	size_t n = 0;
+
+#define NC_NEXT_ERR (n < max ? &errs[n] : &scratch)
+	LY_LIST_FOR (edit, e) {
+		bool split =
+			e->schema && e->schema->nodetype == LYS_CONTAINER &&
+			(dflt == VPNHA_NC_OP_MERGE ||
+			 dflt == VPNHA_NC_OP_NONE) &&
+			!lyd_find_meta(e->meta, NULL, "ietf-netconf:operation");
+
+		/*
+		 * The units: each child of a merged container (a peer, a
+		 * tunnel, a route of <vpnhad>), else the element whole (a
+		 * container replaced or created is one unit).
+		 */
+		if (!split || !lyd_child(e)) {
+			if (nc_unit(e, NULL, &unit, NC_NEXT_ERR) < 0 ||
+			    nc_apply_unit(target, unit, dflt, NC_NEXT_ERR) < 0)
+				n++;
+			lyd_free_all(unit);
+			continue;
+		}
+		LY_LIST_FOR (lyd_child(e), c) {
+			if (nc_unit(e, c, &unit, NC_NEXT_ERR) < 0 ||
+			    nc_apply_unit(target, unit, dflt, NC_NEXT_ERR) < 0)
+				n++;
+			lyd_free_all(unit);
+		}
+	}
+#undef NC_NEXT_ERR
+	return n;
 }
 
 /* Subtree filter (RFC 6241 6.2) to XPath. */

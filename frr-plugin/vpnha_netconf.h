@@ -28,6 +28,9 @@ enum vpnha_nc_op {
 };
 
 /* An <rpc-error> in the making (RFC 6241 4.3). */
+/* The rpc-errors one reply carries at most (continue-on-error). */
+#define VPNHA_NC_ERRORS_MAX 16
+
 struct vpnha_nc_error {
 	const char *type; /* "protocol", "application" */
 	const char *tag;  /* "invalid-value", "data-missing", ... */
@@ -70,6 +73,19 @@ extern int vpnha_nc_edit_apply(struct lyd_node **target,
 			       const struct lyd_node *edit,
 			       enum vpnha_nc_op dflt,
 			       struct vpnha_nc_error *err);
+
+/*
+ * error-option continue-on-error (RFC 6241 7.2): apply the edit unit by
+ * unit -- each child of a merged container (a peer, a tunnel, a route
+ * of <vpnhad>), else each top-level element whole -- keeping the units
+ * that pass and recording an error for each that does not (the first
+ * max in errs).  Returns the number of units that failed.
+ */
+extern size_t vpnha_nc_edit_apply_continue(struct lyd_node **target,
+					   const struct lyd_node *edit,
+					   enum vpnha_nc_op dflt,
+					   struct vpnha_nc_error *errs,
+					   size_t max);
 
 /*
  * The content of an anyxml/anydata node (<config>, <filter>) as XML

@@ -171,7 +171,7 @@ static NC_ERR nc_tag(const char *tag)
 	return NC_ERR_OP_FAILED;
 }
 
-static struct nc_server_reply *nc_reply_err(const struct vpnha_nc_error *e)
+static struct lyd_node *nc_err_node(const struct vpnha_nc_error *e)
 {
 	NC_ERR_TYPE type = strcmp(e->type, "protocol") == 0 ? NC_ERR_TYPE_PROT
 							    : NC_ERR_TYPE_APP;
@@ -211,7 +211,26 @@ static struct nc_server_reply *nc_reply_err(const struct vpnha_nc_error *e)
 	if (e->path[0])
 		nc_err_set_path(err, e->path);
 	nc_err_set_msg(err, e->message, "en");
-	return nc_server_reply_err(err);
+	return err;
+}
+
+static struct nc_server_reply *nc_reply_err(const struct vpnha_nc_error *e)
+{
+	return nc_server_reply_err(nc_err_node(e));
+}
+
+/* reply (an error reply, or NULL) with the n errors of errs added. */
+static struct nc_server_reply *
+nc_reply_add_errs(struct nc_server_reply *reply,
+		  const struct vpnha_nc_error *errs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!reply)
+			reply = nc_reply_err(&errs[i]);
+		else
+			nc_server_reply_add_err(reply, nc_err_node(&errs[i]));
+	}
+	return reply;
 }
 
 static struct nc_server_reply *nc_fail(const char *type, const char *tag,
@@ -667,15 +686,20 @@ static struct nc_server_reply *nc_op_edit_config(struct lyd_node *rpc,
 	if (!config)
 		return nc_fail("protocol", "operation-not-supported", NULL,
 			       "only <config> is supported (no <url>)");
-	/* An edit is one northbound transaction: on an error nothing of
-	 * it is applied.  That is rollback-on-error, and stop-on-error
-	 * too (RFC 6241 7.2 leaves the state after the abort to the
-	 * server); continue-on-error (apply the parts that pass) is not. */
-	if (eopt && strcmp(eopt, "continue-on-error") == 0)
-		return nc_fail(
-			"protocol", "operation-not-supported",
-			"/ietf-netconf:edit-config/error-option",
-			"error-option continue-on-error is not supported: an edit is applied whole or not at all (stop-on-error, rollback-on-error)");
+	/*
+	 * An edit is one northbound transaction: on an error nothing of it
+	 * is applied.  That is rollback-on-error, and stop-on-error too
+	 * (RFC 6241 7.2 leaves the state after the abort to the server).
+	 * continue-on-error applies the units that pass (each peer, tunnel,
+	 * route... of the edit) and reports an rpc-error for each that does
+	 * not; the result is then one transaction as well.
+	 */
+	if (eopt && strcmp(eopt, "stop-on-error") &&
+	    strcmp(eopt, "rollback-on-error") &&
+	    strcmp(eopt, "continue-on-error"))
+		return nc_fail("protocol", "invalid-value",
+			       "/ietf-netconf:edit-config/error-option",
+			       "bad error-option %s", eopt);
 	if ((reply = nc_locked(ds, sess)))
 		return reply;
 	if (dflt && vpnha_nc_op_parse(dflt, &op) < 0)
@@ -692,6 +716,23 @@ static struct nc_server_reply *nc_op_edit_config(struct lyd_node *rpc,
 		strict_failed = true;
 	}
 	cfg = nb_config_dup(candidate ? nc_candidate() : running_config);
+	if (eopt && strcmp(eopt, "continue-on-error") == 0) {
+		struct vpnha_nc_error errs[VPNHA_NC_ERRORS_MAX];
+		size_t n = vpnha_nc_edit_apply_continue(&cfg->dnode, edit, op,
+							errs, array_size(errs));
+
+		if (test && strcmp(test, "test-only") == 0)
+			nc_validate(sess, cfg, &reply);
+		else if (candidate) {
+			nc_candidate_discard();
+			nc.candidate = cfg;
+			cfg = NULL;
+		} else
+			nc_commit(sess, cfg, "NETCONF edit-config", &reply);
+		reply = nc_reply_add_errs(reply, errs,
+					  MIN(n, array_size(errs)));
+		goto out;
+	}
 	if (vpnha_nc_edit_apply(&cfg->dnode, edit, op, &err) < 0) {
 		if (strict_failed && strcmp(err.tag, "invalid-value") == 0)
 			strlcpy(err.message, strict.message,

@@ -263,6 +263,75 @@ static void test_invalid_value_in_copied_subtree(void)
 	lyd_free_all(t);
 }
 
+/*
+ * error-option continue-on-error: the units that pass are applied, one
+ * error per unit that does not; a container replaced is one unit.
+ */
+static void test_continue_on_error(void)
+{
+	struct lyd_node *t = NULL, *e;
+	struct vpnha_nc_error errs[4];
+	size_t n;
+
+	CU_ASSERT_EQUAL(edit(&t, base, VPNHA_NC_OP_MERGE, errs), 0);
+	e = xml("<vpnhad " NS
+		"><peer><name>cloud-b</name>"
+		"<address>203.0.113.2</address></peer>"
+		"<peer nc:operation=\"create\"><name>cloud-a</name></peer>"
+		"<peer><name>cloud-c</name><address>nowhere</address></peer>"
+		"<route><prefix>10.0.0.0/16</prefix><tunnel>t1</tunnel>"
+		"<weight>50</weight></route></vpnhad>");
+	n = vpnha_nc_edit_apply_continue(&t, e, VPNHA_NC_OP_MERGE, errs,
+					 sizeof(errs) / sizeof(errs[0]));
+	lyd_free_all(e);
+	CU_ASSERT_EQUAL_FATAL(n, 2);
+	CU_ASSERT_STRING_EQUAL(errs[0].tag, "data-exists");
+	CU_ASSERT_PTR_NOT_NULL(strstr(errs[0].path, "cloud-a"));
+	CU_ASSERT_STRING_EQUAL(errs[1].tag, "invalid-value");
+	CU_ASSERT_PTR_NOT_NULL(strstr(errs[1].path, "cloud-c"));
+	/* The good units are in, the bad ones left nothing. */
+	CU_ASSERT_STRING_EQUAL(
+		value(t, "/frr-vpnhad:vpnhad/peer[name='cloud-b']/address"),
+		"203.0.113.2");
+	CU_ASSERT_STRING_EQUAL(
+		value(t,
+		      "/frr-vpnhad:vpnhad/route[prefix='10.0.0.0/16'][tunnel='t1']/weight"),
+		"50");
+	CU_ASSERT_PTR_NULL(
+		value(t, "/frr-vpnhad:vpnhad/peer[name='cloud-c']/name"));
+	CU_ASSERT_STRING_EQUAL(
+		value(t, "/frr-vpnhad:vpnhad/peer[name='cloud-a']/address"),
+		"203.0.113.1");
+	/* More failing units than errs: all counted, max recorded. */
+	e = xml("<vpnhad " NS
+		"><peer nc:operation=\"delete\"><name>x1</name>"
+		"</peer><peer nc:operation=\"delete\"><name>x2</name></peer>"
+		"<peer nc:operation=\"delete\"><name>x3</name></peer>"
+		"<peer nc:operation=\"delete\"><name>x4</name></peer>"
+		"<peer nc:operation=\"delete\"><name>x5</name></peer>"
+		"</vpnhad>");
+	n = vpnha_nc_edit_apply_continue(&t, e, VPNHA_NC_OP_MERGE, errs,
+					 sizeof(errs) / sizeof(errs[0]));
+	lyd_free_all(e);
+	CU_ASSERT_EQUAL(n, 5);
+	CU_ASSERT_STRING_EQUAL(errs[3].tag, "data-missing");
+	/* default-operation replace: the container is one unit. */
+	e = xml("<vpnhad " NS
+		"><distance-base>50</distance-base>"
+		"<peer><name>cloud-d</name><address>bad</address></peer>"
+		"</vpnhad>");
+	n = vpnha_nc_edit_apply_continue(&t, e, VPNHA_NC_OP_REPLACE, errs,
+					 sizeof(errs) / sizeof(errs[0]));
+	lyd_free_all(e);
+	CU_ASSERT_EQUAL(n, 1);
+	CU_ASSERT_STRING_EQUAL(
+		value(t, "/frr-vpnhad:vpnhad/peer[name='cloud-b']/address"),
+		"203.0.113.2");
+	CU_ASSERT_EQUAL(lyd_validate_all(&t, NULL, LYD_VALIDATE_NO_STATE, NULL),
+			LY_SUCCESS);
+	lyd_free_all(t);
+}
+
 static void test_state_refused(void)
 {
 	struct lyd_node *t = NULL, *e = NULL;
@@ -634,6 +703,7 @@ static const struct vpnha_cunit_test tests[] = {
 	{"edit create/delete/remove", test_create_delete_remove},
 	{"edit replace and default none", test_replace_and_none},
 	{"edit of state data refused", test_state_refused},
+	{"error-option continue-on-error", test_continue_on_error},
 	{"invalid value in a subtree copied whole",
 	 test_invalid_value_in_copied_subtree},
 	{"subtree filter", test_subtree},
