@@ -18,6 +18,9 @@ measures what the data plane loses while:
   3. ESP comes back: failback after recovery count + hold-down, without
      losing a packet.
 
+A NETCONF client (ncclient over SSH to vpnhad's -M netconf server)
+subscribes first and prints the failover notification as it arrives.
+
 Every wait is bounded; everything is torn down at the end, also on a
 failure or Ctrl-C. Usage: tools/demo.sh (as root; it sets up first).
 """
@@ -37,6 +40,7 @@ sys.path.insert(0, os.path.join(TOP, "tests", "ipsec"))
 
 import vpnha_topo as vt  # noqa: E402
 import testbed  # noqa: E402
+import nc_topo  # noqa: E402
 
 RATE_HZ = 1000
 LATE_MS = 100
@@ -101,6 +105,24 @@ def last_failover(tb):
     return t.get("lastFailover") or {}
 
 
+def netconf_down_notification(m, tunnel, timeout):
+    """The tunnel-state-change to down of tunnel that m received (XML)."""
+    from lxml import etree
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        n = m.take_notification(block=True, timeout=0.5)
+        if n is None:
+            continue
+        ev = n.notification_ele.xpath("//v:tunnel-state-change",
+                                      namespaces={"v": nc_topo.VPNHA_NS})
+        if (ev and ev[0].findtext("{%s}tunnel" % nc_topo.VPNHA_NS) == tunnel
+                and ev[0].findtext("{%s}new-state" % nc_topo.VPNHA_NS) == "down"):
+            return etree.tostring(n.notification_ele, pretty_print=True).decode().rstrip()
+    raise RuntimeError("no NETCONF tunnel-state-change to down for %s within %.0f s"
+                       % (tunnel, timeout))
+
+
 def demo(logdir):
     ok, why = testbed.available()
     if not ok:
@@ -124,7 +146,8 @@ def demo(logdir):
          % (tb.timing["build_ms"] / 1000))
 
     step("Starting vpnhad and configuring it from vtysh: tunnels, IPsec, health checks, routes")
-    tb.rt.start_vpnhad()
+    nc = nc_topo.NetconfServer(tb)
+    info("vpnhad runs with its NETCONF server (-M netconf:FILE, 127.0.0.1:830 in R, SSH keys)")
     conf = tb.vpnha_config()
     info(conf.rstrip())
     t_conf = time.monotonic()
@@ -141,6 +164,13 @@ def demo(logdir):
         info(line)
     step("show vpn-ha tunnel primary ipsec-config (what vpnhad loaded; the key never leaves it in clear)")
     info(tb.rt.vtysh("show vpn-ha tunnel primary ipsec-config").rstrip())
+
+    step("A NETCONF client (ncclient, user ops) subscribes to vpnhad's notifications (RFC 5277)")
+    m = nc.connect()
+    m.create_subscription()
+    info("session %s; %d capabilities, frr-vpnhad among them: %s"
+         % (m.session_id, len(list(m.server_capabilities)),
+            any("frr-vpnhad" in c for c in m.server_capabilities)))
 
     step("Starting a 1 kHz UDP stream S 192.168.10.10 -> V %s" % testbed.V_ADDR)
     st1 = stream(tb, 5201)
@@ -181,6 +211,8 @@ def demo(logdir):
          % (tb.charons[("r", 1)].ike_responses() - dpd0))
     info("ipsec0 up on R and on G1: %s; packets/s decrypted: G1 %.0f, G2 %.0f"
          % (tb.tun_up(1, "r") and tb.tun_up(1, "g"), rx[1], rx[2]))
+    step("The NETCONF client's notification of the failover, as it arrived")
+    info(netconf_down_notification(m, "primary", 3.0))
     step("Failover, measured twice")
     info("UDP stream: lost %d packets, loss window %.1f ms (%d loss run%s)"
          % (len(s1.lost), s1.loss_window_ms, len(s1.runs), "" if len(s1.runs) == 1 else "s"))
