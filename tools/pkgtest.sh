@@ -259,8 +259,10 @@ netconf_check() {
 	n=0
 	until python3 - <<'PY' >/tmp/nc-hello.log 2>&1; do
 from ncclient import manager
+# password="": Debian 13's ncclient 0.6.17 loads the key file with
+# password.encode() and fails on None (as tests/integration/nc_topo.py).
 m = manager.connect(host="127.0.0.1", port=830, username="ops",
-                    key_filename="/tmp/nc-ops", hostkey_verify=False,
+                    key_filename="/tmp/nc-ops", password="", hostkey_verify=False,
                     allow_agent=False, look_for_keys=False, timeout=5)
 caps = list(m.server_capabilities)
 m.close_session()

@@ -680,6 +680,9 @@ def test_forged_replies_never_revive(vpnha_hc, block):
     routes = route_watch(s, 0.01)
     states = state_watch(s, ("primary",))
     fail_primary(s, block, routes)
+    # The state sampler (vtysh every 20 ms) may lag behind the route on a
+    # loaded machine: start once it has seen the primary down too.
+    states.wait(lambda v: v == ("down",), 3, desc="state watch sees the primary down")
     t0 = time.monotonic()
     forger.stdin.write("go\n")
     forger.stdin.flush()

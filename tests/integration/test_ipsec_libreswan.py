@@ -278,11 +278,17 @@ def test_pluto_killed_and_restarted(lsw):
     ok, states, _ = r.wait_for(lambda out: '"vpnha-t1"' in out and "ESTABLISHED_IKE_SA" in out,
                                timeout=20, what="--showstates")
     assert ok, states
+    # vpnhad has polled pluto and seen the SA (before that it is not yet
+    # "connected", which the kill must not be mistaken for).
+    vt.wait_for(lambda: _t1(rt), 10, ok=lambda t: "ESTABLISHED_IKE_SA" in t["ipsec"]["detail"],
+                desc="vpnhad reports the IKE SA")
+    vt.wait_for(lambda: rt.vtysh_json("show vpn-ha ipsec json"), 10,
+                ok=lambda j: j["connected"] is True, desc="vpnhad connected to pluto")
     n0 = _t1(rt)["ipsec"]["initiations"]
     r.kill()
-    j = vt.wait_for(lambda: rt.vtysh_json("show vpn-ha ipsec json"), 10,
-                    ok=lambda j: j["connected"] is False, desc="vpnhad sees pluto gone")
-    assert "pluto not reachable" in j["lastError"], j
+    vt.wait_for(lambda: rt.vtysh_json("show vpn-ha ipsec json"), 10,
+                ok=lambda j: j["connected"] is False and "pluto not reachable" in j["lastError"],
+                desc="vpnhad sees pluto gone and says so")
     t = vt.wait_for(lambda: _t1(rt), 10, ok=lambda t: "pluto not reachable" in t["ipsec"]["detail"],
                     desc="tunnel's SA: pluto not reachable")
     assert t["ipsec"]["saState"] != "down", t
