@@ -5,7 +5,7 @@
 #
 #   tests/fuzz/run.sh [--smoke|--full] [HARNESS...]
 #
-#   --smoke  each harness for FUZZ_SMOKE_S seconds (default 5) from the
+#   --smoke  each harness for FUZZ_SMOKE_S seconds (default 3) from the
 #            committed seed corpus; part of `make check`.
 #   --full   each harness for FUZZ_RUNS executions (default 10000000) with
 #            a growing corpus in build/fuzz/corpus/, then writes
@@ -85,7 +85,7 @@ for h in $harnesses; do
 		# New inputs go to the first directory: never the seeds.
 		rm -rf "$out/smoke/$h"
 		mkdir -p "$out/smoke/$h"
-		set -- -max_total_time="${FUZZ_SMOKE_S:-5}" "$out/smoke/$h" "$seeds"
+		set -- -max_total_time="${FUZZ_SMOKE_S:-3}" "$out/smoke/$h" "$seeds"
 	else
 		mkdir -p "$out/corpus/$h"
 		set -- -runs="${FUZZ_RUNS:-10000000}" "$out/corpus/$h" "$seeds"
