@@ -57,23 +57,43 @@ cflags="-g -O1 -fno-omit-frame-pointer -fms-extensions -DHAVE_CONFIG_H
 -I$top/frr-plugin -I/usr/include/json-c -Wno-microsoft-anon-tag
 -DVPNHA_YANG_DIR=\"$src/yang\""
 
+# Compile jobs run $(nproc) at a time; any failure fails the run.
+jobs=$(nproc 2>/dev/null || echo 1)
+pids=
+njobs=0
+bg() {
+	"$@" &
+	pids="$pids $!"
+	njobs=$((njobs + 1))
+	[ $njobs -lt "$jobs" ] || bg_wait
+}
+bg_wait() {
+	for p in $pids; do
+		wait "$p" || { echo "FAIL: compiling the fuzz harnesses"; exit 1; }
+	done
+	pids=
+	njobs=0
+}
+
 # Core objects, instrumented for coverage, rebuilt when a source changed.
 objs=
 for f in $core; do
 	o=$out/${f%.c}.o
 	if [ ! -f "$o" ] || [ "$src/frr-plugin/$f" -nt "$o" ]; then
-		$CC $cflags $san -fsanitize=fuzzer-no-link -c \
+		bg $CC $cflags $san -fsanitize=fuzzer-no-link -c \
 			"$src/frr-plugin/$f" -o "$o"
 	fi
 	objs="$objs $o"
 done
+bg_wait
 
 harnesses=${*:-$(cd "$src/tests/fuzz" && ls fuzz_*.c | sed 's/^fuzz_//; s/\.c$//')}
 for h in $harnesses; do
-	$CC $cflags $san -fsanitize=fuzzer "$src/tests/fuzz/fuzz_$h.c" $objs \
+	bg $CC $cflags $san -fsanitize=fuzzer "$src/tests/fuzz/fuzz_$h.c" $objs \
 		"$libdir/libfrr.so.0" -lyang -ljson-c -Wl,-rpath,"$libdir" \
 		-o "$out/fuzz_$h"
 done
+bg_wait
 
 rc=0
 results=$out/results.tsv
