@@ -263,27 +263,38 @@ static void test_invalid_value_in_copied_subtree(void)
 	lyd_free_all(t);
 }
 
+/* An edit (XML text) with continue-on-error; errs holds 4. */
+static size_t edit_continue(struct lyd_node **tree, const char *text,
+			    enum vpnha_nc_op dflt, struct vpnha_nc_error *errs)
+{
+	struct lyd_node *e = xml(text);
+	size_t n = vpnha_nc_edit_apply_continue(tree, e, dflt, errs, 4);
+
+	lyd_free_all(e);
+	return n;
+}
+
 /*
  * error-option continue-on-error: the units that pass are applied, one
  * error per unit that does not; a container replaced is one unit.
  */
 static void test_continue_on_error(void)
 {
-	struct lyd_node *t = NULL, *e;
+	struct lyd_node *t = NULL;
 	struct vpnha_nc_error errs[4];
 	size_t n;
 
 	CU_ASSERT_EQUAL(edit(&t, base, VPNHA_NC_OP_MERGE, errs), 0);
-	e = xml("<vpnhad " NS
+	n = edit_continue(
+		&t,
+		"<vpnhad " NS
 		"><peer><name>cloud-b</name>"
 		"<address>203.0.113.2</address></peer>"
 		"<peer nc:operation=\"create\"><name>cloud-a</name></peer>"
 		"<peer><name>cloud-c</name><address>nowhere</address></peer>"
 		"<route><prefix>10.0.0.0/16</prefix><tunnel>t1</tunnel>"
-		"<weight>50</weight></route></vpnhad>");
-	n = vpnha_nc_edit_apply_continue(&t, e, VPNHA_NC_OP_MERGE, errs,
-					 sizeof(errs) / sizeof(errs[0]));
-	lyd_free_all(e);
+		"<weight>50</weight></route></vpnhad>",
+		VPNHA_NC_OP_MERGE, errs);
 	CU_ASSERT_EQUAL_FATAL(n, 2);
 	CU_ASSERT_STRING_EQUAL(errs[0].tag, "data-exists");
 	CU_ASSERT_PTR_NOT_NULL(strstr(errs[0].path, "cloud-a"));
@@ -303,26 +314,26 @@ static void test_continue_on_error(void)
 		value(t, "/frr-vpnhad:vpnhad/peer[name='cloud-a']/address"),
 		"203.0.113.1");
 	/* More failing units than errs: all counted, max recorded. */
-	e = xml("<vpnhad " NS
+	n = edit_continue(
+		&t,
+		"<vpnhad " NS
 		"><peer nc:operation=\"delete\"><name>x1</name>"
 		"</peer><peer nc:operation=\"delete\"><name>x2</name></peer>"
 		"<peer nc:operation=\"delete\"><name>x3</name></peer>"
 		"<peer nc:operation=\"delete\"><name>x4</name></peer>"
 		"<peer nc:operation=\"delete\"><name>x5</name></peer>"
-		"</vpnhad>");
-	n = vpnha_nc_edit_apply_continue(&t, e, VPNHA_NC_OP_MERGE, errs,
-					 sizeof(errs) / sizeof(errs[0]));
-	lyd_free_all(e);
+		"</vpnhad>",
+		VPNHA_NC_OP_MERGE, errs);
 	CU_ASSERT_EQUAL(n, 5);
 	CU_ASSERT_STRING_EQUAL(errs[3].tag, "data-missing");
 	/* default-operation replace: the container is one unit. */
-	e = xml("<vpnhad " NS
+	n = edit_continue(
+		&t,
+		"<vpnhad " NS
 		"><distance-base>50</distance-base>"
 		"<peer><name>cloud-d</name><address>bad</address></peer>"
-		"</vpnhad>");
-	n = vpnha_nc_edit_apply_continue(&t, e, VPNHA_NC_OP_REPLACE, errs,
-					 sizeof(errs) / sizeof(errs[0]));
-	lyd_free_all(e);
+		"</vpnhad>",
+		VPNHA_NC_OP_REPLACE, errs);
 	CU_ASSERT_EQUAL(n, 1);
 	CU_ASSERT_STRING_EQUAL(
 		value(t, "/frr-vpnhad:vpnhad/peer[name='cloud-b']/address"),
