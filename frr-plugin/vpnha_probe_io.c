@@ -242,11 +242,10 @@ static void vpnha_io_addr_release(struct vpnha_io *io)
 	io->addr_added = false;
 	/* What we added, not the (possibly already changed) config. */
 	if (vpnha_io_addr_msg(RTM_DELADDR, 0, io->added_ifindex, &io->added_src,
-			      &io->added_dst) == 0) {
+			      &io->added_dst) == 0)
 		zlog_info(
 			"tunnel %s: removed health-check address %pIA from %s",
 			t->name, &io->added_src, t->ifname);
-	}
 }
 
 /* Is addr the tunnel's health-check source address? */
