@@ -277,6 +277,12 @@ def demo(logdir):
         problems.append("the receiver socket overflowed (machine overloaded)")
     for p in problems:
         info("WARNING: " + p)
+    if problems:
+        # What the streams measured, so that a failed run says why
+        # (missing or late packets, the sender's own pauses, per
+        # interface).
+        for name, st in (("failover", s1), ("failback", s2), ("SA delete", s3)):
+            info("%s stream: %s" % (name, st.summary()))
     return 1 if problems else 0
 
 
