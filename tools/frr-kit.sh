@@ -68,7 +68,7 @@ fetch_source() {
 			sed -n 's/^deb /deb-src /p' /etc/apt/sources.list \
 				>/etc/apt/sources.list.d/vpnha-src.list
 		fi
-		apt-get update -qq >&2 || say "apt-get update had errors"
+		apt-get -o DPkg::Lock::Timeout=900 update -qq >&2 || say "apt-get update had errors"
 	fi
 	mkdir -p "$1"
 	for try in 1 2 3 4 5; do

@@ -59,9 +59,12 @@ done)
 if [ -n "$missing" ]; then
 	say "installing Debian packages:" $missing
 	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq
+	# another apt (.ci/run's Debian 13 root installs debootstrap on
+	# this machine meanwhile) holds the dpkg lock for a while: wait
+	apt-get -o DPkg::Lock::Timeout=900 update -qq
 	# shellcheck disable=SC2086
-	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+	apt-get -o DPkg::Lock::Timeout=900 install -y -qq \
+		--no-install-recommends $missing >/dev/null
 fi
 # Debian's frr package starts its daemons through systemd; tests run
 # their own FRR instances in namespaces, so nothing else is needed.

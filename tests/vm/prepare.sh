@@ -39,7 +39,7 @@ dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'ok installed'
     || need="$need busybox-static"
 if [ -n "$need" ]; then
     log "installing on host:$need"
-    apt-get install -y --no-install-recommends $need >/dev/null
+    apt-get -o DPkg::Lock::Timeout=900 install -y --no-install-recommends $need >/dev/null
 fi
 BUSYBOX=/bin/busybox
 file -L "$BUSYBOX" 2>/dev/null | grep -q 'statically linked' \
