@@ -439,6 +439,17 @@ static int nc_any_check(const struct lyd_node *first,
 	LY_LIST_FOR (first, n) {
 		const struct lyd_node_opaq *o = (const struct lyd_node_opaq *)n;
 
+		if (n->schema && (n->schema->nodetype & LYD_NODE_ANY)) {
+			/* An anyxml inside the content (e.g. a <filter>
+			 * of an ietf-netconf operation) has its own tree. */
+			const struct lyd_node_any *a =
+				(const struct lyd_node_any *)n;
+
+			if (a->value_type == LYD_ANYDATA_DATATREE &&
+			    nc_any_check(a->value.tree, err) < 0)
+				return -1;
+			continue;
+		}
 		if (n->schema) {
 			if (nc_any_check(lyd_child(n), err) < 0)
 				return -1;
