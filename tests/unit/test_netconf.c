@@ -679,8 +679,9 @@ static struct lyd_node *rpc_config(const char *rpc, struct lyd_node **envp,
 static void test_any_undeclared_prefix(void)
 {
 	static const char *const bad[][2] = {
-		{RPC_EDIT("<vpnhad xmlns=\"http://frrouting.org/yang/vpnhad\">"
-			  "<tunnel><name>t1</name><inter:c/></tunnel></vpnhad>"),
+		{RPC_EDIT(
+			 "<vpnhad xmlns=\"http://frrouting.org/yang/vpnhad\">"
+			 "<tunnel><name>t1</name><inter:c/></tunnel></vpnhad>"),
 		 "<inter:c>"},
 		/* Inside an anyxml of the content (an ietf-netconf <get>'s
 		 * <filter>, in the base namespace): libyang 2 crashed
