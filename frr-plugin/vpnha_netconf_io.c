@@ -65,7 +65,8 @@ struct vpnha_nc_sess {
 	/* Its <create-subscription> reply is not written yet: the
 	 * notifier waits (RFC 5277: replay after the <ok>). */
 	bool hold;
-	vpnha_event_t *t_stop; /* stopTime (main thread) */
+	vpnha_event_t *t_stop;		  /* stopTime (main thread) */
+	struct vpnha_nc_sess *ended_next; /* on nc.ended */
 };
 
 /* An RPC handed from the poll thread to the main thread. */
@@ -103,6 +104,8 @@ static struct {
 	pthread_cond_t job_cond, notif_cond;
 	struct vpnha_nc_sess **sessions;
 	unsigned int n_sessions;
+	/* Ended, not yet released by the main thread. */
+	struct vpnha_nc_sess *ended;
 	struct vpnha_nc_notif *notif_head, **notif_tail;
 
 	/* Main thread only. */
@@ -1332,24 +1335,31 @@ static int nc_pubkey(const struct nc_session *s, ssh_key key)
 	return 1;
 }
 
-/* Main thread: a session ended; release what it held. */
-static void nc_session_ended(vpnha_event_t *e)
+/* Main thread: the sessions that ended; release what they held. */
+static void nc_sessions_ended(vpnha_event_t *e)
 {
-	struct vpnha_nc_sess *sess = VPNHA_EVENT_ARG(e);
+	struct vpnha_nc_sess *sess, *next;
 
-	if (nc.lock_running == sess->id) {
-		nb_running_unlock(NC_CLIENT, sess);
-		nc.lock_running = 0;
-		nc.lock_running_owner = NULL;
+	pthread_mutex_lock(&nc.mtx);
+	sess = nc.ended;
+	nc.ended = NULL;
+	pthread_mutex_unlock(&nc.mtx);
+	for (; sess; sess = next) {
+		next = sess->ended_next;
+		if (nc.lock_running == sess->id) {
+			nb_running_unlock(NC_CLIENT, sess);
+			nc.lock_running = 0;
+			nc.lock_running_owner = NULL;
+		}
+		if (nc.lock_candidate == sess->id) {
+			nc.lock_candidate = 0;
+			nc_candidate_discard();
+		}
+		if (vpnha_nc_confirm_session_end(&nc.cc, sess->id))
+			nc_confirm_rollback("abandoned by its session");
+		VPNHA_EVENT_OFF(sess->t_stop);
+		XFREE(MTYPE_VPNHA_NC_SESSION, sess);
 	}
-	if (nc.lock_candidate == sess->id) {
-		nc.lock_candidate = 0;
-		nc_candidate_discard();
-	}
-	if (vpnha_nc_confirm_session_end(&nc.cc, sess->id))
-		nc_confirm_rollback("abandoned by its session");
-	VPNHA_EVENT_OFF(sess->t_stop);
-	XFREE(MTYPE_VPNHA_NC_SESSION, sess);
 }
 
 static void nc_session_term(struct nc_session *s)
@@ -1368,7 +1378,14 @@ static void nc_session_term(struct nc_session *s)
 		  sess->user, sess->host);
 	nc_session_free(s, NULL);
 	sess->s = NULL;
-	vpnha_add_event(master, nc_session_ended, sess, 0, NULL);
+	/* Released by the main thread (sess is its from here on); on
+	 * the list until then, so that a shutdown before that still
+	 * frees it (nc_fini). */
+	pthread_mutex_lock(&nc.mtx);
+	sess->ended_next = nc.ended;
+	nc.ended = sess;
+	pthread_mutex_unlock(&nc.mtx);
+	vpnha_add_event(master, nc_sessions_ended, NULL, 0, NULL);
 }
 
 static void *nc_accept_thread(void *arg)
@@ -1786,6 +1803,20 @@ static int nc_fini(void)
 	pthread_join(nc.notif_thr, NULL);
 	nc_ps_clear(nc.ps, 1, NULL);
 	nc_ps_free(nc.ps);
+	/* The threads are gone: the sessions still open, and those ended
+	 * whose release has not run, are only memory now. */
+	for (unsigned int i = 0; i < nc.n_sessions; i++) {
+		nc.sessions[i]->ended_next = nc.ended;
+		nc.ended = nc.sessions[i];
+	}
+	nc.n_sessions = 0;
+	while (nc.ended) {
+		struct vpnha_nc_sess *sess = nc.ended;
+
+		nc.ended = sess->ended_next;
+		VPNHA_EVENT_OFF(sess->t_stop);
+		XFREE(MTYPE_VPNHA_NC_SESSION, sess);
+	}
 	nc_server_destroy();
 	nc_candidate_discard();
 	while (nc.replay.count) {
