@@ -46,10 +46,11 @@ done
 # (snprintf into fixed fields); the normal build keeps -Werror.
 san="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
 if [ ! -f "$bdir/Makefile" ] || [ configure.ac -nt "$bdir/Makefile" ] ||
-	[ Makefile.am -nt "$bdir/Makefile" ]; then
+	[ Makefile.am -nt "$bdir/Makefile" ] || [ "$0" -nt "$bdir/Makefile" ]; then
 	mkdir -p "$bdir"
 	(cd "$bdir" && "$top/configure" -q --with-frr-kit="$kit" \
-		CFLAGS="-g -O1 $san" LDFLAGS="$san")
+		CFLAGS="-g -O1 $san" \
+		LDFLAGS="$san -Wl,--no-as-needed -lcrypto -Wl,--as-needed")
 fi
 # Not make check's MAKEFLAGS (TESTS=...): called from make, that would recurse.
 unset MAKEFLAGS MFLAGS MAKELEVEL TESTS
