@@ -235,6 +235,13 @@ def test_health_check_address_removed_by_someone_else(vpnha_hc):
     vt.wait_for(has_src, 2, desc="169.254.1.1 back on vti1")
     t_back = time.monotonic()
     settle_back(s)
+    # Watched through a whole detection time after the removal: probes
+    # failing for want of their source address would have failed the
+    # primary over by then.  (Without this the test could end after a
+    # few samples: 7 under ASan.)
+    until = t0 + detection_bound_ms() / 1000
+    vt.wait_for(lambda: time.monotonic() >= until and routes.samples > 10,
+                detection_bound_ms() / 1000 + 5, desc="route watched a detection time")
     t = tunnel(s, "primary")
     print("address removed: back after %.0f ms, sourceOnInterface %s; kernel route %s"
           % ((t_back - t0) * 1000, t["healthCheck"]["sourceOnInterface"], routes.fmt(t0)))
