@@ -37,6 +37,8 @@ extern "C" {
 
 /* Most nexthops one zebra route of ours carries (ECMP over tunnels). */
 #define VPNHA_ECMP_MAX 16
+/* Longest IPsec SA detail kept (t->sa.detail). */
+#define VPNHA_SA_DETAIL_MAX 255
 
 enum vpnha_tunnel_state {
 	/* Same values as frr-vpnhad:tunnel-state-type. */
@@ -125,7 +127,10 @@ struct vpnha_tunnel {
 	/* What the IPsec daemon last said (reset when ipsec goes away). */
 	struct {
 		enum vpnha_sa_state state;
-		char detail[256];
+		/* The daemon's words (at most VPNHA_SA_DETAIL_MAX
+		 * characters); NULL when empty, which is most tunnels:
+		 * vpnha_tunnel_sa_detail() reads it. */
+		char *detail;
 		uint64_t established_s;
 		uint64_t bytes_in, bytes_out;
 		uint32_t rekeys, initiations, downs;
@@ -135,6 +140,12 @@ struct vpnha_tunnel {
 	void *io;
 	void *ipsec_io;
 };
+
+/* The IPsec daemon's description of t's SA, "" when none. */
+static inline const char *vpnha_tunnel_sa_detail(const struct vpnha_tunnel *t)
+{
+	return t->sa.detail ? t->sa.detail : "";
+}
 
 struct vpnha_route {
 	struct vpnha_routes_item itm;
