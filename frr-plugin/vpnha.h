@@ -91,6 +91,25 @@ struct vpnha_timeline {
 	int64_t switched;      /* zebra: replacement route installed */
 };
 
+/*
+ * Memory per tunnel (issue 14: under 2 KiB, whatever the health-check
+ * window).  What a health-checked tunnel allocates, in glibc malloc
+ * chunks: struct vpnha_tunnel (with its health checker,
+ * VPNHA_HC_SIZE_MAX) and the probe adapter's part (its struct vpnha_io
+ * and libfrr's read event on the socket).  test_health.c checks the
+ * core's part, vpnha_probe_io.c the adapter's; bench/mem_scale.py
+ * measures the daemon's RSS per tunnel.  Not in this budget: a managed
+ * IPsec connection (struct vpnha_ipsec_conf, the adapter's struct itun
+ * and the generated text), a BFD session, the routes, and libyang's
+ * copy of the configuration.
+ */
+#define VPNHA_TUNNEL_MEM_MAX 2000
+#define VPNHA_TUNNEL_SIZE_MAX 1664
+#define VPNHA_PROBE_IO_SIZE_MAX 320
+/* glibc's chunk for a malloc(n) on 64-bit: n + 8, 16-aligned, >= 32. */
+#define VPNHA_MALLOC_CHUNK(n)                                                  \
+	((n) + 8 + 15 < 32 ? 32 : ((n) + 8 + 15) & ~(size_t)15)
+
 struct vpnha_tunnel {
 	struct vpnha_tunnels_item itm;
 
