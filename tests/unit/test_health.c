@@ -874,6 +874,31 @@ static void test_late_reply(void)
 		  VPNHA_HC_REPLY_OK);
 	EXPECT_EQ(h.stats.received, 1);
 	EXPECT_EQ(h.consec_ok, 1);
+
+	/*
+	 * Late is recognised while the probe is one of the last 16: a
+	 * reply to a lost probe 15 probes ago is LATE, 16 ago UNKNOWN (its
+	 * slot holds another probe), and neither touches the window.
+	 */
+	a = vpnha_health_probe_sent(&h, T0 + 3000 * MS);
+	for (int i = 1; i < VPNHA_HC_INFLIGHT; i++) {
+		b = vpnha_health_probe_sent(&h, T0 + (3000 + i * 100) * MS);
+		vpnha_health_reply(&h, b, T0 + (3000 + i * 100 + 10) * MS);
+	}
+	EXPECT_EQ(h.stats.lost, 3);
+	vpnha_health_figures(&h, &f);
+	EXPECT_EQ(f.probes, 3 + VPNHA_HC_INFLIGHT);
+	EXPECT_EQ(vpnha_health_reply(&h, a, T0 + 4550 * MS),
+		  VPNHA_HC_REPLY_LATE);
+	EXPECT_EQ(vpnha_health_reply(&h, a, T0 + 4560 * MS),
+		  VPNHA_HC_REPLY_DUPLICATE);
+	vpnha_health_probe_sent(&h, T0 + 4600 * MS);
+	EXPECT_EQ(vpnha_health_reply(&h, a, T0 + 4610 * MS),
+		  VPNHA_HC_REPLY_UNKNOWN);
+	EXPECT_EQ(h.stats.late, 3);
+	vpnha_health_figures(&h, &f);
+	EXPECT_EQ(f.probes, 3 + VPNHA_HC_INFLIGHT);
+	EXPECT_EQ(h.win_lost, 3);
 }
 
 static void test_duplicate_unknown(void)
