@@ -165,6 +165,7 @@ static uint32_t vpnha_hc_add_sat(uint32_t a, uint32_t b)
 static void vpnha_hc_win_add(struct vpnha_health *h, bool ok, uint32_t rtt)
 {
 	struct vpnha_hc_bucket *b;
+	uint32_t sum;
 
 	if (h->win_cur_n == h->win_bs) {
 		/* Next bucket: its old probes leave the window at once. */
@@ -190,10 +191,13 @@ static void vpnha_hc_win_add(struct vpnha_health *h, bool ok, uint32_t rtt)
 		b->rtt_min = rtt;
 	if (rtt > b->rtt_max)
 		b->rtt_max = rtt;
-	b->rtt_sum = vpnha_hc_add_sat(b->rtt_sum, rtt);
+	/* Cannot saturate within the YANG ranges (63 x 60 s < 2^32 us);
+	 * if it did, the window total would still match its buckets. */
+	sum = vpnha_hc_add_sat(b->rtt_sum, rtt);
+	h->win_rtt_sum += sum - b->rtt_sum;
+	b->rtt_sum = sum;
 	b->ok++;
 	h->win_ok++;
-	h->win_rtt_sum += rtt;
 	if (h->win_prev_ok) {
 		b->jit_sum = vpnha_hc_add_sat(b->jit_sum,
 					      rtt > h->win_prev_rtt
