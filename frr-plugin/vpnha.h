@@ -103,9 +103,9 @@ struct vpnha_timeline {
  * and the generated text), a BFD session, the routes, and libyang's
  * copy of the configuration.
  */
-#define VPNHA_TUNNEL_MEM_MAX 2000
+#define VPNHA_TUNNEL_MEM_MAX 2040
 #define VPNHA_TUNNEL_SIZE_MAX 1664
-#define VPNHA_PROBE_IO_SIZE_MAX 320
+#define VPNHA_PROBE_IO_SIZE_MAX 352
 /* glibc's chunk for a malloc(n) on 64-bit: n + 8, 16-aligned, >= 32. */
 #define VPNHA_MALLOC_CHUNK(n)                                                  \
 	((n) + 8 + 15 < 32 ? 32 : ((n) + 8 + 15) & ~(size_t)15)
