@@ -18,6 +18,7 @@ DEFINE_MTYPE_STATIC(VPNHAD, VPNHA_TUNNEL, "VPN HA tunnel");
 DEFINE_MTYPE_STATIC(VPNHAD, VPNHA_ROUTE, "VPN HA route");
 DEFINE_MTYPE_STATIC(VPNHAD, VPNHA_PATH, "VPN HA zebra route");
 DEFINE_MTYPE_STATIC(VPNHAD, VPNHA_IPSEC, "VPN HA tunnel IPsec config");
+DEFINE_MTYPE_STATIC(VPNHAD, VPNHA_SA_DETAIL, "VPN HA tunnel IPsec SA detail");
 
 DEFINE_HOOK(vpnha_tunnel_transition,
 	    (const struct vpnha_tunnel *t, enum vpnha_tunnel_state old_state),
@@ -534,7 +535,18 @@ void vpnha_tunnel_sa_update(struct vpnha *v, struct vpnha_tunnel *t,
 {
 	enum vpnha_sa_state old = t->sa.state;
 
-	strlcpy(t->sa.detail, detail ? detail : "", sizeof(t->sa.detail));
+	if (!detail)
+		detail = "";
+	if (strncmp(vpnha_tunnel_sa_detail(t), detail, VPNHA_SA_DETAIL_MAX)) {
+		size_t n = strnlen(detail, VPNHA_SA_DETAIL_MAX);
+
+		XFREE(MTYPE_VPNHA_SA_DETAIL, t->sa.detail);
+		if (n) {
+			t->sa.detail = XMALLOC(MTYPE_VPNHA_SA_DETAIL, n + 1);
+			memcpy(t->sa.detail, detail, n);
+			t->sa.detail[n] = '\0';
+		}
+	}
 	if (old == state)
 		return;
 	t->sa.state = state;
@@ -542,7 +554,7 @@ void vpnha_tunnel_sa_update(struct vpnha *v, struct vpnha_tunnel *t,
 	if (old != VPNHA_SA_UNKNOWN || state != VPNHA_SA_DOWN)
 		zlog_info("tunnel %s: IPsec SA %s -> %s%s%s", t->name,
 			  vpnha_sa_state_name(old), vpnha_sa_state_name(state),
-			  t->sa.detail[0] ? ": " : "", t->sa.detail);
+			  t->sa.detail ? ": " : "", vpnha_tunnel_sa_detail(t));
 	/*
 	 * No Child SA (gone, or being negotiated again): nothing crosses
 	 * the tunnel.  The probes must then prove the new SA (recovery
@@ -644,6 +656,7 @@ void vpnha_tunnel_del(struct vpnha *v, struct vpnha_tunnel *t)
 	if (t->ipsec)
 		vpnha_tunnel_set_ipsec(v, t, NULL);
 	vpnha_tunnels_del(&v->tunnels, t);
+	XFREE(MTYPE_VPNHA_SA_DETAIL, t->sa.detail);
 	XFREE(MTYPE_VPNHA_TUNNEL, t);
 	vpnha_recompute(v);
 }
@@ -675,6 +688,7 @@ void vpnha_tunnel_set_ipsec(struct vpnha *v, struct vpnha_tunnel *t,
 			t->sa.state = VPNHA_SA_UNKNOWN;
 			hook_call(vpnha_tunnel_sa_change, t, old);
 		}
+		XFREE(MTYPE_VPNHA_SA_DETAIL, t->sa.detail);
 		memset(&t->sa, 0, sizeof(t->sa));
 		vpnha_tunnel_eval(v, t);
 		return;

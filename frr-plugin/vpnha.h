@@ -37,6 +37,8 @@ extern "C" {
 
 /* Most nexthops one zebra route of ours carries (ECMP over tunnels). */
 #define VPNHA_ECMP_MAX 16
+/* Longest IPsec SA detail kept (t->sa.detail). */
+#define VPNHA_SA_DETAIL_MAX 255
 
 enum vpnha_tunnel_state {
 	/* Same values as frr-vpnhad:tunnel-state-type. */
@@ -89,6 +91,25 @@ struct vpnha_timeline {
 	int64_t switched;      /* zebra: replacement route installed */
 };
 
+/*
+ * Memory per tunnel (issue 14: under 2 KiB, whatever the health-check
+ * window).  What a health-checked tunnel allocates, in glibc malloc
+ * chunks: struct vpnha_tunnel (with its health checker,
+ * VPNHA_HC_SIZE_MAX) and the probe adapter's part (its struct vpnha_io
+ * and libfrr's read event on the socket).  test_health.c checks the
+ * core's part, vpnha_probe_io.c the adapter's; bench/mem_scale.py
+ * measures the daemon's RSS per tunnel.  Not in this budget: a managed
+ * IPsec connection (struct vpnha_ipsec_conf, the adapter's struct itun
+ * and the generated text), a BFD session, the routes, and libyang's
+ * copy of the configuration.
+ */
+#define VPNHA_TUNNEL_MEM_MAX 2040
+#define VPNHA_TUNNEL_SIZE_MAX 1664
+#define VPNHA_PROBE_IO_SIZE_MAX 352
+/* glibc's chunk for a malloc(n) on 64-bit: n + 8, 16-aligned, >= 32. */
+#define VPNHA_MALLOC_CHUNK(n)                                                  \
+	((n) + 8 + 15 < 32 ? 32 : ((n) + 8 + 15) & ~(size_t)15)
+
 struct vpnha_tunnel {
 	struct vpnha_tunnels_item itm;
 
@@ -125,7 +146,10 @@ struct vpnha_tunnel {
 	/* What the IPsec daemon last said (reset when ipsec goes away). */
 	struct {
 		enum vpnha_sa_state state;
-		char detail[256];
+		/* The daemon's words (at most VPNHA_SA_DETAIL_MAX
+		 * characters); NULL when empty, which is most tunnels:
+		 * vpnha_tunnel_sa_detail() reads it. */
+		char *detail;
 		uint64_t established_s;
 		uint64_t bytes_in, bytes_out;
 		uint32_t rekeys, initiations, downs;
@@ -135,6 +159,12 @@ struct vpnha_tunnel {
 	void *io;
 	void *ipsec_io;
 };
+
+/* The IPsec daemon's description of t's SA, "" when none. */
+static inline const char *vpnha_tunnel_sa_detail(const struct vpnha_tunnel *t)
+{
+	return t->sa.detail ? t->sa.detail : "";
+}
 
 struct vpnha_route {
 	struct vpnha_routes_item itm;

@@ -71,29 +71,45 @@ void vpnha_hc_config_default(struct vpnha_hc_config *cfg)
 	cfg->window = VPNHA_HC_WINDOW_DEFAULT;
 }
 
-/* --- Ring --- */
+int vpnha_hc_config_check(const struct vpnha_hc_config *cfg, char *err,
+			  size_t errlen)
+{
+	uint64_t max = (uint64_t)VPNHA_HC_INFLIGHT * cfg->interval_ms;
+
+	if (cfg->timeout_ms <= max)
+		return 0;
+	snprintf(
+		err, errlen,
+		"health-check timeout %u ms needs more than %u probes in flight at interval %u ms: allowed up to %u x interval (%llu ms)",
+		cfg->timeout_ms, VPNHA_HC_INFLIGHT, cfg->interval_ms,
+		VPNHA_HC_INFLIGHT, (unsigned long long)max);
+	return -1;
+}
+
+/* --- Probe ring --- */
+
+/* The ring must map 2^16 sequences onto its slots without a seam. */
+_Static_assert((VPNHA_HC_INFLIGHT & (VPNHA_HC_INFLIGHT - 1)) == 0 &&
+		       VPNHA_HC_INFLIGHT <= 256,
+	       "VPNHA_HC_INFLIGHT: a power of two, at most 256");
+_Static_assert(VPNHA_HC_WINDOW_MAX <= 255 * VPNHA_HC_BUCKETS,
+	       "a window bucket counts at most 255 probes");
+_Static_assert(sizeof(struct vpnha_health) <= VPNHA_HC_SIZE_MAX,
+	       "struct vpnha_health over its budget");
 
 /*
- * The ring index of sequence seq, or -1 when seq is not one of the last
+ * The slot of sequence seq, or NULL when seq is not one of the last
  * ring_count probes.  O(1): seq was sent (next_seq - 1 - seq) probes
  * ago, modulo 2^16.
  */
-static int vpnha_hc_slot_idx(const struct vpnha_health *h, uint16_t seq)
-{
-	unsigned int window = h->cfg.window;
-	uint16_t ago = (uint16_t)(h->next_seq - 1 - seq);
-
-	if (ago >= h->ring_count)
-		return -1;
-	return (int)((h->ring_head + window - 1 - ago) % window);
-}
-
 static struct vpnha_hc_slot *vpnha_hc_slot_get(struct vpnha_health *h,
 					       uint16_t seq)
 {
-	int idx = vpnha_hc_slot_idx(h, seq);
+	uint16_t ago = (uint16_t)(h->next_seq - 1 - seq);
 
-	return idx < 0 ? NULL : &h->ring[idx];
+	if (ago >= h->ring_count)
+		return NULL;
+	return &h->ring[seq % VPNHA_HC_INFLIGHT];
 }
 
 struct vpnha_hc_slot *vpnha_health_slot_find(struct vpnha_health *h,
@@ -101,40 +117,96 @@ struct vpnha_hc_slot *vpnha_health_slot_find(struct vpnha_health *h,
 {
 	struct vpnha_hc_slot *s = vpnha_hc_slot_get(h, seq);
 
-	if (!s || s->seq != seq || s->status == VPNHA_HC_SLOT_EMPTY)
+	if (!s || s->status == VPNHA_HC_SLOT_EMPTY)
 		return NULL;
 	return s;
 }
 
-/* A slot leaves the window: remove it from the running totals. */
-static void vpnha_hc_slot_forget(struct vpnha_health *h,
-				 struct vpnha_hc_slot *s)
-{
-	switch (s->status) {
-	case VPNHA_HC_SLOT_RECEIVED:
-		h->win_ok--;
-		h->win_rtt_sum -= s->rtt_us;
-		break;
-	case VPNHA_HC_SLOT_LOST:
-	case VPNHA_HC_SLOT_LATE:
-		h->win_lost--;
-		break;
-	default:
-		break;
-	}
-	s->status = VPNHA_HC_SLOT_EMPTY;
-}
-
 /*
- * The ring index of the oldest probe in flight, or -1.  Every change of
- * a slot's status is followed by vpnha_hc_scan_advance(), so scan_seq
- * is that probe (or next_seq): O(1).
+ * The oldest probe in flight, or NULL.  Every change of a slot's status
+ * is followed by vpnha_hc_scan_advance(), so scan_seq is that probe (or
+ * next_seq): O(1).
  */
-static int vpnha_hc_oldest_inflight(const struct vpnha_health *h)
+static const struct vpnha_hc_slot *
+vpnha_hc_oldest_inflight(const struct vpnha_health *h)
 {
 	if (h->scan_seq == h->next_seq)
-		return -1;
-	return vpnha_hc_slot_idx(h, h->scan_seq);
+		return NULL;
+	return vpnha_hc_slot_get((struct vpnha_health *)h, h->scan_seq);
+}
+
+/* --- Window --- */
+
+/* Empty the window and size its buckets for cfg.window. */
+static void vpnha_hc_win_reset(struct vpnha_health *h)
+{
+	unsigned int w = h->cfg.window;
+	unsigned int bs = (w + VPNHA_HC_BUCKETS - 1) / VPNHA_HC_BUCKETS;
+
+	memset(h->bucket, 0, sizeof(h->bucket));
+	h->win_bs = bs;
+	h->win_nb = (w + bs - 1) / bs;
+	h->win_cur = 0;
+	h->win_cur_n = 0;
+	h->win_prev_ok = false;
+	h->win_prev_rtt = 0;
+	h->win_entered = 0;
+	h->win_ok = 0;
+	h->win_lost = 0;
+	h->win_rtt_sum = 0;
+}
+
+static uint32_t vpnha_hc_add_sat(uint32_t a, uint32_t b)
+{
+	return a > UINT32_MAX - b ? UINT32_MAX : a + b;
+}
+
+/* A probe enters the window, in send order: answered (rtt) or lost. */
+static void vpnha_hc_win_add(struct vpnha_health *h, bool ok, uint32_t rtt)
+{
+	struct vpnha_hc_bucket *b;
+	uint32_t sum;
+
+	if (h->win_cur_n == h->win_bs) {
+		/* Next bucket: its old probes leave the window at once. */
+		h->win_cur = (h->win_cur + 1) % h->win_nb;
+		h->win_cur_n = 0;
+		b = &h->bucket[h->win_cur];
+		h->win_ok -= b->ok;
+		h->win_lost -= b->lost;
+		h->win_rtt_sum -= b->rtt_sum;
+		memset(b, 0, sizeof(*b));
+	}
+	b = &h->bucket[h->win_cur];
+	h->win_cur_n++;
+	if (h->win_entered < h->cfg.window)
+		h->win_entered++;
+
+	if (!ok) {
+		b->lost++;
+		h->win_lost++;
+		return;
+	}
+	if (b->ok == 0 || rtt < b->rtt_min)
+		b->rtt_min = rtt;
+	if (rtt > b->rtt_max)
+		b->rtt_max = rtt;
+	/* Cannot saturate within the YANG ranges (63 x 60 s < 2^32 us);
+	 * if it did, the window total would still match its buckets. */
+	sum = vpnha_hc_add_sat(b->rtt_sum, rtt);
+	h->win_rtt_sum += sum - b->rtt_sum;
+	b->rtt_sum = sum;
+	b->ok++;
+	h->win_ok++;
+	if (h->win_prev_ok) {
+		b->jit_sum = vpnha_hc_add_sat(b->jit_sum,
+					      rtt > h->win_prev_rtt
+						      ? rtt - h->win_prev_rtt
+						      : h->win_prev_rtt - rtt);
+		b->jit_n++;
+	}
+	h->win_prev_ok = true;
+	h->win_prev_rtt = rtt;
 }
 
 /* --- Verdict --- */
@@ -216,8 +288,8 @@ static enum vpnha_hc_cause vpnha_hc_threshold(const struct vpnha_health *h)
 {
 	uint64_t completed = (uint64_t)h->win_ok + h->win_lost;
 
-	/* Only over a full window. */
-	if (h->ring_count < h->cfg.window)
+	/* Only once window probes have entered it. */
+	if (h->win_entered < h->cfg.window)
 		return VPNHA_HC_CAUSE_NONE;
 
 	if (h->cfg.loss_threshold && completed &&
@@ -317,12 +389,15 @@ static void vpnha_hc_check_threshold(struct vpnha_health *h, int64_t at,
 static void vpnha_hc_pass(struct vpnha_health *h, const struct vpnha_hc_slot *s,
 			  int64_t at)
 {
+	vpnha_hc_win_add(h, s->status == VPNHA_HC_SLOT_RECEIVED, s->rtt_us);
+
 	if (s->status == VPNHA_HC_SLOT_RECEIVED) {
 		h->consec_miss = 0;
 		if (h->consec_ok < UINT16_MAX)
 			h->consec_ok++;
 		if (h->verdict == VPNHA_HC_DEAD)
 			vpnha_hc_try_recover(h, at);
+		vpnha_hc_check_threshold(h, at, s->sent);
 		return;
 	}
 
@@ -347,6 +422,7 @@ static void vpnha_hc_pass(struct vpnha_health *h, const struct vpnha_hc_slot *s,
 	case VPNHA_HC_DEAD:
 		break;
 	}
+	vpnha_hc_check_threshold(h, at, s->sent);
 }
 
 /*
@@ -360,7 +436,7 @@ static void vpnha_hc_scan_advance(struct vpnha_health *h, int64_t at)
 		const struct vpnha_hc_slot *s =
 			vpnha_hc_slot_get(h, h->scan_seq);
 
-		if (s && s->seq == h->scan_seq) {
+		if (s) {
 			if (s->status == VPNHA_HC_SLOT_SENT)
 				break;
 			if (s->status != VPNHA_HC_SLOT_EMPTY)
@@ -376,14 +452,9 @@ static void vpnha_hc_scan_advance(struct vpnha_health *h, int64_t at)
 static void vpnha_hc_lose(struct vpnha_health *h, struct vpnha_hc_slot *s,
 			  int64_t at)
 {
-	int64_t sent = s->sent;
-
 	s->status = VPNHA_HC_SLOT_LOST;
 	h->stats.lost++;
-	h->win_lost++;
-
 	vpnha_hc_scan_advance(h, at);
-	vpnha_hc_check_threshold(h, at, sent);
 }
 
 /* --- API --- */
@@ -395,7 +466,7 @@ void vpnha_health_init(struct vpnha_health *h,
 	typeof(h->stats) stats = h->stats;
 
 	/* The YANG module bounds every value (vpnha_check.h has the
-	 * table); the ring is sized for the largest window. */
+	 * table); a bucket holds at most 255 probes. */
 	assert(cfg->window >= VPNHA_HC_WINDOW_MIN &&
 	       cfg->window <= VPNHA_HC_WINDOW_MAX);
 	assert(cfg->miss_count >= 1 && cfg->recovery_count >= 1);
@@ -405,6 +476,7 @@ void vpnha_health_init(struct vpnha_health *h,
 	h->verdict = VPNHA_HC_UNKNOWN;
 	h->next_seq = seq;
 	h->scan_seq = seq;
+	vpnha_hc_win_reset(h);
 	if (!reset_stats)
 		h->stats = stats;
 }
@@ -419,7 +491,7 @@ void vpnha_health_reconfigure(struct vpnha_health *h,
 	 * The probe history stays: a change in the middle of a run of
 	 * misses must not restart the count (a few changes in a row would
 	 * keep traffic in a dead tunnel), nor reset the flap damping.  The
-	 * probes in flight and the window stay if the window size does.
+	 * probes in flight stay; the window too if its size does.
 	 */
 	h->consec_miss = old.consec_miss;
 	h->consec_ok = old.consec_ok;
@@ -429,11 +501,16 @@ void vpnha_health_reconfigure(struct vpnha_health *h,
 	h->damp_shift = old.damp_shift;
 	h->late_sent = old.late_sent;
 	h->late_rtt_us = old.late_rtt_us;
+	memcpy(h->ring, old.ring, sizeof(h->ring));
+	h->ring_count = old.ring_count;
+	h->scan_seq = old.scan_seq;
 	if (h->cfg.window == old.cfg.window) {
-		memcpy(h->ring, old.ring, sizeof(h->ring));
-		h->ring_head = old.ring_head;
-		h->ring_count = old.ring_count;
-		h->scan_seq = old.scan_seq;
+		memcpy(h->bucket, old.bucket, sizeof(h->bucket));
+		h->win_cur = old.win_cur;
+		h->win_cur_n = old.win_cur_n;
+		h->win_prev_ok = old.win_prev_ok;
+		h->win_prev_rtt = old.win_prev_rtt;
+		h->win_entered = old.win_entered;
 		h->win_ok = old.win_ok;
 		h->win_lost = old.win_lost;
 		h->win_rtt_sum = old.win_rtt_sum;
@@ -469,21 +546,23 @@ uint16_t vpnha_health_probe_sent(struct vpnha_health *h, int64_t now)
 
 	vpnha_health_tick(h, now);
 
-	s = &h->ring[h->ring_head];
-	if (h->ring_count == h->cfg.window) {
-		/* Reusing the oldest slot: it leaves the window. */
+	seq = h->next_seq;
+	s = &h->ring[seq % VPNHA_HC_INFLIGHT];
+	if (h->ring_count == VPNHA_HC_INFLIGHT) {
+		/* Reusing the slot of the probe sent VPNHA_HC_INFLIGHT ago:
+		 * still in flight (more in flight than the ring holds,
+		 * which the configuration check rules out at the nominal
+		 * rate), it is lost now, and so the oldest in flight. */
 		if (s->status == VPNHA_HC_SLOT_SENT)
 			vpnha_hc_lose(h, s, now);
-		vpnha_hc_slot_forget(h, s);
 	} else
 		h->ring_count++;
 
-	seq = h->next_seq++;
-	s->seq = seq;
+	h->next_seq++;
 	s->status = VPNHA_HC_SLOT_SENT;
 	s->sent = now;
+	s->nonce = 0;
 	s->rtt_us = 0;
-	h->ring_head = (h->ring_head + 1) % h->cfg.window;
 	h->stats.sent++;
 
 	vpnha_hc_scan_advance(h, now);
@@ -528,8 +607,6 @@ enum vpnha_hc_reply vpnha_health_reply(struct vpnha_health *h, uint16_t seq,
 		rtt = UINT32_MAX;
 	s->status = VPNHA_HC_SLOT_RECEIVED;
 	s->rtt_us = (uint32_t)rtt;
-	h->win_ok++;
-	h->win_rtt_sum += s->rtt_us;
 	h->stats.received++;
 	h->last_good = now;
 
@@ -537,9 +614,8 @@ enum vpnha_hc_reply vpnha_health_reply(struct vpnha_health *h, uint16_t seq,
 	if (h->verdict == VPNHA_HC_UNKNOWN)
 		vpnha_hc_go_alive(h, now);
 
-	/* Consecutive counts (and recovery) in send order. */
+	/* Window, consecutive counts, thresholds, in send order. */
 	vpnha_hc_scan_advance(h, now);
-	vpnha_hc_check_threshold(h, now, s->sent);
 	return VPNHA_HC_REPLY_OK;
 }
 
@@ -554,8 +630,8 @@ void vpnha_health_tick(struct vpnha_health *h, int64_t now)
 
 	/* Expiries in time order; a loss wins a tie with the hold-down. */
 	for (;;) {
-		int idx = vpnha_hc_oldest_inflight(h);
-		struct vpnha_hc_slot *s = idx < 0 ? NULL : &h->ring[idx];
+		struct vpnha_hc_slot *s =
+			(struct vpnha_hc_slot *)vpnha_hc_oldest_inflight(h);
 		int64_t loss_at = s ? s->sent + timeout_us : INT64_MAX;
 		int64_t hold_at = INT64_MAX;
 
@@ -626,12 +702,11 @@ void vpnha_health_force_dead(struct vpnha_health *h, int64_t now,
 
 int64_t vpnha_health_next_deadline(const struct vpnha_health *h)
 {
-	int idx = vpnha_hc_oldest_inflight(h);
+	const struct vpnha_hc_slot *s = vpnha_hc_oldest_inflight(h);
 	int64_t next = INT64_MAX;
 
-	if (idx >= 0)
-		next = h->ring[idx].sent +
-		       (int64_t)h->cfg.timeout_ms * US_PER_MS;
+	if (s)
+		next = s->sent + (int64_t)h->cfg.timeout_ms * US_PER_MS;
 	if (h->verdict == VPNHA_HC_RECOVERING && !h->preempt_block &&
 	    h->hold_until < next)
 		next = h->hold_until;
@@ -645,48 +720,30 @@ int64_t vpnha_health_next_deadline(const struct vpnha_health *h)
 void vpnha_health_figures(const struct vpnha_health *h,
 			  struct vpnha_hc_figures *f)
 {
-	unsigned int window = h->cfg.window;
-	unsigned int start, i, ok = 0, lost = 0, jn = 0;
-	uint64_t sum = 0, jsum = 0;
-	uint32_t prev = 0;
+	uint64_t jsum = 0;
+	unsigned int i, jn = 0;
+	bool any = false;
 
 	memset(f, 0, sizeof(*f));
-	if (window == 0)
-		return;
+	for (i = 0; i < h->win_nb && i < VPNHA_HC_BUCKETS; i++) {
+		const struct vpnha_hc_bucket *b = &h->bucket[i];
 
-	start = (h->ring_head + window - h->ring_count) % window;
-	for (i = 0; i < h->ring_count; i++) {
-		const struct vpnha_hc_slot *s = &h->ring[(start + i) % window];
-
-		switch (s->status) {
-		case VPNHA_HC_SLOT_RECEIVED:
-			if (ok == 0 || s->rtt_us < f->rtt_min_us)
-				f->rtt_min_us = s->rtt_us;
-			if (s->rtt_us > f->rtt_max_us)
-				f->rtt_max_us = s->rtt_us;
-			if (ok > 0) {
-				jsum += s->rtt_us > prev ? s->rtt_us - prev
-							 : prev - s->rtt_us;
-				jn++;
-			}
-			prev = s->rtt_us;
-			sum += s->rtt_us;
-			ok++;
-			break;
-		case VPNHA_HC_SLOT_LOST:
-		case VPNHA_HC_SLOT_LATE:
-			lost++;
-			break;
-		default:
-			break;
-		}
+		jsum += b->jit_sum;
+		jn += b->jit_n;
+		if (!b->ok)
+			continue;
+		if (!any || b->rtt_min < f->rtt_min_us)
+			f->rtt_min_us = b->rtt_min;
+		if (b->rtt_max > f->rtt_max_us)
+			f->rtt_max_us = b->rtt_max;
+		any = true;
 	}
 
-	f->probes = ok + lost;
+	f->probes = h->win_ok + h->win_lost;
 	if (f->probes)
-		f->loss_pct = (uint8_t)(lost * 100 / f->probes);
-	if (ok)
-		f->rtt_avg_us = (uint32_t)(sum / ok);
+		f->loss_pct = (uint8_t)(h->win_lost * 100 / f->probes);
+	if (h->win_ok)
+		f->rtt_avg_us = (uint32_t)(h->win_rtt_sum / h->win_ok);
 	if (jn)
 		f->jitter_us = (uint32_t)(jsum / jn);
 }

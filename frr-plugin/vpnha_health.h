@@ -11,19 +11,26 @@
  *
  * Semantics
  * ---------
+ * Memory.  A checker has a fixed size whatever cfg.window (see
+ * VPNHA_HC_SIZE_MAX): a small ring for the probes that can still be
+ * answered, and the window figures in VPNHA_HC_BUCKETS buckets.
+ *
  * Probes.  Every probe gets the next 16-bit sequence number (wrapping)
- * and a slot in a ring of the last cfg.window probes.  A reply is looked
- * up in O(1) by how many probes ago its sequence was sent; sequences
- * not sent within the last cfg.window probes (since the last init) are
- * UNKNOWN.
+ * and the slot seq % VPNHA_HC_INFLIGHT of the probe ring, which so
+ * holds the last VPNHA_HC_INFLIGHT probes sent since the last init (in
+ * flight, answered or lost).  A reply is looked up in O(1) by its
+ * sequence; a sequence not among those probes is UNKNOWN (so a reply
+ * more than VPNHA_HC_INFLIGHT probes late is UNKNOWN, not LATE).  The
+ * configuration must keep every probe that can be in flight in the
+ * ring: timeout_ms <= VPNHA_HC_INFLIGHT x interval_ms
+ * (vpnha_hc_config_check(); the northbound refuses other values).  If
+ * more are in flight anyway (probes sent faster than the interval), the
+ * oldest is counted lost when its slot is reused.
  *
  * Loss.  A probe is lost when timeout_ms has passed since it was sent
  * (now - sent >= timeout) without a reply; losses are processed in send
  * order.  A reply that arrives after that is LATE: counted in
- * stats.late, never a success, the probe stays lost in the window.  A
- * probe still outstanding when its ring slot is reused (only possible
- * when timeout_ms > window * interval_ms, which configuration should
- * reject, as dpinger does) is counted lost at that moment.
+ * stats.late, never a success, the probe stays lost in the window.
  *
  * Consecutive counts, in send order.  consec_miss counts consecutive
  * lost probes, consec_ok consecutive answered (REPLY_OK) probes; each
@@ -68,20 +75,37 @@
  * hold_down_ms 0 there is nothing to damp.  Failures from UNKNOWN or
  * RECOVERING do not change damp_shift.
  *
+ * Window.  A probe enters the window when the send-order cursor passes
+ * it (see Consecutive counts): answered or lost, never in flight, in
+ * send order.  The window is made of nb buckets of bs probes each:
+ *   bs = ceil(window / VPNHA_HC_BUCKETS), nb = ceil(window / bs),
+ * so (nb - 1) x bs < window <= nb x bs.  Probe number n since the
+ * window was emptied goes to bucket (n / bs) % nb; when a probe starts
+ * a new bucket, the probes of the bucket it reuses (the oldest bs) all
+ * leave the window at once.  So the window holds the probes of the
+ * current bucket and of the nb - 1 buckets before it: once full,
+ * between (nb - 1) x bs + 1 and nb x bs of the most recent probes, i.e.
+ * more than window - bs and less than window + bs.  It is exactly the
+ * last window probes when window <= VPNHA_HC_BUCKETS (bs = 1); window
+ * 100 gives bs 7, nb 15: 99..105 probes; window 1000: bs 63, nb 16:
+ * 946..1008.  The window is emptied by init and by a change of
+ * cfg.window (vpnha_health_reconfigure()).
+ *
  * Thresholds (both an explicit opt-in, 0 = off).  They are evaluated
- * only once the ring is full, i.e. at least cfg.window probes have
- * been sent since init (so a blind period of window * interval after
- * start or reconfiguration; miss_count covers hard failures meanwhile),
- * over the completed (answered or lost, not in flight) probes of the
- * window, after each reply and each loss:
- *  - loss: lost * 100 >= loss_threshold * completed (loss_pct is the
+ * only once window probes have entered the window since it was emptied
+ * (a blind period of about window * interval + timeout after start or
+ * a window change; miss_count covers hard failures meanwhile), each
+ * time a probe enters it, over the probes then in the window:
+ *  - loss: lost * 100 >= loss_threshold * probes (loss_pct is the
  *    same figure rounded down, so loss_pct >= loss_threshold);
  *  - latency: the average RTT of the answered probes of the window
  *    >= latency_threshold_ms (not evaluated with no answered probe;
  *    total loss is miss_count's job).
  * Crossing one sends any verdict to DEAD.  Recovery (DEAD ->
  * RECOVERING) needs every enabled figure back under its threshold AND
- * recovery_count consecutive good replies, whatever the cause of DEAD.
+ * recovery_count consecutive good replies, whatever the cause of DEAD
+ * (checked when the recovery_count-th good probe and each later one
+ * enters the window).
  *
  * Ordering.  vpnha_health_reply() and vpnha_health_probe_sent() first
  * advance the clock like vpnha_health_tick(), so a reply with
@@ -95,11 +119,15 @@
  * Every mutating call (probe_sent, reply, tick, release) may change the
  * verdict: compare h->verdict before and after.
  *
- * Figures.  Over the slots of the window: probes = answered + lost
- * (late replies count as lost), loss_pct rounded down, RTT min/avg/max
- * over answered probes (avg rounded down), jitter = mean absolute
- * difference between the RTTs of consecutive answered probes in send
- * order (rounded down; 0 with fewer than two).
+ * Figures.  Over the probes of the window (above): probes = answered +
+ * lost (late replies count as lost), loss_pct rounded down, RTT
+ * min/avg/max over the answered probes (avg rounded down), jitter =
+ * mean absolute difference between the RTTs of consecutive answered
+ * probes in send order (rounded down; 0 with fewer than two).  Exact
+ * over the probes in the window; the window's extent is what is
+ * approximate (bucket granularity).  A difference is kept with the
+ * later probe of the pair, so the jitter may include one pair whose
+ * earlier probe has just left the window.
  */
 #ifndef _FRR_VPNHA_HEALTH_H
 #define _FRR_VPNHA_HEALTH_H
@@ -144,6 +172,11 @@ enum vpnha_hc_type {
 #define VPNHA_HC_WINDOW_DEFAULT 100
 #define VPNHA_HC_WINDOW_MIN 10
 #define VPNHA_HC_WINDOW_MAX 1000
+/* Probe ring: the last 16 probes (a power of two, at most 256). */
+#define VPNHA_HC_INFLIGHT 16
+/* Window buckets (at most 255 probes each: VPNHA_HC_WINDOW_MAX <= 255
+ * x VPNHA_HC_BUCKETS). */
+#define VPNHA_HC_BUCKETS 16
 /* Flap damping: hold-down doubles per close failure, up to 16x. */
 #define VPNHA_HC_DAMP_MAX_SHIFT 4
 /* Damping period, in effective hold-downs. */
@@ -188,13 +221,20 @@ enum vpnha_hc_slot_status {
 };
 
 struct vpnha_hc_slot {
-	uint16_t seq;
-	uint8_t status; /* enum vpnha_hc_slot_status */
-	int64_t sent;	/* monotonic us */
-	uint32_t rtt_us;
+	int64_t sent; /* monotonic us */
 	/* Unpredictable value the probe carried (set by the core after
 	 * vpnha_health_probe_sent()); a reply must echo it. */
 	uint64_t nonce;
+	uint32_t rtt_us; /* RECEIVED: until the probe enters the window */
+	uint8_t status;	 /* enum vpnha_hc_slot_status */
+};
+
+/* The window figures of up to 255 consecutive probes. */
+struct vpnha_hc_bucket {
+	uint32_t rtt_sum; /* of the answered probes, us */
+	uint32_t rtt_min, rtt_max;
+	uint32_t jit_sum; /* |rtt - previous answered rtt|, us */
+	uint8_t ok, lost, jit_n;
 };
 
 struct vpnha_health {
@@ -210,16 +250,24 @@ struct vpnha_health {
 	uint32_t late_rtt_us;
 
 	uint16_t next_seq;
-	/* Ring of the last cfg.window probes (slots allocated here). */
-	struct vpnha_hc_slot ring[VPNHA_HC_WINDOW_MAX];
-	unsigned int ring_head;	 /* index of the next slot to use */
-	unsigned int ring_count; /* slots in use, <= cfg.window */
-	uint16_t scan_seq;	 /* oldest probe possibly still in flight */
+	/* The last ring_count (<= VPNHA_HC_INFLIGHT) probes sent: probe
+	 * seq in ring[seq % VPNHA_HC_INFLIGHT]. */
+	struct vpnha_hc_slot ring[VPNHA_HC_INFLIGHT];
+	uint16_t ring_count;
+	uint16_t scan_seq; /* oldest probe possibly still in flight */
 
-	/* Running window totals (O(1) threshold checks). */
-	unsigned int win_ok;   /* answered slots */
-	unsigned int win_lost; /* lost (and late) slots */
-	uint64_t win_rtt_sum;  /* sum of rtt_us of answered slots */
+	/* Window (see Window above): bucket geometry, fill, totals. */
+	struct vpnha_hc_bucket bucket[VPNHA_HC_BUCKETS];
+	uint8_t win_bs;	       /* probes per bucket */
+	uint8_t win_nb;	       /* buckets in use */
+	uint8_t win_cur;       /* bucket of the most recent probe */
+	uint8_t win_cur_n;     /* probes in it */
+	bool win_prev_ok;      /* win_prev_rtt is valid (jitter) */
+	uint32_t win_prev_rtt; /* last answered probe that entered */
+	uint32_t win_entered;  /* probes entered, saturates at window */
+	uint16_t win_ok;       /* answered probes in the window */
+	uint16_t win_lost;     /* lost (and late) probes in the window */
+	uint64_t win_rtt_sum;  /* sum of their RTTs, us */
 
 	uint16_t consec_miss;
 	uint16_t consec_ok;
@@ -244,6 +292,10 @@ struct vpnha_health {
 	} stats;
 };
 
+/* What a struct vpnha_health may cost (tests/unit/test_health.c and
+ * the per-tunnel budget in vpnha.h check it). */
+#define VPNHA_HC_SIZE_MAX 1024
+
 /* Figures over the window. */
 struct vpnha_hc_figures {
 	unsigned int probes; /* answered + lost in the window */
@@ -255,20 +307,30 @@ struct vpnha_hc_figures {
 };
 
 /*
+ * Can the probe ring hold every probe in flight with cfg?  timeout_ms
+ * <= VPNHA_HC_INFLIGHT x interval_ms.  0, or -1 with "health-check
+ * timeout T ms needs more than 16 probes in flight at interval I ms:
+ * allowed up to 16 x interval (N ms)" in err.
+ */
+int vpnha_hc_config_check(const struct vpnha_hc_config *cfg, char *err,
+			  size_t errlen);
+
+/*
  * Reset the checker with a configuration: verdict UNKNOWN, ring empty,
  * damping and consecutive counts cleared, counters kept unless
  * reset_stats.  next_seq is kept, so replies to probes sent before the
  * reset are UNKNOWN rather than matched.  h must be zeroed before its
- * first init (or pass reset_stats).  cfg->window is clamped to
- * VPNHA_HC_WINDOW_MIN..VPNHA_HC_WINDOW_MAX.
+ * first init (or pass reset_stats).  cfg->window must be within
+ * VPNHA_HC_WINDOW_MIN..VPNHA_HC_WINDOW_MAX (asserted).
  */
 void vpnha_health_init(struct vpnha_health *h,
 		       const struct vpnha_hc_config *cfg, bool reset_stats);
 
 /*
- * Change the configuration of a running checker: like
- * vpnha_health_init() (ring and counts start afresh, counters kept), but
- * the verdict stays until the probes decide.  ALIVE stays ALIVE (a
+ * Change the configuration of a running checker, keeping the probes:
+ * those in flight, the consecutive counts, damping, and the window (it
+ * is emptied only when cfg.window changes).  The verdict stays until
+ * the probes decide.  ALIVE stays ALIVE (a
  * parameter change must not flap a healthy tunnel); DEAD stays DEAD with
  * its cause and failure times (a change never makes a dead tunnel
  * usable); RECOVERING keeps its hold-down (the no-preempt block only if
@@ -278,8 +340,8 @@ void vpnha_health_reconfigure(struct vpnha_health *h,
 			      const struct vpnha_hc_config *cfg);
 
 /*
- * The slot of probe seq if it is one of the last cfg.window probes
- * sent, else NULL.
+ * The slot of probe seq if it is one of the last VPNHA_HC_INFLIGHT
+ * probes sent since init, else NULL.
  */
 struct vpnha_hc_slot *vpnha_health_slot_find(struct vpnha_health *h,
 					     uint16_t seq);
@@ -348,7 +410,7 @@ void vpnha_health_force_dead(struct vpnha_health *h, int64_t now,
 
 int64_t vpnha_health_next_deadline(const struct vpnha_health *h);
 
-/* Window figures (O(window)). */
+/* Window figures (O(VPNHA_HC_BUCKETS)). */
 void vpnha_health_figures(const struct vpnha_health *h,
 			  struct vpnha_hc_figures *f);
 

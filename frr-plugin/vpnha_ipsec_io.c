@@ -107,7 +107,7 @@ static void itun_init_schedule(struct itun *it)
 void vpnha_ipsec_io_sa(struct itun *it, enum vpnha_sa_state state,
 		       const char *fmt, ...)
 {
-	char detail[sizeof(it->t->sa.detail)];
+	char detail[VPNHA_SA_DETAIL_MAX + 1];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -193,7 +193,9 @@ static void vpnha_ipsec_tunnel_apply(struct vpnha_tunnel *t)
 				sizeof(err)) < 0) {
 		if (it->conn[0])
 			itun_unload(it);
-		if (strcmp(err, t->sa.detail + MIN(strlen(t->sa.detail), 15)))
+		const char *was = vpnha_tunnel_sa_detail(t);
+
+		if (strcmp(err, was + MIN(strlen(was), 15)))
 			zlog_warn(
 				"tunnel %s: IPsec connection not generated: %s",
 				t->name, err);

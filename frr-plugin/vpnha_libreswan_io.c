@@ -316,7 +316,8 @@ static void ls_load(struct itun *it, const struct vpnha_ipsec_params *p)
 		vpnha_text_free(&conn);
 		vpnha_text_free(&secrets);
 		it->loaded = false;
-		if (!it->file_error || strcmp(it->t->sa.detail, err) != 0)
+		if (!it->file_error ||
+		    strcmp(vpnha_tunnel_sa_detail(it->t), err) != 0)
 			zlog_warn("tunnel %s: %s", it->t->name, err);
 		it->file_error = true;
 		vpnha_ipsec_io_sa(it, VPNHA_SA_UNKNOWN, "%s", err);

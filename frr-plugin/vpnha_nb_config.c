@@ -320,23 +320,19 @@ void vpnha_nb_hc_read(const struct lyd_node *hc, struct vpnha_hc_config *cfg)
 			yang_dnode_get_uint32(hc, "./latency-threshold");
 }
 
-/* Rules YANG cannot express: same address family on both ends. */
+/*
+ * Rules YANG cannot express: every probe in flight fits the probe ring,
+ * same address family on both ends.
+ */
 static int vpnha_nb_hc_validate(const struct lyd_node *hc, char *errmsg,
 				size_t errmsg_len)
 {
-	uint32_t interval = yang_dnode_get_uint32(hc, "./interval");
-	uint32_t timeout = yang_dnode_get_uint32(hc, "./timeout");
-	uint16_t window = yang_dnode_get_uint16(hc, "./window");
+	struct vpnha_hc_config cfg;
 	struct ipaddr src, dst;
 
-	/* The probe ring holds `window` probes: all in flight must fit. */
-	if (timeout > (uint64_t)interval * window) {
-		snprintf(
-			errmsg, errmsg_len,
-			"health-check timeout %u ms exceeds window x interval (%u x %u ms): raise the window",
-			timeout, window, interval);
+	vpnha_nb_hc_read(hc, &cfg);
+	if (vpnha_hc_config_check(&cfg, errmsg, errmsg_len) < 0)
 		return NB_ERR_VALIDATION;
-	}
 	if (!yang_dnode_exists(hc, "./source") ||
 	    !yang_dnode_exists(hc, "./destination"))
 		return NB_OK;

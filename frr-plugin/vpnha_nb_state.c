@@ -372,7 +372,7 @@ vpnha_nb_tunnel_state_ipsec_detail_get_elem(struct nb_cb_get_elem_args *args)
 
 	if (!t->ipsec)
 		return NULL;
-	return yang_data_new_string(args->xpath, t->sa.detail);
+	return yang_data_new_string(args->xpath, vpnha_tunnel_sa_detail(t));
 }
 
 struct yang_data *vpnha_nb_tunnel_state_ipsec_established_seconds_get_elem(

@@ -1643,7 +1643,7 @@ static int nc_tunnel_sa_change(const struct vpnha_tunnel *t,
 		     NULL);
 	lyd_new_term(n, NULL, "new-state", vpnha_sa_state_name(t->sa.state), 0,
 		     NULL);
-	lyd_new_term(n, NULL, "detail", t->sa.detail, 0, NULL);
+	lyd_new_term(n, NULL, "detail", vpnha_tunnel_sa_detail(t), 0, NULL);
 	nc_notify(n);
 	return 0;
 }

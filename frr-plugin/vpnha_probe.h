@@ -24,7 +24,8 @@
  *     24..31   0
  *
  * A reply proves it answers this very probe: its sequence must be one
- * of the probes in the window, and it must echo that probe's nonce and
+ * of the last 16 probes sent (the health checker's probe ring,
+ * VPNHA_HC_INFLIGHT), and it must echo that probe's nonce and
  * send time as recorded when it was sent (vpnha_probe_verify()).  A
  * forger who saw earlier probes cannot predict the next nonce; the
  * identifier and the first sequence number are random too.
@@ -97,7 +98,7 @@ enum vpnha_probe_check {
 	VPNHA_PROBE_WRONG_SOURCE,    /* not from the peer */
 	VPNHA_PROBE_WRONG_INTERFACE, /* not through the tunnel */
 	VPNHA_PROBE_MALFORMED,	     /* not a vpnhad reply (magic, length) */
-	VPNHA_PROBE_UNKNOWN_SEQ,     /* no such probe in the window */
+	VPNHA_PROBE_UNKNOWN_SEQ,     /* none of the last 16 probes */
 	VPNHA_PROBE_WRONG_TIME,	     /* echoed send time is not the probe's */
 	VPNHA_PROBE_DUPLICATE,	     /* probe already answered */
 	VPNHA_PROBE_LATE,	     /* probe already counted lost */
@@ -169,8 +170,8 @@ enum vpnha_probe_check vpnha_probe_validate(const struct vpnha_probe_reply *r,
 
 /*
  * Does a reply that passed vpnha_probe_validate() answer the probe sent
- * in slot s (vpnha_health_slot_find(), NULL when its sequence is not in
- * the window)?
+ * in slot s (vpnha_health_slot_find(), NULL when its sequence is not one
+ * of the last 16 probes)?
  *
  * Returns:
  *    VPNHA_PROBE_OK, UNKNOWN_SEQ, WRONG_NONCE or WRONG_TIME.

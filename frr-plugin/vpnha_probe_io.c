@@ -76,6 +76,16 @@ struct vpnha_io {
 	vpnha_event_t *t_read;
 };
 
+/* This adapter's share of the per-tunnel budget (vpnha.h). */
+_Static_assert(VPNHA_MALLOC_CHUNK(sizeof(struct vpnha_io)) +
+			       VPNHA_MALLOC_CHUNK(sizeof(vpnha_event_t)) <=
+		       VPNHA_PROBE_IO_SIZE_MAX,
+	       "probe adapter state per tunnel over its budget");
+_Static_assert(VPNHA_MALLOC_CHUNK(sizeof(struct vpnha_tunnel)) +
+			       VPNHA_PROBE_IO_SIZE_MAX <=
+		       VPNHA_TUNNEL_MEM_MAX,
+	       "per-tunnel memory over its budget");
+
 static struct vpnha_sched vpnha_sched;
 static int vpnha_timer_fd = -1;
 static int64_t vpnha_timer_armed; /* absolute us, 0 = disarmed */

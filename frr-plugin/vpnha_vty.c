@@ -169,7 +169,7 @@ static json_object *vpnha_json_tunnel(const struct vpnha_tunnel *t)
 			vpnha_ipsec_iftype_name(t->ipsec->iftype));
 		json_object_string_add(ji, "saState",
 				       vpnha_sa_state_name(t->sa.state));
-		json_object_string_add(ji, "detail", t->sa.detail);
+		json_object_string_add(ji, "detail", vpnha_tunnel_sa_detail(t));
 		json_object_int_add(ji, "establishedSeconds",
 				    t->sa.established_s);
 		json_object_int_add(ji, "bytesIn", t->sa.bytes_in);
@@ -363,8 +363,9 @@ static void vpnha_show_tunnels_text(struct vty *vty, const char *name)
 				vpnha_ipsec_io_conn(t)[0]
 					? vpnha_ipsec_io_conn(t)
 					: "(none)",
-				vpnha_sa_state_name(t->sa.state), t->sa.detail,
-				t->sa.bytes_in, t->sa.bytes_out, t->sa.rekeys,
+				vpnha_sa_state_name(t->sa.state),
+				vpnha_tunnel_sa_detail(t), t->sa.bytes_in,
+				t->sa.bytes_out, t->sa.rekeys,
 				t->sa.initiations, t->sa.downs);
 		if (name && t->timeline.declared_down) {
 			const struct vpnha_timeline *tl = &t->timeline;
@@ -522,7 +523,7 @@ DEFPY(vpnha_show_ipsec, vpnha_show_ipsec_cmd, "show vpn-ha ipsec [json$json]",
 				vty_out(vty, "%-16s %-22s %-11s %s\n", t->name,
 					vpnha_ipsec_io_conn(t),
 					vpnha_sa_state_name(t->sa.state),
-					t->sa.detail);
+					vpnha_tunnel_sa_detail(t));
 		return CMD_SUCCESS;
 	}
 	j = json_object_new_object();
@@ -541,7 +542,7 @@ DEFPY(vpnha_show_ipsec, vpnha_show_ipsec_cmd, "show vpn-ha ipsec [json$json]",
 				       vpnha_ipsec_io_conn(t));
 		json_object_string_add(ji, "saState",
 				       vpnha_sa_state_name(t->sa.state));
-		json_object_string_add(ji, "detail", t->sa.detail);
+		json_object_string_add(ji, "detail", vpnha_tunnel_sa_detail(t));
 		json_object_object_add(jt, t->name, ji);
 	}
 	json_object_object_add(j, "tunnels", jt);

@@ -15,8 +15,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct vpnha_probe_reply r;
 	struct vpnha_probe_expect e = {.ident = 0x1234};
-	struct vpnha_hc_slot s = {
-		.seq = 7, .sent = 1000000, .nonce = 0x0123456789abcdefULL};
+	struct vpnha_hc_slot s = {.sent = 1000000,
+				  .nonce = 0x0123456789abcdefULL,
+				  .status = VPNHA_HC_SLOT_SENT};
 	char err[128];
 	int family;
 

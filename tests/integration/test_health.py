@@ -746,6 +746,28 @@ def test_hc_change_keeps_dead_tunnel_down(vpnha_hc, block):
     print("health-check change on a dead tunnel: stayed on vti2, back %.1f s later" % (t_back - t0))
 
 
+def test_timeout_over_probe_ring_refused(vpnha_hc):
+    """The health checker keeps the last 16 probes: a timeout that would
+    leave more in flight is refused with both fields named, and nothing
+    changes; the bound itself, and a longer timeout at a longer interval,
+    are accepted."""
+    s = vpnha_hc
+    before = s.rt.running_config()
+    cp = s.rt.configure("vpn-ha\n tunnel primary\n  health-check timeout 2000\n exit\nexit\n",
+                        check=False)
+    out = cp.stdout + cp.stderr
+    assert re.search(r"health-check timeout 2000 ms needs more than 16 probes in flight at "
+                     r"interval 100 ms: allowed up to 16 x interval \(1600 ms\)", out), out
+    assert cp.returncode != 0, out
+    assert s.rt.running_config() == before
+    s.rt.configure("vpn-ha\n tunnel primary\n  health-check timeout 1600\n exit\nexit\n")
+    s.rt.configure("vpn-ha\n tunnel primary\n  health-check interval 200\n"
+                   "  health-check timeout 3200\n exit\nexit\n")
+    hc = tunnel(s, "primary")["healthCheck"]
+    assert (hc["intervalMs"], hc["timeoutMs"]) == (200, 3200), hc
+    wait_state(s, "primary", "up", 5)
+
+
 LATE = dict(timeout=200)
 LATE_MS = 300
 

@@ -7,6 +7,7 @@
 
 #include "vpnha_cunit.h"
 
+#include "vpnha.h"
 #include "vpnha_health.h"
 #include "vpnha_probe.h"
 #include "vpnha_sched.h"
@@ -742,8 +743,10 @@ static void test_out_of_order(void)
 
 		EXPECT_EQ(vpnha_health_reply(&h, seq[i], at),
 			  VPNHA_HC_REPLY_OK);
-		EXPECT_EQ(h.ring[(h.ring_head + 20 - 10 + i) % 20].rtt_us,
+		EXPECT_EQ(vpnha_health_slot_find(&h, seq[i])->rtt_us,
 			  at - (T0 + i * 100 * MS));
+		/* Nothing enters the window before probe 0 is answered. */
+		EXPECT_EQ(h.win_ok, i == 0 ? 10 : 0);
 		/* The oldest in flight stays probe 0 until it is answered. */
 		if (i > 0)
 			EXPECT_EQ(vpnha_health_next_deadline(&h),
@@ -763,13 +766,14 @@ static void test_out_of_order(void)
 	EXPECT_EQ(f.rtt_max_us, 959 * MS); /* probe 0: 959 - 0 */
 }
 
-/* Sequence numbers wrap at 16 bits. */
+/* Sequence numbers wrap at 16 bits; the ring holds the last 16 probes. */
 static void test_seq_wrap(void)
 {
 	static struct vpnha_health h;
 	struct vpnha_hc_config c;
-	uint16_t seq[12];
-	static const int order[12] = {3, 7, 0, 11, 5, 6, 1, 10, 2, 9, 4, 8};
+	uint16_t seq[18];
+	static const int order[18] = {3,  7,  0,  11, 5, 6, 1, 10, 2,
+				      15, 12, 14, 13, 9, 4, 8, 16, 17};
 	int i;
 
 	vpnha_hc_config_default(&c);
@@ -779,40 +783,50 @@ static void test_seq_wrap(void)
 	h.next_seq = 65530;
 	vpnha_health_init(&h, &c, true);
 
-	/* 12 probes over a window of 10: the 11th reuses probe 0's slot. */
-	for (i = 0; i < 10; i++)
+	/* 18 probes over a ring of 16: the 17th reuses probe 0's slot. */
+	for (i = 0; i < 16; i++)
 		seq[i] = vpnha_health_probe_sent(&h, T0 + i * 100 * MS);
 	EXPECT_EQ(seq[0], 65530);
 	EXPECT_EQ(seq[6], 0);
 	for (i = 0; i < 3; i++)
-		vpnha_health_reply(&h, seq[order[i] % 10], T0 + 1000 * MS);
-	for (i = 10; i < 12; i++)
+		EXPECT_EQ(vpnha_health_reply(&h, seq[order[i]], T0 + 1600 * MS),
+			  VPNHA_HC_REPLY_OK);
+	for (i = 16; i < 18; i++)
 		seq[i] = vpnha_health_probe_sent(&h, T0 + i * 100 * MS);
-	EXPECT_EQ(seq[11], 5);
-	/* Probe 1 (65531) was still in flight when its slot was reused. */
+	EXPECT_EQ(seq[17], 11);
+	/* Probe 1 (65531) was still in flight when its slot was reused;
+	 * probe 0 (65530) had been answered, and entered the window. */
 	EXPECT_EQ(h.stats.lost, 1);
+	EXPECT_EQ(h.win_ok, 1);
+	EXPECT_EQ(h.win_lost, 1);
+	EXPECT_EQ(h.scan_seq, 65532);
 
-	for (i = 3; i < 12; i++) {
+	for (i = 3; i < 18; i++) {
 		enum vpnha_hc_reply r =
-			vpnha_health_reply(&h, seq[order[i]], T0 + 1200 * MS);
+			vpnha_health_reply(&h, seq[order[i]], T0 + 1800 * MS);
 
 		if (order[i] == 1)
 			EXPECT_EQ(r, VPNHA_HC_REPLY_UNKNOWN);
 		else
 			EXPECT_EQ(r, VPNHA_HC_REPLY_OK);
 	}
-	EXPECT_EQ(h.stats.received, 11);
+	EXPECT_EQ(h.stats.received, 17);
 	EXPECT_EQ(h.stats.invalid, 1);
 	EXPECT_EQ(vpnha_health_next_deadline(&h), 0);
-	/* seq 65530 replied at 1000 ms (before its slot went away). */
-	EXPECT_EQ(vpnha_health_reply(&h, 65530, T0 + 1300 * MS),
+	/* All 18 resolved, in send order: a window of 10 (bs 1) holds the
+	 * last 10 of them, probes 8..17, all answered. */
+	EXPECT_EQ(h.win_ok, 10);
+	EXPECT_EQ(h.win_lost, 0);
+	EXPECT_EQ(h.consec_ok, 16);
+	/* seq 65530's slot went to probe 16: no longer known. */
+	EXPECT_EQ(vpnha_health_reply(&h, 65530, T0 + 1900 * MS),
 		  VPNHA_HC_REPLY_UNKNOWN);
-	EXPECT_EQ(vpnha_health_reply(&h, 5, T0 + 1300 * MS),
+	EXPECT_EQ(vpnha_health_reply(&h, 5, T0 + 1900 * MS),
 		  VPNHA_HC_REPLY_DUPLICATE);
-	/* Never sent. */
-	EXPECT_EQ(vpnha_health_reply(&h, 6, T0 + 1300 * MS),
+	/* Never sent (the next sequence, and far away). */
+	EXPECT_EQ(vpnha_health_reply(&h, 12, T0 + 1900 * MS),
 		  VPNHA_HC_REPLY_UNKNOWN);
-	EXPECT_EQ(vpnha_health_reply(&h, 30000, T0 + 1300 * MS),
+	EXPECT_EQ(vpnha_health_reply(&h, 30000, T0 + 1900 * MS),
 		  VPNHA_HC_REPLY_UNKNOWN);
 }
 
@@ -860,6 +874,31 @@ static void test_late_reply(void)
 		  VPNHA_HC_REPLY_OK);
 	EXPECT_EQ(h.stats.received, 1);
 	EXPECT_EQ(h.consec_ok, 1);
+
+	/*
+	 * Late is recognised while the probe is one of the last 16: a
+	 * reply to a lost probe 15 probes ago is LATE, 16 ago UNKNOWN (its
+	 * slot holds another probe), and neither touches the window.
+	 */
+	a = vpnha_health_probe_sent(&h, T0 + 3000 * MS);
+	for (int i = 1; i < VPNHA_HC_INFLIGHT; i++) {
+		b = vpnha_health_probe_sent(&h, T0 + (3000 + i * 100) * MS);
+		vpnha_health_reply(&h, b, T0 + (3000 + i * 100 + 10) * MS);
+	}
+	EXPECT_EQ(h.stats.lost, 3);
+	vpnha_health_figures(&h, &f);
+	EXPECT_EQ(f.probes, 3 + VPNHA_HC_INFLIGHT);
+	EXPECT_EQ(vpnha_health_reply(&h, a, T0 + 4550 * MS),
+		  VPNHA_HC_REPLY_LATE);
+	EXPECT_EQ(vpnha_health_reply(&h, a, T0 + 4560 * MS),
+		  VPNHA_HC_REPLY_DUPLICATE);
+	vpnha_health_probe_sent(&h, T0 + 4600 * MS);
+	EXPECT_EQ(vpnha_health_reply(&h, a, T0 + 4610 * MS),
+		  VPNHA_HC_REPLY_UNKNOWN);
+	EXPECT_EQ(h.stats.late, 3);
+	vpnha_health_figures(&h, &f);
+	EXPECT_EQ(f.probes, 3 + VPNHA_HC_INFLIGHT);
+	EXPECT_EQ(h.win_lost, 3);
 }
 
 static void test_duplicate_unknown(void)
@@ -895,11 +934,16 @@ static void test_duplicate_unknown(void)
 	EXPECT_EQ(h.stats.sent, 1);
 }
 
-/* Probe still in flight when its slot is reused: lost at that moment. */
+/*
+ * More probes in flight than the ring holds (timeout > 16 x interval,
+ * which vpnha_hc_config_check() refuses): the oldest is lost when its
+ * slot is reused, and enters the window as a loss.
+ */
 static void test_slot_reuse(void)
 {
 	static struct vpnha_health h;
 	struct vpnha_hc_config c;
+	char err[160];
 	uint16_t first;
 	int i;
 
@@ -907,24 +951,31 @@ static void test_slot_reuse(void)
 	c.timeout_ms = 5000;
 	c.window = 10;
 	c.miss_count = 3;
+	CU_ASSERT(vpnha_hc_config_check(&c, err, sizeof(err)) < 0);
 	vpnha_health_init(&h, &c, true);
 
 	first = vpnha_health_probe_sent(&h, T0);
-	for (i = 1; i < 10; i++)
+	for (i = 1; i < VPNHA_HC_INFLIGHT; i++)
 		vpnha_health_probe_sent(&h, T0 + i * 100 * MS);
 	EXPECT_EQ(h.stats.lost, 0);
-	for (i = 10; i < 13; i++)
+	for (i = VPNHA_HC_INFLIGHT; i < VPNHA_HC_INFLIGHT + 3; i++)
 		vpnha_health_probe_sent(&h, T0 + i * 100 * MS);
 	EXPECT_EQ(h.stats.lost, 3);
 	EXPECT_VERDICT(&h, VPNHA_HC_DEAD);
 	EXPECT_EQ(h.first_miss, T0);
-	EXPECT_EQ(vpnha_health_reply(&h, first, T0 + 1300 * MS),
+	EXPECT_EQ(h.dead_at, T0 + (VPNHA_HC_INFLIGHT + 2) * 100 * MS);
+	EXPECT_EQ(vpnha_health_reply(&h, first, T0 + 2000 * MS),
 		  VPNHA_HC_REPLY_UNKNOWN);
 	EXPECT_EQ(vpnha_health_next_deadline(&h), T0 + 300 * MS + 5000 * MS);
-	EXPECT_EQ(h.win_lost, 0); /* they left the window */
+	EXPECT_EQ(h.win_lost, 3);
+	EXPECT_EQ(h.win_ok, 0);
 }
 
-/* Loss threshold over a full window, without miss_count in a row. */
+/*
+ * Loss threshold over a full window, without miss_count in a row.
+ * Window 20: 10 buckets of 2, so 19 or 20 probes once full.  Timeout
+ * 50 ms: every probe is resolved before the next one leaves.
+ */
 static void test_loss_threshold(void)
 {
 	struct vpnha_hc_config c;
@@ -932,38 +983,47 @@ static void test_loss_threshold(void)
 
 	vpnha_hc_config_default(&c);
 	c.window = 20;
+	c.timeout_ms = 50;
 	c.loss_threshold = 10;
 	sim_init(s, &c);
+	EXPECT_EQ(s->h.win_bs, 2);
+	EXPECT_EQ(s->h.win_nb, 10);
 
 	/* Every 4th probe lost (3, 7, 11, ...): 25 % loss, 1 in a row. */
-	s->down = false;
 	while (s->now < T0 + 2400 * MS) {
 		s->down = (s->nsent % 4) == 3;
 		sim_step(s);
+		if (s->now == T0 + 1949 * MS) {
+			/* 19 probes entered: not evaluated yet. */
+			EXPECT_EQ(s->h.win_entered, 19);
+			EXPECT_VERDICT(&s->h, VPNHA_HC_ALIVE);
+		}
 	}
-	/*
-	 * The window fills at probe 19 (1900 ms); the first completion
-	 * after that is probe 15's loss at 2000 ms: 4 lost of 19 completed.
-	 * Earlier (probe 3's loss at 800 ms: 1 of 8) it is not evaluated.
-	 */
+	/* The 20th, probe 19, enters as a loss at 1950: 5 of 20. */
 	EXPECT_EQ(s->entered[VPNHA_HC_DEAD], 1);
-	EXPECT_EQ(s->entered_at[VPNHA_HC_DEAD], T0 + 2000 * MS);
+	EXPECT_EQ(s->entered_at[VPNHA_HC_DEAD], T0 + 1950 * MS);
 	EXPECT_EQ(s->h.cause, VPNHA_HC_CAUSE_LOSS);
+	EXPECT_EQ(s->h.cause_value, 25);
 
-	/* Probes 20..23 as before, then all good. */
+	/* Probes up to 23 as before, then all good. */
 	while (s->now < T0 + 4500 * MS) {
 		s->down = s->nsent < 24 && (s->nsent % 4) == 3;
 		sim_step(s);
-		if (s->now == T0 + 3810 * MS) {
-			/* 15 good in a row (24..38), but 2 of 20 lost (19,
-			 * 23): 10 %. */
+		if (s->now == T0 + 3710 * MS) {
+			/*
+			 * 14 good in a row (24..37); the window is probes
+			 * 18..37 (20), 2 lost (19, 23): 10 %.  Earlier, at
+			 * 3310 (recovery-count reached), 14..33: 3 lost.
+			 */
 			EXPECT_VERDICT(&s->h, VPNHA_HC_DEAD);
-			EXPECT_EQ(s->h.consec_ok, 15);
+			EXPECT_EQ(s->h.consec_ok, 14);
+			EXPECT_EQ(s->h.win_ok + s->h.win_lost, 20);
 			EXPECT_EQ(s->h.win_lost, 2);
 		}
 	}
-	/* Probe 39's reply at 3910: window 20..39, 1 lost (23): 5 %. */
-	EXPECT_EQ(s->entered_at[VPNHA_HC_RECOVERING], T0 + 3910 * MS);
+	/* Probe 38 starts a bucket: 18 and 19 leave, window 20..38 (19),
+	 * 1 lost (23): 5 %. */
+	EXPECT_EQ(s->entered_at[VPNHA_HC_RECOVERING], T0 + 3810 * MS);
 	EXPECT_EQ(s->entered[VPNHA_HC_DEAD], 1);
 }
 
@@ -1034,6 +1094,7 @@ static void test_figures(void)
 	struct vpnha_hc_figures f;
 	/* RTT in ms per probe, -1 = lost. */
 	static const int rtt[10] = {10, 20, -1, 40, 30, -1, 50, 50, 10, 20};
+	uint16_t seq;
 	int i;
 
 	vpnha_hc_config_default(&c);
@@ -1053,11 +1114,16 @@ static void test_figures(void)
 		if (rtt[i] >= 0)
 			vpnha_health_reply(&h, seq, t + rtt[i] * MS);
 	}
-	/* Probe 5's loss is not known yet (1000 ms): in flight. */
+	/*
+	 * Probe 5's loss is not known yet (1000 ms): it is in flight, and
+	 * probes 6..9, answered, wait for it to enter the window in send
+	 * order: the window is probes 0..4.
+	 */
 	vpnha_health_tick(&h, T0 + 999 * MS);
 	vpnha_health_figures(&h, &f);
-	EXPECT_EQ(f.probes, 9);
-	EXPECT_EQ(f.loss_pct, 11); /* 1 of 9, rounded down */
+	EXPECT_EQ(f.probes, 5);
+	EXPECT_EQ(f.loss_pct, 20); /* 1 of 5 */
+	EXPECT_EQ(f.rtt_max_us, 40 * MS);
 
 	vpnha_health_tick(&h, T0 + 1000 * MS);
 	vpnha_health_figures(&h, &f);
@@ -1072,16 +1138,25 @@ static void test_figures(void)
 	EXPECT_EQ(h.win_rtt_sum, 230 * MS);
 	EXPECT_VERDICT(&h, VPNHA_HC_ALIVE);
 
-	/* Probe 10 pushes probe 0 out and is in flight. */
-	vpnha_health_probe_sent(&h, T0 + 1000 * MS);
+	/* Probe 10 in flight is not in the window... */
+	seq = vpnha_health_probe_sent(&h, T0 + 1000 * MS);
 	vpnha_health_figures(&h, &f);
-	EXPECT_EQ(f.probes, 9);
-	EXPECT_EQ(f.loss_pct, 22); /* 2 of 9 */
+	EXPECT_EQ(f.probes, 10);
+	EXPECT_EQ(f.loss_pct, 20);
+	/* ... its reply (30 ms) enters it and pushes probe 0 out. */
+	vpnha_health_reply(&h, seq, T0 + 1030 * MS);
+	vpnha_health_figures(&h, &f);
+	EXPECT_EQ(f.probes, 10);
+	EXPECT_EQ(f.loss_pct, 20); /* 2 of 10 */
 	EXPECT_EQ(f.rtt_min_us, 10 * MS);
-	EXPECT_EQ(f.rtt_avg_us, 31428); /* 220 ms / 7 */
-	EXPECT_EQ(f.jitter_us, 16666);	/* (20+10+20+0+40+10) / 6 ms */
-	EXPECT_EQ(h.win_ok, 7);
-	EXPECT_EQ(h.win_rtt_sum, 220 * MS);
+	EXPECT_EQ(f.rtt_avg_us, 31250); /* 250 ms / 8 */
+	/*
+	 * (10+20+10+20+0+40+10+10) / 8 ms: the difference of probes 0 and
+	 * 1 stays with probe 1 (the later one), though probe 0 has left.
+	 */
+	EXPECT_EQ(f.jitter_us, 15 * MS);
+	EXPECT_EQ(h.win_ok, 8);
+	EXPECT_EQ(h.win_rtt_sum, 250 * MS);
 
 	/* Sub-millisecond values are kept. */
 	vpnha_health_init(&h, &c, true);
@@ -1096,6 +1171,246 @@ static void test_figures(void)
 	EXPECT_EQ(f.rtt_max_us, 1666);
 	EXPECT_EQ(f.rtt_avg_us, 1333);
 	EXPECT_EQ(f.jitter_us, 333);
+}
+
+/*
+ * The window's extent, from its definition in vpnha_health.h: n probes
+ * entered since it was emptied, window w.
+ */
+static unsigned int window_span(unsigned int w, unsigned int n)
+{
+	unsigned int bs = (w + VPNHA_HC_BUCKETS - 1) / VPNHA_HC_BUCKETS;
+	unsigned int nb = (w + bs - 1) / bs;
+
+	if (n <= nb * bs)
+		return n;
+	return (nb - 1) * bs + (n - 1) % bs + 1;
+}
+
+/* RTT in us of probe k of test_window_buckets, or -1 when lost. */
+static int64_t bucket_rtt(unsigned int k)
+{
+	if (k % 7 == 3 || k % 11 == 5)
+		return -1;
+	return 1000 + (int64_t)((k * 7919) % 40) * 1000 + k % 13;
+}
+
+/*
+ * Window figures against a brute-force computation over the probes the
+ * definition puts in the window, for windows that are and are not a
+ * multiple of the bucket count, after every probe.
+ */
+static void test_window_buckets(void)
+{
+	static struct vpnha_health h;
+	static const unsigned int windows[] = {10, 16, 17, 37, 100, 999, 1000};
+	struct vpnha_hc_config c;
+	unsigned int wi;
+
+	vpnha_hc_config_default(&c);
+	c.timeout_ms = 50;
+	c.miss_count = 100;
+	for (wi = 0; wi < array_size(windows); wi++) {
+		unsigned int w = windows[wi], n, failures = 0;
+
+		c.window = w;
+		vpnha_health_init(&h, &c, true);
+		for (n = 1; n <= 3 * w + 5 && failures < 3; n++) {
+			unsigned int k = n - 1, span = window_span(w, n), i;
+			int64_t t = T0 + (int64_t)k * 100 * MS;
+			int64_t rtt = bucket_rtt(k), prev = -1;
+			uint16_t seq = vpnha_health_probe_sent(&h, t);
+			unsigned int ok = 0, lost = 0, jn = 0;
+			uint64_t sum = 0, jsum = 0;
+			uint32_t mn = 0, mx = 0;
+			struct vpnha_hc_figures f;
+
+			if (rtt >= 0)
+				vpnha_health_reply(&h, seq, t + rtt);
+			else
+				vpnha_health_tick(&h, t + 50 * MS);
+
+			/* Brute force over probes k - span + 1 .. k. */
+			for (i = 0; i <= k; i++) {
+				int64_t r = bucket_rtt(i);
+				bool in = i + span > k;
+
+				if (r < 0) {
+					lost += in;
+					continue;
+				}
+				if (in) {
+					if (!ok || r < mn)
+						mn = r;
+					if (r > mx)
+						mx = r;
+					sum += r;
+					ok++;
+					/* The pair stays with its later probe.
+					 */
+					if (prev >= 0) {
+						jsum += r > prev ? r - prev
+								 : prev - r;
+						jn++;
+					}
+				}
+				prev = r;
+			}
+
+			vpnha_health_figures(&h, &f);
+			if (f.probes != span || f.probes != ok + lost ||
+			    f.loss_pct != lost * 100 / span ||
+			    f.rtt_min_us != mn || f.rtt_max_us != mx ||
+			    f.rtt_avg_us != (ok ? sum / ok : 0) ||
+			    f.jitter_us != (jn ? jsum / jn : 0) ||
+			    h.win_entered != MIN(n, w)) {
+				fprintf(stderr,
+					"\nwindow %u after %u probes: probes %u/%u loss %u/%u min %u/%u max %u/%u avg %u/%llu jitter %u/%llu\n",
+					w, n, f.probes, span, f.loss_pct,
+					lost * 100 / span, f.rtt_min_us, mn,
+					f.rtt_max_us, mx, f.rtt_avg_us,
+					(unsigned long long)(ok ? sum / ok : 0),
+					f.jitter_us,
+					(unsigned long long)(jn ? jsum / jn
+								: 0));
+				failures++;
+				CU_FAIL("window figures");
+			}
+		}
+		/* Bounds stated in vpnha_health.h, once full. */
+		CU_ASSERT(window_span(w, 3 * w) > w - h.win_bs);
+		CU_ASSERT(window_span(w, 3 * w) < w + h.win_bs);
+		CU_ASSERT(h.win_nb <= VPNHA_HC_BUCKETS);
+	}
+
+	/* The geometries named in vpnha_health.h. */
+	c.window = 100;
+	vpnha_health_init(&h, &c, true);
+	EXPECT_EQ(h.win_bs, 7);
+	EXPECT_EQ(h.win_nb, 15);
+	c.window = 1000;
+	vpnha_health_init(&h, &c, true);
+	EXPECT_EQ(h.win_bs, 63);
+	EXPECT_EQ(h.win_nb, 16);
+	c.window = 10;
+	vpnha_health_init(&h, &c, true);
+	EXPECT_EQ(h.win_bs, 1);
+	EXPECT_EQ(h.win_nb, 10);
+}
+
+/*
+ * Window change on a live tunnel: the probes in flight stay (their
+ * replies still count), the window is emptied and the thresholds are
+ * blind until the new window is full; any other change keeps it.
+ */
+static void test_window_change(void)
+{
+	static struct vpnha_health h;
+	struct vpnha_hc_config c;
+	struct vpnha_hc_figures f;
+	uint16_t a, b;
+	int64_t t = T0;
+	int i;
+
+	vpnha_hc_config_default(&c);
+	c.window = 10;
+	c.timeout_ms = 50;
+	c.loss_threshold = 20;
+	c.miss_count = 10;
+	vpnha_health_init(&h, &c, true);
+	/* 9 probes, every other one lost from probe 5: 22 %... */
+	for (i = 0; i < 9; i++, t += 100 * MS) {
+		uint16_t seq = vpnha_health_probe_sent(&h, t);
+
+		if (i < 5 || i % 2 == 0)
+			vpnha_health_reply(&h, seq, t + 10 * MS);
+		else
+			vpnha_health_tick(&h, t + 50 * MS);
+	}
+	EXPECT_EQ(h.win_entered, 9);
+	EXPECT_VERDICT(&h, VPNHA_HC_ALIVE);
+
+	/* ... but two probes are in flight when the window changes. */
+	a = vpnha_health_probe_sent(&h, t);
+	b = vpnha_health_probe_sent(&h, t + 10 * MS);
+	c.window = 12;
+	vpnha_health_reconfigure(&h, &c);
+	vpnha_health_figures(&h, &f);
+	EXPECT_EQ(f.probes, 0);
+	EXPECT_EQ(h.win_entered, 0);
+	EXPECT_EQ(h.win_bs, 1);
+	EXPECT_EQ(h.win_nb, 12);
+	EXPECT_EQ(vpnha_health_reply(&h, a, t + 30 * MS), VPNHA_HC_REPLY_OK);
+	EXPECT_EQ(vpnha_health_reply(&h, b, t + 30 * MS), VPNHA_HC_REPLY_OK);
+	EXPECT_EQ(h.win_ok, 2);
+	EXPECT_EQ(h.stats.lost, 2);
+
+	/* 2 of 3 lost from here: DEAD only once 12 probes entered. */
+	t += 200 * MS;
+	for (i = 0; i < 12; i++, t += 100 * MS) {
+		uint16_t seq = vpnha_health_probe_sent(&h, t);
+
+		if (i % 3 == 0)
+			vpnha_health_reply(&h, seq, t + 10 * MS);
+		else
+			vpnha_health_tick(&h, t + 50 * MS);
+		if (h.verdict == VPNHA_HC_DEAD)
+			break;
+	}
+	/* Entered: a, b, then probes 0..9 (lost 1, 2, 4, 5, 7, 8, ... 9
+	 * is answered): the 12th is probe 9 of the loop. */
+	EXPECT_EQ(i, 9);
+	EXPECT_VERDICT(&h, VPNHA_HC_DEAD);
+	EXPECT_EQ(h.cause, VPNHA_HC_CAUSE_LOSS);
+	EXPECT_EQ(h.cause_value, 50); /* 6 of 12 */
+
+	/* Another change keeps the window and its totals. */
+	c.loss_threshold = 60;
+	vpnha_health_reconfigure(&h, &c);
+	EXPECT_EQ(h.win_entered, 12);
+	EXPECT_EQ(h.win_lost, 6);
+	EXPECT_EQ(h.win_ok, 6);
+	EXPECT_VERDICT(&h, VPNHA_HC_DEAD);
+}
+
+/*
+ * The checker's size does not depend on the window, and a tunnel with
+ * its checker stays within its share of the per-tunnel budget (the
+ * probe adapter adds its own part: vpnha_probe_io.c asserts the total).
+ */
+static void test_size(void)
+{
+	CU_ASSERT(sizeof(struct vpnha_health) <= VPNHA_HC_SIZE_MAX);
+	CU_ASSERT(sizeof(struct vpnha_tunnel) <= VPNHA_TUNNEL_SIZE_MAX);
+	CU_ASSERT(VPNHA_MALLOC_CHUNK(VPNHA_TUNNEL_SIZE_MAX) +
+			  VPNHA_PROBE_IO_SIZE_MAX <=
+		  VPNHA_TUNNEL_MEM_MAX);
+	CU_ASSERT(VPNHA_TUNNEL_MEM_MAX < 2048);
+	fprintf(stderr,
+		"\nsizeof: vpnha_health %zu (max %u), vpnha_tunnel %zu (max %u)\n",
+		sizeof(struct vpnha_health), VPNHA_HC_SIZE_MAX,
+		sizeof(struct vpnha_tunnel), VPNHA_TUNNEL_SIZE_MAX);
+}
+
+/* The configuration must keep every probe in flight in the ring. */
+static void test_config_check(void)
+{
+	struct vpnha_hc_config c;
+	char err[200] = "";
+
+	vpnha_hc_config_default(&c);
+	EXPECT_EQ(vpnha_hc_config_check(&c, err, sizeof(err)), 0);
+	c.interval_ms = 10;
+	c.timeout_ms = 160;
+	EXPECT_EQ(vpnha_hc_config_check(&c, err, sizeof(err)), 0);
+	c.timeout_ms = 161;
+	EXPECT_EQ(vpnha_hc_config_check(&c, err, sizeof(err)), -1);
+	CU_ASSERT_STRING_EQUAL(
+		err,
+		"health-check timeout 161 ms needs more than 16 probes in flight at interval 10 ms: allowed up to 16 x interval (160 ms)");
+	c.interval_ms = 60000;
+	c.timeout_ms = 60000;
+	EXPECT_EQ(vpnha_hc_config_check(&c, err, sizeof(err)), 0);
 }
 
 /* Deterministic pseudo-random numbers (xorshift32). */
@@ -1148,8 +1463,9 @@ static void test_scattered_loss(void)
 	EXPECT_EQ(s->h.stats.lost + s->h.stats.received, s->h.stats.sent);
 	EXPECT_EQ(s->h.stats.late, 0);
 	EXPECT_EQ(s->h.stats.invalid, 0);
+	/* Window 100: 15 buckets of 7, so 99..105 probes. */
 	vpnha_health_figures(&s->h, &f);
-	EXPECT_EQ(f.probes, 100);
+	CU_ASSERT(f.probes >= 99 && f.probes <= 105);
 
 	/*
 	 * The same with a 20 % loss threshold: still never.  (A 10 %
@@ -1543,6 +1859,7 @@ static void test_probe_verify(void)
 	struct vpnha_hc_slot *s;
 	struct vpnha_probe_reply r = {};
 	uint16_t seq;
+	int i;
 
 	vpnha_hc_config_default(&c);
 	vpnha_health_init(&h, &c, true);
@@ -1569,6 +1886,32 @@ static void test_probe_verify(void)
 	EXPECT_EQ(h.stats.received, 0);
 	vpnha_health_tick(&h, T0 + 500 * MS);
 	EXPECT_EQ(h.stats.lost, 1);
+
+	/*
+	 * Once its slot is reused, a copy of a genuine reply to the old
+	 * probe proves nothing: its sequence is unknown, and the new probe
+	 * of the slot (same seq % 16) has its own nonce and time.
+	 */
+	for (i = 1; i <= VPNHA_HC_INFLIGHT; i++) {
+		uint16_t sq = vpnha_health_probe_sent(&h, T0 + i * 100 * MS);
+
+		vpnha_health_slot_find(&h, sq)->nonce = COOKIE + i;
+	}
+	r.seq = seq;
+	r.nonce = COOKIE;
+	r.sent_us = T0;
+	CU_ASSERT_PTR_NULL(vpnha_health_slot_find(&h, seq));
+	EXPECT_EQ(vpnha_probe_verify(&r, vpnha_health_slot_find(&h, r.seq)),
+		  VPNHA_PROBE_UNKNOWN_SEQ);
+	r.seq = seq + VPNHA_HC_INFLIGHT;
+	s = vpnha_health_slot_find(&h, r.seq);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	CU_ASSERT(s == &h.ring[seq % VPNHA_HC_INFLIGHT]);
+	EXPECT_EQ(vpnha_probe_verify(&r, s), VPNHA_PROBE_WRONG_NONCE);
+	r.nonce = COOKIE + VPNHA_HC_INFLIGHT;
+	EXPECT_EQ(vpnha_probe_verify(&r, s), VPNHA_PROBE_WRONG_TIME);
+	r.sent_us = T0 + VPNHA_HC_INFLIGHT * 100 * MS;
+	EXPECT_EQ(vpnha_probe_verify(&r, s), VPNHA_PROBE_OK);
 }
 
 /* Nonces, identifiers, first sequences: not predictable, not constant. */
@@ -1786,7 +2129,8 @@ static void test_reason(void)
 	S.fate = fate_alternate;
 	CU_ASSERT(sim_run_to_verdict(&S, VPNHA_HC_DEAD, 5000 * MS));
 	EXPECT_EQ(S.h.cause, VPNHA_HC_CAUSE_LOSS);
-	expect_reason(&S.h, "loss 37% >= threshold 30% over 10 probes");
+	/* Evaluated once 10 probes entered the window: 5 of 10. */
+	expect_reason(&S.h, "loss 50% >= threshold 30% over 10 probes");
 	CU_ASSERT(S.h.cause_value >= 30 && S.h.cause_value <= 60);
 
 	/* Average RTT 50 ms, threshold 40 ms. */
@@ -1830,6 +2174,10 @@ static const struct vpnha_cunit_test health_tests[] = {
 	{"loss threshold", test_loss_threshold},
 	{"latency threshold", test_latency_threshold},
 	{"window figures", test_figures},
+	{"window buckets vs brute force", test_window_buckets},
+	{"window change on a live tunnel", test_window_change},
+	{"size bound", test_size},
+	{"config: in-flight bound", test_config_check},
 	{"5% scattered loss never dead", test_scattered_loss},
 	{"external (BFD) liveness", test_external},
 	{"reconfigure keeps the verdict", test_reconfigure},
