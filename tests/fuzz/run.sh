@@ -75,11 +75,15 @@ bg_wait() {
 	njobs=0
 }
 
-# Core objects, instrumented for coverage, rebuilt when a source changed.
+# Core objects, instrumented for coverage, rebuilt when a source or any
+# header of frr-plugin/ changed (a struct layout changed in a header and
+# a stale object make a bogus finding).
+newest_h=$(ls -t "$src"/frr-plugin/*.h | head -n1)
 objs=
 for f in $core; do
 	o=$out/${f%.c}.o
-	if [ ! -f "$o" ] || [ "$src/frr-plugin/$f" -nt "$o" ]; then
+	if [ ! -f "$o" ] || [ "$src/frr-plugin/$f" -nt "$o" ] ||
+		[ "$newest_h" -nt "$o" ]; then
 		bg $CC $cflags $san -fsanitize=fuzzer-no-link -c \
 			"$src/frr-plugin/$f" -o "$o"
 	fi

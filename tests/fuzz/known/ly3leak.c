@@ -1,6 +1,13 @@
-/* Does libyang 3 alone leak on this malformed NETCONF RPC? */
+/*
+ * libyang alone on one NETCONF RPC, as fuzz_netconf and libnetconf2 parse
+ * it (lyd_parse_op, LYD_TYPE_RPC_NETCONF), the input in a heap buffer of
+ * its exact size: does libyang leak or read out of bounds?
+ *   clang -g -fsanitize=address ly3leak.c -lyang -o ly3leak
+ *   ./ly3leak RPC.xml YANGDIR [MODULE]   (YANGDIR: yang/netconf)
+ */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <libyang/libyang.h>
 
 int main(int argc, char **argv)
@@ -10,10 +17,12 @@ int main(int argc, char **argv)
 	struct lyd_node *envp = NULL, *op = NULL;
 	struct ly_in *in = NULL;
 	FILE *f = fopen(argv[1], "r");
-	static char buf[65536];
-	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	static char tmp[65536];
+	size_t n = fread(tmp, 1, sizeof(tmp) - 1, f);
+	char *buf = malloc(n + 1);
 	LY_ERR r;
 
+	memcpy(buf, tmp, n);
 	buf[n] = 0;
 	fclose(f);
 	if (ly_ctx_new(argv[2], 0, &ctx) ||
@@ -28,5 +37,6 @@ int main(int argc, char **argv)
 	lyd_free_all(op);
 	ly_in_free(in, 0);
 	ly_ctx_destroy(ctx);
+	free(buf);
 	return 0;
 }
