@@ -35,6 +35,8 @@ Env:
   BENCH_LIVE      tunnels with a real interface (default 4)
   BENCH_TIMEOUT   bound on one vtysh -f / -b, s (default 900)
   BENCH_NO_BOOT   set: skip the boot measurement
+  BENCH_CONFIG_EXIT  0: tunnel blocks without " exit" (diagnostic; default 1,
+                  as `show running-config` writes them)
   BENCH_PERF      set: `perf record -g` vpnhad during vtysh -f, report
                   kept in the results directory (perf-N.txt)
   BENCH_OUT       results directory (default bench/results)
@@ -62,6 +64,7 @@ LIVE = int(os.environ.get("BENCH_LIVE", "4"))
 TIMEOUT = int(os.environ.get("BENCH_TIMEOUT", "900"))
 NO_BOOT = bool(os.environ.get("BENCH_NO_BOOT"))
 PERF = bool(os.environ.get("BENCH_PERF"))
+CONFIG_EXIT = os.environ.get("BENCH_CONFIG_EXIT", "1") != "0"
 OUT = os.environ.get("BENCH_OUT", os.path.join(TOP, "bench", "results"))
 
 # Runs in the peer namespace: prints the kernel receive time (s) of every
@@ -123,7 +126,7 @@ def config_text(n):
         L += [" tunnel t%d" % i, "  interface vti%d" % i,
               "  peer %s" % ("cloud-a" if i % 2 else "cloud-b"),
               "  health-check source %s destination %s" % (tun_addr(i, 1), tun_addr(i, 2)),
-              "  health-check interval %d" % INTERVAL, " exit"]
+              "  health-check interval %d" % INTERVAL] + ([" exit"] if CONFIG_EXIT else [])
     for k in range(n // 2):
         for j in (0, 1):
             L.append(" route %s tunnel t%d weight 0" % (pair_prefix(k, j), 2 * k + 1))
@@ -253,9 +256,11 @@ def run_size(work, vpnhad, n):
             perf.wait(timeout=120)
             os.makedirs(OUT, exist_ok=True)
             with open(os.path.join(OUT, "perf-config-%d.txt" % n), "w") as f:
-                subprocess.run(["perf", "report", "-i", pdata, "--no-children", "--stdio",
-                                "--percent-limit", "1", "-g", "none"], stdout=f,
-                               stderr=subprocess.DEVNULL, check=False, timeout=600)
+                for how in ("--no-children", "--children"):
+                    f.flush()
+                    subprocess.run(["perf", "report", "-i", pdata, how, "--stdio",
+                                    "--sort", "dso,symbol", "--percent-limit", "2", "-g", "none"],
+                                   stdout=f, stderr=subprocess.DEVNULL, check=False, timeout=600)
         row["vtysh_f_s"] = round(dt, 3)
         log("N=%d: vtysh -f %.3f s" % (n, dt))
         nt, nr = loaded(rt, n)

@@ -35,6 +35,7 @@
 
 #include "vpnha.h"
 #include "vpnha_check.h"
+#include "vpnha_compat.h"
 #include "vpnha_nb.h"
 #include "vpnha_nodes.h"
 #include "vpnha_vty.h"
@@ -1397,6 +1398,50 @@ static struct cmd_node vpnha_tunnel_node = {
 	.prompt = "%s(config-vpn-ha-tunnel)# ",
 };
 
+#if !VPNHA_EXIT_IS_YANG && !defined(VTYSH_EXTRACT_PL)
+/*
+ * FRR 8.4: libfrr's "exit"/"quit" are not YANG commands, so in a
+ * configuration file each " exit" closing a block commits what is
+ * pending (vpnha_compat.h, VPNHA_EXIT_IS_YANG).  In vpnhad's nodes they
+ * are replaced by the same commands marked YANG, as 10.x has them: a
+ * file is one commit, at XFRR_end_configuration (or before a non-YANG
+ * command).  Hidden from vtysh's extract.pl: vtysh has its own exit.
+ */
+static int vpnha_config_exit(const struct cmd_element *self, struct vty *vty,
+			     int argc, struct cmd_token *argv[])
+{
+	cmd_exit(vty);
+	return CMD_SUCCESS;
+}
+
+DEFUN_CMD_ELEMENT(vpnha_config_exit, vpnha_config_exit_cmd, "exit",
+		  "Exit current mode and down to previous mode\n",
+		  CMD_ATTR_YANG, 0);
+DEFUN_CMD_ELEMENT(vpnha_config_exit, vpnha_config_quit_cmd, "quit",
+		  "Exit current mode and down to previous mode\n",
+		  CMD_ATTR_YANG, 0);
+
+static void vpnha_cli_exit_yang(enum node_type node)
+{
+	struct cmd_node *cnode = vector_slot(cmdvec, node);
+	unsigned int i;
+
+	for (i = 0; i < vector_active(cnode->cmd_vector); i++) {
+		const struct cmd_element *cmd =
+			vector_slot(cnode->cmd_vector, i);
+
+		if (cmd && cmd->attr != CMD_ATTR_YANG &&
+		    (strcmp(cmd->string, "exit") == 0 ||
+		     strcmp(cmd->string, "quit") == 0))
+			uninstall_element(node, cmd);
+	}
+	_install_element(node, &vpnha_config_exit_cmd);
+	_install_element(node, &vpnha_config_quit_cmd);
+}
+#else
+#define vpnha_cli_exit_yang(node) ((void)(node))
+#endif
+
 void vpnha_cli_init(void)
 {
 	install_node(&vpnha_node);
@@ -1405,6 +1450,9 @@ void vpnha_cli_init(void)
 	install_default(VPNHA_NODE);
 	install_default(VPNHA_PEER_NODE);
 	install_default(VPNHA_TUNNEL_NODE);
+	vpnha_cli_exit_yang(VPNHA_NODE);
+	vpnha_cli_exit_yang(VPNHA_PEER_NODE);
+	vpnha_cli_exit_yang(VPNHA_TUNNEL_NODE);
 
 	install_element(CONFIG_NODE, &vpnha_enter_cmd);
 	install_element(CONFIG_NODE, &no_vpnha_cmd);

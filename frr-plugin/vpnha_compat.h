@@ -133,6 +133,22 @@ typedef struct thread_master vpnha_loop_t;
 #define vpnha_nb_oper_data_done(data) yang_data_free(data)
 #endif
 
+/*
+ * A configuration file (vtysh -f, vtysh -b at boot) is sent between
+ * XFRR_start_configuration and XFRR_end_configuration: libfrr groups
+ * its YANG commands into one pending commit, and commits what is
+ * pending before any non-YANG command.  In 10.x "exit" and "quit" are
+ * YANG commands (DEFUN_YANG in lib/command.c); in 8.4 they are not, so
+ * the " exit" closing each tunnel and peer block committed, one commit
+ * per block, each validating and diffing the whole tree: O(N^2).
+ * VPNHA_EXIT_IS_YANG 0: vpnha_cli.c gives its nodes YANG exit/quit.
+ */
+#ifdef VPNHA_FRR_10
+#define VPNHA_EXIT_IS_YANG 1
+#else
+#define VPNHA_EXIT_IS_YANG 0
+#endif
+
 /* The daemon's event loop (vpnha_main.c). */
 extern vpnha_loop_t *master;
 
