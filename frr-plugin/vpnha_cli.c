@@ -27,6 +27,7 @@
 #include <zebra.h>
 
 #include "lib/command.h"
+#include "lib/jhash.h"
 #include "lib/network.h"
 #include "lib/northbound_cli.h"
 #include "lib/vty.h"
@@ -36,12 +37,15 @@
 #include "vpnha.h"
 #include "vpnha_check.h"
 #include "vpnha_compat.h"
+#include "vpnha_memory.h"
 #include "vpnha_nb.h"
 #include "vpnha_nodes.h"
 #include "vpnha_vty.h"
 
 #ifndef VTYSH_EXTRACT_PL
 #include "vpnha_cli_clippy.c"
+
+DEFINE_MTYPE_STATIC(VPNHAD, VPNHA_CLI_IF, "vpnhad CLI interface index");
 #endif
 
 #define VPNHA_XPATH "/frr-vpnhad:vpnhad"
@@ -501,18 +505,131 @@ void vpnha_cli_show_tunnel(struct vty *vty, const struct lyd_node *dnode,
 	vty_out(vty, " tunnel %s\n", yang_dnode_get_string(dnode, "./name"));
 }
 
+/*
+ * Which candidate tunnel has interface IFNAME.  Interactively, one
+ * search of the candidate.  In a configuration file (vtysh -f/-b,
+ * pending commits: vty->pending_allowed) that search made the load
+ * O(N^2); there an index IFNAME -> tunnel name answers instead, built
+ * from the candidate when first needed (again after a commit or when
+ * the candidate is replaced) and kept up to date by this command.  An
+ * entry is only a hint: the tunnel it names is looked up by key and
+ * must still have that interface.  Should the index miss a tunnel, the
+ * YANG "unique interface" still refuses the commit.
+ */
+PREDECL_HASH(vpnha_cli_ifs);
+struct vpnha_cli_if {
+	struct vpnha_cli_ifs_item itm;
+	char ifname[VPNHA_IFNAME_MAX + 1];
+	char tunnel[VPNHA_NAME_MAX + 1];
+};
+
+static int vpnha_cli_if_cmp(const struct vpnha_cli_if *a,
+			    const struct vpnha_cli_if *b)
+{
+	return strcmp(a->ifname, b->ifname);
+}
+
+static uint32_t vpnha_cli_if_hash(const struct vpnha_cli_if *a)
+{
+	return jhash(a->ifname, strlen(a->ifname), 0x76706e68);
+}
+
+DECLARE_HASH(vpnha_cli_ifs, struct vpnha_cli_if, itm, vpnha_cli_if_cmp,
+	     vpnha_cli_if_hash);
+
+static struct {
+	struct vpnha_cli_ifs_head head;
+	bool valid;
+	uint64_t running_version;
+	const struct lyd_node *dnode;
+} vpnha_cli_ifidx = {.head = INIT_HASH(vpnha_cli_ifidx.head)};
+
+static void vpnha_cli_if_set(const char *ifname, const char *tunnel)
+{
+	struct vpnha_cli_if key = {}, *e;
+
+	strlcpy(key.ifname, ifname, sizeof(key.ifname));
+	e = vpnha_cli_ifs_find(&vpnha_cli_ifidx.head, &key);
+	if (!e) {
+		e = XCALLOC(MTYPE_VPNHA_CLI_IF, sizeof(*e));
+		strlcpy(e->ifname, ifname, sizeof(e->ifname));
+		vpnha_cli_ifs_add(&vpnha_cli_ifidx.head, e);
+	}
+	strlcpy(e->tunnel, tunnel, sizeof(e->tunnel));
+}
+
+static void vpnha_cli_if_index(struct vty *vty)
+{
+	const struct lyd_node *dnode = vty->candidate_config->dnode;
+	const struct lyd_node *root, *tn;
+	struct vpnha_cli_if *e;
+
+	if (vpnha_cli_ifidx.valid &&
+	    vpnha_cli_ifidx.running_version == running_config->version &&
+	    vpnha_cli_ifidx.dnode == dnode)
+		return;
+	while ((e = vpnha_cli_ifs_pop(&vpnha_cli_ifidx.head)))
+		XFREE(MTYPE_VPNHA_CLI_IF, e);
+	root = yang_dnode_get(dnode, VPNHA_XPATH);
+	if (root)
+		LY_LIST_FOR (lyd_child(root), tn) {
+			if (strcmp(tn->schema->name, "tunnel") != 0 ||
+			    !yang_dnode_exists(tn, "./interface"))
+				continue;
+			vpnha_cli_if_set(yang_dnode_get_string(tn, "./interface"),
+					 yang_dnode_get_string(tn, "./name"));
+		}
+	vpnha_cli_ifidx.valid = true;
+	vpnha_cli_ifidx.running_version = running_config->version;
+	vpnha_cli_ifidx.dnode = dnode;
+}
+
+static const struct lyd_node *vpnha_cli_if_owner(struct vty *vty,
+						 const char *ifname)
+{
+	struct vpnha_cli_if key = {}, *e;
+	const struct lyd_node *tn;
+
+	if (!vty->pending_allowed)
+		return vpnha_cli_get(vty, VPNHA_XPATH "/tunnel[interface='%s']",
+				     ifname);
+	vpnha_cli_if_index(vty);
+	strlcpy(key.ifname, ifname, sizeof(key.ifname));
+	e = vpnha_cli_ifs_find(&vpnha_cli_ifidx.head, &key);
+	if (!e)
+		return NULL;
+	tn = vpnha_cli_get(vty, VPNHA_XPATH "/tunnel[name='%s']", e->tunnel);
+	if (!tn || !yang_dnode_exists(tn, "./interface") ||
+	    strcmp(yang_dnode_get_string(tn, "./interface"), ifname) != 0)
+		return NULL;
+	return tn;
+}
+
+/* The current tunnel now has IFNAME in the candidate. */
+static void vpnha_cli_if_note(struct vty *vty, const char *ifname)
+{
+	if (!vty->pending_allowed || !vpnha_cli_ifidx.valid ||
+	    vpnha_cli_ifidx.running_version != running_config->version ||
+	    vpnha_cli_ifidx.dnode != vty->candidate_config->dnode)
+		return;
+	vpnha_cli_if_set(ifname, yang_dnode_get_string(
+					 vty->candidate_config->dnode,
+					 "%s/name", VTY_CURR_XPATH));
+}
+
 DEFPY_YANG(vpnha_tunnel_interface, vpnha_tunnel_interface_cmd,
 	   "interface IFNAME$ifname",
 	   "The tunnel's route-based interface\n"
 	   "Interface name (e.g. vti1, ipsec0)\n")
 {
 	const struct lyd_node *tn;
+	int ret;
 
 	if (!vpnha_cli_name_ok(vty, "tunnel interface", ifname,
 			       VPNHA_IFNAME_MAX))
 		return CMD_WARNING_CONFIG_FAILED;
 	/* YANG's "unique interface", in the model's words. */
-	tn = vpnha_cli_get(vty, VPNHA_XPATH "/tunnel[interface='%s']", ifname);
+	tn = vpnha_cli_if_owner(vty, ifname);
 	if (tn &&
 	    strcmp(yang_dnode_get_string(tn, "./name"),
 		   yang_dnode_get_string(vty->candidate_config->dnode,
@@ -523,7 +640,10 @@ DEFPY_YANG(vpnha_tunnel_interface, vpnha_tunnel_interface_cmd,
 		return CMD_WARNING_CONFIG_FAILED;
 	}
 	nb_cli_enqueue_change(vty, "./interface", NB_OP_MODIFY, ifname);
-	return nb_cli_apply_changes(vty, NULL);
+	ret = nb_cli_apply_changes(vty, NULL);
+	if (ret == CMD_SUCCESS)
+		vpnha_cli_if_note(vty, ifname);
+	return ret;
 }
 
 DEFPY_YANG(no_vpnha_tunnel_interface, no_vpnha_tunnel_interface_cmd,
