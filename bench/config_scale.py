@@ -247,7 +247,7 @@ def run_size(work, vpnhad, n):
         perf = None
         if PERF:
             pdata = os.path.join(logs, "perf.data")
-            perf = subprocess.Popen(["perf", "record", "-g", "-o", pdata, "-p", str(vpn.pid)],
+            perf = subprocess.Popen(["perf", "record", "-F", os.environ.get("BENCH_PERF_HZ", "500"), "--call-graph", os.environ.get("BENCH_PERF_CG", "dwarf,16384"), "-o", pdata, "-p", str(vpn.pid)],
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             time.sleep(0.5)
         dt, _ = timed(rt, r, rt.vtysh_argv([], extra=["-f", conf]), "vtysh -f")

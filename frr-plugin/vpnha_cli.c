@@ -119,6 +119,48 @@ static int vpnha_cli_bad_word(struct vty *vty, const char *field,
 }
 
 /* The candidate's node at xpath (printf-style), or NULL. */
+#if VPNHA_PENDING_BUF_SCAN
+/*
+ * nb_cli_apply_changes(vty, NULL), but in a configuration file libfrr
+ * gets an empty pending-commands buffer, so that its strlcat() does not
+ * measure all the commands before this one, and the command it wrote
+ * there ("- LINE") is appended here at the known end of the real
+ * buffer, which ends up as libfrr would have written it
+ * (vpnha_compat.h, VPNHA_PENDING_BUF_SCAN).
+ */
+static int vpnha_cli_apply(struct vty *vty)
+{
+	char *buf = vty->pending_cmds_buf;
+	size_t len = vty->pending_cmds_buflen, pos = vty->pending_cmds_bufpos;
+	int ret;
+
+	if (!vty->pending_allowed || !buf)
+		return nb_cli_apply_changes(vty, NULL);
+	vty->pending_cmds_buf = NULL;
+	vty->pending_cmds_buflen = 0;
+	vty->pending_cmds_bufpos = 0;
+	ret = nb_cli_apply_changes(vty, NULL);
+	if (vty->pending_cmds_buf) {
+		size_t add = vty->pending_cmds_bufpos;
+
+		if (pos + add + 1 > len) {
+			while (pos + add + 1 > len)
+				len *= 2;
+			buf = XREALLOC(MTYPE_TMP, buf, len);
+		}
+		memcpy(buf + pos, vty->pending_cmds_buf, add + 1);
+		pos += add;
+		XFREE(MTYPE_TMP, vty->pending_cmds_buf);
+	}
+	vty->pending_cmds_buf = buf;
+	vty->pending_cmds_buflen = len;
+	vty->pending_cmds_bufpos = pos;
+	return ret;
+}
+#else
+#define vpnha_cli_apply(vty) nb_cli_apply_changes(vty, NULL)
+#endif
+
 static const struct lyd_node *vpnha_cli_get(struct vty *vty, const char *fmt,
 					    ...) PRINTFRR(2, 3);
 static const struct lyd_node *vpnha_cli_get(struct vty *vty, const char *fmt,
@@ -179,7 +221,7 @@ static int vpnha_cli_list_del(struct vty *vty, const char *list,
 		return CMD_WARNING_CONFIG_FAILED;
 	}
 	nb_cli_enqueue_change(vty, xpath, NB_OP_DESTROY, NULL);
-	return nb_cli_apply_changes(vty, NULL);
+	return vpnha_cli_apply(vty);
 }
 
 /* Names cannot contain spaces: "peer a b" names one peer "a b". */
@@ -202,7 +244,7 @@ DEFPY_YANG_NOSH(vpnha_enter, vpnha_enter_cmd, "vpn-ha", VPNHA_STR)
 	int ret;
 
 	nb_cli_enqueue_change(vty, VPNHA_XPATH, NB_OP_CREATE, NULL);
-	ret = nb_cli_apply_changes(vty, NULL);
+	ret = vpnha_cli_apply(vty);
 	if (ret == CMD_SUCCESS)
 		VTY_PUSH_XPATH(VPNHA_NODE, VPNHA_XPATH);
 	return ret;
@@ -211,7 +253,7 @@ DEFPY_YANG_NOSH(vpnha_enter, vpnha_enter_cmd, "vpn-ha", VPNHA_STR)
 DEFPY_YANG(no_vpnha, no_vpnha_cmd, "no vpn-ha", NO_STR VPNHA_STR)
 {
 	nb_cli_enqueue_change(vty, VPNHA_XPATH, NB_OP_DESTROY, NULL);
-	return nb_cli_apply_changes(vty, NULL);
+	return vpnha_cli_apply(vty);
 }
 
 void vpnha_cli_show(struct vty *vty, const struct lyd_node *dnode,
@@ -238,7 +280,7 @@ DEFPY_YANG(vpnha_gateway, vpnha_gateway_cmd,
 	nb_cli_enqueue_change(vty, "./gateway/name", NB_OP_MODIFY, name);
 	nb_cli_enqueue_change(vty, "./gateway/local-address",
 			      addr ? NB_OP_MODIFY : NB_OP_DESTROY, addr);
-	return nb_cli_apply_changes(vty, NULL);
+	return vpnha_cli_apply(vty);
 }
 
 DEFUN_YANG(vpnha_gateway_spaces, vpnha_gateway_spaces_cmd,
@@ -260,7 +302,7 @@ DEFPY_YANG(no_vpnha_gateway, no_vpnha_gateway_cmd, "no gateway [NAME$name]",
 	nb_cli_enqueue_change(vty, "./gateway/name", NB_OP_DESTROY, NULL);
 	nb_cli_enqueue_change(vty, "./gateway/local-address", NB_OP_DESTROY,
 			      NULL);
-	return nb_cli_apply_changes(vty, NULL);
+	return vpnha_cli_apply(vty);
 }
 
 void vpnha_cli_show_gateway(struct vty *vty, const struct lyd_node *dnode,
@@ -282,7 +324,7 @@ DEFPY_YANG(
 	"Distance (default 1)\n")
 {
 	nb_cli_enqueue_change(vty, "./distance-base", NB_OP_MODIFY, base_str);
-	return nb_cli_apply_changes(vty, NULL);
+	return vpnha_cli_apply(vty);
 }
 
 /* Out of range or not a number: refused with the range. */
@@ -305,7 +347,7 @@ DEFPY_YANG(
 	"Distance\n")
 {
 	nb_cli_enqueue_change(vty, "./distance-base", NB_OP_DESTROY, NULL);
-	return nb_cli_apply_changes(vty, NULL);
+	return vpnha_cli_apply(vty);
 }
 
 void vpnha_cli_show_distance_base(struct vty *vty, const struct lyd_node *dnode,
@@ -323,7 +365,7 @@ DEFPY_YANG(vpnha_all_down, vpnha_all_down_cmd,
 	   "Withdraw them all so a less specific route takes over\n")
 {
 	nb_cli_enqueue_change(vty, "./all-down-action", NB_OP_MODIFY, action);
-	return nb_cli_apply_changes(vty, NULL);
+	return vpnha_cli_apply(vty);
 }
 
 static const char *const vpnha_all_down_words[] = {"keep-best", "withdraw",
@@ -346,7 +388,7 @@ DEFPY_YANG(no_vpnha_all_down, no_vpnha_all_down_cmd,
 	   "Withdraw them all\n")
 {
 	nb_cli_enqueue_change(vty, "./all-down-action", NB_OP_DESTROY, NULL);
-	return nb_cli_apply_changes(vty, NULL);
+	return vpnha_cli_apply(vty);
 }
 
 void vpnha_cli_show_all_down_action(struct vty *vty,
@@ -371,7 +413,7 @@ DEFPY_YANG_NOSH(vpnha_peer, vpnha_peer_cmd, "peer NAME$name",
 		return CMD_WARNING_CONFIG_FAILED;
 	snprintf(xpath, sizeof(xpath), VPNHA_XPATH "/peer[name='%s']", name);
 	nb_cli_enqueue_change(vty, xpath, NB_OP_CREATE, NULL);
-	ret = nb_cli_apply_changes(vty, NULL);
+	ret = vpnha_cli_apply(vty);
 	if (ret == CMD_SUCCESS)
 		VTY_PUSH_XPATH(VPNHA_PEER_NODE, xpath);
 	return ret;
@@ -420,7 +462,7 @@ DEFPY_YANG(vpnha_peer_address, vpnha_peer_address_cmd, "address ADDRESS$addr",
 	if (!vpnha_cli_addr_ok(vty, "peer address", addr))
 		return CMD_WARNING_CONFIG_FAILED;
 	nb_cli_enqueue_change(vty, "./address", NB_OP_MODIFY, addr);
-	return nb_cli_apply_changes(vty, NULL);
+	return vpnha_cli_apply(vty);
 }
 
 DEFPY_YANG(no_vpnha_peer_address, no_vpnha_peer_address_cmd,
@@ -446,7 +488,7 @@ DEFPY_YANG(no_vpnha_peer_address, no_vpnha_peer_address_cmd,
 		return CMD_WARNING_CONFIG_FAILED;
 	}
 	nb_cli_enqueue_change(vty, "./address", NB_OP_DESTROY, NULL);
-	return nb_cli_apply_changes(vty, NULL);
+	return vpnha_cli_apply(vty);
 }
 
 void vpnha_cli_show_peer_address(struct vty *vty, const struct lyd_node *dnode,
@@ -468,7 +510,7 @@ DEFPY_YANG_NOSH(vpnha_tunnel, vpnha_tunnel_cmd, "tunnel NAME$name",
 		return CMD_WARNING_CONFIG_FAILED;
 	snprintf(xpath, sizeof(xpath), VPNHA_XPATH "/tunnel[name='%s']", name);
 	nb_cli_enqueue_change(vty, xpath, NB_OP_CREATE, NULL);
-	ret = nb_cli_apply_changes(vty, NULL);
+	ret = vpnha_cli_apply(vty);
 	if (ret == CMD_SUCCESS)
 		VTY_PUSH_XPATH(VPNHA_TUNNEL_NODE, xpath);
 	return ret;
@@ -640,7 +682,7 @@ DEFPY_YANG(vpnha_tunnel_interface, vpnha_tunnel_interface_cmd,
 		return CMD_WARNING_CONFIG_FAILED;
 	}
 	nb_cli_enqueue_change(vty, "./interface", NB_OP_MODIFY, ifname);
-	ret = nb_cli_apply_changes(vty, NULL);
+	ret = vpnha_cli_apply(vty);
 	if (ret == CMD_SUCCESS)
 		vpnha_cli_if_note(vty, ifname);
 	return ret;
@@ -655,7 +697,7 @@ DEFPY_YANG(no_vpnha_tunnel_interface, no_vpnha_tunnel_interface_cmd,
 	if (!vpnha_cli_no_leaf_ok(vty, "tunnel interface", "interface", ifname))
 		return CMD_WARNING_CONFIG_FAILED;
 	nb_cli_enqueue_change(vty, "./interface", NB_OP_DESTROY, NULL);
-	return nb_cli_apply_changes(vty, NULL);
+	return vpnha_cli_apply(vty);
 }
 
 void vpnha_cli_show_tunnel_interface(struct vty *vty,
@@ -677,7 +719,7 @@ DEFPY_YANG(vpnha_tunnel_peer, vpnha_tunnel_peer_cmd, "peer NAME$name",
 		return CMD_WARNING_CONFIG_FAILED;
 	}
 	nb_cli_enqueue_change(vty, "./peer", NB_OP_MODIFY, name);
-	return nb_cli_apply_changes(vty, NULL);
+	return vpnha_cli_apply(vty);
 }
 
 DEFPY_YANG(no_vpnha_tunnel_peer, no_vpnha_tunnel_peer_cmd,
@@ -689,7 +731,7 @@ DEFPY_YANG(no_vpnha_tunnel_peer, no_vpnha_tunnel_peer_cmd,
 	if (!vpnha_cli_no_leaf_ok(vty, "tunnel peer", "peer", name))
 		return CMD_WARNING_CONFIG_FAILED;
 	nb_cli_enqueue_change(vty, "./peer", NB_OP_DESTROY, NULL);
-	return nb_cli_apply_changes(vty, NULL);
+	return vpnha_cli_apply(vty);
 }
 
 void vpnha_cli_show_tunnel_peer(struct vty *vty, const struct lyd_node *dnode,
@@ -704,7 +746,7 @@ DEFPY_YANG(vpnha_tunnel_shutdown, vpnha_tunnel_shutdown_cmd, "[no] shutdown",
 {
 	nb_cli_enqueue_change(vty, "./shutdown", NB_OP_MODIFY,
 			      no ? "false" : "true");
-	return nb_cli_apply_changes(vty, NULL);
+	return vpnha_cli_apply(vty);
 }
 
 void vpnha_cli_show_tunnel_shutdown(struct vty *vty,
@@ -755,13 +797,13 @@ DEFPY_YANG(vpnha_hc, vpnha_hc_cmd,
 	nb_cli_enqueue_change(vty, "./health-check/source", NB_OP_MODIFY, src);
 	nb_cli_enqueue_change(vty, "./health-check/destination", NB_OP_MODIFY,
 			      dst);
-	return nb_cli_apply_changes(vty, NULL);
+	return vpnha_cli_apply(vty);
 }
 
 DEFPY_YANG(no_vpnha_hc, no_vpnha_hc_cmd, "no health-check", NO_STR HC_STR)
 {
 	nb_cli_enqueue_change(vty, "./health-check", NB_OP_DESTROY, NULL);
-	return nb_cli_apply_changes(vty, NULL);
+	return vpnha_cli_apply(vty);
 }
 
 void vpnha_cli_show_hc(struct vty *vty, const struct lyd_node *dnode,
@@ -798,7 +840,7 @@ DEFPY_YANG(vpnha_hc_type, vpnha_hc_type_cmd,
 	}
 	nb_cli_enqueue_change(vty, "./health-check/type",
 			      no ? NB_OP_DESTROY : NB_OP_MODIFY, type);
-	return nb_cli_apply_changes(vty, NULL);
+	return vpnha_cli_apply(vty);
 }
 
 static const char *const vpnha_hc_type_words[] = {"icmp", "bfd", NULL};
@@ -851,7 +893,7 @@ DEFPY_YANG(
 	snprintf(xpath, sizeof(xpath), "./health-check/%s", p);
 	nb_cli_enqueue_change(vty, xpath, no ? NB_OP_DESTROY : NB_OP_MODIFY,
 			      no ? NULL : v);
-	return nb_cli_apply_changes(vty, NULL);
+	return vpnha_cli_apply(vty);
 }
 
 DEFPY_YANG(
@@ -863,7 +905,7 @@ DEFPY_YANG(
 		return CMD_WARNING_CONFIG_FAILED;
 	nb_cli_enqueue_change(vty, "./health-check/preempt", NB_OP_MODIFY,
 			      no ? "false" : "true");
-	return nb_cli_apply_changes(vty, NULL);
+	return vpnha_cli_apply(vty);
 }
 
 void vpnha_cli_show_hc_leaf(struct vty *vty, const struct lyd_node *dnode,
@@ -975,13 +1017,13 @@ DEFPY_YANG(
 	}
 	nb_cli_enqueue_change(vty, "./ipsec", NB_OP_CREATE, NULL);
 	nb_cli_enqueue_change(vty, "./ipsec/pre-shared-key", NB_OP_MODIFY, buf);
-	return nb_cli_apply_changes(vty, NULL);
+	return vpnha_cli_apply(vty);
 }
 
 DEFPY_YANG(no_vpnha_ipsec, no_vpnha_ipsec_cmd, "no ipsec", NO_STR IPSEC_STR)
 {
 	nb_cli_enqueue_change(vty, "./ipsec", NB_OP_DESTROY, NULL);
-	return nb_cli_apply_changes(vty, NULL);
+	return vpnha_cli_apply(vty);
 }
 
 DEFPY_YANG(
@@ -1010,7 +1052,7 @@ DEFPY_YANG(
 	snprintf(xpath, sizeof(xpath), "./ipsec/%s", what);
 	nb_cli_enqueue_change(vty, xpath, no ? NB_OP_DESTROY : NB_OP_MODIFY,
 			      no ? NULL : val);
-	return nb_cli_apply_changes(vty, NULL);
+	return vpnha_cli_apply(vty);
 }
 
 DEFPY_YANG(vpnha_ipsec_local_addr, vpnha_ipsec_local_addr_cmd,
@@ -1027,7 +1069,7 @@ DEFPY_YANG(vpnha_ipsec_local_addr, vpnha_ipsec_local_addr_cmd,
 	nb_cli_enqueue_change(vty, "./ipsec/local-address",
 			      no ? NB_OP_DESTROY : NB_OP_MODIFY,
 			      no ? NULL : addr);
-	return nb_cli_apply_changes(vty, NULL);
+	return vpnha_cli_apply(vty);
 }
 
 DEFPY_YANG(
@@ -1059,7 +1101,7 @@ DEFPY_YANG(
 	nb_cli_enqueue_change(vty, "./ipsec/if-id",
 			      no || !id_str ? NB_OP_DESTROY : NB_OP_MODIFY,
 			      no ? NULL : id_str);
-	return nb_cli_apply_changes(vty, NULL);
+	return vpnha_cli_apply(vty);
 }
 
 /* The leaves of a proposal, in the order of its command's values. */
@@ -1093,7 +1135,7 @@ static int vpnha_cli_ipsec_proposal(struct vty *vty, const char *which,
 				      values[i] ? NB_OP_MODIFY : NB_OP_DESTROY,
 				      values[i]);
 	}
-	return nb_cli_apply_changes(vty, NULL);
+	return vpnha_cli_apply(vty);
 }
 
 DEFPY_YANG(vpnha_ipsec_ike, vpnha_ipsec_ike_cmd,
@@ -1237,7 +1279,7 @@ DEFPY_YANG(
 	nb_cli_enqueue_change(vty, "./ipsec/dpd-interval",
 			      no ? NB_OP_DESTROY : NB_OP_MODIFY,
 			      no ? NULL : secs_str);
-	return nb_cli_apply_changes(vty, NULL);
+	return vpnha_cli_apply(vty);
 }
 
 static bool vpnha_cli_is_default(const struct lyd_node *dnode, const char *leaf)
@@ -1313,7 +1355,7 @@ DEFPY_YANG(vpnha_ipsec_backend, vpnha_ipsec_backend_cmd,
 	nb_cli_enqueue_change(vty, "./ipsec/backend",
 			      no ? NB_OP_DESTROY : NB_OP_MODIFY,
 			      no ? NULL : backend);
-	return nb_cli_apply_changes(vty, NULL);
+	return vpnha_cli_apply(vty);
 }
 
 static const char *const vpnha_backend_words[] = {"libreswan", "strongswan",
@@ -1336,7 +1378,7 @@ static int vpnha_cli_ipsec_path(struct vty *vty, bool no, const char *leaf,
 		return CMD_WARNING_CONFIG_FAILED;
 	nb_cli_enqueue_change(vty, leaf, no ? NB_OP_DESTROY : NB_OP_MODIFY,
 			      no ? NULL : path);
-	return nb_cli_apply_changes(vty, NULL);
+	return vpnha_cli_apply(vty);
 }
 
 DEFPY_YANG(
@@ -1383,7 +1425,7 @@ DEFPY_YANG(vpnha_ipsec_poll, vpnha_ipsec_poll_cmd,
 	nb_cli_enqueue_change(vty, "./ipsec/sa-poll-interval",
 			      no ? NB_OP_DESTROY : NB_OP_MODIFY,
 			      no ? NULL : ms);
-	return nb_cli_apply_changes(vty, NULL);
+	return vpnha_cli_apply(vty);
 }
 
 void vpnha_cli_show_ipsec_global(struct vty *vty, const struct lyd_node *dnode,
@@ -1471,7 +1513,7 @@ DEFPY_YANG(vpnha_route, vpnha_route_cmd,
 				      weight ? NB_OP_MODIFY : NB_OP_DESTROY,
 				      weight);
 	}
-	return nb_cli_apply_changes(vty, NULL);
+	return vpnha_cli_apply(vty);
 }
 
 void vpnha_cli_show_route(struct vty *vty, const struct lyd_node *dnode,

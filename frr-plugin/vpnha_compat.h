@@ -149,6 +149,21 @@ typedef struct thread_master vpnha_loop_t;
 #define VPNHA_EXIT_IS_YANG 0
 #endif
 
+/*
+ * In a configuration file, libfrr appends each YANG command to
+ * vty->pending_cmds_buf (listed if the grouped commit fails) with
+ * strlcat(), which measures the whole buffer first: O(N^2) in the
+ * file's length.  10.x commits every NB_CMD_BATCH_SIZE (5000) commands,
+ * which bounds the buffer; 8.4 does not (10 000 tunnels: 3 s of 11).
+ * VPNHA_PENDING_BUF_SCAN 1: vpnha_cli.c appends to it itself (same
+ * content) -- 8.4 never commits from a scheduled command.
+ */
+#ifdef VPNHA_FRR_10
+#define VPNHA_PENDING_BUF_SCAN 0
+#else
+#define VPNHA_PENDING_BUF_SCAN 1
+#endif
+
 /* The daemon's event loop (vpnha_main.c). */
 extern vpnha_loop_t *master;
 
