@@ -88,6 +88,7 @@ struct vpnha *vpnha_new(const struct vpnha_rib_ops *rib,
 	vpnha_ipsec_global_default(&v->ipsec);
 	vpnha_peers_init(&v->peers);
 	vpnha_tunnels_init(&v->tunnels);
+	vpnha_tunnels_byif_init(&v->tunnels_byif);
 	vpnha_routes_init(&v->routes);
 	vpnha_routes_bytun_init(&v->routes_bytun);
 	vpnha_paths_init(&v->paths);
@@ -126,6 +127,7 @@ void vpnha_free(struct vpnha *v)
 	vpnha_routes_fini(&v->routes);
 	vpnha_routes_bytun_fini(&v->routes_bytun);
 	vpnha_tunnels_fini(&v->tunnels);
+	vpnha_tunnels_byif_fini(&v->tunnels_byif);
 	vpnha_peers_fini(&v->peers);
 	vpnha_paths_fini(&v->paths);
 	if (vpnha == v)
@@ -162,15 +164,23 @@ struct vpnha_tunnel *vpnha_tunnel_find(struct vpnha *v, const char *name)
 	return vpnha_tunnels_find(&v->tunnels, &key);
 }
 
+/* The first tunnel (by name) with interface IFNAME, or NULL. */
+static struct vpnha_tunnel *vpnha_tunnel_byif_first(struct vpnha *v,
+						    const char *ifname)
+{
+	struct vpnha_tunnel key; /* only ifname and name are compared */
+	struct vpnha_tunnel *t;
+
+	strlcpy(key.ifname, ifname, sizeof(key.ifname));
+	key.name[0] = '\0';
+	t = vpnha_tunnels_byif_find_gteq(&v->tunnels_byif, &key);
+	return t && strcmp(t->ifname, ifname) == 0 ? t : NULL;
+}
+
 struct vpnha_tunnel *vpnha_tunnel_find_ifname(struct vpnha *v,
 					      const char *ifname)
 {
-	struct vpnha_tunnel *t;
-
-	vpnha_each_tunnel (v, t)
-		if (strcmp(t->ifname, ifname) == 0)
-			return t;
-	return NULL;
+	return vpnha_tunnel_byif_first(v, ifname);
 }
 
 struct vpnha_route *vpnha_route_find(struct vpnha *v, const struct prefix *p,
@@ -649,6 +659,7 @@ struct vpnha_tunnel *vpnha_tunnel_add(struct vpnha *v, const char *name)
 	vpnha_probe_random(&t->probe_ident, sizeof(t->probe_ident));
 	vpnha_health_init(&t->health, &t->hc, true);
 	vpnha_tunnels_add(&v->tunnels, t);
+	vpnha_tunnels_byif_add(&v->tunnels_byif, t);
 	return t;
 }
 
@@ -661,6 +672,7 @@ void vpnha_tunnel_del(struct vpnha *v, struct vpnha_tunnel *t)
 	if (t->state == VPNHA_TUNNEL_RECOVERING)
 		v->recovering--;
 	vpnha_tunnels_del(&v->tunnels, t);
+	vpnha_tunnels_byif_del(&v->tunnels_byif, t);
 	XFREE(MTYPE_VPNHA_TUNNEL, t);
 	vpnha_recompute(v);
 }
@@ -668,7 +680,9 @@ void vpnha_tunnel_del(struct vpnha *v, struct vpnha_tunnel *t)
 void vpnha_tunnel_set_ifname(struct vpnha *v, struct vpnha_tunnel *t,
 			     const char *ifname)
 {
+	vpnha_tunnels_byif_del(&v->tunnels_byif, t);
 	strlcpy(t->ifname, ifname, sizeof(t->ifname));
+	vpnha_tunnels_byif_add(&v->tunnels_byif, t);
 	/* The adapter resolves the name; until then, not found. */
 	t->ifindex = IFINDEX_INTERNAL;
 	t->if_up = false;
@@ -735,13 +749,14 @@ void vpnha_tunnel_hc_changed(struct vpnha *v, struct vpnha_tunnel *t)
 void vpnha_interface_update(struct vpnha *v, const char *ifname,
 			    ifindex_t ifindex, bool up)
 {
-	struct vpnha_tunnel *t;
+	struct vpnha_tunnel *t, *next;
 
-	vpnha_each_tunnel (v, t) {
+	for (t = vpnha_tunnel_byif_first(v, ifname); t; t = next) {
 		bool had = t->ifindex != IFINDEX_INTERNAL;
 
-		if (strcmp(t->ifname, ifname) != 0)
-			continue;
+		next = vpnha_tunnels_byif_next(&v->tunnels_byif, t);
+		if (next && strcmp(next->ifname, ifname) != 0)
+			next = NULL;
 		if (t->ifindex == ifindex && t->if_up == up)
 			continue;
 		/*

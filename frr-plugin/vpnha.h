@@ -71,6 +71,7 @@ enum vpnha_route_reason {
 
 PREDECL_RBTREE_UNIQ(vpnha_peers);
 PREDECL_RBTREE_UNIQ(vpnha_tunnels);
+PREDECL_RBTREE_UNIQ(vpnha_tunnels_byif);
 PREDECL_RBTREE_UNIQ(vpnha_routes);
 PREDECL_RBTREE_UNIQ(vpnha_routes_bytun);
 PREDECL_RBTREE_UNIQ(vpnha_paths);
@@ -92,6 +93,8 @@ struct vpnha_timeline {
 
 struct vpnha_tunnel {
 	struct vpnha_tunnels_item itm;
+	/* In vpnha->tunnels_byif: interface events without a sweep. */
+	struct vpnha_tunnels_byif_item iitm;
 
 	/* Configuration. */
 	char name[VPNHA_NAME_MAX + 1];
@@ -184,6 +187,19 @@ static inline int vpnha_tunnel_cmp(const struct vpnha_tunnel *a,
 }
 DECLARE_RBTREE_UNIQ(vpnha_tunnels, struct vpnha_tunnel, itm, vpnha_tunnel_cmp);
 
+/* By (interface, name): within a commit two may name one interface. */
+static inline int vpnha_tunnel_byif_cmp(const struct vpnha_tunnel *a,
+					const struct vpnha_tunnel *b)
+{
+	int ret = strcmp(a->ifname, b->ifname);
+
+	if (ret)
+		return ret;
+	return strcmp(a->name, b->name);
+}
+DECLARE_RBTREE_UNIQ(vpnha_tunnels_byif, struct vpnha_tunnel, iitm,
+		    vpnha_tunnel_byif_cmp);
+
 static inline int vpnha_route_cmp(const struct vpnha_route *a,
 				  const struct vpnha_route *b)
 {
@@ -269,6 +285,7 @@ struct vpnha {
 
 	struct vpnha_peers_head peers;
 	struct vpnha_tunnels_head tunnels;
+	struct vpnha_tunnels_byif_head tunnels_byif;
 	struct vpnha_routes_head routes;
 	struct vpnha_routes_bytun_head routes_bytun;
 	struct vpnha_paths_head paths;
