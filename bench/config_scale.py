@@ -66,6 +66,7 @@ NO_BOOT = bool(os.environ.get("BENCH_NO_BOOT"))
 PERF = bool(os.environ.get("BENCH_PERF"))
 CONFIG_EXIT = os.environ.get("BENCH_CONFIG_EXIT", "1") != "0"
 OUT = os.environ.get("BENCH_OUT", os.path.join(TOP, "bench", "results"))
+CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 # Runs in the peer namespace: prints the kernel receive time (s) of every
 # ICMP echo request arriving on the interfaces given, until stdin closes.
@@ -180,12 +181,24 @@ def loaded(rt, n):
     return nt, nr
 
 
-def timed(rt, ns, argv, what):
+def cpu_s(pid):
+    """utime + stime of a process, s."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def timed(rt, ns, argv, what, pid):
+    """Wall time of argv, vpnhad's CPU time meanwhile, the command's own
+    (vtysh's) CPU time."""
+    c0, ch0 = cpu_s(pid), os.times()
     t0 = time.monotonic()
     cp = ns.run(argv, check=False, timeout=TIMEOUT)
     dt = time.monotonic() - t0
+    c1, ch1 = cpu_s(pid), os.times()
     check_output(cp, what)
-    return dt, cp
+    return dt, round(c1 - c0, 2), round((ch1.children_user + ch1.children_system)
+                                        - (ch0.children_user + ch0.children_system), 2)
 
 
 def show_stall(rt, p, live):
@@ -229,8 +242,7 @@ def show_stall(rt, p, live):
 
 
 def run_size(work, vpnhad, n):
-    logs = os.path.join(work, "n%d" % n)
-    os.makedirs(logs)
+    logs = tempfile.mkdtemp(prefix="n%d." % n, dir=work)
     os.chmod(logs, 0o777)
     live = min(LIVE, n)
     row = {"n": n, "routes": 2 * n, "live": live}
@@ -250,7 +262,8 @@ def run_size(work, vpnhad, n):
             perf = subprocess.Popen(["perf", "record", "-F", os.environ.get("BENCH_PERF_HZ", "500"), "--call-graph", os.environ.get("BENCH_PERF_CG", "dwarf,16384"), "-o", pdata, "-p", str(vpn.pid)],
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             time.sleep(0.5)
-        dt, _ = timed(rt, r, rt.vtysh_argv([], extra=["-f", conf]), "vtysh -f")
+        dt, row["vtysh_f_vpnhad_cpu_s"], row["vtysh_f_vtysh_cpu_s"] = timed(
+            rt, r, rt.vtysh_argv([], extra=["-f", conf]), "vtysh -f", vpn.pid)
         if perf:
             perf.send_signal(2)
             perf.wait(timeout=120)
@@ -277,7 +290,8 @@ def run_size(work, vpnhad, n):
             rt.vtysh("write memory", timeout=TIMEOUT)
             rt.stop("vpnhad")
             vpn = rt.start_daemon("vpnhad", binary=vpnhad)
-            dt, _ = timed(rt, r, [rt.vtysh_bin, "-N", rt.name, "-b"], "vtysh -b")
+            dt, row["boot_vpnhad_cpu_s"], row["boot_vtysh_cpu_s"] = timed(
+                rt, r, [rt.vtysh_bin, "-N", rt.name, "-b"], "vtysh -b", vpn.pid)
             row["boot_s"] = round(dt, 3)
             log("N=%d: vtysh -b %.3f s" % (n, dt))
             nt, nr = loaded(rt, n)
@@ -305,20 +319,26 @@ def report(rows, meta):
          "prefixes routed over both tunnels (weight 0 / 100): 2 N routes. The first %d tunnels "
          "have real veth interfaces and probe; the others name interfaces that do not exist." % LIVE,
          "",
-         "| N tunnels | routes | vtysh -f s | boot (vtysh -b) s | show vpn-ha json s (MB) | "
-         "show vpn-ha tunnel json s (MB) | largest probe gap during the shows, ms | vpnhad RSS MiB |",
-         "|---:|---:|---:|---:|---:|---:|---:|---:|"]
+         "| N tunnels | routes | vtysh -f s (vpnhad / vtysh CPU s) | vpnhad CPU per tunnel, ms | "
+         "boot: vtysh -b s (vpnhad / vtysh CPU s) | "
+         "show vpn-ha json s (MB) | show vpn-ha tunnel json s (MB) | "
+         "largest probe gap during the shows, ms | vpnhad RSS MiB |",
+         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
         if r.get("error"):
-            L.append("| %d | %d | %s | %s | ERROR: %s | | | |" % (
+            L.append("| %d | %d | %s | | %s | ERROR: %s | | | |" % (
                 r["n"], r["routes"], r.get("vtysh_f_s", "-"), r.get("boot_s", "-"), r["error"]))
             continue
-        L.append("| %d | %d | %.2f | %s | %.3f (%.1f) | %.3f (%.1f) | %s | %.1f |" % (
-            r["n"], r["routes"], r["vtysh_f_s"],
-            "%.2f" % r["boot_s"] if "boot_s" in r else "-",
+        L.append("| %d | %d | %.2f (%.2f / %.2f) | %.3f | %s | %.3f (%.1f) | %.3f (%.1f) | %s | %.1f |" % (
+            r["n"], r["routes"], r["vtysh_f_s"], r["vtysh_f_vpnhad_cpu_s"], r["vtysh_f_vtysh_cpu_s"],
+            r["vtysh_f_vpnhad_cpu_s"] * 1000.0 / r["n"],
+            "%.2f (%.2f / %.2f)" % (r["boot_s"], r["boot_vpnhad_cpu_s"], r["boot_vtysh_cpu_s"])
+            if "boot_s" in r else "-",
             r["show_json_s"], r["show_json_mb"], r["show_tunnel_json_s"], r["show_tunnel_json_mb"],
             r.get("probe_gap_max_ms", "-"), r["rss_mb"]))
-    L += ["", "Columns: *vtysh -f* = wall time of one `vtysh -f` with the whole configuration; "
+    L += ["", "Columns: *vtysh -f* = wall time of one `vtysh -f` with the whole configuration, "
+          "and the CPU time vpnhad and vtysh used meanwhile (the machine is shared: CPU time is "
+          "the steadier figure); "
           "*boot* = `write memory`, vpnhad restarted, wall time of `vtysh -b` (integrated frr.conf "
           "as `write memory` wrote it, sent to zebra and vpnhad); *show* = wall time of the vtysh "
           "command (daemon + vtysh + pipe) and the output size; *largest probe gap* = the longest "

@@ -342,8 +342,21 @@ static void vpnha_js_open(struct vpnha_js *js, const char *key)
 
 static void vpnha_js_close(struct vpnha_js *js)
 {
-	/* json-c: "{\n<indent>}" for an empty object too. */
-	vty_out(js->vty, "\n%*s}", js->level * 2, "");
+	static int empty_nl = -1;
+
+	/* As json-c closes an object: "{\n<indent>}" when empty too, in
+	 * the json-c of Debian 12; asked once, in case another differs. */
+	if (empty_nl < 0) {
+		json_object *e = json_object_new_object();
+
+		empty_nl = !!strchr(json_object_to_json_string_ext(
+					    e, VPNHA_JSON_FLAGS),
+				    '\n');
+		json_object_free(e);
+	}
+	if (!js->first[js->level] || empty_nl)
+		vty_out(js->vty, "\n%*s", js->level * 2, "");
+	vty_out(js->vty, "}");
 	if (js->level)
 		js->level--;
 	else
