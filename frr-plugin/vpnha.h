@@ -583,9 +583,9 @@ static inline struct vpnha_route *vpnha_tunnel_route_first(struct vpnha *v,
 	return r && strcmp(r->tunnel, tunnel) == 0 ? r : NULL;
 }
 
-static inline struct vpnha_route *
-vpnha_tunnel_route_next(struct vpnha *v, const char *tunnel,
-			struct vpnha_route *r)
+static inline struct vpnha_route *vpnha_tunnel_route_next(struct vpnha *v,
+							  const char *tunnel,
+							  struct vpnha_route *r)
 {
 	r = vpnha_routes_bytun_next(&v->routes_bytun, r);
 	return r && strcmp(r->tunnel, tunnel) == 0 ? r : NULL;

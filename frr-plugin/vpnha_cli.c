@@ -618,8 +618,9 @@ static void vpnha_cli_if_index(struct vty *vty)
 			if (strcmp(tn->schema->name, "tunnel") != 0 ||
 			    !yang_dnode_exists(tn, "./interface"))
 				continue;
-			vpnha_cli_if_set(yang_dnode_get_string(tn, "./interface"),
-					 yang_dnode_get_string(tn, "./name"));
+			vpnha_cli_if_set(
+				yang_dnode_get_string(tn, "./interface"),
+				yang_dnode_get_string(tn, "./name"));
 		}
 	vpnha_cli_ifidx.valid = true;
 	vpnha_cli_ifidx.running_version = running_config->version;
@@ -654,9 +655,9 @@ static void vpnha_cli_if_note(struct vty *vty, const char *ifname)
 	    vpnha_cli_ifidx.running_version != running_config->version ||
 	    vpnha_cli_ifidx.dnode != vty->candidate_config->dnode)
 		return;
-	vpnha_cli_if_set(ifname, yang_dnode_get_string(
-					 vty->candidate_config->dnode,
-					 "%s/name", VTY_CURR_XPATH));
+	vpnha_cli_if_set(ifname,
+			 yang_dnode_get_string(vty->candidate_config->dnode,
+					       "%s/name", VTY_CURR_XPATH));
 }
 
 DEFPY_YANG(vpnha_tunnel_interface, vpnha_tunnel_interface_cmd,

@@ -283,13 +283,14 @@ static void vpnha_json_prefix(struct vpnha_route **rs, unsigned int n,
  * (pretty, two spaces per level); between entries, every few
  * milliseconds, the probes due are sent (vpnha_io_yield()).
  */
-#define VPNHA_JSON_FLAGS (JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE)
+#define VPNHA_JSON_FLAGS                                                       \
+	(JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE)
 #define VPNHA_JSON_YIELD_US 5000
 
 struct vpnha_js {
 	struct vty *vty;
-	int level;	/* of the object being written */
-	bool first[4];	/* no member yet, per level */
+	int level;	 /* of the object being written */
+	bool first[4];	 /* no member yet, per level */
 	int64_t yielded; /* monotonic us of the last yield */
 };
 
@@ -323,8 +324,8 @@ static void vpnha_js_member(struct vpnha_js *js, const char *key,
 {
 	vpnha_js_key(js, key);
 	js->level++;
-	vpnha_js_text(js, json_object_to_json_string_ext(val,
-							 VPNHA_JSON_FLAGS));
+	vpnha_js_text(js,
+		      json_object_to_json_string_ext(val, VPNHA_JSON_FLAGS));
 	js->level--;
 	json_object_free(val);
 }
@@ -349,9 +350,9 @@ static void vpnha_js_close(struct vpnha_js *js)
 	if (empty_nl < 0) {
 		json_object *e = json_object_new_object();
 
-		empty_nl = !!strchr(json_object_to_json_string_ext(
-					    e, VPNHA_JSON_FLAGS),
-				    '\n');
+		empty_nl = !!strchr(
+			json_object_to_json_string_ext(e, VPNHA_JSON_FLAGS),
+			'\n');
 		json_object_free(e);
 	}
 	if (!js->first[js->level] || empty_nl)
@@ -373,8 +374,7 @@ static void vpnha_js_yield(struct vpnha_js *js)
 	js->yielded = vpnha->now();
 }
 
-static void vpnha_js_prefix(struct vpnha_route **rs, unsigned int n,
-			    void *arg)
+static void vpnha_js_prefix(struct vpnha_route **rs, unsigned int n, void *arg)
 {
 	struct vpnha_js *js = arg;
 	json_object *jroutes = json_object_new_object();
@@ -385,8 +385,9 @@ static void vpnha_js_prefix(struct vpnha_route **rs, unsigned int n,
 	it = json_object_iter_begin(jroutes);
 	end = json_object_iter_end(jroutes);
 	if (!json_object_iter_equal(&it, &end))
-		vpnha_js_member(js, json_object_iter_peek_name(&it),
-				json_object_get(json_object_iter_peek_value(&it)));
+		vpnha_js_member(
+			js, json_object_iter_peek_name(&it),
+			json_object_get(json_object_iter_peek_value(&it)));
 	json_object_free(jroutes);
 	vpnha_js_yield(js);
 }
@@ -556,9 +557,9 @@ DEFPY(vpnha_show, vpnha_show_cmd,
 			vpnha_js_member(&js, "zebraConnected",
 					json_object_new_boolean(
 						vpnha_zebra_connected()));
-			vpnha_js_member(&js, "distanceBase",
-					json_object_new_int64(
-						vpnha->distance_base));
+			vpnha_js_member(
+				&js, "distanceBase",
+				json_object_new_int64(vpnha->distance_base));
 			vpnha_js_member(
 				&js, "allDownAction",
 				json_object_new_string(
