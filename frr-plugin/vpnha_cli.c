@@ -125,13 +125,17 @@ static int vpnha_cli_bad_word(struct vty *vty, const char *field,
  * gets an empty pending-commands buffer, so that its strlcat() does not
  * measure all the commands before this one, and the command it wrote
  * there ("- LINE") is appended here at the known end of the real
- * buffer, which ends up as libfrr would have written it
- * (vpnha_compat.h, VPNHA_PENDING_BUF_SCAN).
+ * buffer, which ends up as libfrr would have written it; on 10.x its
+ * command count is kept below its batch size (vpnha_compat.h,
+ * VPNHA_PENDING_BUF_SCAN, VPNHA_PENDING_BATCH).
  */
 static int vpnha_cli_apply(struct vty *vty)
 {
 	char *buf = vty->pending_cmds_buf;
 	size_t len = vty->pending_cmds_buflen, pos = vty->pending_cmds_bufpos;
+#if VPNHA_PENDING_BATCH
+	size_t count = vty->buffer_cmd_count;
+#endif
 	int ret;
 
 	if (!vty->pending_allowed || !buf)
@@ -139,6 +143,9 @@ static int vpnha_cli_apply(struct vty *vty)
 	vty->pending_cmds_buf = NULL;
 	vty->pending_cmds_buflen = 0;
 	vty->pending_cmds_bufpos = 0;
+#if VPNHA_PENDING_BATCH
+	vty->buffer_cmd_count = 0;
+#endif
 	ret = nb_cli_apply_changes(vty, NULL);
 	if (vty->pending_cmds_buf) {
 		size_t add = vty->pending_cmds_bufpos;
@@ -151,10 +158,16 @@ static int vpnha_cli_apply(struct vty *vty)
 		memcpy(buf + pos, vty->pending_cmds_buf, add + 1);
 		pos += add;
 		XFREE(MTYPE_TMP, vty->pending_cmds_buf);
+#if VPNHA_PENDING_BATCH
+		count++;
+#endif
 	}
 	vty->pending_cmds_buf = buf;
 	vty->pending_cmds_buflen = len;
 	vty->pending_cmds_bufpos = pos;
+#if VPNHA_PENDING_BATCH
+	vty->buffer_cmd_count = count;
+#endif
 	return ret;
 }
 #else
