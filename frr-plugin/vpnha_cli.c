@@ -1503,7 +1503,8 @@ DEFPY_YANG(vpnha_route, vpnha_route_cmd,
 	snprintfrr(xpath, sizeof(xpath),
 		   VPNHA_XPATH "/route[prefix='%pFX'][tunnel='%s']", &p,
 		   tunnel);
-	rn = vpnha_cli_get(vty, "%s", xpath);
+	/* Only "no route" needs it (one XPath search less per route). */
+	rn = no ? vpnha_cli_get(vty, "%s", xpath) : NULL;
 	if (no && !rn) {
 		vty_out(vty,
 			"%% route %pFX tunnel %s does not exist: nothing removed\n",
