@@ -89,7 +89,9 @@ struct vpnha *vpnha_new(const struct vpnha_rib_ops *rib,
 	vpnha_ipsec_global_default(&v->ipsec);
 	vpnha_peers_init(&v->peers);
 	vpnha_tunnels_init(&v->tunnels);
+	vpnha_tunnels_byif_init(&v->tunnels_byif);
 	vpnha_routes_init(&v->routes);
+	vpnha_routes_bytun_init(&v->routes_bytun);
 	vpnha_paths_init(&v->paths);
 	v->rib = rib;
 	v->io = io;
@@ -124,7 +126,9 @@ void vpnha_free(struct vpnha *v)
 {
 	vpnha_clear(v);
 	vpnha_routes_fini(&v->routes);
+	vpnha_routes_bytun_fini(&v->routes_bytun);
 	vpnha_tunnels_fini(&v->tunnels);
+	vpnha_tunnels_byif_fini(&v->tunnels_byif);
 	vpnha_peers_fini(&v->peers);
 	vpnha_paths_fini(&v->paths);
 	if (vpnha == v)
@@ -151,21 +155,33 @@ struct vpnha_peer *vpnha_peer_find(struct vpnha *v, const char *name)
 
 struct vpnha_tunnel *vpnha_tunnel_find(struct vpnha *v, const char *name)
 {
-	struct vpnha_tunnel key = {};
+	/*
+	 * Only the name is compared: not "= {}", which zeroed the whole
+	 * tunnel (its probe ring) on every lookup.
+	 */
+	struct vpnha_tunnel key;
 
 	strlcpy(key.name, name, sizeof(key.name));
 	return vpnha_tunnels_find(&v->tunnels, &key);
 }
 
+/* The first tunnel (by name) with interface IFNAME, or NULL. */
+static struct vpnha_tunnel *vpnha_tunnel_byif_first(struct vpnha *v,
+						    const char *ifname)
+{
+	struct vpnha_tunnel key; /* only ifname and name are compared */
+	struct vpnha_tunnel *t;
+
+	strlcpy(key.ifname, ifname, sizeof(key.ifname));
+	key.name[0] = '\0';
+	t = vpnha_tunnels_byif_find_gteq(&v->tunnels_byif, &key);
+	return t && strcmp(t->ifname, ifname) == 0 ? t : NULL;
+}
+
 struct vpnha_tunnel *vpnha_tunnel_find_ifname(struct vpnha *v,
 					      const char *ifname)
 {
-	struct vpnha_tunnel *t;
-
-	vpnha_each_tunnel (v, t)
-		if (strcmp(t->ifname, ifname) == 0)
-			return t;
-	return NULL;
+	return vpnha_tunnel_byif_first(v, ifname);
 }
 
 struct vpnha_route *vpnha_route_find(struct vpnha *v, const struct prefix *p,
@@ -203,7 +219,10 @@ bool vpnha_tunnel_usable(const struct vpnha_tunnel *t)
 	       t->if_up && t->ifindex != IFINDEX_INTERNAL;
 }
 
-static unsigned int vpnha_recompute_count(struct vpnha *v);
+static unsigned int vpnha_recompute_tunnel_count(struct vpnha *v,
+						 const struct vpnha_tunnel *t);
+static void vpnha_recompute_tunnel(struct vpnha *v,
+				   const struct vpnha_tunnel *t);
 static void vpnha_preempt_release(struct vpnha *v);
 static void vpnha_tunnel_eval(struct vpnha *v, struct vpnha_tunnel *t);
 static void vpnha_tunnel_release_now(struct vpnha *v, struct vpnha_tunnel *t);
@@ -222,12 +241,16 @@ static void vpnha_tunnel_set_state(struct vpnha *v, struct vpnha_tunnel *t,
 
 	/* Same state: nothing to log, but nexthops (ifindex) may differ. */
 	if (old == state && strcmp(t->reason, reason) == 0) {
-		vpnha_recompute(v);
+		vpnha_recompute_tunnel(v, t);
 		return;
 	}
 
 	strlcpy(t->reason, reason, sizeof(t->reason));
 	if (old != state) {
+		if (old == VPNHA_TUNNEL_RECOVERING)
+			v->recovering--;
+		if (state == VPNHA_TUNNEL_RECOVERING)
+			v->recovering++;
 		t->state = state;
 		t->last_change = now;
 		t->stats.transitions++;
@@ -253,10 +276,12 @@ static void vpnha_tunnel_set_state(struct vpnha *v, struct vpnha_tunnel *t,
 		}
 		t->timeline.declared_down = now;
 		t->stats.failovers++;
-		if (vpnha_recompute_count(v))
+		if (vpnha_recompute_tunnel_count(v, t))
 			t->timeline.withdraw_sent = v->now();
+		if (v->rib_hold_start)
+			vpnha_rib_hold_check(v);
 	} else
-		vpnha_recompute(v);
+		vpnha_recompute_tunnel(v, t);
 
 	if (old != state)
 		vpnha_preempt_release(v);
@@ -272,11 +297,9 @@ static bool vpnha_tunnel_needed(struct vpnha *v, const struct vpnha_tunnel *t)
 	struct vpnha_route *r, *o;
 	struct vpnha_route key = {};
 
-	vpnha_each_route (v, r) {
+	vpnha_each_tunnel_route (v, t, r) {
 		bool other = false;
 
-		if (strcmp(r->tunnel, t->name) != 0)
-			continue;
 		prefix_copy(&key.prefix, &r->prefix);
 		for (o = vpnha_routes_find_gteq(&v->routes, &key);
 		     o && prefix_same(&o->prefix, &r->prefix);
@@ -299,6 +322,8 @@ static void vpnha_preempt_release(struct vpnha *v)
 {
 	struct vpnha_tunnel *t;
 
+	if (!v->recovering)
+		return;
 	vpnha_each_tunnel (v, t) {
 		if (t->state != VPNHA_TUNNEL_RECOVERING ||
 		    !t->health.preempt_block || !vpnha_tunnel_needed(v, t))
@@ -646,6 +671,7 @@ struct vpnha_tunnel *vpnha_tunnel_add(struct vpnha *v, const char *name)
 	vpnha_probe_random(&t->probe_ident, sizeof(t->probe_ident));
 	vpnha_health_init(&t->health, &t->hc, true);
 	vpnha_tunnels_add(&v->tunnels, t);
+	vpnha_tunnels_byif_add(&v->tunnels_byif, t);
 	return t;
 }
 
@@ -655,7 +681,10 @@ void vpnha_tunnel_del(struct vpnha *v, struct vpnha_tunnel *t)
 		v->io->tunnel_stop(t);
 	if (t->ipsec)
 		vpnha_tunnel_set_ipsec(v, t, NULL);
+	if (t->state == VPNHA_TUNNEL_RECOVERING)
+		v->recovering--;
 	vpnha_tunnels_del(&v->tunnels, t);
+	vpnha_tunnels_byif_del(&v->tunnels_byif, t);
 	XFREE(MTYPE_VPNHA_SA_DETAIL, t->sa.detail);
 	XFREE(MTYPE_VPNHA_TUNNEL, t);
 	vpnha_recompute(v);
@@ -664,7 +693,9 @@ void vpnha_tunnel_del(struct vpnha *v, struct vpnha_tunnel *t)
 void vpnha_tunnel_set_ifname(struct vpnha *v, struct vpnha_tunnel *t,
 			     const char *ifname)
 {
+	vpnha_tunnels_byif_del(&v->tunnels_byif, t);
 	strlcpy(t->ifname, ifname, sizeof(t->ifname));
+	vpnha_tunnels_byif_add(&v->tunnels_byif, t);
 	/* The adapter resolves the name; until then, not found. */
 	t->ifindex = IFINDEX_INTERNAL;
 	t->if_up = false;
@@ -732,13 +763,14 @@ void vpnha_tunnel_hc_changed(struct vpnha *v, struct vpnha_tunnel *t)
 void vpnha_interface_update(struct vpnha *v, const char *ifname,
 			    ifindex_t ifindex, bool up)
 {
-	struct vpnha_tunnel *t;
+	struct vpnha_tunnel *t, *next;
 
-	vpnha_each_tunnel (v, t) {
+	for (t = vpnha_tunnel_byif_first(v, ifname); t; t = next) {
 		bool had = t->ifindex != IFINDEX_INTERNAL;
 
-		if (strcmp(t->ifname, ifname) != 0)
-			continue;
+		next = vpnha_tunnels_byif_next(&v->tunnels_byif, t);
+		if (next && strcmp(next->ifname, ifname) != 0)
+			next = NULL;
 		if (t->ifindex == ifindex && t->if_up == up)
 			continue;
 		/*
@@ -772,12 +804,14 @@ struct vpnha_route *vpnha_route_add(struct vpnha *v, const struct prefix *p,
 	strlcpy(r->tunnel, tunnel, sizeof(r->tunnel));
 	r->weight = weight;
 	vpnha_routes_add(&v->routes, r);
+	vpnha_routes_bytun_add(&v->routes_bytun, r);
 	return r;
 }
 
 void vpnha_route_del(struct vpnha *v, struct vpnha_route *r)
 {
 	vpnha_routes_del(&v->routes, r);
+	vpnha_routes_bytun_del(&v->routes_bytun, r);
 	XFREE(MTYPE_VPNHA_ROUTE, r);
 }
 
@@ -1041,6 +1075,35 @@ static unsigned int vpnha_recompute_count(struct vpnha *v)
 	return sent;
 }
 
+/*
+ * Recompute the prefixes a tunnel carries (its state changed): the
+ * decision for a prefix depends only on its own routes and their
+ * tunnels, so the other prefixes stand.  Returns the zebra messages sent.
+ */
+static unsigned int vpnha_recompute_tunnel_count(struct vpnha *v,
+						 const struct vpnha_tunnel *t)
+{
+	struct vpnha_route *r, *first;
+	struct vpnha_route key = {};
+	unsigned int sent = 0;
+
+	vpnha_each_tunnel_route (v, t, r) {
+		prefix_copy(&key.prefix, &r->prefix);
+		first = vpnha_routes_find_gteq(&v->routes, &key);
+		if (first)
+			sent += vpnha_recompute_prefix(v, first);
+	}
+	return sent;
+}
+
+static void vpnha_recompute_tunnel(struct vpnha *v,
+				   const struct vpnha_tunnel *t)
+{
+	vpnha_recompute_tunnel_count(v, t);
+	if (v->rib_hold_start)
+		vpnha_rib_hold_check(v);
+}
+
 void vpnha_recompute(struct vpnha *v)
 {
 	vpnha_recompute_count(v);
@@ -1274,8 +1337,8 @@ unsigned int vpnha_tunnel_routes_installed(struct vpnha *v,
 	struct vpnha_route *r;
 	unsigned int n = 0;
 
-	vpnha_each_route (v, r)
-		if (r->installed && strcmp(r->tunnel, t->name) == 0)
+	vpnha_each_tunnel_route (v, t, r)
+		if (r->installed)
 			n++;
 	return n;
 }

@@ -73,7 +73,9 @@ enum vpnha_route_reason {
 
 PREDECL_RBTREE_UNIQ(vpnha_peers);
 PREDECL_RBTREE_UNIQ(vpnha_tunnels);
+PREDECL_RBTREE_UNIQ(vpnha_tunnels_byif);
 PREDECL_RBTREE_UNIQ(vpnha_routes);
+PREDECL_RBTREE_UNIQ(vpnha_routes_bytun);
 PREDECL_RBTREE_UNIQ(vpnha_paths);
 
 struct vpnha_peer {
@@ -112,6 +114,8 @@ struct vpnha_timeline {
 
 struct vpnha_tunnel {
 	struct vpnha_tunnels_item itm;
+	/* In vpnha->tunnels_byif: interface events without a sweep. */
+	struct vpnha_tunnels_byif_item iitm;
 
 	/* Configuration. */
 	char name[VPNHA_NAME_MAX + 1];
@@ -168,6 +172,8 @@ static inline const char *vpnha_tunnel_sa_detail(const struct vpnha_tunnel *t)
 
 struct vpnha_route {
 	struct vpnha_routes_item itm;
+	/* In vpnha->routes_bytun: a tunnel's routes without a sweep. */
+	struct vpnha_routes_bytun_item bitm;
 
 	/* Configuration; key is (prefix, tunnel). */
 	struct prefix prefix;
@@ -211,6 +217,19 @@ static inline int vpnha_tunnel_cmp(const struct vpnha_tunnel *a,
 }
 DECLARE_RBTREE_UNIQ(vpnha_tunnels, struct vpnha_tunnel, itm, vpnha_tunnel_cmp);
 
+/* By (interface, name): within a commit two may name one interface. */
+static inline int vpnha_tunnel_byif_cmp(const struct vpnha_tunnel *a,
+					const struct vpnha_tunnel *b)
+{
+	int ret = strcmp(a->ifname, b->ifname);
+
+	if (ret)
+		return ret;
+	return strcmp(a->name, b->name);
+}
+DECLARE_RBTREE_UNIQ(vpnha_tunnels_byif, struct vpnha_tunnel, iitm,
+		    vpnha_tunnel_byif_cmp);
+
 static inline int vpnha_route_cmp(const struct vpnha_route *a,
 				  const struct vpnha_route *b)
 {
@@ -221,6 +240,19 @@ static inline int vpnha_route_cmp(const struct vpnha_route *a,
 	return strcmp(a->tunnel, b->tunnel);
 }
 DECLARE_RBTREE_UNIQ(vpnha_routes, struct vpnha_route, itm, vpnha_route_cmp);
+
+/* The same routes by (tunnel, prefix). */
+static inline int vpnha_route_bytun_cmp(const struct vpnha_route *a,
+					const struct vpnha_route *b)
+{
+	int ret = strcmp(a->tunnel, b->tunnel);
+
+	if (ret)
+		return ret;
+	return prefix_cmp(&a->prefix, &b->prefix);
+}
+DECLARE_RBTREE_UNIQ(vpnha_routes_bytun, struct vpnha_route, bitm,
+		    vpnha_route_bytun_cmp);
 
 static inline int vpnha_path_cmp(const struct vpnha_path *a,
 				 const struct vpnha_path *b)
@@ -283,8 +315,12 @@ struct vpnha {
 
 	struct vpnha_peers_head peers;
 	struct vpnha_tunnels_head tunnels;
+	struct vpnha_tunnels_byif_head tunnels_byif;
 	struct vpnha_routes_head routes;
+	struct vpnha_routes_bytun_head routes_bytun;
 	struct vpnha_paths_head paths;
+	/* Tunnels in state RECOVERING (no-preempt release checks). */
+	unsigned int recovering;
 
 	struct vpnha_ipsec_global ipsec;
 	/* Reported by the IPsec adapter (vpnha_ipsec_status_set()). */
@@ -565,6 +601,29 @@ extern const char *vpnha_route_reason_name(enum vpnha_route_reason r);
 #define vpnha_each_tunnel(v, t) frr_each (vpnha_tunnels, &(v)->tunnels, (t))
 #define vpnha_each_route(v, r) frr_each (vpnha_routes, &(v)->routes, (r))
 #define vpnha_each_path(v, p) frr_each (vpnha_paths, &(v)->paths, (p))
+
+/* A tunnel's routes, by prefix (vpnha->routes_bytun). */
+static inline struct vpnha_route *vpnha_tunnel_route_first(struct vpnha *v,
+							   const char *tunnel)
+{
+	struct vpnha_route key = {}, *r;
+
+	strlcpy(key.tunnel, tunnel, sizeof(key.tunnel));
+	r = vpnha_routes_bytun_find_gteq(&v->routes_bytun, &key);
+	return r && strcmp(r->tunnel, tunnel) == 0 ? r : NULL;
+}
+
+static inline struct vpnha_route *vpnha_tunnel_route_next(struct vpnha *v,
+							  const char *tunnel,
+							  struct vpnha_route *r)
+{
+	r = vpnha_routes_bytun_next(&v->routes_bytun, r);
+	return r && strcmp(r->tunnel, tunnel) == 0 ? r : NULL;
+}
+
+#define vpnha_each_tunnel_route(v, t, r)                                       \
+	for ((r) = vpnha_tunnel_route_first((v), (t)->name); (r);              \
+	     (r) = vpnha_tunnel_route_next((v), (t)->name, (r)))
 
 #ifdef __cplusplus
 }

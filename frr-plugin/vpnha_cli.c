@@ -27,6 +27,7 @@
 #include <zebra.h>
 
 #include "lib/command.h"
+#include "lib/jhash.h"
 #include "lib/network.h"
 #include "lib/northbound_cli.h"
 #include "lib/vty.h"
@@ -35,12 +36,16 @@
 
 #include "vpnha.h"
 #include "vpnha_check.h"
+#include "vpnha_compat.h"
+#include "vpnha_memory.h"
 #include "vpnha_nb.h"
 #include "vpnha_nodes.h"
 #include "vpnha_vty.h"
 
 #ifndef VTYSH_EXTRACT_PL
 #include "vpnha_cli_clippy.c"
+
+DEFINE_MTYPE_STATIC(VPNHAD, VPNHA_CLI_IF, "vpnhad CLI interface index");
 #endif
 
 #define VPNHA_XPATH "/frr-vpnhad:vpnhad"
@@ -114,6 +119,61 @@ static int vpnha_cli_bad_word(struct vty *vty, const char *field,
 }
 
 /* The candidate's node at xpath (printf-style), or NULL. */
+#if VPNHA_PENDING_BUF_SCAN
+/*
+ * nb_cli_apply_changes(vty, NULL), but in a configuration file libfrr
+ * gets an empty pending-commands buffer, so that its strlcat() does not
+ * measure all the commands before this one, and the command it wrote
+ * there ("- LINE") is appended here at the known end of the real
+ * buffer, which ends up as libfrr would have written it; on 10.x its
+ * command count is kept below its batch size (vpnha_compat.h,
+ * VPNHA_PENDING_BUF_SCAN, VPNHA_PENDING_BATCH).
+ */
+static int vpnha_cli_apply(struct vty *vty)
+{
+	char *buf = vty->pending_cmds_buf;
+	size_t len = vty->pending_cmds_buflen, pos = vty->pending_cmds_bufpos;
+#if VPNHA_PENDING_BATCH
+	size_t count = vty->buffer_cmd_count;
+#endif
+	int ret;
+
+	if (!vty->pending_allowed || !buf)
+		return nb_cli_apply_changes(vty, NULL);
+	vty->pending_cmds_buf = NULL;
+	vty->pending_cmds_buflen = 0;
+	vty->pending_cmds_bufpos = 0;
+#if VPNHA_PENDING_BATCH
+	vty->buffer_cmd_count = 0;
+#endif
+	ret = nb_cli_apply_changes(vty, NULL);
+	if (vty->pending_cmds_buf) {
+		size_t add = vty->pending_cmds_bufpos;
+
+		if (pos + add + 1 > len) {
+			while (pos + add + 1 > len)
+				len *= 2;
+			buf = XREALLOC(MTYPE_TMP, buf, len);
+		}
+		memcpy(buf + pos, vty->pending_cmds_buf, add + 1);
+		pos += add;
+		XFREE(MTYPE_TMP, vty->pending_cmds_buf);
+#if VPNHA_PENDING_BATCH
+		count++;
+#endif
+	}
+	vty->pending_cmds_buf = buf;
+	vty->pending_cmds_buflen = len;
+	vty->pending_cmds_bufpos = pos;
+#if VPNHA_PENDING_BATCH
+	vty->buffer_cmd_count = count;
+#endif
+	return ret;
+}
+#else
+#define vpnha_cli_apply(vty) nb_cli_apply_changes(vty, NULL)
+#endif
+
 static const struct lyd_node *vpnha_cli_get(struct vty *vty, const char *fmt,
 					    ...) PRINTFRR(2, 3);
 static const struct lyd_node *vpnha_cli_get(struct vty *vty, const char *fmt,
@@ -174,7 +234,7 @@ static int vpnha_cli_list_del(struct vty *vty, const char *list,
 		return CMD_WARNING_CONFIG_FAILED;
 	}
 	nb_cli_enqueue_change(vty, xpath, NB_OP_DESTROY, NULL);
-	return nb_cli_apply_changes(vty, NULL);
+	return vpnha_cli_apply(vty);
 }
 
 /* Names cannot contain spaces: "peer a b" names one peer "a b". */
@@ -197,7 +257,7 @@ DEFPY_YANG_NOSH(vpnha_enter, vpnha_enter_cmd, "vpn-ha", VPNHA_STR)
 	int ret;
 
 	nb_cli_enqueue_change(vty, VPNHA_XPATH, NB_OP_CREATE, NULL);
-	ret = nb_cli_apply_changes(vty, NULL);
+	ret = vpnha_cli_apply(vty);
 	if (ret == CMD_SUCCESS)
 		VTY_PUSH_XPATH(VPNHA_NODE, VPNHA_XPATH);
 	return ret;
@@ -206,7 +266,7 @@ DEFPY_YANG_NOSH(vpnha_enter, vpnha_enter_cmd, "vpn-ha", VPNHA_STR)
 DEFPY_YANG(no_vpnha, no_vpnha_cmd, "no vpn-ha", NO_STR VPNHA_STR)
 {
 	nb_cli_enqueue_change(vty, VPNHA_XPATH, NB_OP_DESTROY, NULL);
-	return nb_cli_apply_changes(vty, NULL);
+	return vpnha_cli_apply(vty);
 }
 
 void vpnha_cli_show(struct vty *vty, const struct lyd_node *dnode,
@@ -233,7 +293,7 @@ DEFPY_YANG(vpnha_gateway, vpnha_gateway_cmd,
 	nb_cli_enqueue_change(vty, "./gateway/name", NB_OP_MODIFY, name);
 	nb_cli_enqueue_change(vty, "./gateway/local-address",
 			      addr ? NB_OP_MODIFY : NB_OP_DESTROY, addr);
-	return nb_cli_apply_changes(vty, NULL);
+	return vpnha_cli_apply(vty);
 }
 
 DEFUN_YANG(vpnha_gateway_spaces, vpnha_gateway_spaces_cmd,
@@ -255,7 +315,7 @@ DEFPY_YANG(no_vpnha_gateway, no_vpnha_gateway_cmd, "no gateway [NAME$name]",
 	nb_cli_enqueue_change(vty, "./gateway/name", NB_OP_DESTROY, NULL);
 	nb_cli_enqueue_change(vty, "./gateway/local-address", NB_OP_DESTROY,
 			      NULL);
-	return nb_cli_apply_changes(vty, NULL);
+	return vpnha_cli_apply(vty);
 }
 
 void vpnha_cli_show_gateway(struct vty *vty, const struct lyd_node *dnode,
@@ -277,7 +337,7 @@ DEFPY_YANG(
 	"Distance (default 1)\n")
 {
 	nb_cli_enqueue_change(vty, "./distance-base", NB_OP_MODIFY, base_str);
-	return nb_cli_apply_changes(vty, NULL);
+	return vpnha_cli_apply(vty);
 }
 
 /* Out of range or not a number: refused with the range. */
@@ -300,7 +360,7 @@ DEFPY_YANG(
 	"Distance\n")
 {
 	nb_cli_enqueue_change(vty, "./distance-base", NB_OP_DESTROY, NULL);
-	return nb_cli_apply_changes(vty, NULL);
+	return vpnha_cli_apply(vty);
 }
 
 void vpnha_cli_show_distance_base(struct vty *vty, const struct lyd_node *dnode,
@@ -318,7 +378,7 @@ DEFPY_YANG(vpnha_all_down, vpnha_all_down_cmd,
 	   "Withdraw them all so a less specific route takes over\n")
 {
 	nb_cli_enqueue_change(vty, "./all-down-action", NB_OP_MODIFY, action);
-	return nb_cli_apply_changes(vty, NULL);
+	return vpnha_cli_apply(vty);
 }
 
 static const char *const vpnha_all_down_words[] = {"keep-best", "withdraw",
@@ -341,7 +401,7 @@ DEFPY_YANG(no_vpnha_all_down, no_vpnha_all_down_cmd,
 	   "Withdraw them all\n")
 {
 	nb_cli_enqueue_change(vty, "./all-down-action", NB_OP_DESTROY, NULL);
-	return nb_cli_apply_changes(vty, NULL);
+	return vpnha_cli_apply(vty);
 }
 
 void vpnha_cli_show_all_down_action(struct vty *vty,
@@ -366,7 +426,7 @@ DEFPY_YANG_NOSH(vpnha_peer, vpnha_peer_cmd, "peer NAME$name",
 		return CMD_WARNING_CONFIG_FAILED;
 	snprintf(xpath, sizeof(xpath), VPNHA_XPATH "/peer[name='%s']", name);
 	nb_cli_enqueue_change(vty, xpath, NB_OP_CREATE, NULL);
-	ret = nb_cli_apply_changes(vty, NULL);
+	ret = vpnha_cli_apply(vty);
 	if (ret == CMD_SUCCESS)
 		VTY_PUSH_XPATH(VPNHA_PEER_NODE, xpath);
 	return ret;
@@ -415,7 +475,7 @@ DEFPY_YANG(vpnha_peer_address, vpnha_peer_address_cmd, "address ADDRESS$addr",
 	if (!vpnha_cli_addr_ok(vty, "peer address", addr))
 		return CMD_WARNING_CONFIG_FAILED;
 	nb_cli_enqueue_change(vty, "./address", NB_OP_MODIFY, addr);
-	return nb_cli_apply_changes(vty, NULL);
+	return vpnha_cli_apply(vty);
 }
 
 DEFPY_YANG(no_vpnha_peer_address, no_vpnha_peer_address_cmd,
@@ -441,7 +501,7 @@ DEFPY_YANG(no_vpnha_peer_address, no_vpnha_peer_address_cmd,
 		return CMD_WARNING_CONFIG_FAILED;
 	}
 	nb_cli_enqueue_change(vty, "./address", NB_OP_DESTROY, NULL);
-	return nb_cli_apply_changes(vty, NULL);
+	return vpnha_cli_apply(vty);
 }
 
 void vpnha_cli_show_peer_address(struct vty *vty, const struct lyd_node *dnode,
@@ -463,7 +523,7 @@ DEFPY_YANG_NOSH(vpnha_tunnel, vpnha_tunnel_cmd, "tunnel NAME$name",
 		return CMD_WARNING_CONFIG_FAILED;
 	snprintf(xpath, sizeof(xpath), VPNHA_XPATH "/tunnel[name='%s']", name);
 	nb_cli_enqueue_change(vty, xpath, NB_OP_CREATE, NULL);
-	ret = nb_cli_apply_changes(vty, NULL);
+	ret = vpnha_cli_apply(vty);
 	if (ret == CMD_SUCCESS)
 		VTY_PUSH_XPATH(VPNHA_TUNNEL_NODE, xpath);
 	return ret;
@@ -500,18 +560,132 @@ void vpnha_cli_show_tunnel(struct vty *vty, const struct lyd_node *dnode,
 	vty_out(vty, " tunnel %s\n", yang_dnode_get_string(dnode, "./name"));
 }
 
+/*
+ * Which candidate tunnel has interface IFNAME.  Interactively, one
+ * search of the candidate.  In a configuration file (vtysh -f/-b,
+ * pending commits: vty->pending_allowed) that search made the load
+ * O(N^2); there an index IFNAME -> tunnel name answers instead, built
+ * from the candidate when first needed (again after a commit or when
+ * the candidate is replaced) and kept up to date by this command.  An
+ * entry is only a hint: the tunnel it names is looked up by key and
+ * must still have that interface.  Should the index miss a tunnel, the
+ * YANG "unique interface" still refuses the commit.
+ */
+PREDECL_HASH(vpnha_cli_ifs);
+struct vpnha_cli_if {
+	struct vpnha_cli_ifs_item itm;
+	char ifname[VPNHA_IFNAME_MAX + 1];
+	char tunnel[VPNHA_NAME_MAX + 1];
+};
+
+static int vpnha_cli_if_cmp(const struct vpnha_cli_if *a,
+			    const struct vpnha_cli_if *b)
+{
+	return strcmp(a->ifname, b->ifname);
+}
+
+static uint32_t vpnha_cli_if_hash(const struct vpnha_cli_if *a)
+{
+	return jhash(a->ifname, strlen(a->ifname), 0x76706e68);
+}
+
+DECLARE_HASH(vpnha_cli_ifs, struct vpnha_cli_if, itm, vpnha_cli_if_cmp,
+	     vpnha_cli_if_hash);
+
+static struct {
+	struct vpnha_cli_ifs_head head;
+	bool valid;
+	uint64_t running_version;
+	const struct lyd_node *dnode;
+} vpnha_cli_ifidx = {.head = INIT_HASH(vpnha_cli_ifidx.head)};
+
+static void vpnha_cli_if_set(const char *ifname, const char *tunnel)
+{
+	struct vpnha_cli_if key = {}, *e;
+
+	strlcpy(key.ifname, ifname, sizeof(key.ifname));
+	e = vpnha_cli_ifs_find(&vpnha_cli_ifidx.head, &key);
+	if (!e) {
+		e = XCALLOC(MTYPE_VPNHA_CLI_IF, sizeof(*e));
+		strlcpy(e->ifname, ifname, sizeof(e->ifname));
+		vpnha_cli_ifs_add(&vpnha_cli_ifidx.head, e);
+	}
+	strlcpy(e->tunnel, tunnel, sizeof(e->tunnel));
+}
+
+static void vpnha_cli_if_index(struct vty *vty)
+{
+	const struct lyd_node *dnode = vty->candidate_config->dnode;
+	const struct lyd_node *root, *tn;
+	struct vpnha_cli_if *e;
+
+	if (vpnha_cli_ifidx.valid &&
+	    vpnha_cli_ifidx.running_version == running_config->version &&
+	    vpnha_cli_ifidx.dnode == dnode)
+		return;
+	while ((e = vpnha_cli_ifs_pop(&vpnha_cli_ifidx.head)))
+		XFREE(MTYPE_VPNHA_CLI_IF, e);
+	root = yang_dnode_get(dnode, VPNHA_XPATH);
+	if (root)
+		LY_LIST_FOR (lyd_child(root), tn) {
+			if (strcmp(tn->schema->name, "tunnel") != 0 ||
+			    !yang_dnode_exists(tn, "./interface"))
+				continue;
+			vpnha_cli_if_set(
+				yang_dnode_get_string(tn, "./interface"),
+				yang_dnode_get_string(tn, "./name"));
+		}
+	vpnha_cli_ifidx.valid = true;
+	vpnha_cli_ifidx.running_version = running_config->version;
+	vpnha_cli_ifidx.dnode = dnode;
+}
+
+static const struct lyd_node *vpnha_cli_if_owner(struct vty *vty,
+						 const char *ifname)
+{
+	struct vpnha_cli_if key = {}, *e;
+	const struct lyd_node *tn;
+
+	if (!vty->pending_allowed)
+		return vpnha_cli_get(vty, VPNHA_XPATH "/tunnel[interface='%s']",
+				     ifname);
+	vpnha_cli_if_index(vty);
+	strlcpy(key.ifname, ifname, sizeof(key.ifname));
+	e = vpnha_cli_ifs_find(&vpnha_cli_ifidx.head, &key);
+	if (!e)
+		return NULL;
+	tn = vpnha_cli_get(vty, VPNHA_XPATH "/tunnel[name='%s']", e->tunnel);
+	if (!tn || !yang_dnode_exists(tn, "./interface") ||
+	    strcmp(yang_dnode_get_string(tn, "./interface"), ifname) != 0)
+		return NULL;
+	return tn;
+}
+
+/* The current tunnel now has IFNAME in the candidate. */
+static void vpnha_cli_if_note(struct vty *vty, const char *ifname)
+{
+	if (!vty->pending_allowed || !vpnha_cli_ifidx.valid ||
+	    vpnha_cli_ifidx.running_version != running_config->version ||
+	    vpnha_cli_ifidx.dnode != vty->candidate_config->dnode)
+		return;
+	vpnha_cli_if_set(ifname,
+			 yang_dnode_get_string(vty->candidate_config->dnode,
+					       "%s/name", VTY_CURR_XPATH));
+}
+
 DEFPY_YANG(vpnha_tunnel_interface, vpnha_tunnel_interface_cmd,
 	   "interface IFNAME$ifname",
 	   "The tunnel's route-based interface\n"
 	   "Interface name (e.g. vti1, ipsec0)\n")
 {
 	const struct lyd_node *tn;
+	int ret;
 
 	if (!vpnha_cli_name_ok(vty, "tunnel interface", ifname,
 			       VPNHA_IFNAME_MAX))
 		return CMD_WARNING_CONFIG_FAILED;
 	/* YANG's "unique interface", in the model's words. */
-	tn = vpnha_cli_get(vty, VPNHA_XPATH "/tunnel[interface='%s']", ifname);
+	tn = vpnha_cli_if_owner(vty, ifname);
 	if (tn &&
 	    strcmp(yang_dnode_get_string(tn, "./name"),
 		   yang_dnode_get_string(vty->candidate_config->dnode,
@@ -522,7 +696,10 @@ DEFPY_YANG(vpnha_tunnel_interface, vpnha_tunnel_interface_cmd,
 		return CMD_WARNING_CONFIG_FAILED;
 	}
 	nb_cli_enqueue_change(vty, "./interface", NB_OP_MODIFY, ifname);
-	return nb_cli_apply_changes(vty, NULL);
+	ret = vpnha_cli_apply(vty);
+	if (ret == CMD_SUCCESS)
+		vpnha_cli_if_note(vty, ifname);
+	return ret;
 }
 
 DEFPY_YANG(no_vpnha_tunnel_interface, no_vpnha_tunnel_interface_cmd,
@@ -534,7 +711,7 @@ DEFPY_YANG(no_vpnha_tunnel_interface, no_vpnha_tunnel_interface_cmd,
 	if (!vpnha_cli_no_leaf_ok(vty, "tunnel interface", "interface", ifname))
 		return CMD_WARNING_CONFIG_FAILED;
 	nb_cli_enqueue_change(vty, "./interface", NB_OP_DESTROY, NULL);
-	return nb_cli_apply_changes(vty, NULL);
+	return vpnha_cli_apply(vty);
 }
 
 void vpnha_cli_show_tunnel_interface(struct vty *vty,
@@ -556,7 +733,7 @@ DEFPY_YANG(vpnha_tunnel_peer, vpnha_tunnel_peer_cmd, "peer NAME$name",
 		return CMD_WARNING_CONFIG_FAILED;
 	}
 	nb_cli_enqueue_change(vty, "./peer", NB_OP_MODIFY, name);
-	return nb_cli_apply_changes(vty, NULL);
+	return vpnha_cli_apply(vty);
 }
 
 DEFPY_YANG(no_vpnha_tunnel_peer, no_vpnha_tunnel_peer_cmd,
@@ -568,7 +745,7 @@ DEFPY_YANG(no_vpnha_tunnel_peer, no_vpnha_tunnel_peer_cmd,
 	if (!vpnha_cli_no_leaf_ok(vty, "tunnel peer", "peer", name))
 		return CMD_WARNING_CONFIG_FAILED;
 	nb_cli_enqueue_change(vty, "./peer", NB_OP_DESTROY, NULL);
-	return nb_cli_apply_changes(vty, NULL);
+	return vpnha_cli_apply(vty);
 }
 
 void vpnha_cli_show_tunnel_peer(struct vty *vty, const struct lyd_node *dnode,
@@ -583,7 +760,7 @@ DEFPY_YANG(vpnha_tunnel_shutdown, vpnha_tunnel_shutdown_cmd, "[no] shutdown",
 {
 	nb_cli_enqueue_change(vty, "./shutdown", NB_OP_MODIFY,
 			      no ? "false" : "true");
-	return nb_cli_apply_changes(vty, NULL);
+	return vpnha_cli_apply(vty);
 }
 
 void vpnha_cli_show_tunnel_shutdown(struct vty *vty,
@@ -634,13 +811,13 @@ DEFPY_YANG(vpnha_hc, vpnha_hc_cmd,
 	nb_cli_enqueue_change(vty, "./health-check/source", NB_OP_MODIFY, src);
 	nb_cli_enqueue_change(vty, "./health-check/destination", NB_OP_MODIFY,
 			      dst);
-	return nb_cli_apply_changes(vty, NULL);
+	return vpnha_cli_apply(vty);
 }
 
 DEFPY_YANG(no_vpnha_hc, no_vpnha_hc_cmd, "no health-check", NO_STR HC_STR)
 {
 	nb_cli_enqueue_change(vty, "./health-check", NB_OP_DESTROY, NULL);
-	return nb_cli_apply_changes(vty, NULL);
+	return vpnha_cli_apply(vty);
 }
 
 void vpnha_cli_show_hc(struct vty *vty, const struct lyd_node *dnode,
@@ -677,7 +854,7 @@ DEFPY_YANG(vpnha_hc_type, vpnha_hc_type_cmd,
 	}
 	nb_cli_enqueue_change(vty, "./health-check/type",
 			      no ? NB_OP_DESTROY : NB_OP_MODIFY, type);
-	return nb_cli_apply_changes(vty, NULL);
+	return vpnha_cli_apply(vty);
 }
 
 static const char *const vpnha_hc_type_words[] = {"icmp", "bfd", NULL};
@@ -730,7 +907,7 @@ DEFPY_YANG(
 	snprintf(xpath, sizeof(xpath), "./health-check/%s", p);
 	nb_cli_enqueue_change(vty, xpath, no ? NB_OP_DESTROY : NB_OP_MODIFY,
 			      no ? NULL : v);
-	return nb_cli_apply_changes(vty, NULL);
+	return vpnha_cli_apply(vty);
 }
 
 DEFPY_YANG(
@@ -742,7 +919,7 @@ DEFPY_YANG(
 		return CMD_WARNING_CONFIG_FAILED;
 	nb_cli_enqueue_change(vty, "./health-check/preempt", NB_OP_MODIFY,
 			      no ? "false" : "true");
-	return nb_cli_apply_changes(vty, NULL);
+	return vpnha_cli_apply(vty);
 }
 
 void vpnha_cli_show_hc_leaf(struct vty *vty, const struct lyd_node *dnode,
@@ -854,13 +1031,13 @@ DEFPY_YANG(
 	}
 	nb_cli_enqueue_change(vty, "./ipsec", NB_OP_CREATE, NULL);
 	nb_cli_enqueue_change(vty, "./ipsec/pre-shared-key", NB_OP_MODIFY, buf);
-	return nb_cli_apply_changes(vty, NULL);
+	return vpnha_cli_apply(vty);
 }
 
 DEFPY_YANG(no_vpnha_ipsec, no_vpnha_ipsec_cmd, "no ipsec", NO_STR IPSEC_STR)
 {
 	nb_cli_enqueue_change(vty, "./ipsec", NB_OP_DESTROY, NULL);
-	return nb_cli_apply_changes(vty, NULL);
+	return vpnha_cli_apply(vty);
 }
 
 DEFPY_YANG(
@@ -889,7 +1066,7 @@ DEFPY_YANG(
 	snprintf(xpath, sizeof(xpath), "./ipsec/%s", what);
 	nb_cli_enqueue_change(vty, xpath, no ? NB_OP_DESTROY : NB_OP_MODIFY,
 			      no ? NULL : val);
-	return nb_cli_apply_changes(vty, NULL);
+	return vpnha_cli_apply(vty);
 }
 
 DEFPY_YANG(vpnha_ipsec_local_addr, vpnha_ipsec_local_addr_cmd,
@@ -906,7 +1083,7 @@ DEFPY_YANG(vpnha_ipsec_local_addr, vpnha_ipsec_local_addr_cmd,
 	nb_cli_enqueue_change(vty, "./ipsec/local-address",
 			      no ? NB_OP_DESTROY : NB_OP_MODIFY,
 			      no ? NULL : addr);
-	return nb_cli_apply_changes(vty, NULL);
+	return vpnha_cli_apply(vty);
 }
 
 DEFPY_YANG(
@@ -938,7 +1115,7 @@ DEFPY_YANG(
 	nb_cli_enqueue_change(vty, "./ipsec/if-id",
 			      no || !id_str ? NB_OP_DESTROY : NB_OP_MODIFY,
 			      no ? NULL : id_str);
-	return nb_cli_apply_changes(vty, NULL);
+	return vpnha_cli_apply(vty);
 }
 
 /* The leaves of a proposal, in the order of its command's values. */
@@ -972,7 +1149,7 @@ static int vpnha_cli_ipsec_proposal(struct vty *vty, const char *which,
 				      values[i] ? NB_OP_MODIFY : NB_OP_DESTROY,
 				      values[i]);
 	}
-	return nb_cli_apply_changes(vty, NULL);
+	return vpnha_cli_apply(vty);
 }
 
 DEFPY_YANG(vpnha_ipsec_ike, vpnha_ipsec_ike_cmd,
@@ -1116,7 +1293,7 @@ DEFPY_YANG(
 	nb_cli_enqueue_change(vty, "./ipsec/dpd-interval",
 			      no ? NB_OP_DESTROY : NB_OP_MODIFY,
 			      no ? NULL : secs_str);
-	return nb_cli_apply_changes(vty, NULL);
+	return vpnha_cli_apply(vty);
 }
 
 static bool vpnha_cli_is_default(const struct lyd_node *dnode, const char *leaf)
@@ -1192,7 +1369,7 @@ DEFPY_YANG(vpnha_ipsec_backend, vpnha_ipsec_backend_cmd,
 	nb_cli_enqueue_change(vty, "./ipsec/backend",
 			      no ? NB_OP_DESTROY : NB_OP_MODIFY,
 			      no ? NULL : backend);
-	return nb_cli_apply_changes(vty, NULL);
+	return vpnha_cli_apply(vty);
 }
 
 static const char *const vpnha_backend_words[] = {"libreswan", "strongswan",
@@ -1215,7 +1392,7 @@ static int vpnha_cli_ipsec_path(struct vty *vty, bool no, const char *leaf,
 		return CMD_WARNING_CONFIG_FAILED;
 	nb_cli_enqueue_change(vty, leaf, no ? NB_OP_DESTROY : NB_OP_MODIFY,
 			      no ? NULL : path);
-	return nb_cli_apply_changes(vty, NULL);
+	return vpnha_cli_apply(vty);
 }
 
 DEFPY_YANG(
@@ -1262,7 +1439,7 @@ DEFPY_YANG(vpnha_ipsec_poll, vpnha_ipsec_poll_cmd,
 	nb_cli_enqueue_change(vty, "./ipsec/sa-poll-interval",
 			      no ? NB_OP_DESTROY : NB_OP_MODIFY,
 			      no ? NULL : ms);
-	return nb_cli_apply_changes(vty, NULL);
+	return vpnha_cli_apply(vty);
 }
 
 void vpnha_cli_show_ipsec_global(struct vty *vty, const struct lyd_node *dnode,
@@ -1326,7 +1503,8 @@ DEFPY_YANG(vpnha_route, vpnha_route_cmd,
 	snprintfrr(xpath, sizeof(xpath),
 		   VPNHA_XPATH "/route[prefix='%pFX'][tunnel='%s']", &p,
 		   tunnel);
-	rn = vpnha_cli_get(vty, "%s", xpath);
+	/* Only "no route" needs it (one XPath search less per route). */
+	rn = no ? vpnha_cli_get(vty, "%s", xpath) : NULL;
 	if (no && !rn) {
 		vty_out(vty,
 			"%% route %pFX tunnel %s does not exist: nothing removed\n",
@@ -1350,7 +1528,7 @@ DEFPY_YANG(vpnha_route, vpnha_route_cmd,
 				      weight ? NB_OP_MODIFY : NB_OP_DESTROY,
 				      weight);
 	}
-	return nb_cli_apply_changes(vty, NULL);
+	return vpnha_cli_apply(vty);
 }
 
 void vpnha_cli_show_route(struct vty *vty, const struct lyd_node *dnode,
@@ -1397,6 +1575,50 @@ static struct cmd_node vpnha_tunnel_node = {
 	.prompt = "%s(config-vpn-ha-tunnel)# ",
 };
 
+#if !VPNHA_EXIT_IS_YANG && !defined(VTYSH_EXTRACT_PL)
+/*
+ * FRR 8.4: libfrr's "exit"/"quit" are not YANG commands, so in a
+ * configuration file each " exit" closing a block commits what is
+ * pending (vpnha_compat.h, VPNHA_EXIT_IS_YANG).  In vpnhad's nodes they
+ * are replaced by the same commands marked YANG, as 10.x has them: a
+ * file is one commit, at XFRR_end_configuration (or before a non-YANG
+ * command).  Hidden from vtysh's extract.pl: vtysh has its own exit.
+ */
+static int vpnha_config_exit(const struct cmd_element *self, struct vty *vty,
+			     int argc, struct cmd_token *argv[])
+{
+	cmd_exit(vty);
+	return CMD_SUCCESS;
+}
+
+DEFUN_CMD_ELEMENT(vpnha_config_exit, vpnha_config_exit_cmd, "exit",
+		  "Exit current mode and down to previous mode\n",
+		  CMD_ATTR_YANG, 0);
+DEFUN_CMD_ELEMENT(vpnha_config_exit, vpnha_config_quit_cmd, "quit",
+		  "Exit current mode and down to previous mode\n",
+		  CMD_ATTR_YANG, 0);
+
+static void vpnha_cli_exit_yang(enum node_type node)
+{
+	struct cmd_node *cnode = vector_slot(cmdvec, node);
+	unsigned int i;
+
+	for (i = 0; i < vector_active(cnode->cmd_vector); i++) {
+		const struct cmd_element *cmd =
+			vector_slot(cnode->cmd_vector, i);
+
+		if (cmd && cmd->attr != CMD_ATTR_YANG &&
+		    (strcmp(cmd->string, "exit") == 0 ||
+		     strcmp(cmd->string, "quit") == 0))
+			uninstall_element(node, cmd);
+	}
+	_install_element(node, &vpnha_config_exit_cmd);
+	_install_element(node, &vpnha_config_quit_cmd);
+}
+#else
+#define vpnha_cli_exit_yang(node) ((void)(node))
+#endif
+
 void vpnha_cli_init(void)
 {
 	install_node(&vpnha_node);
@@ -1405,6 +1627,9 @@ void vpnha_cli_init(void)
 	install_default(VPNHA_NODE);
 	install_default(VPNHA_PEER_NODE);
 	install_default(VPNHA_TUNNEL_NODE);
+	vpnha_cli_exit_yang(VPNHA_NODE);
+	vpnha_cli_exit_yang(VPNHA_PEER_NODE);
+	vpnha_cli_exit_yang(VPNHA_TUNNEL_NODE);
 
 	install_element(CONFIG_NODE, &vpnha_enter_cmd);
 	install_element(CONFIG_NODE, &no_vpnha_cmd);

@@ -133,6 +133,45 @@ typedef struct thread_master vpnha_loop_t;
 #define vpnha_nb_oper_data_done(data) yang_data_free(data)
 #endif
 
+/*
+ * A configuration file (vtysh -f, vtysh -b at boot) is sent between
+ * XFRR_start_configuration and XFRR_end_configuration: libfrr groups
+ * its YANG commands into one pending commit, and commits what is
+ * pending before any non-YANG command.  In 10.x "exit" and "quit" are
+ * YANG commands (DEFUN_YANG in lib/command.c); in 8.4 they are not, so
+ * the " exit" closing each tunnel and peer block committed, one commit
+ * per block, each validating and diffing the whole tree: O(N^2).
+ * VPNHA_EXIT_IS_YANG 0: vpnha_cli.c gives its nodes YANG exit/quit.
+ */
+#ifdef VPNHA_FRR_10
+#define VPNHA_EXIT_IS_YANG 1
+#else
+#define VPNHA_EXIT_IS_YANG 0
+#endif
+
+/*
+ * In a configuration file, libfrr appends each YANG command to
+ * vty->pending_cmds_buf (listed if the grouped commit fails) with
+ * strlcat(), which measures the whole buffer first: O(N^2) in the
+ * file's length (8.4, 10 000 tunnels: 3 s of 11).  vpnha_cli.c appends
+ * vpnhad's commands itself, at the known end (same content).
+ *
+ * 10.x bounds that buffer by committing every NB_CMD_BATCH_SIZE (5000)
+ * commands; each commit validates and diffs the whole tree, so a file
+ * of 10 000 tunnels (80 000 lines) costs 16 commits: emulated on 8.4,
+ * 17 s instead of 6 s.  With the buffer appended in O(1) the bound is
+ * not needed: VPNHA_PENDING_BATCH 1 keeps vty->buffer_cmd_count from
+ * reaching it for vpnhad's commands, so a file is one transaction on
+ * both versions (and one that fails is refused whole, not after the
+ * batches before it were applied).
+ */
+#define VPNHA_PENDING_BUF_SCAN 1
+#ifdef VPNHA_FRR_10
+#define VPNHA_PENDING_BATCH 1
+#else
+#define VPNHA_PENDING_BATCH 0
+#endif
+
 /* The daemon's event loop (vpnha_main.c). */
 extern vpnha_loop_t *master;
 

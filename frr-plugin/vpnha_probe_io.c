@@ -482,9 +482,42 @@ static void vpnha_io_run(struct vpnha_io *io, int64_t now)
 	vpnha_io_schedule(io, deadline);
 }
 
+static void vpnha_io_drain(struct vpnha_io *io);
+
 static void vpnha_io_read(vpnha_event_t *e)
 {
 	struct vpnha_io *io = VPNHA_EVENT_ARG(e);
+
+	vpnha_add_read(master, vpnha_io_read, io, io->fd, &io->t_read);
+	vpnha_io_drain(io);
+}
+
+/*
+ * A long command (a "show ... json" of thousands of tunnels) calls this
+ * now and then: the probes due meanwhile are sent on time.  Each due
+ * tunnel's replies are read first, so that a reply waiting in its
+ * socket is not taken for a lost probe when its timeout is due.
+ */
+void vpnha_io_yield(void)
+{
+	struct vpnha_sched_item *it;
+	int64_t now = vpnha->now();
+	size_t bound = vpnha_sched_count(&vpnha_sched) * 2 + 1;
+
+	while (bound-- && (it = vpnha_sched_pop_due(&vpnha_sched, now))) {
+		struct vpnha_io *io = container_of(it, struct vpnha_io, sitm);
+		struct vpnha_tunnel *t = io->t;
+
+		if (io->probing)
+			vpnha_io_drain(io);
+		if (t->io == io)
+			vpnha_io_run(io, now);
+	}
+	vpnha_io_sched_arm();
+}
+
+static void vpnha_io_drain(struct vpnha_io *io)
+{
 	struct vpnha_tunnel *t = io->t;
 	uint8_t buf[VPNHA_PROBE_RECV_MAX];
 	uint8_t cbuf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
@@ -502,8 +535,6 @@ static void vpnha_io_read(vpnha_event_t *e)
 	struct cmsghdr *cm;
 	ssize_t n;
 	int i;
-
-	vpnha_add_read(master, vpnha_io_read, io, io->fd, &io->t_read);
 
 	/* Drain what is there, bounded so one tunnel cannot starve others. */
 	for (i = 0; i < 64 && t->io == io; i++) {

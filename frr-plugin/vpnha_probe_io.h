@@ -12,6 +12,8 @@ extern const struct vpnha_io_ops vpnha_io_ops;
 
 extern void vpnha_io_init(void);
 extern void vpnha_io_fini(void);
+/* Send the probes due (and read their replies) in a long command. */
+extern void vpnha_io_yield(void);
 
 /*
  * Is the health-check source address on the tunnel interface (so the

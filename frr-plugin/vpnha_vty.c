@@ -274,12 +274,122 @@ static void vpnha_json_prefix(struct vpnha_route **rs, unsigned int n,
 	json_object_object_addf(jroutes, jp, "%pFX", &rs[0]->prefix);
 }
 
-static json_object *vpnha_json_routes(void)
-{
-	json_object *jroutes = json_object_new_object();
+/*
+ * Streamed JSON.  "show vpn-ha json" of 10 000 tunnels is 15 MB: built
+ * as one json-c object and printed with vty_json(), it blocked the
+ * event loop for 0.4 s, and the probes with it.  The big members are
+ * written one entry at a time instead, each serialized by json-c and
+ * indented to its depth, byte for byte what vty_json() printed
+ * (pretty, two spaces per level); between entries, every few
+ * milliseconds, the probes due are sent (vpnha_io_yield()).
+ */
+#define VPNHA_JSON_FLAGS                                                       \
+	(JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE)
+#define VPNHA_JSON_YIELD_US 5000
 
-	vpnha_each_prefix(vpnha_json_prefix, jroutes);
-	return jroutes;
+struct vpnha_js {
+	struct vty *vty;
+	int level;	 /* of the object being written */
+	bool first[4];	 /* no member yet, per level */
+	int64_t yielded; /* monotonic us of the last yield */
+};
+
+static void vpnha_js_text(struct vpnha_js *js, const char *text)
+{
+	const char *nl;
+
+	/* Strings are escaped: every newline is json-c's indentation. */
+	while ((nl = strchr(text, '\n'))) {
+		vty_out(js->vty, "%.*s\n%*s", (int)(nl - text), text,
+			js->level * 2, "");
+		text = nl + 1;
+	}
+	vty_out(js->vty, "%s", text);
+}
+
+static void vpnha_js_key(struct vpnha_js *js, const char *key)
+{
+	json_object *k = json_object_new_string(key);
+
+	vty_out(js->vty, "%s\n%*s%s:", js->first[js->level] ? "" : ",",
+		(js->level + 1) * 2, "",
+		json_object_to_json_string_ext(k, VPNHA_JSON_FLAGS));
+	json_object_free(k);
+	js->first[js->level] = false;
+}
+
+/* Member KEY: VAL (freed) in the current object. */
+static void vpnha_js_member(struct vpnha_js *js, const char *key,
+			    json_object *val)
+{
+	vpnha_js_key(js, key);
+	js->level++;
+	vpnha_js_text(js,
+		      json_object_to_json_string_ext(val, VPNHA_JSON_FLAGS));
+	js->level--;
+	json_object_free(val);
+}
+
+/* Open an object: the root (key NULL) or member KEY of the current one. */
+static void vpnha_js_open(struct vpnha_js *js, const char *key)
+{
+	if (key) {
+		vpnha_js_key(js, key);
+		js->level++;
+	}
+	vty_out(js->vty, "{");
+	js->first[js->level] = true;
+}
+
+static void vpnha_js_close(struct vpnha_js *js)
+{
+	static int empty_nl = -1;
+
+	/* As json-c closes an object: "{\n<indent>}" when empty too, in
+	 * the json-c of Debian 12; asked once, in case another differs. */
+	if (empty_nl < 0) {
+		json_object *e = json_object_new_object();
+
+		empty_nl = !!strchr(
+			json_object_to_json_string_ext(e, VPNHA_JSON_FLAGS),
+			'\n');
+		json_object_free(e);
+	}
+	if (!js->first[js->level] || empty_nl)
+		vty_out(js->vty, "\n%*s", js->level * 2, "");
+	vty_out(js->vty, "}");
+	if (js->level)
+		js->level--;
+	else
+		vty_out(js->vty, "\n");
+}
+
+static void vpnha_js_yield(struct vpnha_js *js)
+{
+	int64_t now = vpnha->now();
+
+	if (now - js->yielded < VPNHA_JSON_YIELD_US)
+		return;
+	vpnha_io_yield();
+	js->yielded = vpnha->now();
+}
+
+static void vpnha_js_prefix(struct vpnha_route **rs, unsigned int n, void *arg)
+{
+	struct vpnha_js *js = arg;
+	json_object *jroutes = json_object_new_object();
+	struct json_object_iterator it, end;
+
+	/* One prefix in a throw-away object, then moved into the stream. */
+	vpnha_json_prefix(rs, n, jroutes);
+	it = json_object_iter_begin(jroutes);
+	end = json_object_iter_end(jroutes);
+	if (!json_object_iter_equal(&it, &end))
+		vpnha_js_member(
+			js, json_object_iter_peek_name(&it),
+			json_object_get(json_object_iter_peek_value(&it)));
+	json_object_free(jroutes);
+	vpnha_js_yield(js);
 }
 
 /* Text renderers. --------------------------------------------------------- */
@@ -440,20 +550,24 @@ DEFPY(vpnha_show, vpnha_show_cmd,
 	}
 
 	if (json) {
-		json_object *j = json_object_new_object();
+		struct vpnha_js js = {.vty = vty, .yielded = vpnha->now()};
 
+		vpnha_js_open(&js, NULL);
 		if (all || gw) {
-			json_object_object_add(j, "gateway",
-					       vpnha_json_gateway());
-			json_object_boolean_add(j, "zebraConnected",
-						vpnha_zebra_connected());
-			json_object_int_add(j, "distanceBase",
-					    vpnha->distance_base);
-			json_object_string_add(
-				j, "allDownAction",
-				vpnha->all_down == VPNHA_ALL_DOWN_KEEP_BEST
-					? "keep-best"
-					: "withdraw");
+			vpnha_js_member(&js, "gateway", vpnha_json_gateway());
+			vpnha_js_member(&js, "zebraConnected",
+					json_object_new_boolean(
+						vpnha_zebra_connected()));
+			vpnha_js_member(
+				&js, "distanceBase",
+				json_object_new_int64(vpnha->distance_base));
+			vpnha_js_member(
+				&js, "allDownAction",
+				json_object_new_string(
+					vpnha->all_down ==
+							VPNHA_ALL_DOWN_KEEP_BEST
+						? "keep-best"
+						: "withdraw"));
 		}
 		if (all || peer) {
 			json_object *jp = json_object_new_object();
@@ -463,22 +577,24 @@ DEFPY(vpnha_show, vpnha_show_cmd,
 					json_object_object_add(
 						jp, p->name,
 						vpnha_json_peer(p));
-			json_object_object_add(j, "peers", jp);
+			vpnha_js_member(&js, "peers", jp);
 		}
 		if (all || tun) {
-			json_object *jt = json_object_new_object();
-
+			vpnha_js_open(&js, "tunnels");
 			vpnha_each_tunnel (vpnha, t)
-				if (!tname || !strcmp(tname, t->name))
-					json_object_object_add(
-						jt, t->name,
-						vpnha_json_tunnel(t));
-			json_object_object_add(j, "tunnels", jt);
+				if (!tname || !strcmp(tname, t->name)) {
+					vpnha_js_member(&js, t->name,
+							vpnha_json_tunnel(t));
+					vpnha_js_yield(&js);
+				}
+			vpnha_js_close(&js);
 		}
-		if (all || route)
-			json_object_object_add(j, "routes",
-					       vpnha_json_routes());
-		vty_json(vty, j);
+		if (all || route) {
+			vpnha_js_open(&js, "routes");
+			vpnha_each_prefix(vpnha_js_prefix, &js);
+			vpnha_js_close(&js);
+		}
+		vpnha_js_close(&js);
 		return CMD_SUCCESS;
 	}
 

@@ -442,6 +442,117 @@ static void test_interface_down(void)
 	scheme_teardown();
 }
 
+/*
+ * A tunnel's state change recomputes only the prefixes it carries
+ * (routes indexed by tunnel), and interface events find their tunnels
+ * through an index by name.  After every event of a long pseudo-random
+ * series over 8 tunnels and 6 prefixes, a full recompute must find
+ * nothing left to send, and the indexes must agree with a sweep.
+ */
+static void test_scoped_recompute_complete(void)
+{
+	struct vpnha_tunnel *t[8];
+	struct prefix p[6];
+	/* (prefix, tunnel, weight): single, shared, ECMP, three-way. */
+	static const uint8_t routes[][3] = {
+		{0, 0, 0}, {0, 1, 100}, {1, 1, 0},  {1, 2, 0},	{1, 3, 50},
+		{2, 2, 0}, {3, 3, 0},	{3, 4, 10}, {3, 5, 20}, {4, 5, 0},
+		{4, 6, 0}, {4, 7, 0},	{5, 7, 30},
+	};
+	uint32_t rnd = 12345;
+	char name[16];
+
+	memset(rib, 0, sizeof(rib));
+	rib_adds = rib_dels = 0;
+	v = vpnha_new(&fake_rib, NULL, NULL, fake_now);
+	vpnha_rib_connected(v);
+	for (int i = 0; i < 8; i++) {
+		snprintf(name, sizeof(name), "t%d", i);
+		t[i] = vpnha_tunnel_add(v, name);
+		snprintf(name, sizeof(name), "vti%d", i);
+		vpnha_tunnel_set_ifname(v, t[i], name);
+	}
+	for (int i = 0; i < 6; i++) {
+		snprintf(name, sizeof(name), "10.%d.0.0/16", i);
+		str2prefix(name, &p[i]);
+	}
+	for (size_t i = 0; i < array_size(routes); i++)
+		vpnha_route_add(v, &p[routes[i][0]], t[routes[i][1]]->name,
+				routes[i][2]);
+	vpnha_recompute(v);
+	for (int i = 0; i < 8; i++)
+		vpnha_interface_update(v, t[i]->ifname, 100 + i, true);
+
+	for (int step = 0; step < 400; step++) {
+		struct vpnha_tunnel *x, *y, *o;
+		unsigned int adds, dels;
+
+		rnd = rnd * 1103515245 + 12345;
+		x = t[(rnd >> 8) % 8];
+		switch ((rnd >> 16) % 5) {
+		case 0:
+			vpnha_tunnel_set_shutdown(v, x, !x->shutdown);
+			break;
+		case 1:
+			vpnha_interface_update(v, x->ifname, x->ifindex,
+					       !x->if_up);
+			break;
+		case 2: /* gone, or back with another ifindex */
+			vpnha_interface_update(v, x->ifname,
+					       x->ifindex == IFINDEX_INTERNAL
+						       ? (ifindex_t)(200 + step)
+						       : IFINDEX_INTERNAL,
+					       x->ifindex == IFINDEX_INTERNAL);
+			break;
+		case 3: /* swap two tunnels' interfaces, as one commit would */
+			y = t[(rnd >> 24) % 8];
+			if (x == y)
+				break;
+			strlcpy(name, x->ifname, sizeof(name));
+			vpnha_tunnel_set_ifname(v, x, y->ifname);
+			vpnha_tunnel_set_ifname(v, y, name);
+			vpnha_interface_update(v, x->ifname, 300 + step, true);
+			vpnha_interface_update(v, y->ifname, 400 + step, true);
+			break;
+		default:
+			vpnha_route_set_weight(
+				v,
+				vpnha_tunnel_route_first(v, x->name)
+					? vpnha_tunnel_route_first(v, x->name)
+					: vpnha_routes_first(&v->routes),
+				(rnd >> 4) % 101);
+			vpnha_recompute(v);
+			break;
+		}
+		adds = rib_adds;
+		dels = rib_dels;
+		vpnha_recompute(v);
+		CU_ASSERT_EQUAL(rib_adds, adds);
+		CU_ASSERT_EQUAL(rib_dels, dels);
+
+		for (int i = 0; i < 8; i++) {
+			struct vpnha_route *r;
+			unsigned int n = 0;
+
+			vpnha_each_route (v, r)
+				if (r->installed &&
+				    strcmp(r->tunnel, t[i]->name) == 0)
+					n++;
+			CU_ASSERT_EQUAL(vpnha_tunnel_routes_installed(v, t[i]),
+					n);
+			o = NULL;
+			vpnha_each_tunnel (v, y)
+				if (!o && strcmp(y->ifname, t[i]->ifname) == 0)
+					o = y;
+			CU_ASSERT_PTR_EQUAL(
+				vpnha_tunnel_find_ifname(v, t[i]->ifname), o);
+		}
+	}
+	vpnha_free(v);
+	v = NULL;
+	CU_ASSERT_EQUAL(rib_count(), 0);
+}
+
 static void test_health_down_timeline(void)
 {
 	unsigned int tr0;
@@ -1257,6 +1368,7 @@ static const struct vpnha_cunit_test model_tests[] = {
 	{"no resend when unchanged", test_no_resend_when_unchanged},
 	{"shutdown primary", test_shutdown_primary},
 	{"interface down", test_interface_down},
+	{"a tunnel's recompute is complete", test_scoped_recompute_complete},
 	{"health down and timeline", test_health_down_timeline},
 	{"all down: keep-best / withdraw", test_all_down_keep_best},
 	{"keep-best honours shutdown", test_keep_best_honours_shutdown},
