@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include <libyang/libyang.h>
+#include <libyang/version.h>
 
 #include "vpnha_netconf.h"
 #include "fuzz.h"
@@ -229,7 +230,9 @@ static void subscribe(const struct lyd_node *op)
  * read inside the buffer so that the run goes on to vpnhad's code; on
  * libyang 2 the input ends at its NUL, so any over-read is seen.
  */
-#if LY_VERSION_MAJOR >= 3
+#ifndef LY_VERSION_MAJOR
+#error "libyang/version.h: no LY_VERSION_MAJOR"
+#elif LY_VERSION_MAJOR >= 3
 #define INPUT_SLACK 64
 #else
 #define INPUT_SLACK 1
