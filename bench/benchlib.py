@@ -69,6 +69,24 @@ def preflight(name):
             raise SystemExit("%s: %s is not built (tools/setup.sh)" % (name, p))
 
 
+def preflight_frr(name):
+    """Root, vpnhad, the patched vtysh and zebra there: else exit (the
+    namespace benchmarks that need no IPsec testbed)."""
+    if os.geteuid() != 0:
+        raise SystemExit("%s: run as root (network namespaces)" % name)
+    for p in (vt.vpnha_daemon_path(), vt.vpnha_vtysh_path(),
+              os.path.join(vt.FRR_SBINDIR, "zebra")):
+        if not vt.is_executable(p):
+            raise SystemExit("%s: %s is not there (tools/setup.sh)" % (name, p))
+
+
+def write_table(path, lines):
+    """The results table: written to path and printed."""
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
 def base_meta():
     """Date, machine, commit and the vpnhad binary the results belong to."""
     daemon = vt.vpnha_daemon_path()

@@ -345,18 +345,12 @@ def report(rows, meta):
           "interval between two probes of one live tunnel (interval %d ms) arriving at the peer "
           "while a show command ran: above the interval, it is how long the event loop was blocked; "
           "RSS after `vtysh -f`." % INTERVAL]
-    with open(os.path.join(OUT, "config_scale.md"), "w") as f:
-        f.write("\n".join(L) + "\n")
-    print("\n".join(L))
+    bl.write_table(os.path.join(OUT, "config_scale.md"), L)
 
 
 def main():
-    if os.geteuid() != 0:
-        raise SystemExit("config_scale: run as root (network namespaces)")
+    bl.preflight_frr("config_scale")
     src = vt.vpnha_daemon_path()
-    for pth in (src, vt.vpnha_vtysh_path(), os.path.join(vt.FRR_SBINDIR, "zebra")):
-        if not vt.is_executable(pth):
-            raise SystemExit("config_scale: %s is not there (tools/setup.sh)" % pth)
     todo = sizes()
     work = tempfile.mkdtemp(prefix="config_scale.")
     os.chmod(work, 0o755)

@@ -188,14 +188,11 @@ def report(rows, meta):
           "trees of the configuration (running and candidate), libfrr's events, the "
           "northbound's per-node data and malloc's free lists, so it is the upper "
           "bound a deployment sees; the MTYPE column is the part this code controls."]
-    with open(os.path.join(OUT, "mem_scale.md"), "w") as f:
-        f.write("\n".join(L) + "\n")
-    print("\n".join(L))
+    bl.write_table(os.path.join(OUT, "mem_scale.md"), L)
 
 
 def main():
-    if os.geteuid() != 0:
-        raise SystemExit("mem_scale: run as root (network namespaces)")
+    bl.preflight_frr("mem_scale")
     work = tempfile.mkdtemp(prefix="mem_scale.")
     os.chmod(work, 0o755)
     binaries = {}

@@ -409,20 +409,14 @@ def report(rows, meta, out_json, out_md):
             r.get("kernel_routes", "-"),
             "%.1f" % (r["vpnhad_hwm_kb"] / 1024.0) if r.get("vpnhad_hwm_kb") else "-",
             r.get("log_warnings", "-"), r.get("log_state_changes_in_window", "-")))
-    with open(out_md, "w") as f:
-        f.write("\n".join(L) + "\n")
-    print("\n".join(L))
+    bl.write_table(out_md, L)
 
 
 # --- main -------------------------------------------------------------------
 
 def main():
-    if os.geteuid() != 0:
-        raise SystemExit("probe_scale: run as root (network namespaces)")
+    bl.preflight_frr("probe_scale")
     src = vt.vpnha_daemon_path()
-    for p in (src, vt.vpnha_vtysh_path(), os.path.join(vt.FRR_SBINDIR, "zebra")):
-        if not vt.is_executable(p):
-            raise SystemExit("probe_scale: %s is not there (tools/setup.sh)" % p)
     todo = sizes()
     work = tempfile.mkdtemp(prefix="probe_scale.")
     os.chmod(work, 0o755)  # the daemons run as frr
