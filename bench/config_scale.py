@@ -56,6 +56,7 @@ import time
 
 import benchlib as bl
 from benchlib import log, vt
+import probe_scale as ps
 
 TOP = bl.TOP
 INTERVAL = 100
@@ -108,10 +109,7 @@ def sizes():
     return out
 
 
-def tun_addr(i, host):
-    """Tunnel i uses the /30 block i-1 of 169.254.0.0/16 (16384 blocks)."""
-    off = (i - 1) * 4 + host
-    return "169.254.%d.%d" % (off // 256, off % 256)
+tun_addr = ps.tun_addr  # tunnel i: the /30 block i-1 of 169.254.0.0/16
 
 
 def pair_prefix(k, j):
@@ -134,36 +132,6 @@ def config_text(n):
             L.append(" route %s tunnel t%d weight 100" % (pair_prefix(k, j), 2 * k + 2))
     L.append("exit")
     return "\n".join(L) + "\n"
-
-
-def build_net(work, live):
-    r, p = vt.Netns("r"), vt.Netns("p")
-    rb, pb = [], []
-    for i in range(1, live + 1):
-        rmac = "02:00:00:00:%02x:%02x" % (i // 256, i % 256)
-        pmac = "02:00:00:01:%02x:%02x" % (i // 256, i % 256)
-        rb += ["link add vti%d address %s type veth peer name cvti%d address %s netns %s"
-               % (i, rmac, i, pmac, p.name),
-               "addr add %s/30 dev vti%d" % (tun_addr(i, 1), i), "link set vti%d up" % i,
-               "neigh add %s lladdr %s dev vti%d nud permanent" % (tun_addr(i, 2), pmac, i)]
-        pb += ["addr add %s/30 dev cvti%d" % (tun_addr(i, 2), i), "link set cvti%d up" % i,
-               "neigh add %s lladdr %s dev cvti%d nud permanent" % (tun_addr(i, 1), rmac, i)]
-    for ns, lines, tag in ((r, rb, "r"), (p, pb, "p")):
-        if not lines:
-            continue
-        path = os.path.join(work, "%s.batch" % tag)
-        with open(path, "w") as f:
-            f.write("\n".join(lines) + "\n")
-        subprocess.run(["ip", "-n", ns.name, "-batch", path], check=True, timeout=300)
-    return r, p
-
-
-def rss_kb(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return None
 
 
 def check_output(cp, what):
@@ -247,7 +215,7 @@ def run_size(work, vpnhad, n):
     live = min(LIVE, n)
     row = {"n": n, "routes": 2 * n, "live": live}
     with vt.registry_scope("config_scale N=%d" % n):
-        r, p = build_net(work, live)
+        r, p = ps.build_net(work, live)  # permanent neighbours
         rt = vt.FrrRouter(r, logs)
         rt.start_zebra()
         vpn = rt.start_daemon("vpnhad", binary=vpnhad)
@@ -280,7 +248,7 @@ def run_size(work, vpnhad, n):
         row["loaded_f"] = [nt, nr]
         if (nt, nr) != (n, 2 * n):
             raise RuntimeError("after vtysh -f: %d tunnels, %d routes" % (nt, nr))
-        row["rss_mb"] = round(rss_kb(vpn.pid) / 1024.0, 1)
+        row["rss_mb"] = round(ps.status_kb(vpn.pid, "VmRSS") / 1024.0, 1)
         time.sleep(2.0)
         row.update(show_stall(rt, p, live))
         log("N=%d: show json %s s, tunnel json %s s, probe gap max %s ms" % (
