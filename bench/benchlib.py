@@ -5,6 +5,7 @@ a run scope that stops every stream, testbed and namespace a run
 started, also on Ctrl-C / SIGTERM / SIGHUP."""
 
 import hashlib
+import json
 import os
 import platform
 import signal
@@ -85,6 +86,18 @@ def write_table(path, lines):
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
     print("\n".join(lines))
+
+
+def results_head(json_path, title, meta, rows):
+    """Save {meta, results} as JSON at json_path; return the first lines
+    of the Markdown table file: title, date, machine, commit."""
+    with open(json_path, "w") as f:
+        json.dump({"meta": meta, "results": rows}, f, indent=2)
+    return ["# " + title, "",
+            "- date: %s" % meta["date"],
+            "- machine: %s x %s, kernel %s" % (meta["nproc"], meta["cpu_model"], meta["kernel"]),
+            "- vpnhad commit: %s%s (HEAD when the run started)"
+            % (meta["git_commit"], " (frr-plugin has uncommitted changes)" if meta["git_dirty"] else "")]
 
 
 def base_meta():

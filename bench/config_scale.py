@@ -272,14 +272,9 @@ def run_size(work, vpnhad, n):
 
 
 def report(rows, meta):
-    with open(os.path.join(OUT, "config_scale.json"), "w") as f:
-        json.dump({"meta": meta, "results": rows}, f, indent=2)
-    L = ["# vpnhad configuration scaling", "",
-         "- date: %s" % meta["date"],
-         "- machine: %s x %s, kernel %s" % (meta["nproc"], meta["cpu_model"], meta["kernel"]),
-         "- vpnhad commit: %s%s (HEAD when the run started); binary sha256 %s..." % (
-             meta["git_commit"], " (frr-plugin has uncommitted changes)" if meta["git_dirty"] else "",
-             meta["vpnhad_sha256_16"]),
+    L = bl.results_head(os.path.join(OUT, "config_scale.json"), "vpnhad configuration scaling",
+                        meta, rows)
+    L += ["- vpnhad binary sha256 %s..." % meta["vpnhad_sha256_16"],
          "- FRR kit: %s; vtysh %s" % (os.path.basename(vt.FRR_KIT), meta["vtysh"]),
          "- load average before the run: %s" % meta["loadavg_start"],
          "- configuration: 2 peers; N tunnels (interface, peer, health check source/destination, "

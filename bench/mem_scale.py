@@ -153,14 +153,8 @@ def run_one(work, label, binary, n):
 
 
 def report(rows, meta):
-    with open(os.path.join(OUT, "mem_scale.json"), "w") as f:
-        json.dump({"meta": meta, "results": rows}, f, indent=2)
-    L = ["# vpnhad memory per tunnel", "",
-         "- date: %s" % meta["date"],
-         "- machine: %s x %s, kernel %s" % (meta["nproc"], meta["cpu_model"], meta["kernel"]),
-         "- vpnhad commit: %s%s (HEAD when the run started)"
-         % (meta["git_commit"], " (frr-plugin has uncommitted changes)" if meta["git_dirty"] else ""),
-         "- binaries: %s" % ", ".join("%s = %s" % kv for kv in meta["binaries"].items()),
+    L = bl.results_head(os.path.join(OUT, "mem_scale.json"), "vpnhad memory per tunnel", meta, rows)
+    L += ["- binaries: %s" % ", ".join("%s = %s" % kv for kv in meta["binaries"].items()),
          "- tunnels with a health check at the defaults (interval 100 ms, window 100), "
          "no routes; reading %s s after all are up" % SETTLE, "",
          "| binary | N | RSS before MiB | RSS after MiB | RSS per tunnel (bytes) | vpnhad MTYPEs per tunnel (bytes) | all MTYPEs per tunnel (bytes) | malloc in use per tunnel (bytes) | config s |",
