@@ -100,6 +100,26 @@ def results_head(json_path, title, meta, rows):
             % (meta["git_commit"], " (frr-plugin has uncommitted changes)" if meta["git_dirty"] else "")]
 
 
+def daemon_copy(prefix):
+    """A work directory (readable by the daemons, which run as frr) and
+    a copy of vpnhad in it, so that a rebuild during the run cannot mix
+    binaries.  Returns (work, copy, stale): stale = the binary is older
+    than a source in frr-plugin/ (warned)."""
+    import glob
+    import shutil
+    import tempfile
+    src = vt.vpnha_daemon_path()
+    work = tempfile.mkdtemp(prefix=prefix)
+    os.chmod(work, 0o755)
+    copy = os.path.join(work, "vpnhad")
+    shutil.copy2(src, copy)
+    stale = any(os.path.getmtime(f) > os.path.getmtime(src)
+                for f in glob.glob(os.path.join(TOP, "frr-plugin", "*.[ch]")))
+    if stale:
+        log("warning: %s is older than frr-plugin sources (make -C build)" % src)
+    return work, copy, stale
+
+
 def base_meta():
     """Date, machine, commit and the vpnhad binary the results belong to."""
     daemon = vt.vpnha_daemon_path()

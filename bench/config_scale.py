@@ -44,7 +44,6 @@ Env:
 Results: $BENCH_OUT/config_scale.json and config_scale.md (also on stdout).
 """
 
-import glob
 import hashlib
 import json
 import os
@@ -315,14 +314,7 @@ def main():
     bl.preflight_frr("config_scale")
     src = vt.vpnha_daemon_path()
     todo = sizes()
-    work = tempfile.mkdtemp(prefix="config_scale.")
-    os.chmod(work, 0o755)
-    vpnhad = os.path.join(work, "vpnhad")
-    shutil.copy2(src, vpnhad)
-    stale = any(os.path.getmtime(f) > os.path.getmtime(src)
-                for f in glob.glob(os.path.join(TOP, "frr-plugin", "*.[ch]")))
-    if stale:
-        log("warning: %s is older than frr-plugin sources" % src)
+    work, vpnhad, stale = bl.daemon_copy("config_scale.")
     meta = bl.base_meta()
     with open(vpnhad, "rb") as f:
         meta["vpnhad_sha256_16"] = hashlib.sha256(f.read()).hexdigest()[:16]

@@ -25,7 +25,6 @@ Results: $BENCH_OUT/mem_scale.json and mem_scale.md (also on stdout).
 """
 
 import hashlib
-import json
 import os
 import re
 import shutil

@@ -40,14 +40,12 @@ Env:
 Results: $BENCH_OUT/probe_scale.json and probe_scale.md (also on stdout).
 """
 
-import glob
 import hashlib
 import json
 import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 
 import benchlib as bl
@@ -418,15 +416,7 @@ def main():
     bl.preflight_frr("probe_scale")
     src = vt.vpnha_daemon_path()
     todo = sizes()
-    work = tempfile.mkdtemp(prefix="probe_scale.")
-    os.chmod(work, 0o755)  # the daemons run as frr
-    # Run a copy: a rebuild during the run must not mix binaries.
-    vpnhad = os.path.join(work, "vpnhad")
-    shutil.copy2(src, vpnhad)
-    stale = any(os.path.getmtime(f) > os.path.getmtime(src)
-                for f in glob.glob(os.path.join(TOP, "frr-plugin", "*.[ch]")))
-    if stale:
-        log("warning: %s is older than frr-plugin sources (make -C build)" % src)
+    work, vpnhad, stale = bl.daemon_copy("probe_scale.")
     meta = bl.base_meta()
     for k in ("rate_hz", "late_ms", "vtysh"):
         meta.pop(k, None)
