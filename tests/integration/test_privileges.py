@@ -50,8 +50,9 @@ def test_daemon_runs_with_least_privilege(vpnha_hc, frr_dir):
                     "ipsec libreswan libexec /nonexistent/libexec",
                     "tunnel primary", "ipsec pre-shared-key 0123456789abcdef",
                     "ipsec interface-type vti"])
-    secrets = d / "vpnha-primary.secrets"
-    vt.wait_for(secrets.exists, 5, desc="secrets file written")
+    secrets, conf = d / "vpnha-primary.secrets", d / "vpnha-primary.conf"
+    # vpnhad writes the secrets, then the conn file (each atomically).
+    vt.wait_for(lambda: secrets.exists() and conf.exists(), 5, desc="secrets and conn files written")
     pid = s.rt.daemons["vpnhad"].pid
     st = proc_status(pid)
     print("vpnhad pid %d: Uid %s Gid %s CapInh %s CapPrm %s CapEff %s CapAmb %s NoNewPrivs %s"
@@ -78,7 +79,7 @@ def test_daemon_runs_with_least_privilege(vpnha_hc, frr_dir):
     # Secrets: 0600, owned by frr; the conf file holds no key.
     sst = secrets.stat()
     assert stat.S_IMODE(sst.st_mode) == 0o600 and sst.st_uid == frr_uid, (oct(sst.st_mode), sst.st_uid)
-    assert "0123456789abcdef" not in (d / "vpnha-primary.conf").read_text()
+    assert "0123456789abcdef" not in conf.read_text()
 
     # Nothing vpnhad created or holds open is world-writable: the files
     # it generated, its vty socket and run directory, every path among
