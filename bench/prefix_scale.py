@@ -110,11 +110,20 @@ def parse_monitor(path, t_cmd, dev):
     return v[0] - t_cmd, v[-1] - t_cmd, len(v)
 
 
-def flip(rt, r, mon_path, n, no, dev, vpn, zebra):
-    cmd = ("no " if no else "") + "shutdown"
+def flip(rt, r, mon_path, n, no, dev, vpn, zebra, peer=None):
+    """Switch (no=False) or fail back over tunnel t1: by vtysh `shutdown`,
+    or with peer given by the peer-side veth end going down/up (vti1
+    loses its carrier: zebra reports the interface down to vpnhad, no
+    configuration commit involved)."""
+    if peer is None:
+        cmd = ("no " if no else "") + "shutdown"
+        argv, ns = rt.vtysh_argv(["conf t", "vpn-ha", "tunnel t1", cmd]), r
+    else:
+        cmd = "link %s" % ("up" if no else "down")
+        argv, ns = ["ip", "link", "set", "cvti1", "up" if no else "down"], peer
     c0, z0 = cpu_s(vpn.pid), cpu_s(zebra.pid)
     t_cmd = time.time()
-    cp = r.run(rt.vtysh_argv(["conf t", "vpn-ha", "tunnel t1", cmd]), check=False, timeout=60)
+    cp = ns.run(argv, check=False, timeout=60)
     t_ret = time.time()
     if cp.returncode != 0:
         raise RuntimeError("%s: rc=%s %s" % (cmd, cp.returncode, cp.stdout + cp.stderr))
@@ -134,7 +143,7 @@ def run_size(work, vpnhad, n):
     os.chmod(logs, 0o777)
     row = {"n": n}
     with vt.registry_scope("prefix_scale N=%d" % n):
-        r, _p = ps.build_net(work, 2)
+        r, p = ps.build_net(work, 2)
         rt = vt.FrrRouter(r, logs)
         zebra = rt.start_zebra()
         vpn = rt.start_daemon("vpnhad", binary=vpnhad)
@@ -163,6 +172,12 @@ def run_size(work, vpnhad, n):
             time.sleep(1.0)
             row["failback"] = flip(rt, r, mon_path, n, True, "vti1", vpn, zebra)
             log("N=%d: failback %s" % (n, row["failback"]))
+            time.sleep(1.0)
+            row["link_switch"] = flip(rt, r, mon_path, n, False, "vti2", vpn, zebra, peer=p)
+            log("N=%d: link down %s" % (n, row["link_switch"]))
+            time.sleep(1.0)
+            row["link_failback"] = flip(rt, r, mon_path, n, True, "vti1", vpn, zebra, peer=p)
+            log("N=%d: link up %s" % (n, row["link_failback"]))
         finally:
             mon.terminate()
             mon.wait(timeout=10)
@@ -184,12 +199,16 @@ def report(rows, meta):
           "(`ip -ts monitor route`); CPU = utime+stime from the command to the last prefix "
           "seen by polling `ip route`. *vtysh no-op change* = wall time of a "
           "vtysh configuration change that changes nothing (`tunnel t2` / `no shutdown`): "
-          "vtysh's own start-up and commit, included in the first-prefix times.",
+          "vtysh's own start-up and commit, included in the first-prefix times. "
+          "*link down/up* = the peer-side veth end of t1 set down/up (`ip link set cvti1 "
+          "down`): vti1 loses its carrier, zebra tells vpnhad; no configuration commit; "
+          "link up includes one probe reply (interval 100 ms).",
           "",
           "| N | switch first ms | switch last ms | failback first ms | failback last ms | "
           "vpnhad CPU s (switch / failback) | zebra CPU s (switch / failback) | "
-          "vtysh no-op change ms |",
-          "|---:|---:|---:|---:|---:|---:|---:|---:|"]
+          "vtysh no-op change ms | link down: first / last ms (vpnhad / zebra CPU s) | "
+          "link up: first / last ms (vpnhad / zebra CPU s) |",
+          "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
         if r.get("error"):
             L.append("| %d | ERROR: %s | | | | | |" % (r["n"], r["error"]))
@@ -198,7 +217,10 @@ def report(rows, meta):
         L.append("| %d | %.1f | %.1f | %.1f | %.1f | %.2f / %.2f | %.2f / %.2f | %.1f |" % (
             r["n"], s["first_ms"], s["last_ms"], b["first_ms"], b["last_ms"],
             s["vpnhad_cpu_s"], b["vpnhad_cpu_s"], s["zebra_cpu_s"], b["zebra_cpu_s"],
-            r["vtysh_noop_ms"]))
+            r["vtysh_noop_ms"]) + "".join(
+            " %.1f / %.1f (%.2f / %.2f) |" % (x["first_ms"], x["last_ms"], x["vpnhad_cpu_s"],
+                                              x["zebra_cpu_s"])
+            for x in (r["link_switch"], r["link_failback"])))
     bl.write_table(os.path.join(OUT, "prefix_scale.md"), L)
 
 
