@@ -321,6 +321,10 @@ struct vpnha {
 	struct vpnha_paths_head paths;
 	/* Tunnels in state RECOVERING (no-preempt release checks). */
 	unsigned int recovering;
+	/* The tunnel being evaluated from a health entry point (probe
+	 * sent/received, timeout, BFD), NULL otherwise: see
+	 * vpnha_tunnel_set_state(). */
+	const struct vpnha_tunnel *eval_health;
 
 	struct vpnha_ipsec_global ipsec;
 	/* Reported by the IPsec adapter (vpnha_ipsec_status_set()). */

@@ -482,14 +482,20 @@ static void vpnha_io_run(struct vpnha_io *io, int64_t now)
 	vpnha_io_schedule(io, deadline);
 }
 
-static void vpnha_io_drain(struct vpnha_io *io);
+static void vpnha_io_drain(struct vpnha_io *io, int max);
 
+/*
+ * One reply per read event: the poll is level-triggered, so a second
+ * reply waiting is reported again at once, and the common case (one
+ * reply per probe) costs one recvmsg() instead of two (the second one
+ * only said EAGAIN).
+ */
 static void vpnha_io_read(vpnha_event_t *e)
 {
 	struct vpnha_io *io = VPNHA_EVENT_ARG(e);
 
 	vpnha_add_read(master, vpnha_io_read, io, io->fd, &io->t_read);
-	vpnha_io_drain(io);
+	vpnha_io_drain(io, 1);
 }
 
 /*
@@ -509,14 +515,14 @@ void vpnha_io_yield(void)
 		struct vpnha_tunnel *t = io->t;
 
 		if (io->probing)
-			vpnha_io_drain(io);
+			vpnha_io_drain(io, 64);
 		if (t->io == io)
 			vpnha_io_run(io, now);
 	}
 	vpnha_io_sched_arm();
 }
 
-static void vpnha_io_drain(struct vpnha_io *io)
+static void vpnha_io_drain(struct vpnha_io *io, int max)
 {
 	struct vpnha_tunnel *t = io->t;
 	uint8_t buf[VPNHA_PROBE_RECV_MAX];
@@ -537,7 +543,7 @@ static void vpnha_io_drain(struct vpnha_io *io)
 	int i;
 
 	/* Drain what is there, bounded so one tunnel cannot starve others. */
-	for (i = 0; i < 64 && t->io == io; i++) {
+	for (i = 0; i < max && t->io == io; i++) {
 		struct ipaddr src = {.ipa_type = IPADDR_NONE};
 		ifindex_t ifindex = IFINDEX_INTERNAL;
 
