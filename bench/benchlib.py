@@ -120,6 +120,30 @@ def daemon_copy(prefix):
     return work, copy, stale
 
 
+def run_sizes(name, sizes, run_one, work, report, error_row=lambda n: {"n": n}):
+    """run_one(n) for each size inside Run(name); a size that fails
+    gives error_row(n) + "error" and the run goes on; report(rows) at
+    the end; work is removed unless something failed (its logs stay).
+    Returns the exit status: 1 if a size failed."""
+    import shutil
+    rows, failed = [], False
+    with Run(name):
+        for n in sizes:
+            try:
+                row = run_one(n)
+            except (vt.CommandError, RuntimeError, AssertionError,
+                    subprocess.SubprocessError) as e:
+                row = dict(error_row(n), error=str(e).splitlines()[0][:200])
+                failed = True
+                log("N=%d failed: %s (logs in %s)" % (n, row["error"], work))
+            rows.append(row)
+            print(json.dumps(row), file=sys.stderr)
+    report(rows)
+    if not failed:
+        shutil.rmtree(work, ignore_errors=True)
+    return 1 if failed else 0
+
+
 def base_meta():
     """Date, machine, commit and the vpnhad binary the results belong to."""
     daemon = vt.vpnha_daemon_path()

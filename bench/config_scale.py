@@ -45,9 +45,7 @@ Results: $BENCH_OUT/config_scale.json and config_scale.md (also on stdout).
 """
 
 import hashlib
-import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -320,23 +318,9 @@ def main():
         meta["vpnhad_sha256_16"] = hashlib.sha256(f.read()).hexdigest()[:16]
     meta.update({"sizes": SIZES_TXT, "live": LIVE, "vpnhad_binary": src,
                  "vpnhad_older_than_sources": stale})
-    rows, failed = [], False
     os.makedirs(OUT, exist_ok=True)
-    with bl.Run("config_scale"):
-        for n in todo:
-            try:
-                row = run_size(work, vpnhad, n)
-            except (vt.CommandError, RuntimeError, AssertionError,
-                    subprocess.SubprocessError) as e:
-                row = {"n": n, "routes": 2 * n, "error": str(e).splitlines()[0][:200]}
-                failed = True
-                log("N=%d failed: %s (logs in %s)" % (n, row["error"], work))
-            rows.append(row)
-            print(json.dumps(row), file=sys.stderr)
-    report(rows, meta)
-    if not failed:
-        shutil.rmtree(work, ignore_errors=True)
-    return 1 if failed else 0
+    return bl.run_sizes("config_scale", todo, lambda n: run_size(work, vpnhad, n), work,
+                        lambda rows: report(rows, meta), lambda n: {"n": n, "routes": 2 * n})
 
 
 if __name__ == "__main__":

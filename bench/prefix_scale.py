@@ -27,10 +27,8 @@ Results: $BENCH_OUT/prefix_scale.json and prefix_scale.md (also on stdout).
 """
 
 import datetime
-import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -230,23 +228,9 @@ def main():
     work, vpnhad, stale = bl.daemon_copy("prefix_scale.")
     meta = bl.base_meta()
     meta.update({"sizes": SIZES_TXT, "vpnhad_older_than_sources": stale})
-    rows, failed = [], False
     os.makedirs(OUT, exist_ok=True)
-    with bl.Run("prefix_scale"):
-        for n in todo:
-            try:
-                row = run_size(work, vpnhad, n)
-            except (vt.CommandError, RuntimeError, AssertionError,
-                    subprocess.SubprocessError) as e:
-                row = {"n": n, "error": str(e).splitlines()[0][:200]}
-                failed = True
-                log("N=%d failed: %s (logs in %s)" % (n, row["error"], work))
-            rows.append(row)
-            print(json.dumps(row), file=sys.stderr)
-    report(rows, meta)
-    if not failed:
-        shutil.rmtree(work, ignore_errors=True)
-    return 1 if failed else 0
+    return bl.run_sizes("prefix_scale", todo, lambda n: run_size(work, vpnhad, n), work,
+                        lambda rows: report(rows, meta))
 
 
 if __name__ == "__main__":
