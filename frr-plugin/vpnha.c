@@ -166,8 +166,8 @@ struct vpnha_tunnel *vpnha_tunnel_find(struct vpnha *v, const char *name)
 }
 
 /* The first tunnel (by name) with interface IFNAME, or NULL. */
-static struct vpnha_tunnel *vpnha_tunnel_byif_first(struct vpnha *v,
-						    const char *ifname)
+struct vpnha_tunnel *vpnha_tunnel_find_ifname(struct vpnha *v,
+					      const char *ifname)
 {
 	struct vpnha_tunnel key; /* only ifname and name are compared */
 	struct vpnha_tunnel *t;
@@ -176,12 +176,6 @@ static struct vpnha_tunnel *vpnha_tunnel_byif_first(struct vpnha *v,
 	key.name[0] = '\0';
 	t = vpnha_tunnels_byif_find_gteq(&v->tunnels_byif, &key);
 	return t && strcmp(t->ifname, ifname) == 0 ? t : NULL;
-}
-
-struct vpnha_tunnel *vpnha_tunnel_find_ifname(struct vpnha *v,
-					      const char *ifname)
-{
-	return vpnha_tunnel_byif_first(v, ifname);
 }
 
 struct vpnha_route *vpnha_route_find(struct vpnha *v, const struct prefix *p,
@@ -784,7 +778,7 @@ void vpnha_interface_update(struct vpnha *v, const char *ifname,
 {
 	struct vpnha_tunnel *t, *next;
 
-	for (t = vpnha_tunnel_byif_first(v, ifname); t; t = next) {
+	for (t = vpnha_tunnel_find_ifname(v, ifname); t; t = next) {
 		bool had = t->ifindex != IFINDEX_INTERNAL;
 
 		next = vpnha_tunnels_byif_next(&v->tunnels_byif, t);

@@ -118,7 +118,6 @@ static int vpnha_cli_bad_word(struct vty *vty, const char *field,
 	return vpnha_cli_refuse(vty, err);
 }
 
-/* The candidate's node at xpath (printf-style), or NULL. */
 #if VPNHA_PENDING_BUF_SCAN
 /*
  * nb_cli_apply_changes(vty, NULL), but in a configuration file libfrr
@@ -174,6 +173,7 @@ static int vpnha_cli_apply(struct vty *vty)
 #define vpnha_cli_apply(vty) nb_cli_apply_changes(vty, NULL)
 #endif
 
+/* The candidate's node at xpath (printf-style), or NULL. */
 static const struct lyd_node *vpnha_cli_get(struct vty *vty, const char *fmt,
 					    ...) PRINTFRR(2, 3);
 static const struct lyd_node *vpnha_cli_get(struct vty *vty, const char *fmt,
@@ -613,15 +613,21 @@ static void vpnha_cli_if_set(const char *ifname, const char *tunnel)
 	strlcpy(e->tunnel, tunnel, sizeof(e->tunnel));
 }
 
+/* The index describes this vty's candidate (no commit since it was made). */
+static bool vpnha_cli_if_fresh(struct vty *vty)
+{
+	return vpnha_cli_ifidx.valid &&
+	       vpnha_cli_ifidx.running_version == running_config->version &&
+	       vpnha_cli_ifidx.dnode == vty->candidate_config->dnode;
+}
+
 static void vpnha_cli_if_index(struct vty *vty)
 {
 	const struct lyd_node *dnode = vty->candidate_config->dnode;
 	const struct lyd_node *root, *tn;
 	struct vpnha_cli_if *e;
 
-	if (vpnha_cli_ifidx.valid &&
-	    vpnha_cli_ifidx.running_version == running_config->version &&
-	    vpnha_cli_ifidx.dnode == dnode)
+	if (vpnha_cli_if_fresh(vty))
 		return;
 	while ((e = vpnha_cli_ifs_pop(&vpnha_cli_ifidx.head)))
 		XFREE(MTYPE_VPNHA_CLI_IF, e);
@@ -664,9 +670,7 @@ static const struct lyd_node *vpnha_cli_if_owner(struct vty *vty,
 /* The current tunnel now has IFNAME in the candidate. */
 static void vpnha_cli_if_note(struct vty *vty, const char *ifname)
 {
-	if (!vty->pending_allowed || !vpnha_cli_ifidx.valid ||
-	    vpnha_cli_ifidx.running_version != running_config->version ||
-	    vpnha_cli_ifidx.dnode != vty->candidate_config->dnode)
+	if (!vty->pending_allowed || !vpnha_cli_if_fresh(vty))
 		return;
 	vpnha_cli_if_set(ifname,
 			 yang_dnode_get_string(vty->candidate_config->dnode,

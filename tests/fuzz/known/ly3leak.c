@@ -31,7 +31,8 @@ int main(int argc, char **argv)
 	if (argc > 3 && !ly_ctx_load_module(ctx, argv[3], NULL, NULL))
 		return 3;
 	ly_in_new_memory(buf, &in);
-	r = lyd_parse_op(ctx, NULL, in, LYD_XML, LYD_TYPE_RPC_NETCONF, &envp, &op);
+	r = lyd_parse_op(ctx, NULL, in, LYD_XML, LYD_TYPE_RPC_NETCONF, &envp,
+			 &op);
 	printf("lyd_parse_op: %d envp %p op %p\n", r, (void *)envp, (void *)op);
 	lyd_free_all(envp);
 	lyd_free_all(op);
