@@ -453,10 +453,13 @@ int vpnha_tunnel_release(struct vpnha *v, struct vpnha_tunnel *t, char *errmsg,
 }
 
 int64_t vpnha_tunnel_tick(struct vpnha *v, struct vpnha_tunnel *t, int64_t now,
-			  struct vpnha_probe_out *probe)
+			  bool send_due, struct vpnha_probe_out *probe)
 {
+	int64_t confirm;
+
 	vpnha_health_tick(&t->health, now);
-	if (probe) {
+	confirm = vpnha_health_confirm_at(&t->health);
+	if (probe && (send_due || (confirm && confirm <= now))) {
 		int family = IS_IPADDR_V6(&t->hc.source) ? AF_INET6 : AF_INET;
 		uint64_t nonce;
 		struct vpnha_hc_slot *s;

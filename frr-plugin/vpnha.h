@@ -516,11 +516,16 @@ struct vpnha_probe_out {
 };
 
 /*
- * Time passed: probes time out, hold-downs end.  With probe != NULL a
- * probe is due now: the core builds it (sequence, nonce, send time).
+ * Time passed: probes time out, hold-downs end.  probe != NULL for a
+ * tunnel that sends ICMP probes: the core builds one into it (sequence,
+ * nonce, send time; probe->len 0 if none) when send_due (the regular
+ * schedule) or when the health checker wants a confirmation probe now
+ * (vpnha_health_confirm_at(); its time is part of the deadline
+ * returned).
  */
 extern int64_t vpnha_tunnel_tick(struct vpnha *v, struct vpnha_tunnel *t,
-				 int64_t now, struct vpnha_probe_out *probe);
+				 int64_t now, bool send_due,
+				 struct vpnha_probe_out *probe);
 
 /*
  * A datagram arrived on t's probe socket at now: parsed, checked

@@ -135,6 +135,121 @@ vpnha_hc_oldest_inflight(const struct vpnha_health *h)
 	return vpnha_hc_slot_get((struct vpnha_health *)h, h->scan_seq);
 }
 
+/* --- Detection --- */
+
+int64_t vpnha_health_detect_us(const struct vpnha_health *h)
+{
+	int64_t timeout = (int64_t)h->cfg.timeout_ms * US_PER_MS;
+	int64_t var = (int64_t)h->rttvar_us * 4, d;
+
+	if (!h->srtt_us || h->cfg.detection != VPNHA_HC_DETECT_ADAPTIVE)
+		return timeout;
+	if (var < VPNHA_HC_DETECT_SLACK_MS * US_PER_MS)
+		var = VPNHA_HC_DETECT_SLACK_MS * US_PER_MS;
+	d = (int64_t)h->srtt_us + var;
+	return d < timeout ? d : timeout;
+}
+
+static int64_t vpnha_hc_confirm_us(const struct vpnha_health *h)
+{
+	int64_t c =
+		(int64_t)h->cfg.interval_ms * US_PER_MS / VPNHA_HC_CONFIRM_DIV;
+
+	return c < US_PER_MS ? US_PER_MS : c;
+}
+
+int64_t vpnha_health_detect_bound_us(const struct vpnha_health *h)
+{
+	int64_t d = vpnha_health_detect_us(h);
+	int64_t b = (int64_t)h->cfg.interval_ms * US_PER_MS + d;
+
+	if (h->cfg.detection != VPNHA_HC_DETECT_ADAPTIVE)
+		/* The failure just after a probe, miss_count probes, the
+		 * last one's timeout. */
+		return (int64_t)h->cfg.miss_count * h->cfg.interval_ms *
+			       US_PER_MS +
+		       d;
+	if (h->cfg.miss_count >= 2)
+		b += d + (h->cfg.miss_count - 2) * vpnha_hc_confirm_us(h);
+	return b;
+}
+
+/* RFC 6298's estimator (alpha 1/8, beta 1/4), on every answer. */
+static void vpnha_hc_rtt_sample(struct vpnha_health *h, uint32_t rtt)
+{
+	uint32_t diff;
+
+	if (rtt == 0)
+		rtt = 1; /* srtt 0 means "no sample" */
+	if (!h->srtt_us) {
+		h->srtt_us = rtt;
+		h->rttvar_us = rtt / 2;
+		return;
+	}
+	diff = rtt > h->srtt_us ? rtt - h->srtt_us : h->srtt_us - rtt;
+	h->rttvar_us = h->rttvar_us - h->rttvar_us / 4 + diff / 4;
+	h->srtt_us = h->srtt_us - h->srtt_us / 8 + rtt / 8;
+	if (!h->srtt_us)
+		h->srtt_us = 1;
+}
+
+/* Probe seq (found in the ring) was answered: shorten the tail. */
+static void vpnha_hc_tail_answered(struct vpnha_health *h, uint16_t seq)
+{
+	uint16_t ago = (uint16_t)(h->next_seq - 1 - seq);
+
+	if (ago < h->tail_count)
+		h->tail_count = ago;
+}
+
+/*
+ * The send time of the k-th probe of the tail (1 <= k <= tail_count).
+ * A probe that has left the ring is older than the ring's oldest: that
+ * one's (later) time is used then, which can only delay a verdict.
+ */
+static int64_t vpnha_hc_tail_sent(const struct vpnha_health *h, uint16_t k)
+{
+	uint16_t ago = h->tail_count - k;
+
+	if (ago >= h->ring_count)
+		ago = h->ring_count - 1;
+	return h->ring[(uint16_t)(h->next_seq - 1 - ago) % VPNHA_HC_INFLIGHT]
+		.sent;
+}
+
+/* When the tail makes the verdict DEAD, INT64_MAX if it cannot. */
+static int64_t vpnha_hc_tail_dead_at(const struct vpnha_health *h)
+{
+	if (h->verdict != VPNHA_HC_UNKNOWN && h->verdict != VPNHA_HC_ALIVE)
+		return INT64_MAX;
+	if (h->cfg.detection != VPNHA_HC_DETECT_ADAPTIVE)
+		return INT64_MAX;
+	if (h->tail_count < h->cfg.miss_count)
+		return INT64_MAX;
+	return vpnha_hc_tail_sent(h, h->cfg.miss_count) +
+	       vpnha_health_detect_us(h);
+}
+
+int64_t vpnha_health_confirm_at(const struct vpnha_health *h)
+{
+	const struct vpnha_hc_slot *last;
+	int64_t at;
+
+	if (h->cfg.detection != VPNHA_HC_DETECT_ADAPTIVE ||
+	    h->verdict != VPNHA_HC_ALIVE || !h->tail_count ||
+	    h->tail_count >= h->cfg.miss_count || !h->ring_count)
+		return 0;
+	/* The first confirmation when the tail's first probe is overdue,
+	 * the next ones C after the last probe sent. */
+	at = vpnha_hc_tail_sent(h, 1) + vpnha_health_detect_us(h);
+	if (h->tail_count == 1)
+		return at;
+	last = &h->ring[(uint16_t)(h->next_seq - 1) % VPNHA_HC_INFLIGHT];
+	if (last->sent + vpnha_hc_confirm_us(h) > at)
+		at = last->sent + vpnha_hc_confirm_us(h);
+	return at;
+}
+
 /* --- Window --- */
 
 /* Empty the window and size its buckets for cfg.window. */
@@ -496,6 +611,9 @@ void vpnha_health_reconfigure(struct vpnha_health *h,
 	h->consec_miss = old.consec_miss;
 	h->consec_ok = old.consec_ok;
 	h->miss_run_start = old.miss_run_start;
+	h->srtt_us = old.srtt_us;
+	h->rttvar_us = old.rttvar_us;
+	h->tail_count = old.tail_count;
 	h->last_good = old.last_good;
 	h->last_restore = old.last_restore;
 	h->damp_shift = old.damp_shift;
@@ -565,6 +683,9 @@ uint16_t vpnha_health_probe_sent(struct vpnha_health *h, int64_t now)
 	s->rtt_us = 0;
 	h->stats.sent++;
 
+	if (h->tail_count < UINT16_MAX)
+		h->tail_count++;
+
 	vpnha_hc_scan_advance(h, now);
 	return seq;
 }
@@ -594,6 +715,9 @@ enum vpnha_hc_reply vpnha_health_reply(struct vpnha_health *h, uint16_t seq,
 		h->late_sent = s->sent;
 		rtt = now - s->sent;
 		h->late_rtt_us = rtt > UINT32_MAX ? UINT32_MAX : (uint32_t)rtt;
+		/* Too late to count, but the path works, this slowly. */
+		vpnha_hc_rtt_sample(h, h->late_rtt_us);
+		vpnha_hc_tail_answered(h, seq);
 		return VPNHA_HC_REPLY_LATE;
 	default:
 		break;
@@ -609,6 +733,8 @@ enum vpnha_hc_reply vpnha_health_reply(struct vpnha_health *h, uint16_t seq,
 	s->rtt_us = (uint32_t)rtt;
 	h->stats.received++;
 	h->last_good = now;
+	vpnha_hc_rtt_sample(h, s->rtt_us);
+	vpnha_hc_tail_answered(h, seq);
 
 	/* Optimistic start: the first good reply, whatever its order. */
 	if (h->verdict == VPNHA_HC_UNKNOWN)
@@ -628,18 +754,26 @@ void vpnha_health_tick(struct vpnha_health *h, int64_t now)
 {
 	int64_t timeout_us = (int64_t)h->cfg.timeout_ms * US_PER_MS;
 
-	/* Expiries in time order; a loss wins a tie with the hold-down. */
+	/* Expiries in time order; on a tie: loss, overdue tail, hold-down. */
 	for (;;) {
 		struct vpnha_hc_slot *s =
 			(struct vpnha_hc_slot *)vpnha_hc_oldest_inflight(h);
 		int64_t loss_at = s ? s->sent + timeout_us : INT64_MAX;
+		int64_t tail_at = vpnha_hc_tail_dead_at(h);
 		int64_t hold_at = INT64_MAX;
 
 		if (h->verdict == VPNHA_HC_RECOVERING && !h->preempt_block)
 			hold_at = h->hold_until;
 
-		if (s && loss_at <= now && loss_at <= hold_at) {
+		if (s && loss_at <= now && loss_at <= hold_at &&
+		    loss_at <= tail_at) {
 			vpnha_hc_lose(h, s, loss_at);
+			continue;
+		}
+		if (tail_at <= now && tail_at <= hold_at) {
+			vpnha_hc_go_dead(h, VPNHA_HC_CAUSE_MISS, tail_at,
+					 vpnha_hc_tail_sent(h, 1));
+			h->cause_value = h->cfg.miss_count;
 			continue;
 		}
 		if (hold_at <= now) {
@@ -713,6 +847,10 @@ int64_t vpnha_health_next_deadline(const struct vpnha_health *h)
 	if (h->verdict == VPNHA_HC_ALIVE && h->damp_shift && h->last_restore &&
 	    h->last_restore + vpnha_hc_damp_period(h) < next)
 		next = h->last_restore + vpnha_hc_damp_period(h);
+	if (vpnha_hc_tail_dead_at(h) < next)
+		next = vpnha_hc_tail_dead_at(h);
+	if (vpnha_health_confirm_at(h) && vpnha_health_confirm_at(h) < next)
+		next = vpnha_health_confirm_at(h);
 
 	return next == INT64_MAX ? 0 : next;
 }

@@ -42,12 +42,60 @@
  * starts only once the outage's last probe has timed out (recovery takes
  * about timeout + recovery_count x interval + hold-down).
  *
+ * Detection (failure from the absence of replies).  Waiting for the
+ * timeout of the miss_count-th lost probe would cost about timeout +
+ * (miss_count - 1) x interval (0.9 s with the defaults) although the
+ * path's RTT is known to be much shorter.  So, as TCP does for its
+ * retransmission timer (RFC 6298), the checker keeps a smoothed RTT
+ * srtt and its mean deviation rttvar over every answered probe (late
+ * replies included: they are how a slower path is learnt), and calls a
+ * probe overdue when it has had no reply for the detection deadline
+ *   D = srtt + max(4 x rttvar, VPNHA_HC_DETECT_SLACK_MS),
+ * capped at timeout_ms; D = timeout_ms until the first reply.
+ *  - The tail is the probes sent after the newest answered probe
+ *    (tail_count of them).  A reply to a probe of the tail shortens it
+ *    to the probes sent after that one; a reply to an older probe
+ *    (reordered, or late) leaves it.  An answered probe, however late,
+ *    proves the path works: the tail never counts it.
+ *  - With cfg.detection TIMEOUT none of this applies: no confirmation
+ *    probes, no verdict from the tail; only the miss_count rule below.
+ *    The RTT estimate is still kept (show).
+ *  - Accelerated confirmation: while ALIVE and the oldest probe of the
+ *    tail is overdue, a probe is due at once and then every confirm
+ *    interval C = interval_ms / 4 (at least 1 ms) after the last probe
+ *    sent, until the tail holds miss_count probes (so at most
+ *    miss_count - 1 extra probes per suspicion, on top of the regular
+ *    schedule, which goes on unchanged): vpnha_health_confirm_at().
+ *  - UNKNOWN/ALIVE -> DEAD (cause MISS) when the miss_count-th probe of
+ *    the tail is overdue, at its send time + D: miss_count consecutive
+ *    probes, none answered, the newest unanswered for D.  first_miss is
+ *    the send time of the tail's first probe.
+ *  So after a silent failure the verdict comes at most
+ *    interval + 2 x D + (miss_count - 2) x C
+ *  later (for miss_count >= 2; interval + D for 1): the failure just
+ *  after a probe was answered, the next regular probe, overdue after D,
+ *  miss_count - 2 confirmations C apart, the last one overdue after D.
+ *  With the defaults on a path of a few ms RTT (D = 10 to 15 ms) that is
+ *  under 200 ms, about 150 ms on average.  A silence shorter than D +
+ *  (miss_count - 2) x C plus the RTT never fails over (about 85 ms with
+ *  the defaults), and neither does random loss short of miss_count
+ *  consecutive probes.  An RTT that steps up by more than about 2 x D +
+ *  (miss_count - 2) x C within one interval cannot be told from a
+ *  failure in that time: the tunnel fails over, its replies teach srtt
+ *  the new RTT, and it fails back through recovery_count and the
+ *  hold-down like after any failure.  A smaller step is learnt without
+ *  a verdict.
+ *
  * Verdicts.
  *  - UNKNOWN -> ALIVE on the first good reply, at once, in whatever
  *    order it arrives (optimistic start; no hold-down, no preempt).
+ *  - UNKNOWN/ALIVE -> DEAD when the miss_count-th probe of the tail is
+ *    overdue (Detection, above).
  *  - UNKNOWN/ALIVE -> DEAD when consec_miss reaches miss_count: exactly
- *    on the miss_count-th consecutive lost probe.  first_miss is set to
- *    the send time of the first probe of that run of misses.
+ *    on the miss_count-th consecutive lost probe (timed out).  Normally
+ *    the detection rule has decided long before; this rule remains for
+ *    replies that come, but too late for the timeout.  first_miss is set
+ *    to the send time of the first probe of that run of misses.
  *  - any -> DEAD (cause LOSS or LATENCY) when a threshold is crossed,
  *    see below.
  *  - DEAD -> RECOVERING when consec_ok reaches recovery_count (good
@@ -110,11 +158,15 @@
  * Ordering.  vpnha_health_reply() and vpnha_health_probe_sent() first
  * advance the clock like vpnha_health_tick(), so a reply with
  * now - sent >= timeout is LATE even if tick was not called in between.
- * Within one tick, expiries (losses, end of hold-down) are processed in
- * time order; on a tie the loss comes first.  Each event uses its own
- * time, not the time tick() was called: a loss happens at sent +
- * timeout, a failback at hold_until (so last_restore, hold_until and the
- * damping comparison do not depend on timer jitter).
+ * Within one tick, expiries (losses, overdue tails, end of hold-down)
+ * are processed in time order; on a tie the loss comes first, then the
+ * overdue tail.  Each event uses its own time, not the time tick() was
+ * called: a loss happens at sent + timeout, a verdict from the tail at
+ * the deadline of its miss_count-th probe, a failback at hold_until (so
+ * last_restore, hold_until and the damping comparison do not depend on
+ * timer jitter).  So the adapter must read the replies waiting, with
+ * their arrival times, before it advances the clock past them: a
+ * stalled daemon must not take its own lateness for the path's.
  *
  * Every mutating call (probe_sent, reply, tick, release) may change the
  * verdict: compare h->verdict before and after.
@@ -156,6 +208,17 @@ struct vpnha_hc_config {
 	uint32_t latency_threshold_ms; /* 0 = off */
 	uint16_t window;	       /* 10..1000, default 100 */
 	uint8_t type;		       /* enum vpnha_hc_type, default ICMP */
+	uint8_t detection; /* enum vpnha_hc_detection, default ADAPTIVE */
+};
+
+/* How a failure is detected (frr-vpnhad health-check/detection). */
+enum vpnha_hc_detection {
+	/* From the absence of replies against the RTT, with accelerated
+	 * confirmation (see Detection). */
+	VPNHA_HC_DETECT_ADAPTIVE = 0,
+	/* Only from per-probe timeouts: miss_count consecutive probes
+	 * lost (the classic IP SLA rule, no extra probes). */
+	VPNHA_HC_DETECT_TIMEOUT = 1,
 };
 
 /* How liveness is checked (frr-vpnhad health-check/type). */
@@ -170,6 +233,10 @@ enum vpnha_hc_type {
 #define VPNHA_HC_RECOVERY_DEFAULT 10
 #define VPNHA_HC_HOLD_DOWN_DEFAULT 3000
 #define VPNHA_HC_WINDOW_DEFAULT 100
+/* Detection deadline: srtt + max(4 x rttvar, this), see Detection. */
+#define VPNHA_HC_DETECT_SLACK_MS 10
+/* Confirm interval: interval / this, at least 1 ms. */
+#define VPNHA_HC_CONFIRM_DIV 4
 #define VPNHA_HC_WINDOW_MIN 10
 #define VPNHA_HC_WINDOW_MAX 1000
 /* Probe ring: the last 16 probes (a power of two, at most 256). */
@@ -272,6 +339,10 @@ struct vpnha_health {
 	uint16_t consec_miss;
 	uint16_t consec_ok;
 
+	/* Detection (see Detection above); tail_count is further down. */
+	uint32_t srtt_us;   /* smoothed RTT, 0 = no reply yet */
+	uint32_t rttvar_us; /* its mean deviation */
+
 	int64_t last_good;	 /* monotonic us of the last good reply */
 	int64_t first_miss;	 /* send time of the first probe of the run of
 				  * misses that led to DEAD */
@@ -281,6 +352,9 @@ struct vpnha_health {
 	int64_t last_restore;	 /* when RECOVERING last became ALIVE */
 	unsigned int damp_shift; /* current hold-down multiplier 2^n */
 	bool preempt_block; /* no-preempt: waiting for vpnha_health_release */
+	/* Probes sent after the newest answered one (the tail; their send
+	 * times are in the ring). */
+	uint16_t tail_count;
 
 	struct {
 		uint64_t sent;
@@ -409,6 +483,23 @@ void vpnha_health_force_dead(struct vpnha_health *h, int64_t now,
 			     enum vpnha_hc_cause cause);
 
 int64_t vpnha_health_next_deadline(const struct vpnha_health *h);
+
+/* The detection deadline D in us (see Detection). */
+int64_t vpnha_health_detect_us(const struct vpnha_health *h);
+
+/*
+ * When a confirmation probe is due (accelerated confirmation, see
+ * Detection), 0 if none: call vpnha_health_probe_sent() then, on top of
+ * the regular schedule.  Included in vpnha_health_next_deadline().
+ */
+int64_t vpnha_health_confirm_at(const struct vpnha_health *h);
+
+/*
+ * The longest a silent failure can take to become DEAD with the current
+ * RTT estimate: interval + 2 D + (miss_count - 2) C (interval + D with
+ * miss_count 1), in us.
+ */
+int64_t vpnha_health_detect_bound_us(const struct vpnha_health *h);
 
 /* Window figures (O(VPNHA_HC_BUCKETS)). */
 void vpnha_health_figures(const struct vpnha_health *h,

@@ -453,7 +453,8 @@ static void vpnha_io_run(struct vpnha_io *io, int64_t now)
 		io->next_send =
 			vpnha_io_send_slot(io->next_send, t->hc.interval_ms);
 	}
-	deadline = vpnha_tunnel_tick(vpnha, t, now, due ? &probe : NULL);
+	deadline = vpnha_tunnel_tick(vpnha, t, now, due,
+				     io->probing ? &probe : NULL);
 	if (t->io != io)
 		return;
 	if (probe.len) {

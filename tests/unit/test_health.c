@@ -50,8 +50,9 @@ struct sim {
 
 	/* Fate of probe n: RTT in ms, or -1 for no reply. */
 	int (*fate)(struct sim *s, uint64_t n);
-	bool down;  /* for fate_switch: no replies */
-	int rtt_ms; /* for fate_switch */
+	bool down;	 /* for fate_switch: no replies */
+	bool no_confirm; /* an adapter that ignores confirm_at */
+	int rtt_ms;	 /* for fate_switch */
 	void *arg;
 
 	struct sim_reply q[4096];
@@ -107,7 +108,12 @@ static void sim_step(struct sim *s)
 	vpnha_health_tick(&s->h, s->now);
 	sim_note(s);
 
-	if (s->now >= s->next_send) {
+	/* The regular schedule, and confirmation probes like the probe
+	 * adapter (vpnha_tunnel_tick()). */
+	bool regular = s->now >= s->next_send;
+	int64_t confirm = s->no_confirm ? 0 : vpnha_health_confirm_at(&s->h);
+
+	if (regular || (confirm && confirm <= s->now)) {
 		uint16_t seq = vpnha_health_probe_sent(&s->h, s->now);
 		int rtt = s->fate(s, s->nsent++);
 
@@ -117,7 +123,8 @@ static void sim_step(struct sim *s)
 			s->q[s->qn].at = s->now + rtt * MS;
 			s->qn++;
 		}
-		s->next_send += (int64_t)s->h.cfg.interval_ms * MS;
+		if (regular)
+			s->next_send += (int64_t)s->h.cfg.interval_ms * MS;
 	}
 }
 
@@ -242,6 +249,7 @@ static void test_miss_count(void)
 	struct sim *s = &S;
 
 	vpnha_hc_config_default(&c);
+	c.detection = VPNHA_HC_DETECT_TIMEOUT; /* the timeout rule */
 	sim_init(s, &c);
 
 	/* Probe n is sent at T0 + n * 100 ms; 0..19 answered in 10 ms. */
@@ -311,6 +319,7 @@ static void test_recovery_hold_down(void)
 	struct sim *s = &S;
 
 	vpnha_hc_config_default(&c);
+	c.detection = VPNHA_HC_DETECT_TIMEOUT; /* the timeout rule */
 	sim_init(s, &c);
 	sim_run_until(s, T0 + 1999 * MS);
 	s->down = true;
@@ -423,6 +432,7 @@ static void test_damping_exact(void)
 	int64_t t;
 
 	vpnha_hc_config_default(&c);
+	c.detection = VPNHA_HC_DETECT_TIMEOUT; /* the timeout rule */
 	c.miss_count = 1;
 	c.recovery_count = 1;
 	c.hold_down_ms = 1000;
@@ -982,6 +992,7 @@ static void test_loss_threshold(void)
 	struct sim *s = &S;
 
 	vpnha_hc_config_default(&c);
+	c.detection = VPNHA_HC_DETECT_TIMEOUT; /* the timeout rule */
 	c.window = 20;
 	c.timeout_ms = 50;
 	c.loss_threshold = 10;
@@ -1035,6 +1046,7 @@ static void test_latency_threshold(void)
 	struct sim *s = &S;
 
 	vpnha_hc_config_default(&c);
+	c.detection = VPNHA_HC_DETECT_TIMEOUT; /* the timeout rule */
 	c.window = 10;
 	c.latency_threshold_ms = 50;
 	sim_init(s, &c);
@@ -1452,14 +1464,15 @@ static void test_scattered_loss(void)
 
 	/* 10000 probes (1000 s), then let the last ones complete. */
 	sim_run_until(s, T0 + 1000000 * MS - MS);
-	EXPECT_EQ(s->nsent, 10000);
+	/* 10000 regular probes, and a confirmation or two per loss. */
+	CU_ASSERT(s->nsent >= 10000 && s->nsent <= 11000);
 	s->fate = fate_switch;
 	s->down = false;
 	sim_run_until(s, s->now + 600 * MS);
 
 	EXPECT_EQ(s->entered[VPNHA_HC_DEAD], 0);
 	EXPECT_VERDICT(&s->h, VPNHA_HC_ALIVE);
-	CU_ASSERT(s->h.stats.lost > 400 && s->h.stats.lost < 600);
+	CU_ASSERT(s->h.stats.lost > 400 && s->h.stats.lost < 650);
 	EXPECT_EQ(s->h.stats.lost + s->h.stats.received, s->h.stats.sent);
 	EXPECT_EQ(s->h.stats.late, 0);
 	EXPECT_EQ(s->h.stats.invalid, 0);
@@ -1489,6 +1502,228 @@ static void test_scattered_loss(void)
 	s->arg = &pct;
 	sim_run_until(s, T0 + 100000 * MS);
 	CU_ASSERT(s->entered[VPNHA_HC_DEAD] > 0);
+}
+
+
+/* --- Detection (adaptive) --- */
+
+/* RTT uniform in [rtt_ms - jit, rtt_ms + jit] (arg: jit in ms). */
+static int fate_jitter(struct sim *s, uint64_t n)
+{
+	int jit = *(int *)s->arg;
+
+	if (s->down)
+		return -1;
+	return s->rtt_ms - jit + (int)(rng() % (uint32_t)(2 * jit + 1));
+}
+
+/* A silent failure: DEAD from the absence of replies, with confirmation
+ * probes C apart, well before the timeout rule. */
+static void test_detect_adaptive(void)
+{
+	struct vpnha_hc_config c;
+	struct sim *s = &S;
+	uint64_t sent;
+
+	vpnha_hc_config_default(&c);
+	sim_init(s, &c);
+	sim_run_until(s, T0 + 1999 * MS);
+	EXPECT_VERDICT(&s->h, VPNHA_HC_ALIVE);
+	/* RTT 10 ms, no deviation: D = 10 + 10 ms slack. */
+	EXPECT_EQ(s->h.srtt_us, 10 * MS);
+	EXPECT_EQ(vpnha_health_detect_us(&s->h), 20 * MS);
+	EXPECT_EQ(vpnha_health_detect_bound_us(&s->h),
+		  (100 + 2 * 20 + 3 * 25) * MS);
+	/* Nothing suspicious: no confirmation due, only regular probes. */
+	EXPECT_EQ(vpnha_health_confirm_at(&s->h), 0);
+	EXPECT_EQ(s->nsent, 20);
+
+	/* Probe 20 (at 2000) and everything after it is lost. */
+	s->down = true;
+	sent = s->nsent;
+	sim_run_until(s, T0 + 2019 * MS);
+	EXPECT_EQ(s->nsent, sent + 1);
+	EXPECT_EQ(vpnha_health_confirm_at(&s->h), T0 + 2020 * MS);
+	/* Confirmations at 2020, 2045, 2070, 2095: the fifth unanswered
+	 * probe, overdue 20 ms later. */
+	EXPECT_EQ(sim_run_to_verdict(s, VPNHA_HC_DEAD, 1000 * MS),
+		  T0 + 2115 * MS);
+	EXPECT_EQ(s->h.cause, VPNHA_HC_CAUSE_MISS);
+	EXPECT_EQ(s->h.first_miss, T0 + 2000 * MS);
+	EXPECT_EQ(s->h.dead_at, T0 + 2115 * MS);
+	EXPECT_EQ(s->h.last_good, T0 + 1910 * MS);
+	/* Probe 20, four confirmations and the regular probe at 2100. */
+	EXPECT_EQ(s->nsent, sent + 6);
+	/* Within the bound from the last answered probe's send time. */
+	CU_ASSERT(s->h.dead_at - T0 - 1900 * MS <=
+		  vpnha_health_detect_bound_us(&s->h));
+	/* None was lost by timeout yet: this is not the timeout rule. */
+	EXPECT_EQ(s->h.stats.lost, 0);
+	/* DEAD: no more confirmations, the regular schedule only. */
+	EXPECT_EQ(vpnha_health_confirm_at(&s->h), 0);
+	sent = s->nsent;
+	sim_run_until(s, T0 + 3099 * MS);
+	EXPECT_EQ(s->nsent, sent + 9); /* 2200 .. 3000 */
+
+	/* The same failure with detection timeout: no extra probe, DEAD on
+	 * the fifth lost probe (sent at 2400) + 500 ms. */
+	c.detection = VPNHA_HC_DETECT_TIMEOUT;
+	sim_init(s, &c);
+	sim_run_until(s, T0 + 1999 * MS);
+	s->down = true;
+	EXPECT_EQ(sim_run_to_verdict(s, VPNHA_HC_DEAD, 2000 * MS),
+		  T0 + 2900 * MS);
+	EXPECT_EQ(s->nsent, 29 + 1);
+	EXPECT_EQ(vpnha_health_detect_bound_us(&s->h), (5 * 100 + 500) * MS);
+}
+
+/* A reply, however late, proves the path: one lost probe and a slow
+ * reply clear the suspicion; 5 % random loss never gets a verdict. */
+static void test_detect_clears(void)
+{
+	struct vpnha_hc_config c;
+	struct sim *s = &S;
+
+	vpnha_hc_config_default(&c);
+	sim_init(s, &c);
+	sim_run_until(s, T0 + 1999 * MS);
+	/* Probe 20 lost, then RTT 60 ms (> D 20 ms): the confirmations
+	 * are overdue too, but their replies come before the fifth one's
+	 * deadline. */
+	s->down = true;
+	sim_run_until(s, T0 + 2001 * MS);
+	s->down = false;
+	s->rtt_ms = 60;
+	sim_run_until(s, T0 + 10000 * MS);
+	EXPECT_EQ(s->entered[VPNHA_HC_DEAD], 0);
+	EXPECT_VERDICT(&s->h, VPNHA_HC_ALIVE);
+	/* Learnt: D now covers 60 ms. */
+	CU_ASSERT(vpnha_health_detect_us(&s->h) > 60 * MS);
+	CU_ASSERT(s->h.srtt_us > 55 * MS && s->h.srtt_us < 65 * MS);
+}
+
+/*
+ * RTT step: the documented behaviour.  A step smaller than about 2 D +
+ * (miss_count - 2) C is learnt without a verdict; a larger one is a
+ * failure, then a normal recovery, after which the slower path stays
+ * up.
+ */
+static void test_detect_rtt_step(void)
+{
+	struct vpnha_hc_config c;
+	struct sim *s = &S;
+
+	vpnha_hc_config_default(&c);
+	c.hold_down_ms = 1000;
+	sim_init(s, &c);
+	sim_run_until(s, T0 + 1999 * MS);
+	/* 10 -> 100 ms: under 2 x 20 + 3 x 25 = 115 ms. */
+	s->rtt_ms = 100;
+	sim_run_until(s, T0 + 60000 * MS);
+	EXPECT_EQ(s->entered[VPNHA_HC_DEAD], 0);
+
+	/* 10 -> 300 ms: DEAD, then back by recovery + hold-down. */
+	sim_init(s, &c);
+	sim_run_until(s, T0 + 1999 * MS);
+	s->rtt_ms = 300;
+	CU_ASSERT(sim_run_to_verdict(s, VPNHA_HC_DEAD, 1000 * MS) != 0);
+	EXPECT_EQ(s->h.cause, VPNHA_HC_CAUSE_MISS);
+	CU_ASSERT(sim_run_to_verdict(s, VPNHA_HC_ALIVE, 5000 * MS) != 0);
+	EXPECT_EQ(s->entered[VPNHA_HC_RECOVERING], 1);
+	sim_run_until(s, s->now + 600000 * MS);
+	EXPECT_EQ(s->entered[VPNHA_HC_DEAD], 1);
+	EXPECT_VERDICT(&s->h, VPNHA_HC_ALIVE);
+	CU_ASSERT(vpnha_health_detect_us(&s->h) >= 300 * MS);
+}
+
+/* A steady 300 ms RTT, and 300 +- 40 ms jitter: never a verdict (10
+ * minutes each); the same jitter around 100 ms neither. */
+static void test_detect_slow_jittery(void)
+{
+	struct vpnha_hc_config c;
+	struct sim *s = &S;
+	int jit = 40;
+
+	vpnha_hc_config_default(&c);
+	sim_init(s, &c);
+	s->rtt_ms = 300;
+	sim_run_until(s, T0 + 600000 * MS);
+	EXPECT_EQ(s->entered[VPNHA_HC_DEAD], 0);
+	EXPECT_VERDICT(&s->h, VPNHA_HC_ALIVE);
+	EXPECT_EQ(s->h.stats.lost, 0);
+
+	sim_init(s, &c);
+	rng_state = 0x0badcafe;
+	s->fate = fate_jitter;
+	s->arg = &jit;
+	s->rtt_ms = 300;
+	sim_run_until(s, T0 + 600000 * MS);
+	EXPECT_EQ(s->entered[VPNHA_HC_DEAD], 0);
+	EXPECT_VERDICT(&s->h, VPNHA_HC_ALIVE);
+
+	sim_init(s, &c);
+	rng_state = 0x0badcafe;
+	s->fate = fate_jitter;
+	s->arg = &jit;
+	s->rtt_ms = 100;
+	sim_run_until(s, T0 + 600000 * MS);
+	EXPECT_EQ(s->entered[VPNHA_HC_DEAD], 0);
+	/* Still fast for a silent failure after all that. */
+	s->down = true;
+	CU_ASSERT(sim_run_to_verdict(s, VPNHA_HC_DEAD, 1000 * MS) != 0);
+	CU_ASSERT(s->h.dead_at - s->h.last_good <=
+		  vpnha_health_detect_bound_us(&s->h));
+}
+
+/* Fast profiles: 20 ms x 3 and 10 ms x 3 within their bounds. */
+static void test_detect_fast_profiles(void)
+{
+	static const uint32_t ivl[] = {20, 10};
+	struct vpnha_hc_config c;
+	struct sim *s = &S;
+	unsigned int i;
+
+	for (i = 0; i < array_size(ivl); i++) {
+		int64_t t;
+
+		vpnha_hc_config_default(&c);
+		c.interval_ms = ivl[i];
+		c.timeout_ms = 3 * ivl[i];
+		c.miss_count = 3;
+		sim_init(s, &c);
+		s->rtt_ms = 1;
+		sim_run_until(s, T0 + 1999 * MS);
+		EXPECT_VERDICT(&s->h, VPNHA_HC_ALIVE);
+		s->down = true;
+		t = s->now;
+		CU_ASSERT(sim_run_to_verdict(s, VPNHA_HC_DEAD, 500 * MS) != 0);
+		/* From the failure (at most one interval after the last
+		 * good probe was sent). */
+		CU_ASSERT(s->h.dead_at - t <=
+			  vpnha_health_detect_bound_us(&s->h));
+		CU_ASSERT(vpnha_health_detect_bound_us(&s->h) <= 50 * MS);
+	}
+}
+
+/* A reconfigure keeps the RTT estimate and the tail. */
+static void test_detect_reconfigure(void)
+{
+	struct vpnha_hc_config c;
+	struct sim *s = &S;
+	uint32_t srtt;
+
+	vpnha_hc_config_default(&c);
+	sim_init(s, &c);
+	sim_run_until(s, T0 + 1999 * MS);
+	s->down = true;
+	sim_run_until(s, T0 + 2050 * MS);
+	srtt = s->h.srtt_us;
+	CU_ASSERT(s->h.tail_count >= 2);
+	c.miss_count = 3; /* now: the third probe of the tail decides */
+	vpnha_health_reconfigure(&s->h, &c);
+	EXPECT_EQ(s->h.srtt_us, srtt);
+	CU_ASSERT(sim_run_to_verdict(s, VPNHA_HC_DEAD, 1000 * MS) != 0);
+	CU_ASSERT(s->h.dead_at <= T0 + 2080 * MS);
 }
 
 /* --- Probe packets --- */
@@ -2098,6 +2333,7 @@ static void test_reason(void)
 	char buf[160];
 
 	vpnha_hc_config_default(&c);
+	c.detection = VPNHA_HC_DETECT_TIMEOUT; /* the timeout rule */
 	sim_init(&S, &c);
 	vpnha_health_reason(&S.h, buf, sizeof(buf));
 	CU_ASSERT_STRING_EQUAL(buf, "");
@@ -2182,6 +2418,12 @@ static const struct vpnha_cunit_test health_tests[] = {
 	{"external (BFD) liveness", test_external},
 	{"reconfigure keeps the verdict", test_reconfigure},
 	{"reason says why", test_reason},
+	{"detection: adaptive vs timeout", test_detect_adaptive},
+	{"detection: replies clear the suspicion", test_detect_clears},
+	{"detection: RTT step", test_detect_rtt_step},
+	{"detection: slow and jittery paths", test_detect_slow_jittery},
+	{"detection: fast profiles", test_detect_fast_profiles},
+	{"detection: reconfigure", test_detect_reconfigure},
 };
 
 static const struct vpnha_cunit_test probe_tests[] = {

@@ -277,15 +277,20 @@ static void hc_run(struct vpnha_tunnel *t, int64_t ms, bool answer,
 			hc_input(t, pkt, hc_reply(t, &o, NULL, pkt));
 			pending = false;
 		}
-		if (fake_now_us >= hc_next_send) {
-			memset(&o, 0, sizeof(o));
-			vpnha_tunnel_tick(v, t, fake_now_us, &o);
+		bool due = fake_now_us >= hc_next_send;
+
+		/* Regular probes, and the confirmation probes the core asks
+		 * for (see vpnha_health.h, Detection). */
+		memset(&o, 0, sizeof(o));
+		vpnha_tunnel_tick(v, t, fake_now_us, due, &o);
+		if (due) {
 			CU_ASSERT_EQUAL_FATAL(o.len, VPNHA_PROBE_LEN);
+			hc_next_send += t->hc.interval_ms * 1000;
+		}
+		if (o.len) {
 			hc_last = o;
 			pending = answer;
-			hc_next_send += t->hc.interval_ms * 1000;
-		} else
-			vpnha_tunnel_tick(v, t, fake_now_us, NULL);
+		}
 		if (stop != VPNHA_TUNNEL_INIT && t->state == stop)
 			return;
 	}
@@ -575,15 +580,29 @@ static void test_health_down_timeline(void)
 	CU_ASSERT(primary->timeline.first_miss > primary->timeline.last_good);
 	CU_ASSERT_EQUAL(primary->timeline.declared_down, fake_now_us);
 	CU_ASSERT_EQUAL(primary->timeline.withdraw_sent, fake_now_us);
-	/* The third probe lost is sent 200 ms after the first: + timeout. */
-	CU_ASSERT_EQUAL(primary->timeline.declared_down -
-				primary->timeline.first_miss,
-			400000);
+	/* Detection (vpnha_health.h): the first probe unanswered for D,
+	 * the third one (two confirmations, C = 25 ms apart after the
+	 * first) overdue after D: 2 D + 25 ms, plus up to 10 ms at each
+	 * of the three steps (hc_run ticks every 10 ms). */
+	{
+		int64_t d = vpnha_health_detect_us(&primary->health);
+		int64_t took = primary->timeline.declared_down -
+			       primary->timeline.first_miss;
+		char want[80];
+
+		CU_ASSERT(d >= 20000 && d <= 25000);
+		CU_ASSERT(took >= 2 * d + 25000 && took <= 2 * d + 55000);
+		CU_ASSERT(primary->health.dead_at <=
+			  primary->timeline.declared_down);
+		snprintf(want, sizeof(want),
+			 "3 consecutive misses, last reply %lld ms before",
+			 (long long)(primary->health.dead_at -
+				     primary->health.last_good) /
+				 1000);
+		VPNHA_CU_MSG_EQUAL(primary->reason, want);
+	}
 	CU_ASSERT_EQUAL(primary->timeline.switched, 0);
 	CU_ASSERT_EQUAL(primary->stats.failovers, 1);
-	/* The reason says why (and is what the transition logged). */
-	VPNHA_CU_MSG_EQUAL(primary->reason,
-			   "3 consecutive misses, last reply 490 ms before");
 
 	/* zebra installs the backup: the failover is complete. */
 	fake_now_us += 400;
@@ -1119,7 +1138,7 @@ static void test_forged_replies(void)
 	CU_ASSERT_EQUAL(primary->rejects[VPNHA_PROBE_WRONG_INTERFACE], 1);
 	/* The genuine reply, after its timeout: late; then a duplicate. */
 	fake_now_us += 250000;
-	vpnha_tunnel_tick(v, primary, fake_now_us, NULL);
+	vpnha_tunnel_tick(v, primary, fake_now_us, false, NULL);
 	hc_input(primary, pkt, n);
 	CU_ASSERT_EQUAL(primary->rejects[VPNHA_PROBE_LATE], 1);
 	hc_input(primary, pkt, n);
@@ -1180,7 +1199,8 @@ static void test_bfd_release_rearms(void)
 		/* The adapter's timer fires at the deadline. */
 		fake_now_us = rearm.deadline;
 		CU_ASSERT_EQUAL(
-			vpnha_tunnel_tick(v, primary, fake_now_us, NULL), 0);
+			vpnha_tunnel_tick(v, primary, fake_now_us, false, NULL),
+			0);
 		CU_ASSERT_EQUAL(primary->state, VPNHA_TUNNEL_UP);
 		CU_ASSERT_EQUAL(rib_best(&remote)->nh[0], IF_PRIMARY);
 		scheme_teardown();
