@@ -873,6 +873,39 @@ DEFPY_YANG(vpnha_hc_type_bad, vpnha_hc_type_bad_cmd,
 				  vpnha_hc_type_words);
 }
 
+DEFPY_YANG(
+	vpnha_hc_detection, vpnha_hc_detection_cmd,
+	"[no] health-check detection [<adaptive|timeout>$mode]",
+	NO_STR HC_STR
+	"How a failure is detected\n"
+	"From missing replies against the RTT, confirmed by faster probes (default)\n"
+	"Only per-probe timeouts: miss-count consecutive probes lost\n")
+{
+	if (!vpnha_cli_hc_configured(vty))
+		return CMD_WARNING_CONFIG_FAILED;
+	if (!no && !mode) {
+		vty_out(vty,
+			"%% health-check detection needs adaptive or timeout\n");
+		return CMD_WARNING_CONFIG_FAILED;
+	}
+	nb_cli_enqueue_change(vty, "./health-check/detection",
+			      no ? NB_OP_DESTROY : NB_OP_MODIFY, mode);
+	return vpnha_cli_apply(vty);
+}
+
+static const char *const vpnha_hc_detection_words[] = {"adaptive", "timeout",
+						       NULL};
+
+DEFPY_YANG(vpnha_hc_detection_bad, vpnha_hc_detection_bad_cmd,
+	   "health-check detection WORD$mode",
+	   HC_STR
+	   "How a failure is detected\n"
+	   "adaptive or timeout\n")
+{
+	return vpnha_cli_bad_word(vty, "health-check detection", mode,
+				  vpnha_hc_detection_words);
+}
+
 /*
  * One command for every numeric health-check parameter; "no" restores
  * the default (or disables an optional threshold).  Values are taken
@@ -1646,6 +1679,7 @@ void vpnha_cli_init(void)
 	install_element(VPNHA_NODE, &vpnha_tunnel_spaces_cmd);
 	install_element(VPNHA_NODE, &vpnha_ipsec_backend_bad_cmd);
 	install_element(VPNHA_TUNNEL_NODE, &vpnha_hc_type_bad_cmd);
+	install_element(VPNHA_TUNNEL_NODE, &vpnha_hc_detection_bad_cmd);
 	install_element(VPNHA_TUNNEL_NODE, &vpnha_ipsec_proposal_bad_cmd);
 	install_element(VPNHA_TUNNEL_NODE, &vpnha_ipsec_dpd_bad_cmd);
 	install_element(VPNHA_TUNNEL_NODE, &vpnha_ipsec_iftype_bad_cmd);
@@ -1676,6 +1710,7 @@ void vpnha_cli_init(void)
 	install_element(VPNHA_TUNNEL_NODE, &no_vpnha_hc_cmd);
 	install_element(VPNHA_TUNNEL_NODE, &vpnha_hc_param_cmd);
 	install_element(VPNHA_TUNNEL_NODE, &vpnha_hc_type_cmd);
+	install_element(VPNHA_TUNNEL_NODE, &vpnha_hc_detection_cmd);
 	install_element(VPNHA_TUNNEL_NODE, &vpnha_hc_preempt_cmd);
 	install_element(VPNHA_TUNNEL_NODE, &vpnha_ipsec_psk_cmd);
 	install_element(VPNHA_TUNNEL_NODE, &no_vpnha_ipsec_cmd);

@@ -197,6 +197,13 @@ const struct frr_yang_module_info frr_vpnhad_info = {
 			},
 		},
 		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/health-check/detection",
+			.cbs = {
+				.modify = vpnha_nb_hc_leaf_modify,
+				.cli_show = vpnha_cli_show_hc_leaf,
+			},
+		},
+		{
 			.xpath = "/frr-vpnhad:vpnhad/tunnel/health-check/interval",
 			.cbs = {
 				.modify = vpnha_nb_hc_leaf_modify,

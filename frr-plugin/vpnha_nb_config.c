@@ -310,6 +310,7 @@ void vpnha_nb_hc_read(const struct lyd_node *hc, struct vpnha_hc_config *cfg)
 	cfg->preempt = yang_dnode_get_bool(hc, "./preempt");
 	cfg->window = yang_dnode_get_uint16(hc, "./window");
 	cfg->type = yang_dnode_get_enum(hc, "./type");
+	cfg->detection = yang_dnode_get_enum(hc, "./detection");
 	cfg->loss_threshold = 0;
 	if (yang_dnode_exists(hc, "./loss-threshold"))
 		cfg->loss_threshold =

@@ -326,6 +326,10 @@ static int vpnha_io_socket(struct vpnha_tunnel *t, int family)
 	}
 	if (ret < 0)
 		goto fail;
+	/* Arrival times from the kernel: a reply read late (the daemon was
+	 * busy) still counts when it came. */
+	if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on)) < 0)
+		goto fail;
 
 	if (family == AF_INET) {
 		struct icmp_filter filt = {
@@ -401,6 +405,7 @@ static void vpnha_io_schedule(struct vpnha_io *io, int64_t deadline)
 }
 
 static void vpnha_io_run(struct vpnha_io *io, int64_t now);
+static void vpnha_io_drain(struct vpnha_io *io, int max);
 
 static void vpnha_io_timer(vpnha_event_t *e)
 {
@@ -445,6 +450,17 @@ static void vpnha_io_run(struct vpnha_io *io, int64_t now)
 	bool due = io->probing && io->next_send <= now;
 	int64_t deadline;
 
+	/*
+	 * A health deadline is due: first the replies already waiting (with
+	 * their arrival times), so that a reply the daemon was too busy to
+	 * read does not make its probe overdue or lost.
+	 */
+	if (io->probing && io->deadline && io->deadline <= now) {
+		vpnha_io_drain(io, 64);
+		if (t->io != io)
+			return;
+	}
+
 	if (due) {
 		/* Absolute schedule: no drift, and no burst after a stall. */
 		io->next_send += (int64_t)t->hc.interval_ms * 1000;
@@ -482,8 +498,6 @@ static void vpnha_io_run(struct vpnha_io *io, int64_t now)
 	}
 	vpnha_io_schedule(io, deadline);
 }
-
-static void vpnha_io_drain(struct vpnha_io *io, int max);
 
 /*
  * One reply per read event: the poll is level-triggered, so a second
@@ -523,11 +537,35 @@ void vpnha_io_yield(void)
 	vpnha_io_sched_arm();
 }
 
+/*
+ * The monotonic time a datagram arrived, from its kernel timestamp
+ * (CLOCK_REALTIME, at data): now minus how long ago it came, never
+ * later than now (real_now: the realtime clock, read once per drain).
+ */
+static int64_t vpnha_io_arrival(const void *data, int64_t now,
+				int64_t *real_now)
+{
+	struct timespec ts, rt;
+	int64_t ago;
+
+	memcpy(&ts, data, sizeof(ts));
+	if (!*real_now) {
+		clock_gettime(CLOCK_REALTIME, &rt);
+		*real_now = (int64_t)rt.tv_sec * 1000000 + rt.tv_nsec / 1000;
+	}
+	ago = *real_now - ((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+	/* A clock step between the two: trust the read time. */
+	if (ago < 0 || ago > 60 * 1000000LL)
+		return now;
+	return now - ago;
+}
+
 static void vpnha_io_drain(struct vpnha_io *io, int max)
 {
 	struct vpnha_tunnel *t = io->t;
 	uint8_t buf[VPNHA_PROBE_RECV_MAX];
-	uint8_t cbuf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	uint8_t cbuf[CMSG_SPACE(sizeof(struct in6_pktinfo)) +
+		     CMSG_SPACE(sizeof(struct timespec))];
 	union sockunion from;
 	struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf)};
 	struct msghdr msg = {
@@ -539,6 +577,7 @@ static void vpnha_io_drain(struct vpnha_io *io, int max)
 		.msg_controllen = sizeof(cbuf),
 	};
 	int64_t deadline = io->deadline;
+	int64_t now = vpnha->now(), real_now = 0;
 	struct cmsghdr *cm;
 	ssize_t n;
 	int i;
@@ -547,6 +586,7 @@ static void vpnha_io_drain(struct vpnha_io *io, int max)
 	for (i = 0; i < max && t->io == io; i++) {
 		struct ipaddr src = {.ipa_type = IPADDR_NONE};
 		ifindex_t ifindex = IFINDEX_INTERNAL;
+		int64_t at = now;
 
 		msg.msg_namelen = sizeof(from);
 		msg.msg_controllen = sizeof(cbuf);
@@ -566,10 +606,14 @@ static void vpnha_io_drain(struct vpnha_io *io, int max)
 				 cm->cmsg_type == IPV6_PKTINFO)
 				ifindex = ((struct in6_pktinfo *)CMSG_DATA(cm))
 						  ->ipi6_ifindex;
+			else if (cm->cmsg_level == SOL_SOCKET &&
+				 cm->cmsg_type == SCM_TIMESTAMPNS)
+				at = vpnha_io_arrival(CMSG_DATA(cm), now,
+						      &real_now);
 		}
 		deadline = vpnha_tunnel_probe_input(
 			vpnha, t, buf, n, io->family == AF_INET6 ? &src : NULL,
-			ifindex, vpnha->now());
+			ifindex, at);
 	}
 	if (t->io == io)
 		vpnha_io_schedule(io, deadline);

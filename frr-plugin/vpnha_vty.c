@@ -130,6 +130,17 @@ static json_object *vpnha_json_tunnel(const struct vpnha_tunnel *t)
 			json_object_int_add(jh, "latencyThresholdMs",
 					    t->hc.latency_threshold_ms);
 		json_object_int_add(jh, "windowSize", t->hc.window);
+		json_object_string_add(jh, "detection",
+				       t->hc.detection ==
+						       VPNHA_HC_DETECT_TIMEOUT
+					       ? "timeout"
+					       : "adaptive");
+		json_object_int_add(jh, "srttUs", h->srtt_us);
+		json_object_int_add(jh, "rttvarUs", h->rttvar_us);
+		json_object_int_add(jh, "detectDeadlineUs",
+				    vpnha_health_detect_us(h));
+		json_object_int_add(jh, "detectBoundUs",
+				    vpnha_health_detect_bound_us(h));
 		json_object_string_add(jh, "verdict",
 				       vpnha_hc_verdict_name(h->verdict));
 		json_object_int_add(jh, "consecutiveMisses", h->consec_miss);
@@ -442,6 +453,19 @@ static void vpnha_show_tunnels_text(struct vty *vty, const char *name)
 				t->hc.miss_count, t->hc.recovery_count,
 				t->hc.hold_down_ms,
 				t->hc.preempt ? "" : ", no preempt");
+			if (t->hc.detection == VPNHA_HC_DETECT_TIMEOUT)
+				vty_out(vty,
+					"  detection timeout: a silent failure is down within %.0f ms\n",
+					vpnha_health_detect_bound_us(h) /
+						1000.0);
+			else
+				vty_out(vty,
+					"  detection adaptive: srtt %.3f ms, rttvar %.3f ms, probe overdue after %.3f ms, a silent failure is down within %.0f ms\n",
+					h->srtt_us / 1000.0,
+					h->rttvar_us / 1000.0,
+					vpnha_health_detect_us(h) / 1000.0,
+					vpnha_health_detect_bound_us(h) /
+						1000.0);
 			vty_out(vty, "  source address on %s: %s\n", t->ifname,
 				vpnha_io_source_status(t));
 			vty_out(vty,

@@ -10,12 +10,16 @@ health check can notice -- a silent failure, like an IPsec SA that stops
 passing traffic.
 
 Timing model (vpnha_health.h, defaults interval 100 ms, timeout 500,
-miss-count 5, recovery-count 10, hold-down 3000): a tunnel is declared
-down on the miss-count-th consecutive lost probe, i.e. at most
-(miss - 1) x interval + timeout + interval (phase of the first lost
-probe) = 1000 ms after the failure; it fails back once the last lost
-probes have expired (timeout), recovery-count replies were counted and
-the hold-down passed without a loss.
+miss-count 5, recovery-count 10, hold-down 3000, detection adaptive): a
+tunnel is declared down when miss-count consecutive probes, none
+answered, are overdue (unanswered for D = srtt + max(4 rttvar, 10 ms)),
+the first overdue one confirmed by probes interval/4 apart: at most
+interval + 2 D + (miss - 2) x interval/4 after the failure (the tunnel's
+detectBoundUs in show json).  With detection timeout: on the
+miss-count-th consecutive lost probe, at most (miss - 1) x interval +
+timeout + interval = 1000 ms.  It fails back once the last lost probes
+have expired (timeout), recovery-count replies were counted and the
+hold-down passed without a loss.
 
 The kernel route is sampled by a background thread (RouteWatch) every
 10-50 ms, so every change and its time is recorded; states are sampled
@@ -43,10 +47,16 @@ INTERVAL, TIMEOUT, MISS, RECOVERY, HOLD_DOWN = 100, 500, 5, 10, 3000
 
 
 def detection_bound_ms(interval=INTERVAL, timeout=TIMEOUT, miss=MISS):
-    """Worst case from a silent failure to the down verdict: the first
-    lost probe leaves up to one interval after the failure, the miss-th
-    one (miss - 1) intervals later and is lost timeout after that."""
+    """Worst case from a silent failure to the down verdict with detection
+    timeout (and so a bound for adaptive too): the first lost probe leaves
+    up to one interval after the failure, the miss-th one (miss - 1)
+    intervals later and is lost timeout after that."""
     return (miss - 1) * interval + timeout + interval
+
+
+def adaptive_bound_ms(s, name="primary"):
+    """The tunnel's own adaptive bound now: interval + 2 D + (miss - 2) C."""
+    return tunnel(s, name)["healthCheck"]["detectBoundUs"] / 1000
 
 
 def failback_ms(interval=INTERVAL, timeout=TIMEOUT, recovery=RECOVERY, hold_down=HOLD_DOWN):
@@ -208,13 +218,20 @@ def fail_primary(s, block, routes):
 
 def test_silent_failure_fails_over_in_time(vpnha_hc, block):
     s = vpnha_hc
-    assert tunnel(s, "primary")["failovers"] == 0
+    before = tunnel(s, "primary")
+    assert before["failovers"] == 0
+    hc0 = before["healthCheck"]
+    assert hc0["detection"] == "adaptive", hc0
+    # Short veth path: srtt well under a ms, D = srtt + 10 ms slack.
+    d_ms = hc0["detectDeadlineUs"] / 1000
+    assert 10 <= d_ms <= 20, hc0
+    bound = hc0["detectBoundUs"] / 1000
+    assert bound == INTERVAL + 2 * d_ms + (MISS - 2) * INTERVAL / 4, hc0
     routes = route_watch(s, 0.01)
     t0, _ = block.drop("cvti1")
     t_switch = routes.wait(lambda v: v == ["vti2"], 5, since=t0, desc="kernel route on vti2")
     took_ms = (t_switch - t0) * 1000
-    bound = detection_bound_ms()
-    print("silent failure -> kernel on vti2: %.0f ms (bound %d + 600 ms)" % (took_ms, bound))
+    print("silent failure -> kernel on vti2: %.0f ms (adaptive bound %.0f + 600 ms)" % (took_ms, bound))
     assert took_ms <= bound + 600, "kernel route moved %.0f ms after the failure: %s" % (took_ms, routes.fmt(t0))
     # Straight from the primary to the backup, never without a route.
     assert dedup(v for _, v in routes.history(since=t0)) == [["vti1"], ["vti2"]], routes.fmt(t0)
@@ -227,12 +244,18 @@ def test_silent_failure_fails_over_in_time(vpnha_hc, block):
     print("lastFailover: %s" % json.dumps(lf, sort_keys=True))
     assert t["state"] == "down", t
     assert t["failovers"] == 1, t
-    assert 800 <= lf["detectionMs"] <= 1300, lf
+    # detectionMs runs from the first unanswered probe's send: 2 D + (miss
+    # - 2) C of the design, well before any probe's 500 ms timeout.
+    assert 2 * d_ms + (MISS - 2) * INTERVAL / 4 - 5 <= lf["detectionMs"] <= bound + 50, (lf, hc0)
     assert 0 <= lf["switchMs"] < 300, lf
     assert lf["totalMs"] is not None and lf["totalMs"] >= lf["detectionMs"], lf
     assert hc["verdict"] == "dead", hc
-    assert hc["counters"]["probesLost"] >= MISS, hc
-    assert hc["consecutiveMisses"] >= MISS, hc
+    # Confirmation probes: miss - 1 of them on top of the schedule.
+    assert hc["counters"]["probesSent"] - hc0["counters"]["probesSent"] >= MISS, (hc0, hc)
+    # The probes of the failure time out later, as lost.
+    vt.wait_for(lambda: tunnel(s, "primary")["healthCheck"], 3,
+                ok=lambda h: h["counters"]["probesLost"] >= MISS and h["consecutiveMisses"] >= MISS,
+                desc="the unanswered probes counted lost")
     assert routes.current() == ["vti2"]
 
     # zebra: only the backup's S[5] route is left, and it is selected.
@@ -768,7 +791,9 @@ def test_timeout_over_probe_ring_refused(vpnha_hc):
     wait_state(s, "primary", "up", 5)
 
 
-LATE = dict(timeout=200)
+# The timeout rule: the verdict waits for the late replies (with adaptive
+# detection it comes before the first of them, 300 ms after its probe).
+LATE = dict(timeout=200, detection="timeout")
 LATE_MS = 300
 
 

@@ -955,6 +955,7 @@ _HC_PARAMS = {
     "recovery_count": "recovery-count", "hold_down": "hold-down", "window": "window",
     "loss_threshold": "loss-threshold", "latency_threshold": "latency-threshold",
     "type": "type",  # icmp | bfd
+    "detection": "detection",  # adaptive | timeout
 }
 
 
