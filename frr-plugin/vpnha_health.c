@@ -222,7 +222,8 @@ static int64_t vpnha_hc_tail_dead_at(const struct vpnha_health *h)
 {
 	if (h->verdict != VPNHA_HC_UNKNOWN && h->verdict != VPNHA_HC_ALIVE)
 		return INT64_MAX;
-	if (h->cfg.detection != VPNHA_HC_DETECT_ADAPTIVE)
+	if (h->cfg.detection != VPNHA_HC_DETECT_ADAPTIVE ||
+	    h->cfg.type != VPNHA_HC_TYPE_ICMP)
 		return INT64_MAX;
 	if (h->tail_count < h->cfg.miss_count)
 		return INT64_MAX;
@@ -236,7 +237,8 @@ int64_t vpnha_health_confirm_at(const struct vpnha_health *h)
 	int64_t at;
 
 	if (h->cfg.detection != VPNHA_HC_DETECT_ADAPTIVE ||
-	    h->verdict != VPNHA_HC_ALIVE || !h->tail_count ||
+	    h->cfg.type != VPNHA_HC_TYPE_ICMP || h->verdict != VPNHA_HC_ALIVE ||
+	    !h->tail_count ||
 	    h->tail_count >= h->cfg.miss_count || !h->ring_count)
 		return 0;
 	/* The first confirmation when the tail's first probe is overdue,

@@ -57,9 +57,10 @@
  *    to the probes sent after that one; a reply to an older probe
  *    (reordered, or late) leaves it.  An answered probe, however late,
  *    proves the path works: the tail never counts it.
- *  - With cfg.detection TIMEOUT none of this applies: no confirmation
- *    probes, no verdict from the tail; only the miss_count rule below.
- *    The RTT estimate is still kept (show).
+ *  - With cfg.detection TIMEOUT, or cfg.type other than ICMP (nobody
+ *    sends the probes), none of this applies: no confirmation probes, no
+ *    verdict from the tail; only the miss_count rule below.  The RTT
+ *    estimate is still kept (show).
  *  - Accelerated confirmation: while ALIVE and the oldest probe of the
  *    tail is overdue, a probe is due at once and then every confirm
  *    interval C = interval_ms / 4 (at least 1 ms) after the last probe

@@ -193,6 +193,7 @@ static json_object *vpnha_json_tunnel(const struct vpnha_tunnel *t)
 
 	if (tl->declared_down) {
 		json_object *jf = json_object_new_object();
+		json_object *jm;
 
 		vpnha_json_ago(jf, "msAgo", tl->declared_down);
 		vpnha_json_ms(jf, "detectionMs", tl->last_good,
@@ -203,6 +204,15 @@ static json_object *vpnha_json_tunnel(const struct vpnha_tunnel *t)
 			      tl->withdraw_sent);
 		vpnha_json_ms(jf, "switchMs", tl->declared_down, tl->switched);
 		vpnha_json_ms(jf, "totalMs", tl->last_good, tl->switched);
+		/* The same events on CLOCK_MONOTONIC (us, 0 = unknown), for
+		 * tools that line them up with their own timestamps. */
+		jm = json_object_new_object();
+		json_object_int_add(jm, "lastGood", tl->last_good);
+		json_object_int_add(jm, "firstMiss", tl->first_miss);
+		json_object_int_add(jm, "down", tl->declared_down);
+		json_object_int_add(jm, "withdrawSent", tl->withdraw_sent);
+		json_object_int_add(jm, "switched", tl->switched);
+		json_object_object_add(jf, "monotonicUs", jm);
 		json_object_object_add(j, "lastFailover", jf);
 	}
 	return j;

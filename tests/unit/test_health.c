@@ -1705,6 +1705,37 @@ static void test_detect_fast_profiles(void)
 	}
 }
 
+/*
+ * Bug: a tunnel whose health check became BFD with an ICMP probe still
+ * unanswered asked for a confirmation probe nobody sends: its deadline
+ * stayed in the past and vpnhad spun at 100 % CPU.  After tick(now) the
+ * next deadline is never in the past.
+ */
+static void test_detect_type_bfd(void)
+{
+	struct vpnha_hc_config c;
+	static struct vpnha_health h;
+	int64_t now = T0, dl;
+	uint16_t seq;
+
+	vpnha_hc_config_default(&c);
+	vpnha_health_init(&h, &c, true);
+	seq = vpnha_health_probe_sent(&h, now);
+	vpnha_health_reply(&h, seq, now + 1 * MS);
+	EXPECT_VERDICT(&h, VPNHA_HC_ALIVE);
+	vpnha_health_probe_sent(&h, now + 100 * MS);
+	c.type = VPNHA_HC_TYPE_BFD;
+	vpnha_health_reconfigure(&h, &c);
+	for (now = T0 + 100 * MS; now < T0 + 2000 * MS; now += 7 * MS) {
+		vpnha_health_tick(&h, now);
+		dl = vpnha_health_next_deadline(&h);
+		CU_ASSERT(dl == 0 || dl > now);
+		EXPECT_EQ(vpnha_health_confirm_at(&h), 0);
+	}
+	/* BFD decides: nothing from the probes. */
+	EXPECT_VERDICT(&h, VPNHA_HC_ALIVE);
+}
+
 /* A reconfigure keeps the RTT estimate and the tail. */
 static void test_detect_reconfigure(void)
 {
@@ -2424,6 +2455,7 @@ static const struct vpnha_cunit_test health_tests[] = {
 	{"detection: slow and jittery paths", test_detect_slow_jittery},
 	{"detection: fast profiles", test_detect_fast_profiles},
 	{"detection: reconfigure", test_detect_reconfigure},
+	{"detection: type bfd never spins", test_detect_type_bfd},
 };
 
 static const struct vpnha_cunit_test probe_tests[] = {
