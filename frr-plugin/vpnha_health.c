@@ -238,8 +238,8 @@ int64_t vpnha_health_confirm_at(const struct vpnha_health *h)
 
 	if (h->cfg.detection != VPNHA_HC_DETECT_ADAPTIVE ||
 	    h->cfg.type != VPNHA_HC_TYPE_ICMP || h->verdict != VPNHA_HC_ALIVE ||
-	    !h->tail_count ||
-	    h->tail_count >= h->cfg.miss_count || !h->ring_count)
+	    !h->tail_count || h->tail_count >= h->cfg.miss_count ||
+	    !h->ring_count)
 		return 0;
 	/* The first confirmation when the tail's first probe is overdue,
 	 * the next ones C after the last probe sent. */
