@@ -122,6 +122,9 @@ static json_object *vpnha_json_tunnel(const struct vpnha_tunnel *t)
 		json_object_int_add(jh, "missCount", t->hc.miss_count);
 		json_object_int_add(jh, "recoveryCount", t->hc.recovery_count);
 		json_object_int_add(jh, "holdDownMs", t->hc.hold_down_ms);
+		/* With flap damping: what the next failback waits for. */
+		json_object_int_add(jh, "holdDownEffectiveMs",
+				    vpnha_health_hold_down_ms(h));
 		json_object_boolean_add(jh, "preempt", t->hc.preempt);
 		if (t->hc.loss_threshold)
 			json_object_int_add(jh, "lossThresholdPercent",

@@ -4,7 +4,7 @@
 # ESP, libreswan xfrmi tunnels, zebra + vpnhad failover/failback/loss).
 # Exits with the guest script's status (124 timeout, 125 VM failure).
 # Needs build/frr-plugin/vpnhad and the patched vtysh (.frr-kit).
-# Environment: VM_TIMEOUT (default 300), plus everything run.sh takes.
+# Environment: VM_TIMEOUT (default 480), plus everything run.sh takes.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
@@ -16,4 +16,4 @@ fi
 [ -x "$TOP/build/frr-plugin/vpnhad" ] || { echo "run-vpnha.sh: build/frr-plugin/vpnhad missing (build first)" >&2; exit 125; }
 ls "$TOP"/.frr-kit/frr-*/vtysh/.libs/vtysh >/dev/null 2>&1 || { echo "run-vpnha.sh: patched vtysh missing (tools/frr-kit.sh --vtysh)" >&2; exit 125; }
 cd "$TOP" || exit 125
-VM_TIMEOUT=${VM_TIMEOUT:-300} exec "$HERE/run.sh" "$TOP/tests/vm/vpnha-failover.sh"
+VM_TIMEOUT=${VM_TIMEOUT:-480} exec "$HERE/run.sh" "$TOP/tests/vm/vpnha-failover.sh"

@@ -31,6 +31,10 @@
 #      ("IPsec SA down"), re-initiates the tunnel and fails back
 #   6. netem loss 5% on G1's underlay for LOSS_SECS s: no failover
 #      (primary failovers counter unchanged, route stays on ipsec1)
+#   7. netem delay on G1's underlay (adaptive detection, defaults): an
+#      RTT step of +50 ms is learnt without a failover; a step to 300 ms
+#      fails over once and fails back by itself; then a steady 300 ms,
+#      300 +- 40 ms and 100 +- 40 ms: no failover for RTT_SECS s each
 set -u
 W=/tmp/vpnha-vm
 PSK='vpnha-test-psk-0123456789abcdef0123456789'
@@ -43,6 +47,7 @@ FAILOVER_BOUND=${FAILOVER_BOUND:-5}
 FAILBACK_BOUND=${FAILBACK_BOUND:-10}
 LOSS_PCT=${LOSS_PCT:-5}
 LOSS_SECS=${LOSS_SECS:-20}
+RTT_SECS=${RTT_SECS:-10}
 NAME=R
 PIDS=""
 NFAIL=0
@@ -333,23 +338,65 @@ I1=$(jget primary 'j["ipsec"]["initiations"]')
 i=0; until [ "$(jget primary 'j["state"]')" = up ] || [ $i -gt 50 ]; do i=$((i+1)); sleep 0.2; done
 F1=$(jget primary 'j["failovers"]')
 
+# steady LABEL SECS: the route stays on ipsec1 and the primary's failover
+# counter does not move for SECS s (route sampled every 0.2 s).
+steady() {
+    f0=$(jget primary 'j["failovers"]')
+    s=$(t); moved=0; n=0
+    while awk -v a="$s" -v b="$(t)" -v m="$2" 'BEGIN{exit !(b-a < m)}'; do
+        d=$(rdev); n=$((n+1))
+        [ "$d" != ipsec1 ] && { moved=$((moved+1)); echo "  route on '$d' at +$(awk -v a="$s" -v b="$(t)" 'BEGIN{printf "%.2f", b-a}') s"; }
+        sleep 0.2
+    done
+    f1=$(jget primary 'j["failovers"]')
+    echo "$1: window $(jget primary 'json.dumps(j["healthCheck"]["window"])'), srtt $(jget primary 'j["healthCheck"]["srttUs"]') us, deadline $(jget primary 'j["healthCheck"]["detectDeadlineUs"]') us"
+    [ $moved -eq 0 ] && pass "$1 for $2 s: route stayed on ipsec1 ($n samples)" \
+        || bad "$1: route left ipsec1 in $moved of $n samples"
+    [ "$f1" = "$f0" ] && pass "$1: primary failovers unchanged ($f1)" \
+        || bad "$1: primary failovers $f0 -> $f1"
+}
+
 # ---- random loss on the primary: no failover
 ip netns exec G1 tc qdisc add dev g1-r root netem loss ${LOSS_PCT}% || die "netem"
-s=$(t); moved=0; n=0
-while awk -v a="$s" -v b="$(t)" -v m="$LOSS_SECS" 'BEGIN{exit !(b-a < m)}'; do
-    d=$(rdev); n=$((n+1))
-    [ "$d" != ipsec1 ] && { moved=$((moved+1)); echo "  route on '$d' at +$(awk -v a="$s" -v b="$(t)" 'BEGIN{printf "%.2f", b-a}') s"; }
-    sleep 0.2
-done
-F2=$(jget primary 'j["failovers"]')
-echo "loss window: $(jget primary 'json.dumps(j["healthCheck"]["window"])')"
+steady "${LOSS_PCT}% loss" "$LOSS_SECS"
 echo "loss counters: $(jget primary 'json.dumps(j["healthCheck"]["counters"])')"
 ip netns exec G1 tc -s qdisc show dev g1-r | head -n 3
 ip netns exec G1 tc qdisc del dev g1-r root
-[ $moved -eq 0 ] && pass "${LOSS_PCT}% loss for ${LOSS_SECS} s: route stayed on ipsec1 ($n samples)" \
-    || bad "${LOSS_PCT}% loss: route left ipsec1 in $moved of $n samples"
-[ "$F2" = "$F1" ] && pass "${LOSS_PCT}% loss: primary failovers unchanged ($F2)" \
-    || bad "${LOSS_PCT}% loss: primary failovers $F1 -> $F2"
+
+# ---- RTT and jitter on the primary (netem delay on G1's underlay, so
+# everything G1 sends R), with the defaults: adaptive detection's
+# documented behaviour (vpnha_health.h "Detection", README).
+#   a. the RTT steps up by 50 ms: learnt, no failover;
+#   b. it steps to 300 ms (more than 2 D + (miss - 2) x interval/4, about
+#      100 ms here): a failure in that time, so one failover, then the
+#      replies teach srtt and the tunnel fails back (recovery-count +
+#      hold-down) on its own;
+#   c. a steady 300 ms: no failover;  d. 300 +- 40 ms: no failover;
+#   e. 100 +- 40 ms: no failover.
+F3=$(jget primary 'j["failovers"]')
+ip netns exec G1 tc qdisc add dev g1-r root netem delay 50ms || die "netem delay"
+steady "RTT step +50 ms" "$RTT_SECS"
+ip netns exec G1 tc qdisc change dev g1-r root netem delay 300ms || die "netem delay 300"
+el=$(wait_dev ipsec2 "$FAILOVER_BOUND"); ok=$?
+[ $ok -eq 0 ] && pass "RTT step to 300 ms: taken for a failure, route on ipsec2 after ${el} s" \
+    || bad "RTT step to 300 ms: no failover within ${FAILOVER_BOUND} s (route '$(rdev)')"
+echo "primary after the step: $(jget primary 'j["state"]') / $(jget primary 'j["reason"]')"
+# The failures before this one were close: flap damping may have
+# doubled the hold-down (holdDownEffectiveMs) -- wait for that too.
+HD=$(jget primary 'j["healthCheck"]["holdDownEffectiveMs"] // 1000')
+el=$(wait_dev ipsec1 "$((FAILBACK_BOUND + HD + 5))"); ok=$?
+[ $ok -eq 0 ] && pass "RTT 300 ms learnt: failed back ${el} s later (hold-down ${HD} s), srtt $(jget primary 'j["healthCheck"]["srttUs"]') us" \
+    || bad "no failback at a steady 300 ms RTT within $((FAILBACK_BOUND + HD + 5)) s (route '$(rdev)', $(jget primary 'j["state"]'))"
+F4=$(jget primary 'j["failovers"]')
+[ "$F4" = "$((F3 + 1))" ] && pass "RTT steps: exactly one failover ($F3 -> $F4)" \
+    || bad "RTT steps: failovers $F3 -> $F4, expected one"
+i=0; until [ "$(jget primary 'j["state"]')" = up ] || [ $i -gt 50 ]; do i=$((i+1)); sleep 0.2; done
+steady "steady 300 ms RTT" "$RTT_SECS"
+ip netns exec G1 tc qdisc change dev g1-r root netem delay 300ms 40ms || die "netem jitter"
+steady "RTT 300 +- 40 ms" "$RTT_SECS"
+ip netns exec G1 tc qdisc change dev g1-r root netem delay 100ms 40ms || die "netem jitter 100"
+steady "RTT 100 +- 40 ms" "$RTT_SECS"
+ip netns exec G1 tc qdisc del dev g1-r root
 
 T5=$(t)
 awk -v a="$T0" -v b="$T1" -v c="$T2" -v d="$T3" -v e="$T5" 'BEGIN {
