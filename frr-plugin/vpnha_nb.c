@@ -523,6 +523,30 @@ const struct frr_yang_module_info frr_vpnhad_info = {
 			},
 		},
 		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/detection/srtt-us",
+			.cbs = {
+				.get_elem = vpnha_nb_tunnel_state_detection_srtt_us_get_elem,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/detection/deadline-us",
+			.cbs = {
+				.get_elem = vpnha_nb_tunnel_state_detection_deadline_us_get_elem,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/detection/bound-us",
+			.cbs = {
+				.get_elem = vpnha_nb_tunnel_state_detection_bound_us_get_elem,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/detection/hold-down-effective-ms",
+			.cbs = {
+				.get_elem = vpnha_nb_tunnel_state_detection_hold_down_effective_ms_get_elem,
+			},
+		},
+		{
 			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/last-failover/detection-ms",
 			.cbs = {
 				.get_elem = vpnha_nb_tunnel_state_last_failover_detection_ms_get_elem,

@@ -103,6 +103,15 @@ struct yang_data *vpnha_nb_tunnel_state_window_rtt_max_us_get_elem(
 	struct nb_cb_get_elem_args *args);
 struct yang_data *vpnha_nb_tunnel_state_window_jitter_us_get_elem(
 	struct nb_cb_get_elem_args *args);
+struct yang_data *vpnha_nb_tunnel_state_detection_srtt_us_get_elem(
+	struct nb_cb_get_elem_args *args);
+struct yang_data *vpnha_nb_tunnel_state_detection_deadline_us_get_elem(
+	struct nb_cb_get_elem_args *args);
+struct yang_data *vpnha_nb_tunnel_state_detection_bound_us_get_elem(
+	struct nb_cb_get_elem_args *args);
+struct yang_data *
+vpnha_nb_tunnel_state_detection_hold_down_effective_ms_get_elem(
+	struct nb_cb_get_elem_args *args);
 struct yang_data *vpnha_nb_tunnel_state_last_failover_detection_ms_get_elem(
 	struct nb_cb_get_elem_args *args);
 struct yang_data *vpnha_nb_tunnel_state_last_failover_switch_ms_get_elem(

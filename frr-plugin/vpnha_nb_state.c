@@ -185,6 +185,63 @@ struct yang_data *vpnha_nb_tunnel_state_window_jitter_us_get_elem(
 	return yang_data_new_uint32(args->xpath, f.jitter_us);
 }
 
+/* Detection state: ICMP health checks only. */
+static const struct vpnha_health *
+vpnha_nb_detection(const struct nb_cb_get_elem_args *args)
+{
+	const struct vpnha_tunnel *t = args->list_entry;
+
+	if (!t->hc_enabled || t->hc.type != VPNHA_HC_TYPE_ICMP)
+		return NULL;
+	return &t->health;
+}
+
+struct yang_data *vpnha_nb_tunnel_state_detection_srtt_us_get_elem(
+	struct nb_cb_get_elem_args *args)
+{
+	const struct vpnha_health *h = vpnha_nb_detection(args);
+
+	if (!h)
+		return NULL;
+	return yang_data_new_uint32(args->xpath, (uint32_t)(h->srtt_us));
+}
+
+struct yang_data *vpnha_nb_tunnel_state_detection_deadline_us_get_elem(
+	struct nb_cb_get_elem_args *args)
+{
+	const struct vpnha_health *h = vpnha_nb_detection(args);
+
+	if (!h)
+		return NULL;
+	return yang_data_new_uint32(args->xpath,
+				    (uint32_t)(vpnha_health_detect_us(h)));
+}
+
+struct yang_data *vpnha_nb_tunnel_state_detection_bound_us_get_elem(
+	struct nb_cb_get_elem_args *args)
+{
+	const struct vpnha_health *h = vpnha_nb_detection(args);
+
+	if (!h)
+		return NULL;
+	return yang_data_new_uint32(
+		args->xpath, (uint32_t)(vpnha_health_detect_bound_us(h)));
+}
+
+struct yang_data *
+vpnha_nb_tunnel_state_detection_hold_down_effective_ms_get_elem(
+	struct nb_cb_get_elem_args *args)
+{
+	const struct vpnha_tunnel *t = args->list_entry;
+	const struct vpnha_health *h = &t->health;
+
+	/* BFD health checks have a hold-down too. */
+	if (!t->hc_enabled)
+		return NULL;
+	return yang_data_new_uint32(args->xpath,
+				    (uint32_t)(vpnha_health_hold_down_ms(h)));
+}
+
 struct yang_data *vpnha_nb_tunnel_state_last_failover_detection_ms_get_elem(
 	struct nb_cb_get_elem_args *args)
 {
