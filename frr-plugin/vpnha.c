@@ -93,6 +93,7 @@ struct vpnha *vpnha_new(const struct vpnha_rib_ops *rib,
 	vpnha_routes_init(&v->routes);
 	vpnha_routes_bytun_init(&v->routes_bytun);
 	vpnha_paths_init(&v->paths);
+	vpnha_paths_init(&v->adv_paths);
 	v->rib = rib;
 	v->io = io;
 	v->ipsec_ops = ipsec;
@@ -118,6 +119,7 @@ void vpnha_clear(struct vpnha *v)
 	memset(&v->gw_addr, 0, sizeof(v->gw_addr));
 	v->distance_base = VPNHA_DISTANCE_BASE_DEFAULT;
 	v->all_down = VPNHA_ALL_DOWN_KEEP_BEST;
+	vpnha_set_adv_table(v, 0);
 	vpnha_ipsec_global_default(&v->ipsec);
 	vpnha_recompute(v);
 }
@@ -131,9 +133,32 @@ void vpnha_free(struct vpnha *v)
 	vpnha_tunnels_byif_fini(&v->tunnels_byif);
 	vpnha_peers_fini(&v->peers);
 	vpnha_paths_fini(&v->paths);
+	vpnha_paths_fini(&v->adv_paths);
 	if (vpnha == v)
 		vpnha = NULL;
 	XFREE(MTYPE_VPNHA, v);
+}
+
+void vpnha_set_adv_table(struct vpnha *v, uint32_t table)
+{
+	if (table == v->adv_table)
+		return;
+	v->adv_table_prev = v->adv_table;
+	v->adv_table = table;
+}
+
+bool vpnha_rib_notify_adv_table(const struct vpnha *v, uint32_t table)
+{
+	return table && (table == v->adv_table || table == v->adv_table_prev);
+}
+
+const struct vpnha_path *vpnha_adv_path(struct vpnha *v, const struct prefix *p)
+{
+	struct vpnha_path key = {}, *path;
+
+	prefix_copy(&key.prefix, p);
+	path = vpnha_paths_find_gteq(&v->adv_paths, &key);
+	return path && prefix_same(&path->prefix, p) ? path : NULL;
 }
 
 uint8_t vpnha_distance(const struct vpnha *v, uint8_t weight)
@@ -912,6 +937,50 @@ static void vpnha_path_add_nh(struct vpnha_path *path, ifindex_t ifindex)
 }
 
 /*
+ * advertise-table: make the table hold want for p (NULL: nothing).
+ * One route per prefix, replaced in place (sent without
+ * ZEBRA_FLAG_RR_USE_DISTANCE, whatever its distance); a move to another
+ * table withdraws from the old one first.  Returns the messages sent.
+ */
+static unsigned int vpnha_adv_sync(struct vpnha *v, const struct prefix *p,
+				   const struct vpnha_path *want)
+{
+	struct vpnha_path *path = (struct vpnha_path *)vpnha_adv_path(v, p);
+	unsigned int sent = 0;
+
+	if (path && (!want || path->table != want->table)) {
+		if (v->rib_up && v->rib && v->rib->route_del) {
+			v->rib->route_del(path);
+			sent++;
+		}
+		vpnha_paths_del(&v->adv_paths, path);
+		XFREE(MTYPE_VPNHA_PATH, path);
+		path = NULL;
+	}
+	if (!want)
+		return sent;
+	if (path && path->distance == want->distance &&
+	    vpnha_path_same(path, want))
+		return sent;
+	if (!path) {
+		path = XCALLOC(MTYPE_VPNHA_PATH, sizeof(*path));
+		*path = *want;
+		vpnha_paths_add(&v->adv_paths, path);
+	} else {
+		/* The key (prefix, distance) may change: re-insert. */
+		vpnha_paths_del(&v->adv_paths, path);
+		*path = *want;
+		vpnha_paths_add(&v->adv_paths, path);
+	}
+	path->state = VPNHA_PATH_SENT;
+	if (v->rib && v->rib->route_add) {
+		v->rib->route_add(path);
+		sent++;
+	}
+	return sent;
+}
+
+/*
  * Recompute one prefix: routes [first, ...) sharing first's prefix.
  * Returns the number of zebra messages sent.
  */
@@ -921,7 +990,7 @@ static unsigned int vpnha_recompute_prefix(struct vpnha *v,
 	struct vpnha_path want[VPNHA_ECMP_MAX] = {};
 	unsigned int nwant = 0, sent = 0, i;
 	struct vpnha_route *r;
-	struct vpnha_path key = {}, *path, *next;
+	struct vpnha_path key = {}, *path, *next, *adv;
 	bool any_usable = false, any_up = false;
 	uint8_t best = 255;
 
@@ -1048,6 +1117,19 @@ static unsigned int vpnha_recompute_prefix(struct vpnha *v,
 			sent++;
 		}
 	}
+
+	/*
+	 * advertise-table: the lowest distance sent, only while a tunnel
+	 * is usable (a route kept by keep-best is not advertised).
+	 */
+	adv = NULL;
+	if (v->adv_table && any_usable)
+		for (i = 0; i < nwant; i++)
+			if (!adv || want[i].distance < adv->distance)
+				adv = &want[i];
+	if (adv)
+		adv->table = v->adv_table;
+	sent += vpnha_adv_sync(v, &first->prefix, adv);
 	return sent;
 }
 
@@ -1071,6 +1153,15 @@ static unsigned int vpnha_recompute_orphans(struct vpnha *v)
 		}
 		vpnha_paths_del(&v->paths, path);
 		XFREE(MTYPE_VPNHA_PATH, path);
+	}
+	for (path = vpnha_paths_first(&v->adv_paths); path; path = next) {
+		next = vpnha_paths_next(&v->adv_paths, path);
+		prefix_copy(&key.prefix, &path->prefix);
+		key.tunnel[0] = '\0';
+		r = vpnha_routes_find_gteq(&v->routes, &key);
+		if (r && prefix_same(&r->prefix, &path->prefix))
+			continue;
+		sent += vpnha_adv_sync(v, &path->prefix, NULL);
 	}
 	return sent;
 }
@@ -1238,6 +1329,8 @@ static void vpnha_rib_reset(struct vpnha *v, bool up)
 	v->rib_up = up;
 	while ((path = vpnha_paths_pop(&v->paths)))
 		XFREE(MTYPE_VPNHA_PATH, path);
+	while ((path = vpnha_paths_pop(&v->adv_paths)))
+		XFREE(MTYPE_VPNHA_PATH, path);
 	vpnha_recompute(v);
 }
 
@@ -1261,6 +1354,8 @@ void vpnha_withdraw_all(struct vpnha *v)
 	struct vpnha_path *path;
 
 	vpnha_each_path (v, path)
+		v->rib->route_del(path);
+	frr_each (vpnha_paths, &v->adv_paths, path)
 		v->rib->route_del(path);
 	/* Nothing is ours in zebra now: clearing must not delete again. */
 	vpnha_rib_reset(v, false);
