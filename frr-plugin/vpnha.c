@@ -152,6 +152,15 @@ bool vpnha_rib_notify_adv_table(const struct vpnha *v, uint32_t table)
 	return table && (table == v->adv_table || table == v->adv_table_prev);
 }
 
+void vpnha_rib_notify_adv(struct vpnha *v, const struct prefix *p,
+			  uint32_t table, bool installed)
+{
+	const struct vpnha_path *adv = vpnha_adv_path(v, p);
+
+	if (installed && adv && adv->table == table)
+		vpnha_rib_notify(v, p, true);
+}
+
 const struct vpnha_path *vpnha_adv_path(struct vpnha *v, const struct prefix *p)
 {
 	struct vpnha_path key = {}, *path;
@@ -937,10 +946,13 @@ static void vpnha_path_add_nh(struct vpnha_path *path, ifindex_t ifindex)
 }
 
 /*
- * advertise-table: make the table hold want for p (NULL: nothing).
- * One route per prefix, replaced in place (sent without
- * ZEBRA_FLAG_RR_USE_DISTANCE, whatever its distance); a move to another
- * table withdraws from the old one first.  Returns the messages sent.
+ * advertise-table: make the table hold want for p (NULL: nothing), one
+ * route per prefix, sent without ZEBRA_FLAG_RR_USE_DISTANCE.  A change
+ * is a withdraw, then an add, never a replace in place: zebra 8.4's
+ * import-table loses its copy of a table route replaced in place (its
+ * implicit delete of the old route takes the new copy with it: seen in
+ * test_advertise.py), and with the flag set its delete of the copy
+ * would match no distance.  Returns the messages sent.
  */
 static unsigned int vpnha_adv_sync(struct vpnha *v, const struct prefix *p,
 				   const struct vpnha_path *want)
@@ -948,31 +960,23 @@ static unsigned int vpnha_adv_sync(struct vpnha *v, const struct prefix *p,
 	struct vpnha_path *path = (struct vpnha_path *)vpnha_adv_path(v, p);
 	unsigned int sent = 0;
 
-	if (path && (!want || path->table != want->table)) {
+	if (path && want && path->table == want->table &&
+	    path->distance == want->distance && vpnha_path_same(path, want))
+		return 0;
+	if (path) {
 		if (v->rib_up && v->rib && v->rib->route_del) {
 			v->rib->route_del(path);
 			sent++;
 		}
 		vpnha_paths_del(&v->adv_paths, path);
 		XFREE(MTYPE_VPNHA_PATH, path);
-		path = NULL;
 	}
 	if (!want)
 		return sent;
-	if (path && path->distance == want->distance &&
-	    vpnha_path_same(path, want))
-		return sent;
-	if (!path) {
-		path = XCALLOC(MTYPE_VPNHA_PATH, sizeof(*path));
-		*path = *want;
-		vpnha_paths_add(&v->adv_paths, path);
-	} else {
-		/* The key (prefix, distance) may change: re-insert. */
-		vpnha_paths_del(&v->adv_paths, path);
-		*path = *want;
-		vpnha_paths_add(&v->adv_paths, path);
-	}
+	path = XCALLOC(MTYPE_VPNHA_PATH, sizeof(*path));
+	*path = *want;
 	path->state = VPNHA_PATH_SENT;
+	vpnha_paths_add(&v->adv_paths, path);
 	if (v->rib && v->rib->route_add) {
 		v->rib->route_add(path);
 		sent++;
@@ -1391,7 +1395,11 @@ void vpnha_rib_notify(struct vpnha *v, const struct prefix *p, bool installed)
 		     path = vpnha_paths_next(&v->paths, path))
 			path->state = path == lowest ? VPNHA_PATH_INSTALLED
 						     : VPNHA_PATH_NOT_INSTALLED;
-	} else if (n == 1)
+	} else if (n == 1 && !vpnha_adv_path(v, p))
+		/*
+		 * With an advertise-table copy, zebra's import of it beats
+		 * our route by design: vpnha_rib_notify_adv() reports.
+		 */
 		lowest->state = VPNHA_PATH_NOT_INSTALLED;
 
 	if (!installed)

@@ -479,9 +479,21 @@ extern void vpnha_set_adv_table(struct vpnha *v, uint32_t table);
 
 /*
  * A zebra notification for table is about a route sent to an advertise
- * table (the current or one being left): not about the FIB routes.
+ * table (the current or one being left), not one of the main table's:
+ * vpnha_rib_notify_adv(), not vpnha_rib_notify().
  */
 extern bool vpnha_rib_notify_adv_table(const struct vpnha *v, uint32_t table);
+
+/*
+ * zebra's notification for the advertise-table copy of prefix p.  With
+ * 'ip import-table' below distance-base, zebra selects its import of
+ * that copy (same nexthops) over our routes in the main table and
+ * reports ours beaten: the copy's install stands for the prefix's (the
+ * lowest path installed, failover timeline), and the main table's
+ * "not installed" is not taken for a prefix that has a copy.
+ */
+extern void vpnha_rib_notify_adv(struct vpnha *v, const struct prefix *p,
+				 uint32_t table, bool installed);
 
 /* The path advertised for prefix p, NULL when none. */
 extern const struct vpnha_path *vpnha_adv_path(struct vpnha *v,

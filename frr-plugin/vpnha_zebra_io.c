@@ -230,9 +230,15 @@ static int vpnha_zebra_notify_owner(ZAPI_CALLBACK_ARGS)
 	if (VPNHA_DEBUG(zebra))
 		zlog_debug("zebra: notify %pFX table %u: %d", &p, table_id,
 			   note);
-	/* Not about the FIB routes: the copy in an advertise table. */
-	if (vpnha_rib_notify_adv_table(vpnha, table_id))
+	/* The copy in an advertise table: the core decides what it means. */
+	if (vpnha_rib_notify_adv_table(vpnha, table_id)) {
+		if (note == ZAPI_ROUTE_FAIL_INSTALL)
+			zlog_warn("zebra failed to install %pFX in table %u",
+				  &p, table_id);
+		vpnha_rib_notify_adv(vpnha, &p, table_id,
+				     note == ZAPI_ROUTE_INSTALLED);
 		return 0;
+	}
 
 	switch (note) {
 	case ZAPI_ROUTE_INSTALLED:

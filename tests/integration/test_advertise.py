@@ -177,6 +177,9 @@ def run_scenario(s, block, l_rt, proto):
     assert rib["table"].get("selected") and rib["table"]["distance"] == 5, rib
     assert [n.get("interfaceName") for n in rib["table"]["nexthops"]] == ["vti1"], rib
     assert rib["static"]["distance"] == 10 and not rib["static"].get("selected"), rib
+    # vpnhad takes the copy's install for the prefix's.
+    vt.wait_for(lambda: s.rt.vtysh_json("show vpn-ha route json")["routes"][PREFIX]["paths"][0],
+                5, ok=lambda p: p["selected"], desc="vpnhad's route reported selected")
 
     # 4. Silent failure of D's tunnel: L loses the route.
     t0, _ = block.drop("cvti1")
@@ -255,3 +258,52 @@ def test_bgp_redistribute_table_without_network(vpnha_hc, block, logdir):
     s.rt.configure(BGP_D)
     l_rt.configure(BGP_L)
     run_scenario(s, block, l_rt, "bgp")
+
+
+def test_ospf_backup_tunnel_keeps_advertising(vpnha_hc, block, logdir):
+    """D with both tunnels: the primary's silent failure moves the
+    advertised route to the backup (D's FIB follows, L keeps the prefix),
+    and vpnhad's failover timeline closes on the copy's install."""
+    s = vpnha_hc
+    s.r.add_addr("lo", CONTROL)
+    s.rt.configure("vpn-ha\n distance-base 10\n advertise-table %d\nexit\n" % TABLE)
+    s.rt.configure(D_ZEBRA)
+    l_rt = lan(s, logdir)
+    s.rt.start_daemon("ospfd")
+    l_rt.start_daemon("ospfd")
+    s.rt.configure(OSPF_D)
+    l_rt.configure(OSPF_L)
+    wait_l(s, l_rt, "ospf", lambda: l_route(l_rt, PREFIX, "ospf"), LEARN_BOUND_S,
+           desc="L learns %s from D by ospf" % PREFIX)
+    assert advertised(s) == {"table": TABLE, "distance": 10}
+
+    # L keeps the prefix through the whole failover (the copy moves to
+    # the backup as a withdraw and an add, which zebra must not turn
+    # into a withdrawal towards ospfd): polled from the failure until
+    # 1.5 s after the backup's route is advertised.
+    block.drop("cvti1")
+    t_end, polls = time.monotonic() + LOSE_BOUND_S, 0
+    moved = None
+    while True:
+        assert l_route(l_rt, PREFIX, "ospf") is not None, \
+            "L lost %s during D's failover to its backup tunnel" % PREFIX
+        polls += 1
+        now = time.monotonic()
+        if moved is None and advertised(s) == {"table": TABLE, "distance": 110}:
+            moved = now
+        if moved is not None and now > moved + 1.5:
+            break
+        assert now < t_end, "the backup's route not advertised: %r" % advertised(s)
+    print("L polled %d times through the failover" % polls)
+    s.wait_kernel_devs(["vti2"])
+
+    def table_devs():
+        return [n.get("interfaceName") for e in s.rt.rib(PREFIX)
+                if e["protocol"] == "table" and e.get("selected") for n in e["nexthops"]]
+
+    vt.wait_for(table_devs, 5, ok=lambda d: d == ["vti2"], desc="D's T[%d] route via vti2" % TABLE)
+    fo = vt.wait_for(lambda: s.rt.vtysh_json("show vpn-ha tunnel primary json")
+                     ["tunnels"]["primary"].get("lastFailover", {}), 5,
+                     ok=lambda f: f.get("switchMs") is not None,
+                     desc="failover timeline closed by the copy's install")
+    assert fo["totalMs"] < LOSE_BOUND_S * 1000, fo

@@ -669,6 +669,25 @@ static void test_adv_table(void)
 	vpnha_recompute(v);
 	CU_ASSERT_EQUAL(rib_adds + rib_dels, 0);
 
+	/*
+	 * zebra's import of the copy beats our route: the main table's
+	 * "not installed" is not taken, the copy's install stands for the
+	 * prefix's; another table's or a failure's notification is not.
+	 */
+	vpnha_rib_notify(v, &remote, false);
+	CU_ASSERT_FALSE(vpnha_route_selected(
+		v, vpnha_route_find(v, &remote, "primary")));
+	vpnha_rib_notify_adv(v, &remote, 200, true);
+	vpnha_rib_notify_adv(v, &remote, 100, false);
+	CU_ASSERT_FALSE(vpnha_route_selected(
+		v, vpnha_route_find(v, &remote, "primary")));
+	vpnha_rib_notify_adv(v, &remote, 100, true);
+	CU_ASSERT_TRUE(vpnha_route_selected(
+		v, vpnha_route_find(v, &remote, "primary")));
+	vpnha_rib_notify(v, &remote, false);
+	CU_ASSERT_TRUE(vpnha_route_selected(
+		v, vpnha_route_find(v, &remote, "primary")));
+
 	/* The primary fails: the backup's route replaces it in place. */
 	hc_enable(primary, VPNHA_HC_TYPE_BFD, 0, true);
 	hc_enable(backup, VPNHA_HC_TYPE_BFD, 0, true);
@@ -680,6 +699,13 @@ static void test_adv_table(void)
 	CU_ASSERT_EQUAL(e->distance, 101);
 	CU_ASSERT_EQUAL(e->nh[0], IF_BACKUP);
 	CU_ASSERT_EQUAL(rib_count(), 2);
+	/* The copy's install closes the failover's timeline. */
+	CU_ASSERT_EQUAL(primary->timeline.switched, 0);
+	fake_now_us += 5000;
+	vpnha_rib_notify_adv(v, &remote, 100, true);
+	CU_ASSERT_NOT_EQUAL(primary->timeline.switched, 0);
+	CU_ASSERT_TRUE(vpnha_route_selected(
+		v, vpnha_route_find(v, &remote, "backup")));
 
 	/* Both down: keep-best keeps the main route, nothing advertised. */
 	hc_event(backup, false);
