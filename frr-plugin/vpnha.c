@@ -946,13 +946,34 @@ static void vpnha_path_add_nh(struct vpnha_path *path, ifindex_t ifindex)
 }
 
 /*
+ * advertise-table: withdraw whatever copy of p zebra may hold in the
+ * table without our knowing (left by the vpnhad before us: zebra keeps a
+ * client's routes over its restart, and its graceful-restart sweep
+ * covers the main table only, zebra/zebra_gr.c in 8.4 and 10.3).  zebra
+ * ignores the delete of a route it does not have.
+ */
+static unsigned int vpnha_adv_del_unknown(struct vpnha *v,
+					  const struct prefix *p)
+{
+	struct vpnha_path stale = {};
+
+	if (!v->adv_table || !v->rib_up || !v->rib || !v->rib->route_del)
+		return 0;
+	prefix_copy(&stale.prefix, p);
+	stale.table = v->adv_table;
+	v->rib->route_del(&stale);
+	return 1;
+}
+
+/*
  * advertise-table: make the table hold want for p (NULL: nothing), one
- * route per prefix, sent without ZEBRA_FLAG_RR_USE_DISTANCE.  A change
- * is a withdraw, then an add, never a replace in place: zebra 8.4's
+ * route per prefix, sent without ZEBRA_FLAG_RR_USE_DISTANCE.  An add is
+ * always a withdraw, then the add, never a replace in place: zebra 8.4's
  * import-table loses its copy of a table route replaced in place (its
  * implicit delete of the old route takes the new copy with it: seen in
  * test_advertise.py), and with the flag set its delete of the copy
- * would match no distance.  Returns the messages sent.
+ * would match no distance.  A first add withdraws an unknown copy.
+ * Returns the messages sent.
  */
 static unsigned int vpnha_adv_sync(struct vpnha *v, const struct prefix *p,
 				   const struct vpnha_path *want)
@@ -970,7 +991,8 @@ static unsigned int vpnha_adv_sync(struct vpnha *v, const struct prefix *p,
 		}
 		vpnha_paths_del(&v->adv_paths, path);
 		XFREE(MTYPE_VPNHA_PATH, path);
-	}
+	} else if (want)
+		sent += vpnha_adv_del_unknown(v, p);
 	if (!want)
 		return sent;
 	path = XCALLOC(MTYPE_VPNHA_PATH, sizeof(*path));
@@ -1224,8 +1246,10 @@ void vpnha_recompute(struct vpnha *v)
 
 /*
  * Every route is sent (hold end, replay after a reconnect): clear, for
- * each of our prefixes, what an earlier zebra left, then tell zebra the
- * update is complete (it drops what an earlier vpnhad left).
+ * each of our prefixes, what an earlier zebra left and, when not
+ * advertised, an advertise-table copy an earlier vpnhad left, then tell
+ * zebra the update is complete (it drops what an earlier vpnhad left in
+ * the main table).
  */
 static void vpnha_rib_sent_all(struct vpnha *v)
 {
@@ -1233,13 +1257,17 @@ static void vpnha_rib_sent_all(struct vpnha *v)
 
 	if (!v->rib_up || !v->rib)
 		return;
-	if (v->rib->leftover_del)
-		for (r = vpnha_routes_const_first(&v->routes); r;
-		     r = vpnha_routes_const_next(&v->routes, r)) {
-			if (!prev || !prefix_same(&prev->prefix, &r->prefix))
+	for (r = vpnha_routes_const_first(&v->routes); r;
+	     r = vpnha_routes_const_next(&v->routes, r)) {
+		if (!prev || !prefix_same(&prev->prefix, &r->prefix)) {
+			if (v->rib->leftover_del)
 				v->rib->leftover_del(&r->prefix);
-			prev = r;
+			/* Not advertised: no copy either, ours or not. */
+			if (!vpnha_adv_path(v, &r->prefix))
+				vpnha_adv_del_unknown(v, &r->prefix);
 		}
+		prev = r;
+	}
 	if (v->rib->update_complete)
 		v->rib->update_complete();
 }

@@ -181,6 +181,23 @@ def run_scenario(s, block, l_rt, proto):
     vt.wait_for(lambda: s.rt.vtysh_json("show vpn-ha route json")["routes"][PREFIX]["paths"][0],
                 5, ok=lambda p: p["selected"], desc="vpnhad's route reported selected")
 
+    # 3b. vpnhad restarts: zebra keeps its routes (graceful restart; the
+    #     sweep covers the main table only), the new vpnhad withdraws
+    #     the copy it did not send and sends its own: D's T route stands
+    #     and L keeps or regains the prefix.
+    s.rt.stop("vpnhad")
+    s.rt.start_vpnhad()
+    s.rt.configure(vt.README_CONFIG)
+    s.rt.configure(vt.health_check_config({"primary": {}, "backup": {}}))
+    s.rt.configure(D_VPNHA)
+    s.rt.configure("vpn-ha\n advertise-table %d\nexit\n" % TABLE)
+    vt.wait_for(lambda: advertised(s), 10, ok=lambda a: a == {"table": TABLE, "distance": 10},
+                desc="advertised again after the restart's hold")
+    vt.wait_for(lambda: [e.get("selected") for e in s.rt.rib(PREFIX) if e["protocol"] == "table"],
+                5, ok=lambda v: v == [True], desc="D's T[%d] route after vpnhad's restart" % TABLE)
+    wait_l(s, l_rt, proto, lambda: l_route(l_rt, PREFIX, proto), LOSE_BOUND_S,
+           desc="L has %s after D's vpnhad restarted" % PREFIX)
+
     # 4. Silent failure of D's tunnel: L loses the route.
     t0, _ = block.drop("cvti1")
     wait_l(s, l_rt, proto, lambda: l_route(l_rt, PREFIX, proto), LOSE_BOUND_S,
