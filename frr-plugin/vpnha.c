@@ -93,6 +93,7 @@ struct vpnha *vpnha_new(const struct vpnha_rib_ops *rib,
 	vpnha_routes_init(&v->routes);
 	vpnha_routes_bytun_init(&v->routes_bytun);
 	vpnha_paths_init(&v->paths);
+	vpnha_paths_init(&v->adv_paths);
 	v->rib = rib;
 	v->io = io;
 	v->ipsec_ops = ipsec;
@@ -118,6 +119,7 @@ void vpnha_clear(struct vpnha *v)
 	memset(&v->gw_addr, 0, sizeof(v->gw_addr));
 	v->distance_base = VPNHA_DISTANCE_BASE_DEFAULT;
 	v->all_down = VPNHA_ALL_DOWN_KEEP_BEST;
+	vpnha_set_adv_table(v, 0);
 	vpnha_ipsec_global_default(&v->ipsec);
 	vpnha_recompute(v);
 }
@@ -131,9 +133,41 @@ void vpnha_free(struct vpnha *v)
 	vpnha_tunnels_byif_fini(&v->tunnels_byif);
 	vpnha_peers_fini(&v->peers);
 	vpnha_paths_fini(&v->paths);
+	vpnha_paths_fini(&v->adv_paths);
 	if (vpnha == v)
 		vpnha = NULL;
 	XFREE(MTYPE_VPNHA, v);
+}
+
+void vpnha_set_adv_table(struct vpnha *v, uint32_t table)
+{
+	if (table == v->adv_table)
+		return;
+	v->adv_table_prev = v->adv_table;
+	v->adv_table = table;
+}
+
+bool vpnha_rib_notify_adv_table(const struct vpnha *v, uint32_t table)
+{
+	return table && (table == v->adv_table || table == v->adv_table_prev);
+}
+
+void vpnha_rib_notify_adv(struct vpnha *v, const struct prefix *p,
+			  uint32_t table, bool installed)
+{
+	const struct vpnha_path *adv = vpnha_adv_path(v, p);
+
+	if (installed && adv && adv->table == table)
+		vpnha_rib_notify(v, p, true);
+}
+
+const struct vpnha_path *vpnha_adv_path(struct vpnha *v, const struct prefix *p)
+{
+	struct vpnha_path key = {}, *path;
+
+	prefix_copy(&key.prefix, p);
+	path = vpnha_paths_find_gteq(&v->adv_paths, &key);
+	return path && prefix_same(&path->prefix, p) ? path : NULL;
 }
 
 uint8_t vpnha_distance(const struct vpnha *v, uint8_t weight)
@@ -912,6 +946,67 @@ static void vpnha_path_add_nh(struct vpnha_path *path, ifindex_t ifindex)
 }
 
 /*
+ * advertise-table: withdraw whatever copy of p zebra may hold in the
+ * table without our knowing (left by the vpnhad before us: zebra keeps a
+ * client's routes over its restart, and its graceful-restart sweep
+ * covers the main table only, zebra/zebra_gr.c in 8.4 and 10.3).  zebra
+ * ignores the delete of a route it does not have.
+ */
+static unsigned int vpnha_adv_del_unknown(struct vpnha *v,
+					  const struct prefix *p)
+{
+	struct vpnha_path stale = {};
+
+	if (!v->adv_table || !v->rib_up || !v->rib || !v->rib->route_del)
+		return 0;
+	prefix_copy(&stale.prefix, p);
+	stale.table = v->adv_table;
+	v->rib->route_del(&stale);
+	return 1;
+}
+
+/*
+ * advertise-table: make the table hold want for p (NULL: nothing), one
+ * route per prefix, sent without ZEBRA_FLAG_RR_USE_DISTANCE.  An add is
+ * always a withdraw, then the add, never a replace in place: zebra 8.4's
+ * import-table loses its copy of a table route replaced in place (its
+ * implicit delete of the old route takes the new copy with it: seen in
+ * test_advertise.py), and with the flag set its delete of the copy
+ * would match no distance.  A first add withdraws an unknown copy.
+ * Returns the messages sent.
+ */
+static unsigned int vpnha_adv_sync(struct vpnha *v, const struct prefix *p,
+				   const struct vpnha_path *want)
+{
+	struct vpnha_path *path = (struct vpnha_path *)vpnha_adv_path(v, p);
+	unsigned int sent = 0;
+
+	if (path && want && path->table == want->table &&
+	    path->distance == want->distance && vpnha_path_same(path, want))
+		return 0;
+	if (path) {
+		if (v->rib_up && v->rib && v->rib->route_del) {
+			v->rib->route_del(path);
+			sent++;
+		}
+		vpnha_paths_del(&v->adv_paths, path);
+		XFREE(MTYPE_VPNHA_PATH, path);
+	} else if (want)
+		sent += vpnha_adv_del_unknown(v, p);
+	if (!want)
+		return sent;
+	path = XCALLOC(MTYPE_VPNHA_PATH, sizeof(*path));
+	*path = *want;
+	path->state = VPNHA_PATH_SENT;
+	vpnha_paths_add(&v->adv_paths, path);
+	if (v->rib && v->rib->route_add) {
+		v->rib->route_add(path);
+		sent++;
+	}
+	return sent;
+}
+
+/*
  * Recompute one prefix: routes [first, ...) sharing first's prefix.
  * Returns the number of zebra messages sent.
  */
@@ -921,7 +1016,7 @@ static unsigned int vpnha_recompute_prefix(struct vpnha *v,
 	struct vpnha_path want[VPNHA_ECMP_MAX] = {};
 	unsigned int nwant = 0, sent = 0, i;
 	struct vpnha_route *r;
-	struct vpnha_path key = {}, *path, *next;
+	struct vpnha_path key = {}, *path, *next, *adv;
 	bool any_usable = false, any_up = false;
 	uint8_t best = 255;
 
@@ -1048,6 +1143,19 @@ static unsigned int vpnha_recompute_prefix(struct vpnha *v,
 			sent++;
 		}
 	}
+
+	/*
+	 * advertise-table: the lowest distance sent, only while a tunnel
+	 * is usable (a route kept by keep-best is not advertised).
+	 */
+	adv = NULL;
+	if (v->adv_table && any_usable)
+		for (i = 0; i < nwant; i++)
+			if (!adv || want[i].distance < adv->distance)
+				adv = &want[i];
+	if (adv)
+		adv->table = v->adv_table;
+	sent += vpnha_adv_sync(v, &first->prefix, adv);
 	return sent;
 }
 
@@ -1071,6 +1179,15 @@ static unsigned int vpnha_recompute_orphans(struct vpnha *v)
 		}
 		vpnha_paths_del(&v->paths, path);
 		XFREE(MTYPE_VPNHA_PATH, path);
+	}
+	for (path = vpnha_paths_first(&v->adv_paths); path; path = next) {
+		next = vpnha_paths_next(&v->adv_paths, path);
+		prefix_copy(&key.prefix, &path->prefix);
+		key.tunnel[0] = '\0';
+		r = vpnha_routes_find_gteq(&v->routes, &key);
+		if (r && prefix_same(&r->prefix, &path->prefix))
+			continue;
+		sent += vpnha_adv_sync(v, &path->prefix, NULL);
 	}
 	return sent;
 }
@@ -1129,8 +1246,10 @@ void vpnha_recompute(struct vpnha *v)
 
 /*
  * Every route is sent (hold end, replay after a reconnect): clear, for
- * each of our prefixes, what an earlier zebra left, then tell zebra the
- * update is complete (it drops what an earlier vpnhad left).
+ * each of our prefixes, what an earlier zebra left and, when not
+ * advertised, an advertise-table copy an earlier vpnhad left, then tell
+ * zebra the update is complete (it drops what an earlier vpnhad left in
+ * the main table).
  */
 static void vpnha_rib_sent_all(struct vpnha *v)
 {
@@ -1138,13 +1257,17 @@ static void vpnha_rib_sent_all(struct vpnha *v)
 
 	if (!v->rib_up || !v->rib)
 		return;
-	if (v->rib->leftover_del)
-		for (r = vpnha_routes_const_first(&v->routes); r;
-		     r = vpnha_routes_const_next(&v->routes, r)) {
-			if (!prev || !prefix_same(&prev->prefix, &r->prefix))
+	for (r = vpnha_routes_const_first(&v->routes); r;
+	     r = vpnha_routes_const_next(&v->routes, r)) {
+		if (!prev || !prefix_same(&prev->prefix, &r->prefix)) {
+			if (v->rib->leftover_del)
 				v->rib->leftover_del(&r->prefix);
-			prev = r;
+			/* Not advertised: no copy either, ours or not. */
+			if (!vpnha_adv_path(v, &r->prefix))
+				vpnha_adv_del_unknown(v, &r->prefix);
 		}
+		prev = r;
+	}
 	if (v->rib->update_complete)
 		v->rib->update_complete();
 }
@@ -1238,6 +1361,8 @@ static void vpnha_rib_reset(struct vpnha *v, bool up)
 	v->rib_up = up;
 	while ((path = vpnha_paths_pop(&v->paths)))
 		XFREE(MTYPE_VPNHA_PATH, path);
+	while ((path = vpnha_paths_pop(&v->adv_paths)))
+		XFREE(MTYPE_VPNHA_PATH, path);
 	vpnha_recompute(v);
 }
 
@@ -1261,6 +1386,8 @@ void vpnha_withdraw_all(struct vpnha *v)
 	struct vpnha_path *path;
 
 	vpnha_each_path (v, path)
+		v->rib->route_del(path);
+	frr_each (vpnha_paths, &v->adv_paths, path)
 		v->rib->route_del(path);
 	/* Nothing is ours in zebra now: clearing must not delete again. */
 	vpnha_rib_reset(v, false);
@@ -1296,7 +1423,11 @@ void vpnha_rib_notify(struct vpnha *v, const struct prefix *p, bool installed)
 		     path = vpnha_paths_next(&v->paths, path))
 			path->state = path == lowest ? VPNHA_PATH_INSTALLED
 						     : VPNHA_PATH_NOT_INSTALLED;
-	} else if (n == 1)
+	} else if (n == 1 && !vpnha_adv_path(v, p))
+		/*
+		 * With an advertise-table copy, zebra's import of it beats
+		 * our route by design: vpnha_rib_notify_adv() reports.
+		 */
 		lowest->state = VPNHA_PATH_NOT_INSTALLED;
 
 	if (!installed)

@@ -195,6 +195,8 @@ enum vpnha_path_state {
 struct vpnha_path {
 	struct vpnha_paths_item itm;
 	struct prefix prefix;
+	/* Routing table: 0 = zebra's main table, else advertise-table. */
+	uint32_t table;
 	uint8_t distance;
 	unsigned int nh_num;
 	ifindex_t nh_ifindex[VPNHA_ECMP_MAX];
@@ -319,6 +321,14 @@ struct vpnha {
 	struct vpnha_routes_head routes;
 	struct vpnha_routes_bytun_head routes_bytun;
 	struct vpnha_paths_head paths;
+	/*
+	 * advertise-table (0: off), and what is sent there: at most one
+	 * path per prefix, the lowest distance of paths carried by usable
+	 * tunnels (vpnha_recompute_prefix()).
+	 */
+	uint32_t adv_table;
+	uint32_t adv_table_prev; /* the one before, being withdrawn */
+	struct vpnha_paths_head adv_paths;
 	/* Tunnels in state RECOVERING (no-preempt release checks). */
 	unsigned int recovering;
 	/* The tunnel being evaluated from a health entry point (probe
@@ -460,6 +470,34 @@ extern void vpnha_route_set_weight(struct vpnha *v, struct vpnha_route *r,
  */
 extern int vpnha_route_prefix_parse(const char *str, struct prefix *p,
 				    char *errmsg, size_t errmsg_len);
+
+/*
+ * Set advertise-table (0: off).  The advertised routes move to the new
+ * table, or are withdrawn, at the next vpnha_recompute().
+ */
+extern void vpnha_set_adv_table(struct vpnha *v, uint32_t table);
+
+/*
+ * A zebra notification for table is about a route sent to an advertise
+ * table (the current or one being left), not one of the main table's:
+ * vpnha_rib_notify_adv(), not vpnha_rib_notify().
+ */
+extern bool vpnha_rib_notify_adv_table(const struct vpnha *v, uint32_t table);
+
+/*
+ * zebra's notification for the advertise-table copy of prefix p.  With
+ * 'ip import-table' below distance-base, zebra selects its import of
+ * that copy (same nexthops) over our routes in the main table and
+ * reports ours beaten: the copy's install stands for the prefix's (the
+ * lowest path installed, failover timeline), and the main table's
+ * "not installed" is not taken for a prefix that has a copy.
+ */
+extern void vpnha_rib_notify_adv(struct vpnha *v, const struct prefix *p,
+				 uint32_t table, bool installed);
+
+/* The path advertised for prefix p, NULL when none. */
+extern const struct vpnha_path *vpnha_adv_path(struct vpnha *v,
+					       const struct prefix *p);
 
 /*
  * Weight -> zebra administrative distance: distance-base + weight.

@@ -24,6 +24,7 @@ const size_t vpnha_hc_ranges_n = array_size(vpnha_hc_ranges);
 
 const struct vpnha_range vpnha_range_weight = {"weight", 0, 100, "(0 preferred, 100 backup)"};
 const struct vpnha_range vpnha_range_distance_base = {"distance-base", 1, 155, "(distance of weight 0)"};
+const struct vpnha_range vpnha_range_adv_table = {"advertise-table", 1, 252, "(a kernel table other than main, local, default)"};
 const struct vpnha_range vpnha_range_poll_interval = {"poll-interval", 200, 60000, "ms"};
 const struct vpnha_range vpnha_range_lifetime = {"lifetime", 120, 86400, "s"};
 const struct vpnha_range vpnha_range_dpd = {"dpd", 0, 3600, "s (0: off)"};

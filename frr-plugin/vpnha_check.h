@@ -29,6 +29,7 @@ extern const size_t vpnha_hc_ranges_n;
 
 extern const struct vpnha_range vpnha_range_weight;
 extern const struct vpnha_range vpnha_range_distance_base;
+extern const struct vpnha_range vpnha_range_adv_table;
 extern const struct vpnha_range vpnha_range_poll_interval;
 extern const struct vpnha_range vpnha_range_lifetime; /* IKE and ESP */
 extern const struct vpnha_range vpnha_range_dpd;

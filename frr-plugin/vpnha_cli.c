@@ -371,6 +371,46 @@ void vpnha_cli_show_distance_base(struct vty *vty, const struct lyd_node *dnode,
 			yang_dnode_get_string(dnode, NULL));
 }
 
+DEFPY_YANG(
+	vpnha_adv_table, vpnha_adv_table_cmd, "advertise-table (1-252)$table",
+	"Also send each prefix's route while a tunnel is usable to a routing table (for ip import-table)\n"
+	"Table number\n")
+{
+	nb_cli_enqueue_change(vty, "./advertise-table", NB_OP_MODIFY,
+			      table_str);
+	return vpnha_cli_apply(vty);
+}
+
+/* Out of range or not a number: refused with the range. */
+DEFPY_YANG(
+	vpnha_adv_table_bad, vpnha_adv_table_bad_cmd,
+	"advertise-table WORD$table",
+	"Also send each prefix's route while a tunnel is usable to a routing table (for ip import-table)\n"
+	"Table number, 1-252\n")
+{
+	vpnha_cli_range_ok(vty, &vpnha_range_adv_table, "advertise-table",
+			   table);
+	return CMD_WARNING_CONFIG_FAILED;
+}
+
+DEFPY_YANG(
+	no_vpnha_adv_table, no_vpnha_adv_table_cmd,
+	"no advertise-table [(1-252)]",
+	NO_STR
+	"Also send each prefix's route while a tunnel is usable to a routing table (for ip import-table)\n"
+	"Table number\n")
+{
+	nb_cli_enqueue_change(vty, "./advertise-table", NB_OP_DESTROY, NULL);
+	return vpnha_cli_apply(vty);
+}
+
+void vpnha_cli_show_adv_table(struct vty *vty, const struct lyd_node *dnode,
+			      bool show_defaults)
+{
+	vty_out(vty, " advertise-table %s\n",
+		yang_dnode_get_string(dnode, NULL));
+}
+
 DEFPY_YANG(vpnha_all_down, vpnha_all_down_cmd,
 	   "all-down-action <keep-best|withdraw>$action",
 	   "What to do for a prefix whose tunnels are all down\n"
@@ -1674,6 +1714,7 @@ void vpnha_cli_init(void)
 	install_element(VPNHA_NODE, &vpnha_gateway_cmd);
 	install_element(VPNHA_NODE, &vpnha_gateway_spaces_cmd);
 	install_element(VPNHA_NODE, &vpnha_distance_base_bad_cmd);
+	install_element(VPNHA_NODE, &vpnha_adv_table_bad_cmd);
 	install_element(VPNHA_NODE, &vpnha_all_down_bad_cmd);
 	install_element(VPNHA_NODE, &vpnha_peer_spaces_cmd);
 	install_element(VPNHA_NODE, &vpnha_tunnel_spaces_cmd);
@@ -1686,6 +1727,8 @@ void vpnha_cli_init(void)
 	install_element(VPNHA_NODE, &no_vpnha_gateway_cmd);
 	install_element(VPNHA_NODE, &vpnha_distance_base_cmd);
 	install_element(VPNHA_NODE, &no_vpnha_distance_base_cmd);
+	install_element(VPNHA_NODE, &vpnha_adv_table_cmd);
+	install_element(VPNHA_NODE, &no_vpnha_adv_table_cmd);
 	install_element(VPNHA_NODE, &vpnha_all_down_cmd);
 	install_element(VPNHA_NODE, &no_vpnha_all_down_cmd);
 	install_element(VPNHA_NODE, &vpnha_peer_cmd);

@@ -52,6 +52,14 @@ const struct frr_yang_module_info frr_vpnhad_info = {
 			},
 		},
 		{
+			.xpath = "/frr-vpnhad:vpnhad/advertise-table",
+			.cbs = {
+				.modify = vpnha_nb_adv_table_modify,
+				.destroy = vpnha_nb_adv_table_destroy,
+				.cli_show = vpnha_cli_show_adv_table,
+			},
+		},
+		{
 			.xpath = "/frr-vpnhad:vpnhad/all-down-action",
 			.cbs = {
 				.modify = vpnha_nb_all_down_action_modify,

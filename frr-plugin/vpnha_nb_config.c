@@ -169,6 +169,22 @@ int vpnha_nb_distance_base_modify(struct nb_cb_modify_args *args)
 	return NB_OK;
 }
 
+/* Routes move or are withdrawn by the root's apply_finish (recompute). */
+int vpnha_nb_adv_table_modify(struct nb_cb_modify_args *args)
+{
+	if (args->event == NB_EV_APPLY)
+		vpnha_set_adv_table(vpnha,
+				    yang_dnode_get_uint32(args->dnode, NULL));
+	return NB_OK;
+}
+
+int vpnha_nb_adv_table_destroy(struct nb_cb_destroy_args *args)
+{
+	if (args->event == NB_EV_APPLY)
+		vpnha_set_adv_table(vpnha, 0);
+	return NB_OK;
+}
+
 int vpnha_nb_all_down_action_modify(struct nb_cb_modify_args *args)
 {
 	if (args->event == NB_EV_APPLY)

@@ -265,6 +265,7 @@ static void vpnha_json_prefix(struct vpnha_route **rs, unsigned int n,
 	json_object *jp = json_object_new_object();
 	json_object *jpaths = json_object_new_array();
 	struct vpnha_tunnel *at, *rt;
+	const struct vpnha_path *adv;
 	bool all_down = true;
 	unsigned int i;
 
@@ -273,6 +274,16 @@ static void vpnha_json_prefix(struct vpnha_route **rs, unsigned int n,
 		json_object_string_add(jp, "activeTunnel", at->name);
 	else
 		json_object_object_add(jp, "activeTunnel", NULL);
+	/* advertise-table: the route sent there, if any. */
+	adv = vpnha_adv_path(vpnha, &rs[0]->prefix);
+	if (adv) {
+		json_object *ja = json_object_new_object();
+
+		json_object_int_add(ja, "table", adv->table);
+		json_object_int_add(ja, "distance", adv->distance);
+		json_object_object_add(jp, "advertised", ja);
+	} else
+		json_object_object_add(jp, "advertised", NULL);
 
 	for (i = 0; i < n; i++) {
 		json_object *jr = json_object_new_object();
@@ -423,11 +434,14 @@ static void vpnha_show_gateway_text(struct vty *vty)
 	vty_out(vty, "Gateway: %s", vpnha->gw_name[0] ? vpnha->gw_name : "-");
 	if (vpnha->gw_addr.ipa_type != IPADDR_NONE)
 		vty_out(vty, " (%pIA)", &vpnha->gw_addr);
-	vty_out(vty, ", zebra %s, distance = %u + weight, all down: %s\n",
+	vty_out(vty, ", zebra %s, distance = %u + weight, all down: %s",
 		vpnha_zebra_connected() ? "connected" : "NOT connected",
 		vpnha->distance_base,
 		vpnha->all_down == VPNHA_ALL_DOWN_KEEP_BEST ? "keep best"
 							    : "withdraw");
+	if (vpnha->adv_table)
+		vty_out(vty, ", advertise table %u", vpnha->adv_table);
+	vty_out(vty, "\n");
 }
 
 static void vpnha_show_peers_text(struct vty *vty, const char *name)
@@ -598,6 +612,11 @@ DEFPY(vpnha_show, vpnha_show_cmd,
 			vpnha_js_member(
 				&js, "distanceBase",
 				json_object_new_int64(vpnha->distance_base));
+			vpnha_js_member(&js, "advertiseTable",
+					vpnha->adv_table
+						? json_object_new_int64(
+							  vpnha->adv_table)
+						: NULL);
 			vpnha_js_member(
 				&js, "allDownAction",
 				json_object_new_string(

@@ -78,7 +78,17 @@ static bool vpnha_zebra_route_send(int cmd, const struct vpnha_path *path)
 	api.instance = VPNHA_ZEBRA_INSTANCE;
 	api.safi = SAFI_UNICAST;
 	prefix_copy(&api.prefix, &path->prefix);
-	SET_FLAG(api.flags, ZEBRA_FLAG_RR_USE_DISTANCE);
+	/*
+	 * advertise-table: one route per prefix in that table, replaced
+	 * in place whatever its distance.  zebra 10.x's import-table
+	 * clears ZEBRA_FLAG_RR_USE_DISTANCE on the routes it imports
+	 * anyway (redistribute.c: zebra_add_import_table_entry()).
+	 */
+	if (path->table) {
+		SET_FLAG(api.message, ZAPI_MESSAGE_TABLEID);
+		api.tableid = path->table;
+	} else
+		SET_FLAG(api.flags, ZEBRA_FLAG_RR_USE_DISTANCE);
 	SET_FLAG(api.message, ZAPI_MESSAGE_DISTANCE);
 	api.distance = path->distance;
 
@@ -95,9 +105,10 @@ static bool vpnha_zebra_route_send(int cmd, const struct vpnha_path *path)
 	}
 
 	if (VPNHA_DEBUG(zebra))
-		zlog_debug("zebra: %s %pFX distance %u nexthops %u",
+		zlog_debug("zebra: %s %pFX table %u distance %u nexthops %u",
 			   cmd == ZEBRA_ROUTE_ADD ? "add" : "delete",
-			   &path->prefix, path->distance, path->nh_num);
+			   &path->prefix, path->table, path->distance,
+			   path->nh_num);
 
 	if (zclient_route_send(cmd, zclient, &api) == ZCLIENT_SEND_FAILURE) {
 		vpnha_zebra_send_failed();
@@ -217,7 +228,17 @@ static int vpnha_zebra_notify_owner(ZAPI_CALLBACK_ARGS)
 		return -1;
 
 	if (VPNHA_DEBUG(zebra))
-		zlog_debug("zebra: notify %pFX: %d", &p, note);
+		zlog_debug("zebra: notify %pFX table %u: %d", &p, table_id,
+			   note);
+	/* The copy in an advertise table: the core decides what it means. */
+	if (vpnha_rib_notify_adv_table(vpnha, table_id)) {
+		if (note == ZAPI_ROUTE_FAIL_INSTALL)
+			zlog_warn("zebra failed to install %pFX in table %u",
+				  &p, table_id);
+		vpnha_rib_notify_adv(vpnha, &p, table_id,
+				     note == ZAPI_ROUTE_INSTALLED);
+		return 0;
+	}
 
 	switch (note) {
 	case ZAPI_ROUTE_INSTALLED:

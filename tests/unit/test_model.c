@@ -28,13 +28,17 @@ static int64_t fake_now(void)
 	return fake_now_us;
 }
 
-/* Fake RIB: what zebra holds, keyed by (prefix, distance). ----------------- */
+/*
+ * Fake RIB: what zebra holds, keyed by (prefix, distance) in the main
+ * table (ZEBRA_FLAG_RR_USE_DISTANCE) and by prefix in another table (an
+ * advertise-table route, sent without that flag). ----------------------- */
 
 #define RIB_MAX 32
 
 struct rib_entry {
 	bool used;
 	struct prefix p;
+	uint32_t table;
 	uint8_t distance;
 	unsigned int nh_num;
 	ifindex_t nh[VPNHA_ECMP_MAX];
@@ -43,18 +47,21 @@ struct rib_entry {
 static struct rib_entry rib[RIB_MAX];
 static unsigned int rib_adds, rib_dels;
 
-static struct rib_entry *rib_find(const struct prefix *p, uint8_t distance)
+static struct rib_entry *rib_find(const struct prefix *p, uint32_t table,
+				  uint8_t distance)
 {
 	for (int i = 0; i < RIB_MAX; i++)
 		if (rib[i].used && prefix_same(&rib[i].p, p) &&
-		    rib[i].distance == distance)
+		    rib[i].table == table &&
+		    (table || rib[i].distance == distance))
 			return &rib[i];
 	return NULL;
 }
 
 static bool fake_route_add(const struct vpnha_path *path)
 {
-	struct rib_entry *e = rib_find(&path->prefix, path->distance);
+	struct rib_entry *e =
+		rib_find(&path->prefix, path->table, path->distance);
 
 	for (int i = 0; !e && i < RIB_MAX; i++)
 		if (!rib[i].used)
@@ -62,6 +69,7 @@ static bool fake_route_add(const struct vpnha_path *path)
 	CU_ASSERT_FATAL(e != NULL);
 	e->used = true;
 	prefix_copy(&e->p, &path->prefix);
+	e->table = path->table;
 	e->distance = path->distance;
 	e->nh_num = path->nh_num;
 	memcpy(e->nh, path->nh_ifindex, sizeof(e->nh));
@@ -71,10 +79,16 @@ static bool fake_route_add(const struct vpnha_path *path)
 
 static bool fake_route_del(const struct vpnha_path *path)
 {
-	struct rib_entry *e = rib_find(&path->prefix, path->distance);
+	struct rib_entry *e =
+		rib_find(&path->prefix, path->table, path->distance);
 
-	/* A delete must carry the distance of an existing route. */
-	CU_ASSERT_PTR_NOT_NULL(e);
+	/*
+	 * A delete must carry the distance of an existing route; in an
+	 * advertise table it may also be a route vpnhad does not know of
+	 * (zebra ignores it when absent).
+	 */
+	if (!path->table)
+		CU_ASSERT_PTR_NOT_NULL(e);
 	if (e)
 		e->used = false;
 	rib_dels++;
@@ -116,13 +130,14 @@ static unsigned int rib_count(void)
 	return n;
 }
 
-/* The lowest-distance entry for a prefix: what zebra would select. */
+/* The lowest-distance main-table entry for a prefix: what zebra would
+ * select. */
 static struct rib_entry *rib_best(const struct prefix *p)
 {
 	struct rib_entry *best = NULL;
 
 	for (int i = 0; i < RIB_MAX; i++)
-		if (rib[i].used && prefix_same(&rib[i].p, p) &&
+		if (rib[i].used && prefix_same(&rib[i].p, p) && !rib[i].table &&
 		    (!best || rib[i].distance < best->distance))
 			best = &rib[i];
 	return best;
@@ -383,11 +398,11 @@ static void test_both_up(void)
 	CU_ASSERT_EQUAL(backup->state, VPNHA_TUNNEL_UP);
 	/* Both routes in zebra, with distinct distances. */
 	CU_ASSERT_EQUAL(rib_count(), 2);
-	e = rib_find(&remote, 1);
+	e = rib_find(&remote, 0, 1);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
 	CU_ASSERT_EQUAL(e->nh_num, 1);
 	CU_ASSERT_EQUAL(e->nh[0], IF_PRIMARY);
-	e = rib_find(&remote, 101);
+	e = rib_find(&remote, 0, 101);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
 	CU_ASSERT_EQUAL(e->nh[0], IF_BACKUP);
 	CU_ASSERT_PTR_EQUAL(vpnha_prefix_active_tunnel(v, &remote), primary);
@@ -625,6 +640,145 @@ static void test_health_down_timeline(void)
 	scheme_teardown();
 }
 
+/*
+ * advertise-table: one route per prefix in that table, the lowest
+ * distance of the usable tunnels' routes; none while every tunnel is
+ * down (even when keep-best keeps a main-table route); it follows a
+ * change of table and goes with the configuration.
+ */
+static void test_adv_table(void)
+{
+	struct rib_entry *e;
+	const struct vpnha_path *adv;
+
+	scheme_setup();
+	CU_ASSERT_PTR_NULL(vpnha_adv_path(v, &remote));
+	CU_ASSERT_PTR_NULL(rib_find(&remote, 100, 0));
+	vpnha_set_adv_table(v, 100);
+	vpnha_recompute(v);
+	e = rib_find(&remote, 100, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	CU_ASSERT_EQUAL(e->distance, 1);
+	CU_ASSERT_EQUAL(e->nh_num, 1);
+	CU_ASSERT_EQUAL(e->nh[0], IF_PRIMARY);
+	CU_ASSERT_EQUAL(rib_count(), 3);
+	adv = vpnha_adv_path(v, &remote);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(adv);
+	CU_ASSERT_EQUAL(adv->table, 100);
+	/* The main table is untouched: both routes, primary best. */
+	CU_ASSERT_EQUAL(rib_best(&remote)->nh[0], IF_PRIMARY);
+	CU_ASSERT_PTR_NOT_NULL(rib_find(&remote, 0, 101));
+
+	/* Nothing changed: nothing sent. */
+	rib_adds = rib_dels = 0;
+	vpnha_recompute(v);
+	CU_ASSERT_EQUAL(rib_adds + rib_dels, 0);
+
+	/*
+	 * zebra's import of the copy beats our route: the main table's
+	 * "not installed" is not taken, the copy's install stands for the
+	 * prefix's; another table's or a failure's notification is not.
+	 */
+	vpnha_rib_notify(v, &remote, false);
+	CU_ASSERT_FALSE(vpnha_route_selected(
+		v, vpnha_route_find(v, &remote, "primary")));
+	vpnha_rib_notify_adv(v, &remote, 200, true);
+	vpnha_rib_notify_adv(v, &remote, 100, false);
+	CU_ASSERT_FALSE(vpnha_route_selected(
+		v, vpnha_route_find(v, &remote, "primary")));
+	vpnha_rib_notify_adv(v, &remote, 100, true);
+	CU_ASSERT_TRUE(vpnha_route_selected(
+		v, vpnha_route_find(v, &remote, "primary")));
+	vpnha_rib_notify(v, &remote, false);
+	CU_ASSERT_TRUE(vpnha_route_selected(
+		v, vpnha_route_find(v, &remote, "primary")));
+
+	/* The primary fails: the backup's route replaces it in place. */
+	hc_enable(primary, VPNHA_HC_TYPE_BFD, 0, true);
+	hc_enable(backup, VPNHA_HC_TYPE_BFD, 0, true);
+	hc_event(primary, true);
+	hc_event(backup, true);
+	hc_event(primary, false);
+	e = rib_find(&remote, 100, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	CU_ASSERT_EQUAL(e->distance, 101);
+	CU_ASSERT_EQUAL(e->nh[0], IF_BACKUP);
+	CU_ASSERT_EQUAL(rib_count(), 2);
+	/* The copy's install closes the failover's timeline. */
+	CU_ASSERT_EQUAL(primary->timeline.switched, 0);
+	fake_now_us += 5000;
+	vpnha_rib_notify_adv(v, &remote, 100, true);
+	CU_ASSERT_NOT_EQUAL(primary->timeline.switched, 0);
+	CU_ASSERT_TRUE(vpnha_route_selected(
+		v, vpnha_route_find(v, &remote, "backup")));
+
+	/* Both down: keep-best keeps the main route, nothing advertised. */
+	hc_event(backup, false);
+	CU_ASSERT_PTR_NULL(rib_find(&remote, 100, 0));
+	CU_ASSERT_PTR_NULL(vpnha_adv_path(v, &remote));
+	CU_ASSERT_EQUAL(vpnha_route_find(v, &remote, "primary")->reason,
+			VPNHA_RR_KEPT_ALL_DOWN);
+	CU_ASSERT_EQUAL(rib_count(), 1);
+
+	/* The backup back: advertised again, then the primary. */
+	hc_event(backup, true);
+	CU_ASSERT_EQUAL(rib_find(&remote, 100, 0)->nh[0], IF_BACKUP);
+	hc_event(primary, true);
+	CU_ASSERT_EQUAL(rib_find(&remote, 100, 0)->nh[0], IF_PRIMARY);
+	CU_ASSERT_EQUAL(rib_find(&remote, 100, 0)->distance, 1);
+
+	/* Another table: withdrawn from the old one, sent to the new. */
+	vpnha_set_adv_table(v, 200);
+	CU_ASSERT_TRUE(vpnha_rib_notify_adv_table(v, 200));
+	CU_ASSERT_TRUE(vpnha_rib_notify_adv_table(v, 100));
+	CU_ASSERT_FALSE(vpnha_rib_notify_adv_table(v, 0));
+	CU_ASSERT_FALSE(vpnha_rib_notify_adv_table(v, 254));
+	vpnha_recompute(v);
+	CU_ASSERT_PTR_NULL(rib_find(&remote, 100, 0));
+	CU_ASSERT_PTR_NOT_NULL(rib_find(&remote, 200, 0));
+
+	/* zebra reconnects: the advertised route is replayed too. */
+	vpnha_rib_disconnected(v);
+	memset(rib, 0, sizeof(rib));
+	vpnha_rib_connected(v);
+	CU_ASSERT_PTR_NOT_NULL(rib_find(&remote, 200, 0));
+	CU_ASSERT_EQUAL(rib_count(), 3);
+
+	/*
+	 * A copy an earlier vpnhad left (zebra's graceful-restart sweep
+	 * skips other tables): withdrawn at the replay when the prefix is
+	 * not advertised.
+	 */
+	hc_event(primary, false);
+	hc_event(backup, false);
+	CU_ASSERT_PTR_NULL(rib_find(&remote, 200, 0));
+	vpnha_rib_disconnected(v);
+	e = NULL;
+	for (int i = 0; !e && i < RIB_MAX; i++)
+		if (!rib[i].used)
+			e = &rib[i];
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	*e = (struct rib_entry){.used = true, .table = 200, .distance = 10};
+	prefix_copy(&e->p, &remote);
+	vpnha_rib_connected(v);
+	CU_ASSERT_PTR_NULL(rib_find(&remote, 200, 0));
+	hc_event(primary, true);
+	hc_event(backup, true);
+	CU_ASSERT_EQUAL(rib_find(&remote, 200, 0)->nh[0], IF_PRIMARY);
+
+	/* Off: withdrawn; the main table keeps both routes. */
+	vpnha_set_adv_table(v, 0);
+	vpnha_recompute(v);
+	CU_ASSERT_PTR_NULL(rib_find(&remote, 200, 0));
+	CU_ASSERT_EQUAL(rib_count(), 2);
+
+	/* On again; freeing withdraws it with the rest (teardown). */
+	vpnha_set_adv_table(v, 100);
+	vpnha_recompute(v);
+	CU_ASSERT_EQUAL(rib_count(), 3);
+	scheme_teardown();
+}
+
 static void test_all_down_keep_best(void)
 {
 	scheme_setup();
@@ -676,13 +830,13 @@ static void test_ecmp(void)
 	vpnha_route_add(v, &remote, "third", 0);
 	vpnha_recompute(v);
 	/* Equal weights: one zebra route with two nexthops. */
-	e = rib_find(&remote, 1);
+	e = rib_find(&remote, 0, 1);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
 	CU_ASSERT_EQUAL(e->nh_num, 2);
 	CU_ASSERT_EQUAL(rib_count(), 2);
 
 	vpnha_tunnel_set_shutdown(v, primary, true);
-	e = rib_find(&remote, 1);
+	e = rib_find(&remote, 0, 1);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
 	CU_ASSERT_EQUAL(e->nh_num, 1);
 	CU_ASSERT_EQUAL(e->nh[0], 13);
@@ -757,7 +911,7 @@ static void test_route_and_tunnel_delete(void)
 	vpnha_route_add(v, &p6, "backup", 10);
 	vpnha_recompute(v);
 	CU_ASSERT_EQUAL(rib_count(), 3);
-	CU_ASSERT_PTR_NOT_NULL(rib_find(&p6, 11));
+	CU_ASSERT_PTR_NOT_NULL(rib_find(&p6, 0, 11));
 
 	vpnha_route_del(v, vpnha_route_find(v, &p6, "backup"));
 	vpnha_recompute(v);
@@ -772,7 +926,7 @@ static void test_route_and_tunnel_delete(void)
 	vpnha_route_set_weight(v, vpnha_route_find(v, &remote, "backup"), 5);
 	vpnha_recompute(v);
 	CU_ASSERT_EQUAL(rib_count(), 1);
-	CU_ASSERT_PTR_NOT_NULL(rib_find(&remote, 6));
+	CU_ASSERT_PTR_NOT_NULL(rib_find(&remote, 0, 6));
 	scheme_teardown();
 }
 
@@ -1392,6 +1546,7 @@ static const struct vpnha_cunit_test model_tests[] = {
 	{"health down and timeline", test_health_down_timeline},
 	{"all down: keep-best / withdraw", test_all_down_keep_best},
 	{"keep-best honours shutdown", test_keep_best_honours_shutdown},
+	{"advertise-table follows the usable route", test_adv_table},
 	{"ecmp on equal weights", test_ecmp},
 	{"zebra reconnect replay", test_reconnect_replay},
 	{"route and tunnel delete", test_route_and_tunnel_delete},
