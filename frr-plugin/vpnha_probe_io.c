@@ -697,13 +697,14 @@ static void vpnha_io_flush(int family)
 	now = vpnha->now();
 	for (i = 0; i < b->n; i++) {
 		int64_t late = now - b->sched[i];
-		int bucket = 0;
+		int bucket;
 
 		if (late < 0)
 			late = 0;
-		while (bucket < VPNHA_IO_LATE_BUCKETS - 1 &&
-		       late >= ((int64_t)1 << bucket))
-			bucket++;
+		/* Below 2^bucket: the bit length of late. */
+		bucket = late ? 64 - __builtin_clzll((uint64_t)late) : 0;
+		if (bucket > VPNHA_IO_LATE_BUCKETS - 1)
+			bucket = VPNHA_IO_LATE_BUCKETS - 1;
 		vpnha_io_stats.late[bucket]++;
 		if (late > vpnha_io_stats.late_max)
 			vpnha_io_stats.late_max = late;
