@@ -136,6 +136,7 @@ struct vpnha_io_sock {
 	int fd;	 /* receives (and sends IPv4); -1 = closed */
 	int sfd; /* IPv6: sends; -1 */
 	int bufsize;
+	bool open_failed;		    /* logged; cleared when it opens */
 	struct vpnha_io_idents_head idents; /* the probing tunnels */
 	vpnha_event_t *t_read;
 };
@@ -519,15 +520,19 @@ static int vpnha_io_sock_open(struct vpnha_io_sock *s)
 	s->bufsize = 0;
 	vpnha_io_sock_size(s);
 	vpnha_add_read(master, vpnha_io_read, s, s->fd, &s->t_read);
-	if (VPNHA_DEBUG(probe))
-		zlog_debug("probe socket (%s) opened",
-			   s->family == AF_INET ? "ICMP" : "ICMPv6");
+	if (VPNHA_DEBUG(probe) || s->open_failed)
+		zlog_info("probe socket (%s) opened",
+			  s->family == AF_INET ? "ICMP" : "ICMPv6");
+	s->open_failed = false;
 	return 0;
 
 fail:
-	zlog_warn("cannot open the %s probe socket: %s",
-		  s->family == AF_INET ? "ICMP" : "ICMPv6",
-		  safe_strerror(errno));
+	/* Tried again at each probe of a tunnel without it: logged once. */
+	if (!s->open_failed)
+		zlog_warn("cannot open the %s probe socket: %s",
+			  s->family == AF_INET ? "ICMP" : "ICMPv6",
+			  safe_strerror(errno));
+	s->open_failed = true;
 	if (s->fd >= 0)
 		close(s->fd);
 	if (s->sfd >= 0)
@@ -853,6 +858,10 @@ static void vpnha_io_run(struct vpnha_io *io, int64_t now)
 		io->next_send =
 			vpnha_io_send_slot(io->next_send, t->hc.interval_ms);
 	}
+	/* The socket could not be opened at start: try again (before the
+	 * probe is built: registering may draw a new identifier). */
+	if (due && !io->registered)
+		vpnha_io_register(io);
 	deadline = vpnha_tunnel_tick(vpnha, t, now, due ? &probe : NULL);
 	if (t->io != io)
 		return;
