@@ -840,6 +840,21 @@ static int64_t vpnha_io_send_slot(int64_t when, uint32_t interval_ms)
 	return (when + q - 1) / q * q;
 }
 
+/*
+ * A new tunnel's first probe: at a random point of its first interval
+ * (at most 1 s away), on the grid.  Tunnels configured together
+ * (thousands at boot, in one commit) otherwise all start in the same
+ * send slot and stay there: at 5 000 tunnels, bursts of thousands of
+ * probes per wakeup, sent up to tens of milliseconds late.
+ */
+static int64_t vpnha_io_first_send(const struct vpnha_tunnel *t, int64_t now)
+{
+	uint32_t r, span = MIN(t->hc.interval_ms, 1000U) * 1000;
+
+	vpnha_probe_random(&r, sizeof(r));
+	return vpnha_io_send_slot(now + r % span, t->hc.interval_ms);
+}
+
 /* A tunnel's event is due: the core advances its clock (and builds the
  * probe when one is due), we queue it for sending and re-arm. */
 static void vpnha_io_run(struct vpnha_io *io, int64_t now)
@@ -1171,7 +1186,7 @@ static void vpnha_io_tunnel_start(struct vpnha_tunnel *t)
 	vpnha_io_register(io);
 
 	io->probing = true;
-	io->next_send = vpnha->now();
+	io->next_send = vpnha_io_first_send(t, vpnha->now());
 	vpnha_io_schedule(io, vpnha_tunnel_deadline(t));
 	if (VPNHA_DEBUG(probe))
 		zlog_debug(
