@@ -235,6 +235,8 @@ def lateness(a, b):
                 out[name] = bound(k)
                 break
     out["max_bucket_us"] = bound(keys[-1]) if keys else None
+    wa, wb = a.get("timerWakeLate", {}), b.get("timerWakeLate", {})
+    out["timer_wake_late_hist"] = {k: wb[k] - wa.get(k, 0) for k in wb if wb[k] - wa.get(k, 0) > 0}
     return out
 
 

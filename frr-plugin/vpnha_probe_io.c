@@ -187,6 +187,9 @@ static struct {
 	uint64_t sent, send_errors;
 	uint64_t replies, unmatched; /* read; for no tunnel */
 	uint64_t late[VPNHA_IO_LATE_BUCKETS];
+	/* The timer's own wakeups after the time it was armed for: the
+	 * event loop's (and the machine's) part of the lateness. */
+	uint64_t wake_late[VPNHA_IO_LATE_BUCKETS];
 	int64_t late_max;
 	uint64_t rx_calls, tx_calls;
 } vpnha_io_stats;
@@ -649,6 +652,14 @@ static void vpnha_io_sent(struct vpnha_io *io, int err)
 		vpnha_io_stats.sent++;
 }
 
+/* Histogram bucket of a lateness: below 2^bucket us. */
+static int vpnha_io_late_bucket(int64_t late)
+{
+	int bucket = late > 0 ? 64 - __builtin_clzll((uint64_t)late) : 0;
+
+	return MIN(bucket, VPNHA_IO_LATE_BUCKETS - 1);
+}
+
 /* Send the probes of a family's batch. */
 static void vpnha_io_flush(int family)
 {
@@ -702,15 +713,8 @@ static void vpnha_io_flush(int family)
 	now = vpnha->now();
 	for (i = 0; i < b->n; i++) {
 		int64_t late = now - b->sched[i];
-		int bucket;
 
-		if (late < 0)
-			late = 0;
-		/* Below 2^bucket: the bit length of late. */
-		bucket = late ? 64 - __builtin_clzll((uint64_t)late) : 0;
-		if (bucket > VPNHA_IO_LATE_BUCKETS - 1)
-			bucket = VPNHA_IO_LATE_BUCKETS - 1;
-		vpnha_io_stats.late[bucket]++;
+		vpnha_io_stats.late[vpnha_io_late_bucket(late)]++;
 		if (late > vpnha_io_stats.late_max)
 			vpnha_io_stats.late_max = late;
 	}
@@ -811,6 +815,9 @@ static void vpnha_io_timer(vpnha_event_t *e)
 	if (read(vpnha_timer_fd, &expirations, sizeof(expirations)) < 0 &&
 	    errno != EAGAIN)
 		zlog_err("probe timer: read: %s", safe_strerror(errno));
+	if (vpnha_timer_armed)
+		vpnha_io_stats.wake_late[vpnha_io_late_bucket(
+			vpnha->now() - vpnha_timer_armed)]++;
 	vpnha_timer_armed = 0;
 
 	vpnha_io_busy++;
@@ -866,10 +873,15 @@ static void vpnha_io_run(struct vpnha_io *io, int64_t now)
 	int64_t deadline;
 
 	if (due) {
-		/* Absolute schedule: no drift, and no burst after a stall. */
-		io->next_send += (int64_t)t->hc.interval_ms * 1000;
+		/* Absolute schedule: no drift, and no burst after a stall
+		 * (the probes missed are skipped, the phase kept: after a
+		 * long configuration commit, "now + interval" put every
+		 * tunnel in the same send slot). */
+		int64_t iv = (int64_t)t->hc.interval_ms * 1000;
+
+		io->next_send += iv;
 		if (io->next_send <= now)
-			io->next_send = now + (int64_t)t->hc.interval_ms * 1000;
+			io->next_send += ((now - io->next_send) / iv + 1) * iv;
 		io->next_send =
 			vpnha_io_send_slot(io->next_send, t->hc.interval_ms);
 	}
@@ -1054,6 +1066,20 @@ struct json_object *vpnha_io_json(void)
 	json_object_int_add(j, "sendLateP99UsAtMost", p99);
 	json_object_int_add(j, "sendLateMaxUs", vpnha_io_stats.late_max);
 	json_object_object_add(j, "sendLate", jl);
+	jl = json_object_new_object();
+	for (i = 0; i < VPNHA_IO_LATE_BUCKETS; i++) {
+		char key[24];
+
+		if (!vpnha_io_stats.wake_late[i])
+			continue;
+		if (i < VPNHA_IO_LATE_BUCKETS - 1)
+			snprintf(key, sizeof(key), "below%lldUs",
+				 (long long)1 << i);
+		else
+			snprintf(key, sizeof(key), "rest");
+		json_object_int_add(jl, key, vpnha_io_stats.wake_late[i]);
+	}
+	json_object_object_add(j, "timerWakeLate", jl);
 	return j;
 }
 
