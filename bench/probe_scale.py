@@ -96,7 +96,7 @@ def sizes():
 
 
 def tun_addr(i, host):
-    """Tunnel i (1..1000) uses the /30 block i-1 of 169.254.0.0/16:
+    """Tunnel i (1..16384) uses the /30 block i-1 of 169.254.0.0/16:
     router side .1 of the block, peer side .2."""
     off = (i - 1) * 4 + host
     return "169.254.%d.%d" % (off // 256, off % 256)
