@@ -36,6 +36,10 @@ Env:
                     there, one commit per tunnel)
   BENCH_VPNHAD_PRELOAD  LD_PRELOAD for vpnhad (diagnostic experiments;
                     `ip netns exec` in front of it gets it too)
+  BENCH_BASELINE    another vpnhad binary (e.g. a copy built from main):
+                    each size is run with it first, then with the one
+                    under test, rows labelled "baseline" / "this"
+  BENCH_BASELINE_MAX_N  largest size run with the baseline (default 1000)
   VPNHA_DAEMON, VPNHA_VTYSH  binaries under test
 Results: $BENCH_OUT/probe_scale.json and probe_scale.md (also on stdout).
 """
@@ -52,7 +56,7 @@ import benchlib as bl
 from benchlib import log, vt
 
 TOP = bl.TOP
-MAX_TUNNELS = 1000
+MAX_TUNNELS = 16384  # 169.254.0.0/16 in /30 blocks
 
 
 def env_int(name, default):
@@ -76,6 +80,8 @@ PERF_SECONDS = env_int("BENCH_PERF_SECONDS", 3)
 PERF = os.environ.get("BENCH_PERF", "1") != "0" and shutil.which("perf") is not None
 PRELOAD = os.environ.get("BENCH_VPNHAD_PRELOAD", "")
 KEEP_LOGS = bool(os.environ.get("BENCH_KEEP_LOGS"))
+BASELINE = os.environ.get("BENCH_BASELINE", "")
+BASELINE_MAX_N = env_int("BENCH_BASELINE_MAX_N", 1000)
 OUT = os.environ.get("BENCH_OUT", os.path.join(TOP, "bench", "results"))
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
@@ -90,7 +96,7 @@ def sizes():
 
 
 def tun_addr(i, host):
-    """Tunnel i (1..1000) uses the /30 block i-1 of 169.254.0.0/16:
+    """Tunnel i (1..16384) uses the /30 block i-1 of 169.254.0.0/16:
     router side .1 of the block, peer side .2."""
     off = (i - 1) * 4 + host
     return "169.254.%d.%d" % (off // 256, off % 256)
@@ -197,11 +203,49 @@ def window_summary(a, b):
     return out
 
 
+def engine(rt):
+    """vpnhad's probe engine counters (issue 14), None before them."""
+    try:
+        return rt.vtysh_json("show vpn-ha gateway json", timeout=60).get("probeEngine")
+    except (vt.CommandError, ValueError):
+        return None
+
+
+def lateness(a, b):
+    """Send lateness over the window from two probeEngine snapshots: the
+    histogram's delta (buckets "belowNUs"), as percentiles given by
+    their bucket's upper bound, and the run's maximum so far."""
+    if not a or not b:
+        return None
+    ha, hb = a.get("sendLate", {}), b.get("sendLate", {})
+    delta = {k: hb[k] - ha.get(k, 0) for k in hb if hb[k] - ha.get(k, 0) > 0}
+
+    def bound(k):
+        return int(k[5:-2]) if k.startswith("below") else 1 << 40
+    keys = sorted(delta, key=bound)
+    total = sum(delta.values())
+    out = {"probes": total, "hist": delta, "max_us_run": b.get("sendLateMaxUs"),
+           "send_errors": b.get("sendErrors", 0) - a.get("sendErrors", 0),
+           "replies_no_tunnel": b.get("repliesNoTunnel", 0) - a.get("repliesNoTunnel", 0)}
+    for name, q in (("p50_us", 0.5), ("p99_us", 0.99), ("p999_us", 0.999)):
+        acc = 0
+        for k in keys:
+            acc += delta[k]
+            if acc >= q * total:
+                out[name] = bound(k)
+                break
+    out["max_bucket_us"] = bound(keys[-1]) if keys else None
+    wa, wb = a.get("timerWakeLate", {}), b.get("timerWakeLate", {})
+    out["timer_wake_late_hist"] = {k: wb[k] - wa.get(k, 0) for k in wb if wb[k] - wa.get(k, 0) > 0}
+    return out
+
+
 def perf_stat(pid, logs):
     """Where the CPU goes: syscalls per second (after the window)."""
     csv = os.path.join(logs, "perf.csv")
     subprocess.run(["perf", "stat", "-x,", "-o", csv, "-e", "syscalls:sys_enter_ppoll",
                     "-e", "syscalls:sys_enter_sendto", "-e", "syscalls:sys_enter_recvmsg",
+                    "-e", "syscalls:sys_enter_sendmmsg", "-e", "syscalls:sys_enter_recvmmsg",
                     "-e", "task-clock", "-p", str(pid), "--", "sleep", str(PERF_SECONDS)],
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
                    timeout=PERF_SECONDS + 30)
@@ -221,14 +265,15 @@ def perf_stat(pid, logs):
         return None
     return {"seconds": PERF_SECONDS, "ppoll_per_s": round(v.get("ppoll", 0)),
             "sendto_per_s": round(v.get("sendto", 0)), "recvmsg_per_s": round(v.get("recvmsg", 0)),
+            "sendmmsg_per_s": round(v.get("sendmmsg", 0)), "recvmmsg_per_s": round(v.get("recvmmsg", 0)),
             "cpu_pct": round(cpu, 2) if cpu is not None else None}
 
 
-def run_size(work, vpnhad, n, win):
-    logs = os.path.join(work, "n%d" % n)
+def run_size(work, vpnhad, n, win, tag="this"):
+    logs = os.path.join(work, "n%d%s" % (n, "" if tag == "this" else "-" + tag))
     os.makedirs(logs)
     os.chmod(logs, 0o777)
-    row = {"n": n}
+    row = {"n": n, "binary": tag}
     with vt.registry_scope("probe_scale N=%d" % n):
         log("N=%d: building namespaces" % n)
         t0 = time.monotonic()
@@ -285,6 +330,7 @@ def run_size(work, vpnhad, n, win):
         # window; the counter window is taken between their midpoints.
         with open(vpn.log_path, errors="replace") as f:
             lines0 = sum(1 for _ in f)
+        e0 = engine(rt)
         ta0 = time.monotonic()
         w0 = tunnels(rt)
         ta1 = time.monotonic()
@@ -297,6 +343,7 @@ def run_size(work, vpnhad, n, win):
         tb0 = time.monotonic()
         w1 = tunnels(rt)
         tb1 = time.monotonic()
+        e1 = engine(rt)
         if not vpn.alive():
             raise RuntimeError("N=%d: vpnhad died (see %s)" % (n, vpn.log_path))
         perf = perf_stat(vpn.pid, logs) if PERF else None
@@ -331,7 +378,7 @@ def run_size(work, vpnhad, n, win):
         "kernel_routes": kroutes, "log_warnings": warnings,
         "log_state_changes_in_window": changes,
         "teardown_s": round(td1 - td0, 3),
-        "perf": perf, "window": w,
+        "perf": perf, "window": w, "send_late": lateness(e0, e1),
     })
     print(json.dumps(row), file=sys.stderr)
     if KEEP_LOGS:
@@ -361,20 +408,23 @@ def report(rows, meta, out_json, out_md):
     if meta.get("vpnhad_preload"):
         L.append("- **diagnostic run: vpnhad started with LD_PRELOAD=%s**" % meta["vpnhad_preload"])
     L.append("- vpnhad binary: %s (built %s, sha256 %s...)" % (meta["vpnhad_binary"], meta["vpnhad_built"], meta["vpnhad_sha256_16"]))
+    if meta.get("baseline_binary"):
+        L.append("- baseline vpnhad (rows \"baseline\", sizes up to %d, run just before the same size): %s (built %s, sha256 %s...)"
+                 % (meta["baseline_max_n"], meta["baseline_binary"], meta["baseline_built"], meta["baseline_sha256_16"]))
     L.append("- load average before the run: %s; other zebra/vpnhad processes on the box: %s"
              % (meta["loadavg_start"], meta["foreign_frr_procs"]))
     L.append("")
-    L.append("| N | window s | config s | all up s | vpnhad CPU % | zebra CPU % | RSS MiB | probes sent | received | lost | late | probes/s (expected) | tunnels leaving up | RTT avg/max ms |")
-    L.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    L.append("| N | vpnhad | window s | config s | all up s | vpnhad CPU % | zebra CPU % | RSS MiB | probes sent | received | lost | late | probes/s (expected) | tunnels leaving up | RTT avg/max ms |")
+    L.append("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         w = r.get("window") or {}
         if r.get("error"):
-            L.append("| %d | - | %s | %s | - | - | - | - | - | - | - | - | ERROR: %s | - |"
-                     % (r["n"], r.get("config_s", "-"), r.get("all_up_s", "-"), r["error"]))
+            L.append("| %d | %s | - | %s | %s | - | - | - | - | - | - | - | - | ERROR: %s | - |"
+                     % (r["n"], r.get("binary", "this"), r.get("config_s", "-"), r.get("all_up_s", "-"), r["error"]))
             continue
         rtt = "%.3f / %.3f" % ((w["rtt_avg_us_mean"] or 0) / 1000.0, w["rtt_max_us"] / 1000.0)
-        L.append("| %d | %s | %.2f | %.2f | %.2f | %.2f | %.1f | %d | %d | %d | %d | %.0f (%.0f) | %d | %s |" % (
-            r["n"], r["window_s"], r["config_s"], r["all_up_s"], r["vpnhad_cpu_pct"],
+        L.append("| %d | %s | %s | %.2f | %.2f | %.2f | %.2f | %.1f | %d | %d | %d | %d | %.0f (%.0f) | %d | %s |" % (
+            r["n"], r.get("binary", "this"), r["window_s"], r["config_s"], r["all_up_s"], r["vpnhad_cpu_pct"],
             r["zebra_cpu_pct"], r["vpnhad_rss_kb"] / 1024.0, w["sent"], w["received"],
             w["lost"], w["late"], r["probes_per_s"], r["probes_per_s_expected"],
             w["tunnels_left_up"], rtt))
@@ -391,18 +441,29 @@ def report(rows, meta, out_json, out_md):
              "mean of the per-tunnel window averages / largest per-tunnel max.")
     L.append("")
     L.append("Second table: CPU us/probe = vpnhad CPU over the window / probes sent; "
-             "*stime %%* = the kernel (system time) part of the CPU %% column; syscall rates "
+             "*stime %%* = the kernel (system time) part of the CPU %% column (on veths it "
+             "includes the peer namespace's kernel answering the echo, run in vpnhad's "
+             "context); *send late* = how long after its scheduled time each probe of the "
+             "window left (vpnhad's own histogram, `show vpn-ha gateway json` probeEngine: "
+             "percentiles as power-of-two bucket bounds; max = largest since vpnhad started, "
+             "including the configuration); syscall rates "
              "from `perf stat` on vpnhad for %s s right after the window (not inside it)."
              % (meta.get("perf_seconds") or "-"))
     L.append("")
-    L.append("| N | vpnhad CPU us/probe | vpnhad stime % | ppoll/s | sendto/s | recvmsg/s | netns+veth s | daemons s | teardown s | kernel routes | VmHWM MiB | vpnhad log warnings | state changes logged in window |")
-    L.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    L.append("| N | vpnhad | vpnhad CPU us/probe | vpnhad stime % | send late p50 / p99 / p99.9 / max us | ppoll/s | sendto/s | recvmsg/s | sendmmsg/s | recvmmsg/s | netns+veth s | daemons s | teardown s | kernel routes | VmHWM MiB | vpnhad log warnings | state changes logged in window |")
+    L.append("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         pf = r.get("perf") or {}
-        L.append("| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
-            r["n"], r.get("vpnhad_cpu_us_per_probe", "-"),
-            r.get("vpnhad_sys_pct", "-"), pf.get("ppoll_per_s", "-"),
+        sl = r.get("send_late")
+        late = "-"
+        if sl and sl.get("probes"):
+            late = "< %s / < %s / < %s / %s" % (sl.get("p50_us"), sl.get("p99_us"), sl.get("p999_us"),
+                                                sl.get("max_us_run"))
+        L.append("| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            r["n"], r.get("binary", "this"), r.get("vpnhad_cpu_us_per_probe", "-"),
+            r.get("vpnhad_sys_pct", "-"), late, pf.get("ppoll_per_s", "-"),
             pf.get("sendto_per_s", "-"), pf.get("recvmsg_per_s", "-"),
+            pf.get("sendmmsg_per_s", "-"), pf.get("recvmmsg_per_s", "-"),
             r.get("netns_s", "-"), r.get("daemons_s", "-"), r.get("teardown_s", "-"),
             r.get("kernel_routes", "-"),
             "%.1f" % (r["vpnhad_hwm_kb"] / 1024.0) if r.get("vpnhad_hwm_kb") else "-",
@@ -435,19 +496,33 @@ def main():
         "foreign_frr_procs": len(subprocess.run(["pgrep", "-x", "zebra|vpnhad"], capture_output=True,
                                                 text=True).stdout.split()),
     })
+    base = None
+    if BASELINE:
+        base = os.path.join(work, "vpnhad-baseline")
+        shutil.copy2(BASELINE, base)
+        with open(base, "rb") as f:
+            meta["baseline_sha256_16"] = hashlib.sha256(f.read()).hexdigest()[:16]
+        meta["baseline_binary"] = BASELINE
+        meta["baseline_built"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(os.path.getmtime(BASELINE)))
+        meta["baseline_max_n"] = BASELINE_MAX_N
     run_start = time.monotonic()
     rows, failed = [], False
     global KEEP_LOGS
     with bl.Run("probe_scale"):
         for n in todo:
-            try:
-                row = run_size(work, vpnhad, n, WINDOW_BIG if n >= BIG_N else WINDOW)
-            except (vt.CommandError, RuntimeError, AssertionError, subprocess.SubprocessError) as e:
-                row = {"n": n, "error": str(e).splitlines()[0][:200]}
-            rows.append(row)
-            if row.get("error"):
-                log("N=%d failed: %s; logs in %s/n%d" % (n, row["error"], work, n))
-                failed = KEEP_LOGS = True
+            runs = [("this", vpnhad)]
+            if base and n <= BASELINE_MAX_N:
+                runs.insert(0, ("baseline", base))
+            for tag, binary in runs:
+                log("N=%d: %s vpnhad %s" % (n, tag, binary))
+                try:
+                    row = run_size(work, binary, n, WINDOW_BIG if n >= BIG_N else WINDOW, tag)
+                except (vt.CommandError, RuntimeError, AssertionError, subprocess.SubprocessError) as e:
+                    row = {"n": n, "binary": tag, "error": str(e).splitlines()[0][:200]}
+                rows.append(row)
+                if row.get("error"):
+                    log("N=%d (%s) failed: %s; logs in %s" % (n, tag, row["error"], work))
+                    failed = KEEP_LOGS = True
     meta["total_run_s"] = round(time.monotonic() - run_start, 3)
     os.makedirs(OUT, exist_ok=True)
     report(rows, meta, os.path.join(OUT, "probe_scale.json"), os.path.join(OUT, "probe_scale.md"))

@@ -539,13 +539,14 @@ static void vpnha_tunnel_reject(struct vpnha *v, struct vpnha_tunnel *t,
 int64_t vpnha_tunnel_probe_input(struct vpnha *v, struct vpnha_tunnel *t,
 				 const uint8_t *pkt, size_t len,
 				 const struct ipaddr *src, ifindex_t ifindex,
-				 int64_t now)
+				 const struct ipaddr *dst, int64_t now)
 {
 	int family = IS_IPADDR_V6(&t->hc.source) ? AF_INET6 : AF_INET;
 	struct vpnha_probe_expect expect = {
 		.ident = t->probe_ident,
 		.peer = t->hc.destination,
 		.ifindex = t->ifindex,
+		.local = t->hc.source,
 	};
 	struct vpnha_probe_reply r;
 	enum vpnha_probe_check check;
@@ -561,6 +562,8 @@ int64_t vpnha_tunnel_probe_input(struct vpnha *v, struct vpnha_tunnel *t,
 	}
 	if (src)
 		r.src = *src;
+	if (dst)
+		r.dst = *dst;
 	r.ifindex = ifindex;
 
 	check = vpnha_probe_validate(&r, &expect);

@@ -97,17 +97,20 @@ struct vpnha_timeline {
  * Memory per tunnel (issue 14: under 2 KiB, whatever the health-check
  * window).  What a health-checked tunnel allocates, in glibc malloc
  * chunks: struct vpnha_tunnel (with its health checker,
- * VPNHA_HC_SIZE_MAX) and the probe adapter's part (its struct vpnha_io
- * and libfrr's read event on the socket).  test_health.c checks the
- * core's part, vpnha_probe_io.c the adapter's; bench/mem_scale.py
- * measures the daemon's RSS per tunnel.  Not in this budget: a managed
+ * VPNHA_HC_SIZE_MAX) and the probe adapter's part (its struct vpnha_io;
+ * the probe sockets and their read events are shared by all tunnels,
+ * one per address family, since issue 14's probe engine: 352 bytes
+ * before, with a socket and a read event per tunnel).  test_health.c
+ * checks the core's part, vpnha_probe_io.c the adapter's;
+ * bench/mem_scale.py measures the daemon's RSS per tunnel.  Not in
+ * this budget: a managed
  * IPsec connection (struct vpnha_ipsec_conf, the adapter's struct itun
  * and the generated text), a BFD session, the routes, and libyang's
  * copy of the configuration.
  */
 #define VPNHA_TUNNEL_MEM_MAX 2040
 #define VPNHA_TUNNEL_SIZE_MAX 1664
-#define VPNHA_PROBE_IO_SIZE_MAX 352
+#define VPNHA_PROBE_IO_SIZE_MAX 176
 /* glibc's chunk for a malloc(n) on 64-bit: n + 8, 16-aligned, >= 32. */
 #define VPNHA_MALLOC_CHUNK(n)                                                  \
 	((n) + 8 + 15 < 32 ? 32 : ((n) + 8 + 15) & ~(size_t)15)
@@ -566,15 +569,19 @@ extern int64_t vpnha_tunnel_tick(struct vpnha *v, struct vpnha_tunnel *t,
 				 struct vpnha_probe_out *probe);
 
 /*
- * A datagram arrived on t's probe socket at now: parsed, checked
+ * A datagram for t (its identifier) arrived at now: parsed, checked
  * against the probe it claims to answer, counted by cause when refused.
- * src is the sender for sockets without IP header (IPv6), else NULL;
- * ifindex the arrival interface.
+ * src and dst are the sender and the local address for sockets without
+ * IP header (IPv6), else NULL (read from the header); ifindex the
+ * arrival interface.  A reply not from the health-check destination,
+ * not to the health-check source or not through the tunnel interface
+ * is refused.
  */
 extern int64_t vpnha_tunnel_probe_input(struct vpnha *v, struct vpnha_tunnel *t,
 					const uint8_t *pkt, size_t len,
 					const struct ipaddr *src,
-					ifindex_t ifindex, int64_t now);
+					ifindex_t ifindex,
+					const struct ipaddr *dst, int64_t now);
 
 /* The external check (BFD) says the tunnel is up or down. */
 extern int64_t vpnha_tunnel_external(struct vpnha *v, struct vpnha_tunnel *t,

@@ -163,6 +163,7 @@ int vpnha_probe_parse(const uint8_t *pkt, size_t len, int family,
 
 	memset(out, 0, sizeof(*out));
 	out->src.ipa_type = IPADDR_NONE;
+	out->dst.ipa_type = IPADDR_NONE;
 	out->ifindex = IFINDEX_INTERNAL;
 
 	if (has_ip_header && family == AF_INET) {
@@ -195,6 +196,8 @@ int vpnha_probe_parse(const uint8_t *pkt, size_t len, int family,
 
 		out->src.ipa_type = IPADDR_V4;
 		memcpy(&out->src.ipaddr_v4, pkt + 12, sizeof(struct in_addr));
+		out->dst.ipa_type = IPADDR_V4;
+		memcpy(&out->dst.ipaddr_v4, pkt + 16, sizeof(struct in_addr));
 		icmp = pkt + hl;
 		icmp_len = total - hl;
 	} else if (has_ip_header) {
@@ -216,6 +219,8 @@ int vpnha_probe_parse(const uint8_t *pkt, size_t len, int family,
 
 		out->src.ipa_type = IPADDR_V6;
 		memcpy(&out->src.ipaddr_v6, pkt + 8, sizeof(struct in6_addr));
+		out->dst.ipa_type = IPADDR_V6;
+		memcpy(&out->dst.ipaddr_v6, pkt + 24, sizeof(struct in6_addr));
 		icmp = pkt + IPV6_HDR_LEN;
 		icmp_len = plen;
 	}
@@ -288,7 +293,71 @@ enum vpnha_probe_check vpnha_probe_validate(const struct vpnha_probe_reply *r,
 		return VPNHA_PROBE_WRONG_SOURCE;
 	if (e->ifindex != IFINDEX_INTERNAL && r->ifindex != e->ifindex)
 		return VPNHA_PROBE_WRONG_INTERFACE;
+	if (!IS_IPADDR_NONE(&e->local) &&
+	    !vpnha_probe_same_addr(&r->dst, &e->local))
+		return VPNHA_PROBE_WRONG_INTERFACE;
 	return VPNHA_PROBE_OK;
+}
+
+int vpnha_probe_demux(const uint8_t *pkt, size_t len, int family,
+		      bool has_ip_header, uint16_t *ident)
+{
+	size_t off = 0;
+	uint8_t want;
+
+	if (family == AF_INET && has_ip_header) {
+		if (len < IPV4_HDR_MIN || (pkt[0] >> 4) != 4)
+			return -1;
+		off = (size_t)(pkt[0] & 0x0f) << 2;
+		if (off < IPV4_HDR_MIN || pkt[9] != IPPROTO_ICMP)
+			return -1;
+	} else if (family == AF_INET6 && has_ip_header) {
+		if (len < IPV6_HDR_LEN || (pkt[0] >> 4) != 6 ||
+		    pkt[6] != IPPROTO_ICMPV6)
+			return -1;
+		off = IPV6_HDR_LEN;
+	} else if (family != AF_INET && family != AF_INET6)
+		return -1;
+	want = family == AF_INET ? VPNHA_ICMP_ECHO_REPLY
+				 : VPNHA_ICMP6_ECHO_REPLY;
+	if (len < off + VPNHA_PROBE_ICMP_HDR_LEN || pkt[off] != want)
+		return -1;
+	*ident = get16(pkt + off + 4);
+	return 0;
+}
+
+void vpnha_probe_pktinfo(const struct msghdr *msg, int family,
+			 ifindex_t *ifindex, struct ipaddr *dst)
+{
+	struct cmsghdr *cm;
+
+	*ifindex = IFINDEX_INTERNAL;
+	memset(dst, 0, sizeof(*dst));
+	dst->ipa_type = IPADDR_NONE;
+	for (cm = CMSG_FIRSTHDR(msg); cm;
+	     cm = CMSG_NXTHDR((struct msghdr *)msg, cm)) {
+		if (family == AF_INET && cm->cmsg_level == IPPROTO_IP &&
+		    cm->cmsg_type == IP_PKTINFO &&
+		    cm->cmsg_len >= CMSG_LEN(sizeof(struct in_pktinfo))) {
+			struct in_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+			*ifindex = pi.ipi_ifindex;
+			dst->ipa_type = IPADDR_V4;
+			dst->ipaddr_v4 = pi.ipi_addr;
+		} else if (family == AF_INET6 &&
+			   cm->cmsg_level == IPPROTO_IPV6 &&
+			   cm->cmsg_type == IPV6_PKTINFO &&
+			   cm->cmsg_len >=
+				   CMSG_LEN(sizeof(struct in6_pktinfo))) {
+			struct in6_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+			*ifindex = pi.ipi6_ifindex;
+			dst->ipa_type = IPADDR_V6;
+			dst->ipaddr_v6 = pi.ipi6_addr;
+		}
+	}
 }
 
 enum vpnha_probe_check vpnha_probe_verify(const struct vpnha_probe_reply *r,

@@ -76,6 +76,12 @@ struct vpnha_probe_reply {
 	/* Arrival interface; the caller fills it (IP_PKTINFO /
 	 * IPV6_RECVPKTINFO).  vpnha_probe_parse() sets IFINDEX_INTERNAL. */
 	ifindex_t ifindex;
+	/*
+	 * Destination address: the local address the reply was sent to.
+	 * From the IP header when has_ip_header, else IPADDR_NONE and the
+	 * caller fills it (IPV6_PKTINFO).
+	 */
+	struct ipaddr dst;
 
 	uint16_t ident;
 	uint16_t seq;
@@ -88,6 +94,7 @@ struct vpnha_probe_expect {
 	uint16_t ident;
 	struct ipaddr peer; /* health-check destination; IPADDR_NONE: any */
 	ifindex_t ifindex;  /* tunnel interface; IFINDEX_INTERNAL: any */
+	struct ipaddr local; /* health-check source; IPADDR_NONE: any */
 };
 
 /* What a received echo reply is; every cause but OK is counted. */
@@ -96,7 +103,8 @@ enum vpnha_probe_check {
 	VPNHA_PROBE_WRONG_IDENT,     /* someone else's ping */
 	VPNHA_PROBE_WRONG_NONCE,     /* not the probe's nonce: forged */
 	VPNHA_PROBE_WRONG_SOURCE,    /* not from the peer */
-	VPNHA_PROBE_WRONG_INTERFACE, /* not through the tunnel */
+	VPNHA_PROBE_WRONG_INTERFACE, /* not through the tunnel (another
+				      * interface or local address) */
 	VPNHA_PROBE_MALFORMED,	     /* not a vpnhad reply (magic, length) */
 	VPNHA_PROBE_UNKNOWN_SEQ,     /* none of the last 16 probes */
 	VPNHA_PROBE_WRONG_TIME,	     /* echoed send time is not the probe's */
@@ -160,7 +168,9 @@ int vpnha_probe_parse(const uint8_t *pkt, size_t len, int family,
 
 /*
  * Does a parsed reply belong to the tunnel that expects e?  Checked in
- * order: ident, source address, arrival interface.
+ * order: ident, source address, arrival interface, destination address
+ * (a reply to another local address did not come through the tunnel
+ * either: WRONG_INTERFACE).
  *
  * Returns:
  *    VPNHA_PROBE_OK or the first mismatch.
@@ -178,6 +188,31 @@ enum vpnha_probe_check vpnha_probe_validate(const struct vpnha_probe_reply *r,
  */
 enum vpnha_probe_check vpnha_probe_verify(const struct vpnha_probe_reply *r,
 					  const struct vpnha_hc_slot *s);
+
+/*
+ * The shared probe socket's demultiplexer (one raw socket per address
+ * family for all tunnels, vpnha_probe_io.c): the identifier of a
+ * received datagram, to find the tunnel it is for.  Only what that
+ * needs is checked: an IP header (when has_ip_header, as in
+ * vpnha_probe_parse()) and an ICMP echo reply header; everything else
+ * is vpnha_probe_parse()'s and vpnha_probe_validate()'s job, on the
+ * tunnel found.
+ *
+ * Returns:
+ *    0 and *ident set, or -1: not an echo reply (not any tunnel's).
+ */
+int vpnha_probe_demux(const uint8_t *pkt, size_t len, int family,
+		      bool has_ip_header, uint16_t *ident);
+
+/*
+ * Where a datagram arrived, from recvmsg()'s control messages
+ * (IP_PKTINFO: ipi_ifindex, ipi_addr; IPV6_PKTINFO: ipi6_ifindex,
+ * ipi6_addr).  Without such a message: *ifindex = IFINDEX_INTERNAL and
+ * dst IPADDR_NONE, which no tunnel accepts.
+ */
+struct msghdr;
+void vpnha_probe_pktinfo(const struct msghdr *msg, int family,
+			 ifindex_t *ifindex, struct ipaddr *dst);
 
 /*
  * Unpredictable bytes (getrandom(2), buffered): nonces, identifiers,

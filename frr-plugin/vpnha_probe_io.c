@@ -1,11 +1,31 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * vpnhad probe I/O: one raw ICMP/ICMPv6 socket per health-checked
- * tunnel, bound to the tunnel interface and to the health-check source
- * address, so probes leave (and replies are accepted) through that
- * tunnel only.  All tunnels share the daemon's single event loop: a
- * send timer on an absolute schedule, a read event and one deadline
- * timer (probe timeouts, failback hold-down) per tunnel.
+ * vpnhad probe I/O: one raw ICMP socket and one raw ICMPv6 socket shared
+ * by all health-checked tunnels (opened with the first probing tunnel
+ * of the family, closed with the last).  A reply is demultiplexed to
+ * its tunnel by ICMP identifier (unique per family, a hash table), and
+ * must then have come through the tunnel interface, from the
+ * health-check destination to the health-check source: what a socket
+ * per tunnel, bound to the interface and to the source, gave for free
+ * (IP_PKTINFO / IPV6_PKTINFO tell the arrival interface and address).
+ * Probes leave through the tunnel interface with the source address:
+ * IP_PKTINFO (ipi_ifindex, ipi_spec_dst) on sendmmsg() for IPv4, whose
+ * route lookup is then restricted to that interface; for IPv6 the
+ * output interface of IPV6_PKTINFO is only a preference (a probe would
+ * leave through another interface when the tunnel's is down), so a
+ * second ICMPv6 socket, receiving nothing, is bound to the tunnel
+ * interface (SO_BINDTOIFINDEX) before each send.
+ *
+ * Why: with a socket per tunnel, the kernel delivered every reply to
+ * every raw socket of the family in turn (a walk of N sockets per
+ * packet) and the event loop polled N descriptors per wakeup: 14 us of
+ * CPU per probe at 100 tunnels, 29 at 1 000 (bench/README.md).
+ *
+ * All tunnels share the daemon's single event loop: one timerfd armed
+ * at the earliest event of the scheduler heap (probe sends on a shared
+ * grid, the core's deadlines), one read event per shared socket
+ * (recvmmsg(), bounded per event), and the probes due in one wakeup go
+ * out in one sendmmsg().
  *
  * Packet building, parsing and verification, the health decision and
  * the timer heap are in the core (vpnha_probe.c, vpnha_health.c,
@@ -30,10 +50,12 @@
 
 #include "lib/bfd.h"
 #include "lib/if.h"
+#include "lib/json.h"
 #include "lib/log.h"
 #include "lib/memory.h"
 #include "lib/privs.h"
 #include "lib/sockopt.h"
+#include "lib/typesafe.h"
 #include "lib/network.h"
 #include "lib/vrf.h"
 
@@ -59,11 +81,15 @@ extern struct zebra_privs_t vpnha_privs;
  * half a core busy.  A timerfd wakes the loop exactly on time through an
  * ordinary read event.
  */
+PREDECL_HASH(vpnha_io_idents);
+
 struct vpnha_io {
-	struct vpnha_sched_item sitm; /* next send or deadline */
-	bool probing;		      /* ICMP probes (not BFD) */
+	struct vpnha_sched_item sitm;	  /* next send or deadline */
+	struct vpnha_io_idents_item iitm; /* in its socket's idents */
+	bool probing;			  /* ICMP probes (not BFD) */
+	bool registered;		  /* in iitm: replies come */
+	uint16_t ident;			  /* t->probe_ident when registered */
 	struct vpnha_tunnel *t;
-	int fd;
 	int family;
 	int64_t next_send;		    /* monotonic us of the next probe */
 	int64_t deadline;		    /* the core's, 0 = none */
@@ -73,18 +99,100 @@ struct vpnha_io {
 	int send_errno;			    /* last send error, 0 when fine */
 	struct bfd_session_params *bsp;	    /* health-check type bfd */
 	vpnha_event_t *t_bfd_grace;
-	vpnha_event_t *t_read;
 };
 
-/* This adapter's share of the per-tunnel budget (vpnha.h). */
-_Static_assert(VPNHA_MALLOC_CHUNK(sizeof(struct vpnha_io)) +
-			       VPNHA_MALLOC_CHUNK(sizeof(vpnha_event_t)) <=
+/* This adapter's share of the per-tunnel budget (vpnha.h): no socket,
+ * no event of its own any more. */
+_Static_assert(VPNHA_MALLOC_CHUNK(sizeof(struct vpnha_io)) <=
 		       VPNHA_PROBE_IO_SIZE_MAX,
 	       "probe adapter state per tunnel over its budget");
 _Static_assert(VPNHA_MALLOC_CHUNK(sizeof(struct vpnha_tunnel)) +
 			       VPNHA_PROBE_IO_SIZE_MAX <=
 		       VPNHA_TUNNEL_MEM_MAX,
 	       "per-tunnel memory over its budget");
+
+static int vpnha_io_ident_cmp(const struct vpnha_io *a,
+			      const struct vpnha_io *b)
+{
+	return numcmp(a->ident, b->ident);
+}
+
+/* The typesafe hash takes its slot from the top bits: spread them. */
+static uint32_t vpnha_io_ident_hash(const struct vpnha_io *a)
+{
+	return (uint32_t)a->ident * 0x9e3779b1U;
+}
+
+DECLARE_HASH(vpnha_io_idents, struct vpnha_io, iitm, vpnha_io_ident_cmp,
+	     vpnha_io_ident_hash);
+
+/*
+ * The shared socket of a family.  IPv6 has a second one to send with:
+ * bound to each probe's tunnel interface in turn (see the top comment),
+ * it never receives (ICMP6_FILTER blocks everything).
+ */
+struct vpnha_io_sock {
+	int family;
+	int fd;	 /* receives (and sends IPv4); -1 = closed */
+	int sfd; /* IPv6: sends; -1 */
+	int bufsize;
+	bool open_failed;		    /* logged; cleared when it opens */
+	struct vpnha_io_idents_head idents; /* the probing tunnels */
+	vpnha_event_t *t_read;
+};
+
+static struct vpnha_io_sock vpnha_io_socks[2] = {
+	{.family = AF_INET, .fd = -1, .sfd = -1},
+	{.family = AF_INET6, .fd = -1, .sfd = -1},
+};
+
+static struct vpnha_io_sock *vpnha_io_sock_of(int family)
+{
+	return &vpnha_io_socks[family == AF_INET6];
+}
+
+/* Probes built but not sent yet: the ones due in this wakeup, sent
+ * together (sendmmsg) when it ends or the batch is full. */
+#define VPNHA_IO_BATCH 64
+
+struct vpnha_io_batch {
+	unsigned int n;
+	struct vpnha_io *io[VPNHA_IO_BATCH];
+	ifindex_t ifindex[VPNHA_IO_BATCH];
+	int64_t sched[VPNHA_IO_BATCH]; /* scheduled send time */
+	uint8_t buf[VPNHA_IO_BATCH][VPNHA_PROBE_LEN];
+	union sockunion dst[VPNHA_IO_BATCH];
+	union {
+		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+		struct cmsghdr align;
+	} cmsg[VPNHA_IO_BATCH];
+	struct iovec iov[VPNHA_IO_BATCH];
+	struct mmsghdr msg[VPNHA_IO_BATCH];
+};
+
+static struct vpnha_io_batch vpnha_io_batches[2];
+
+/* Replies read per recvmmsg() call, calls per read event. */
+#define VPNHA_IO_RX_BATCH 64
+#define VPNHA_IO_RX_ROUNDS 4
+
+/*
+ * Engine counters ("show vpn-ha gateway json", probeEngine): how late
+ * probes were sent after their scheduled time, in power-of-two buckets
+ * of microseconds (bucket i: below 2^i us; the last one: the rest).
+ */
+#define VPNHA_IO_LATE_BUCKETS 20
+
+static struct {
+	uint64_t sent, send_errors;
+	uint64_t replies, unmatched; /* read; for no tunnel */
+	uint64_t late[VPNHA_IO_LATE_BUCKETS];
+	/* The timer's own wakeups after the time it was armed for: the
+	 * event loop's (and the machine's) part of the lateness. */
+	uint64_t wake_late[VPNHA_IO_LATE_BUCKETS];
+	int64_t late_max;
+	uint64_t rx_calls, tx_calls;
+} vpnha_io_stats;
 
 static struct vpnha_sched vpnha_sched;
 static int vpnha_timer_fd = -1;
@@ -309,69 +417,196 @@ const char *vpnha_io_source_status(const struct vpnha_tunnel *t)
 
 /* Sockets ----------------------------------------------------------------- */
 
-static int vpnha_io_socket(struct vpnha_tunnel *t, int family)
+#ifndef SO_BINDTOIFINDEX
+#define SO_BINDTOIFINDEX 62 /* Linux 5.0 */
+#endif
+
+static void vpnha_io_read(vpnha_event_t *e);
+
+/*
+ * Socket buffers for the replies of a whole send slot (one burst: all
+ * of them may be queued before the loop reads one), about 1 KiB of
+ * kernel memory each: 2 KiB per tunnel, at least 256 KiB, at most
+ * 64 MiB.  SO_RCVBUFFORCE (CAP_NET_ADMIN), as net.core.rmem_max is
+ * only 208 KiB by default; the send buffer likewise, for the probes of
+ * a slot that wait for a slow (crypto) tunnel device.
+ */
+static void vpnha_io_sock_size(struct vpnha_io_sock *s)
 {
-	union sockunion su = {};
-	int fd, on = 1, ret = 0;
+	size_t users = vpnha_io_idents_count(&s->idents);
+	int want = users > 32768 ? 64 << 20 : MAX((int)users * 2048, 256 << 10);
+	int ret = 0;
+
+	if (s->fd < 0 || want <= s->bufsize)
+		return;
+	/* Grow by doubling: a setsockopt per tunnel started is cheap, but
+	 * 10 000 of them in a configuration commit are not. */
+	want = MIN(MAX(want, s->bufsize * 2), 64 << 20);
+	frr_with_privs (&vpnha_privs) {
+		if (setsockopt(s->fd, SOL_SOCKET, SO_RCVBUFFORCE, &want,
+			       sizeof(want)) < 0 ||
+		    setsockopt(s->sfd >= 0 ? s->sfd : s->fd, SOL_SOCKET,
+			       SO_SNDBUFFORCE, &want, sizeof(want)) < 0)
+			ret = -1;
+	}
+	if (ret < 0) {
+		/* No CAP_NET_ADMIN: as much as rmem_max / wmem_max allow. */
+		setsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &want, sizeof(want));
+		setsockopt(s->sfd >= 0 ? s->sfd : s->fd, SOL_SOCKET, SO_SNDBUF,
+			   &want, sizeof(want));
+	}
+	s->bufsize = want;
+}
+
+static int vpnha_io_raw_socket(int family)
+{
+	int fd;
 
 	frr_with_privs (&vpnha_privs) {
 		fd = socket(family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
 			    family == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6);
-		if (fd < 0)
-			return -1;
-		/* Probes leave, and replies are taken, via the tunnel only. */
-		if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, t->ifname,
-			       strlen(t->ifname) + 1) < 0)
-			ret = -1;
 	}
-	if (ret < 0)
-		goto fail;
-	/* Arrival times from the kernel: a reply read late (the daemon was
-	 * busy) still counts when it came. */
-	if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on)) < 0)
-		goto fail;
+	return fd;
+}
 
-	if (family == AF_INET) {
+/* Open the shared socket(s) of s's family, if not open yet. */
+static int vpnha_io_sock_open(struct vpnha_io_sock *s)
+{
+	int on = 1, pmtu = IP_PMTUDISC_PROBE;
+
+	if (s->fd >= 0)
+		return 0;
+	s->fd = vpnha_io_raw_socket(s->family);
+	if (s->fd < 0)
+		goto fail;
+	if (s->family == AF_INET) {
 		struct icmp_filter filt = {
 			.data = ~(1U << ICMP_ECHOREPLY),
 		};
 
-		if (setsockopt(fd, SOL_RAW, ICMP_FILTER, &filt, sizeof(filt)) <
+		/* Echo replies only; where they arrived and to which
+		 * address; probes from a source address not (yet) on the
+		 * interface. */
+		if (setsockopt(s->fd, SOL_RAW, ICMP_FILTER, &filt,
+			       sizeof(filt)) < 0 ||
+		    setsockopt(s->fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on)) <
 			    0 ||
-		    setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on)) <
-			    0 ||
-		    setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &on, sizeof(on)) <
-			    0)
+		    setsockopt(s->fd, IPPROTO_IP, IP_FREEBIND, &on,
+			       sizeof(on)) < 0)
 			goto fail;
-		su.sin.sin_family = AF_INET;
-		su.sin.sin_addr = t->hc.source.ipaddr_v4;
+		/* Don't fragment (a 60-byte probe never needs it): then the
+		 * kernel leaves the IP ID 0 instead of hashing one per
+		 * packet (__ip_select_ident, 4 % of the CPU at 1 000
+		 * tunnels). */
+		setsockopt(s->fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu,
+			   sizeof(pmtu));
 	} else {
 		struct icmp6_filter filt;
 
 		ICMP6_FILTER_SETBLOCKALL(&filt);
 		ICMP6_FILTER_SETPASS(ICMP6_ECHO_REPLY, &filt);
-		if (setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &filt,
+		if (setsockopt(s->fd, IPPROTO_ICMPV6, ICMP6_FILTER, &filt,
 			       sizeof(filt)) < 0 ||
-		    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on,
-			       sizeof(on)) < 0 ||
-		    setsockopt(fd, IPPROTO_IPV6, IPV6_FREEBIND, &on,
+		    setsockopt(s->fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on,
 			       sizeof(on)) < 0)
 			goto fail;
-		su.sin6.sin6_family = AF_INET6;
-		su.sin6.sin6_addr = t->hc.source.ipaddr_v6;
-		su.sin6.sin6_scope_id = t->ifindex;
+		s->sfd = vpnha_io_raw_socket(AF_INET6);
+		if (s->sfd < 0)
+			goto fail;
+		ICMP6_FILTER_SETBLOCKALL(&filt);
+		if (setsockopt(s->sfd, IPPROTO_ICMPV6, ICMP6_FILTER, &filt,
+			       sizeof(filt)) < 0 ||
+		    setsockopt(s->sfd, IPPROTO_IPV6, IPV6_FREEBIND, &on,
+			       sizeof(on)) < 0)
+			goto fail;
 	}
-	/* The scheme's local probe address is the source. */
-	if (bind(fd, &su.sa, sockunion_sizeof(&su)) < 0)
+	/* Arrival times from the kernel: a reply read late (the daemon was
+	 * busy) counts when it came. */
+	if (setsockopt(s->fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on)) < 0)
 		goto fail;
-	return fd;
+	s->bufsize = 0;
+	vpnha_io_sock_size(s);
+	vpnha_add_read(master, vpnha_io_read, s, s->fd, &s->t_read);
+	if (VPNHA_DEBUG(probe) || s->open_failed)
+		zlog_info("probe socket (%s) opened",
+			  s->family == AF_INET ? "ICMP" : "ICMPv6");
+	s->open_failed = false;
+	return 0;
 
 fail:
-	zlog_warn("tunnel %s: cannot open the probe socket on %s: %s", t->name,
-		  t->ifname, safe_strerror(errno));
-	close(fd);
+	/* Tried again at each probe of a tunnel without it: logged once. */
+	if (!s->open_failed)
+		zlog_warn("cannot open the %s probe socket: %s",
+			  s->family == AF_INET ? "ICMP" : "ICMPv6",
+			  safe_strerror(errno));
+	s->open_failed = true;
+	if (s->fd >= 0)
+		close(s->fd);
+	if (s->sfd >= 0)
+		close(s->sfd);
+	s->fd = s->sfd = -1;
 	return -1;
 }
+
+static void vpnha_io_sock_close(struct vpnha_io_sock *s)
+{
+	if (s->fd < 0)
+		return;
+	VPNHA_EVENT_OFF(s->t_read);
+	close(s->fd);
+	if (s->sfd >= 0)
+		close(s->sfd);
+	s->fd = s->sfd = -1;
+	s->bufsize = 0;
+	if (VPNHA_DEBUG(probe))
+		zlog_debug("probe socket (%s) closed",
+			   s->family == AF_INET ? "ICMP" : "ICMPv6");
+}
+
+/*
+ * Take io's tunnel into its family's socket: the socket opened if it is
+ * the first, an identifier no other tunnel of the family has (a new
+ * random one while taken: replies are told apart by it).
+ */
+static int vpnha_io_register(struct vpnha_io *io)
+{
+	struct vpnha_io_sock *s = vpnha_io_sock_of(io->family);
+	struct vpnha_tunnel *t = io->t;
+	struct vpnha_io key;
+
+	if (vpnha_io_sock_open(s) < 0)
+		return -1;
+	key.ident = t->probe_ident;
+	while (vpnha_io_idents_find(&s->idents, &key)) {
+		vpnha_probe_random(&t->probe_ident, sizeof(t->probe_ident));
+		key.ident = t->probe_ident;
+	}
+	io->ident = t->probe_ident;
+	vpnha_io_idents_add(&s->idents, io);
+	io->registered = true;
+	vpnha_io_sock_size(s);
+	return 0;
+}
+
+static void vpnha_io_unregister(struct vpnha_io *io)
+{
+	struct vpnha_io_sock *s = vpnha_io_sock_of(io->family);
+
+	if (!io->registered)
+		return;
+	vpnha_io_idents_del(&s->idents, io);
+	io->registered = false;
+	if (!vpnha_io_idents_count(&s->idents))
+		vpnha_io_sock_close(s);
+}
+
+/*
+ * Inside the timer, read and yield handlers, which requeue many tunnels
+ * in turn, the timerfd is armed once at the end (one timerfd_settime()
+ * per wakeup, not one per tunnel whose requeue moved the earliest
+ * event).
+ */
+static int vpnha_io_busy;
 
 /* Arm the timerfd for the earliest event, if that changed. */
 static void vpnha_io_sched_arm(void)
@@ -379,7 +614,7 @@ static void vpnha_io_sched_arm(void)
 	int64_t when = vpnha_sched_next(&vpnha_sched);
 	struct itimerspec its = {};
 
-	if (when == vpnha_timer_armed || vpnha_timer_fd < 0)
+	if (vpnha_io_busy || when == vpnha_timer_armed || vpnha_timer_fd < 0)
 		return;
 	vpnha_timer_armed = when;
 	if (when) {
@@ -404,25 +639,201 @@ static void vpnha_io_schedule(struct vpnha_io *io, int64_t deadline)
 	vpnha_io_sched_arm();
 }
 
+/* Sending ----------------------------------------------------------------- */
+
+static void vpnha_io_sent(struct vpnha_io *io, int err)
+{
+	struct vpnha_tunnel *t = io->t;
+
+	/* The probe counts as sent either way: it will time out. */
+	if (err && io->send_errno != err)
+		zlog_warn("tunnel %s: probe to %pIA failed: %s", t->name,
+			  &t->hc.destination, safe_strerror(err));
+	io->send_errno = err;
+	if (err)
+		vpnha_io_stats.send_errors++;
+	else
+		vpnha_io_stats.sent++;
+}
+
+/* Histogram bucket of a lateness: below 2^bucket us. */
+static int vpnha_io_late_bucket(int64_t late)
+{
+	int bucket = late > 0 ? 64 - __builtin_clzll((uint64_t)late) : 0;
+
+	return MIN(bucket, VPNHA_IO_LATE_BUCKETS - 1);
+}
+
+/* Send the probes of a family's batch. */
+static void vpnha_io_flush(int family)
+{
+	struct vpnha_io_sock *s = vpnha_io_sock_of(family);
+	struct vpnha_io_batch *b = &vpnha_io_batches[family == AF_INET6];
+	unsigned int i = 0, k;
+	int64_t now;
+	int ret;
+
+	if (!b->n)
+		return;
+	if (s->fd < 0) {
+		for (i = 0; i < b->n; i++)
+			vpnha_io_sent(b->io[i], EBADF);
+	} else if (family == AF_INET) {
+		/* On a partial send, the first one not sent failed: its
+		 * error is the next call's. */
+		while (i < b->n) {
+			vpnha_io_stats.tx_calls++;
+			ret = sendmmsg(s->fd, &b->msg[i], b->n - i, 0);
+			if (ret > 0) {
+				for (k = i; k < i + (unsigned int)ret; k++)
+					vpnha_io_sent(b->io[k], 0);
+				i += ret;
+			} else {
+				vpnha_io_sent(b->io[i], ret < 0 ? errno : EIO);
+				i++;
+			}
+		}
+	} else {
+		/* Bound to the tunnel interface: the route lookup is
+		 * restricted to it (IPV6_PKTINFO alone is not).  Rebinding a
+		 * bound socket needs CAP_NET_RAW. */
+		frr_with_privs (&vpnha_privs) {
+			for (i = 0; i < b->n; i++) {
+				int err = 0;
+
+				vpnha_io_stats.tx_calls++;
+				if (setsockopt(s->sfd, SOL_SOCKET,
+					       SO_BINDTOIFINDEX, &b->ifindex[i],
+					       sizeof(b->ifindex[i])) < 0 ||
+				    sendmsg(s->sfd, &b->msg[i].msg_hdr, 0) < 0)
+					err = errno;
+				b->msg[i].msg_len = err;
+			}
+		}
+		for (i = 0; i < b->n; i++)
+			vpnha_io_sent(b->io[i], b->msg[i].msg_len);
+	}
+	/* How late after their scheduled time they left. */
+	now = vpnha->now();
+	for (i = 0; i < b->n; i++) {
+		int64_t late = now - b->sched[i];
+
+		vpnha_io_stats.late[vpnha_io_late_bucket(late)]++;
+		if (late > vpnha_io_stats.late_max)
+			vpnha_io_stats.late_max = late;
+	}
+	b->n = 0;
+}
+
+static void vpnha_io_flush_all(void)
+{
+	vpnha_io_flush(AF_INET);
+	vpnha_io_flush(AF_INET6);
+}
+
+/* A probe for io's tunnel, scheduled at sched: into the batch. */
+static void vpnha_io_queue(struct vpnha_io *io,
+			   const struct vpnha_probe_out *probe, int64_t sched)
+{
+	struct vpnha_tunnel *t = io->t;
+	struct vpnha_io_batch *b = &vpnha_io_batches[io->family == AF_INET6];
+	struct mmsghdr *m;
+	struct cmsghdr *cm;
+	unsigned int i;
+
+	if (b->n == VPNHA_IO_BATCH)
+		vpnha_io_flush(io->family);
+	i = b->n++;
+	b->io[i] = io;
+	b->ifindex[i] = t->ifindex;
+	b->sched[i] = sched;
+	memcpy(b->buf[i], probe->buf, probe->len);
+	b->iov[i].iov_base = b->buf[i];
+	b->iov[i].iov_len = probe->len;
+	m = &b->msg[i];
+	memset(m, 0, sizeof(*m));
+	memset(&b->dst[i], 0, sizeof(b->dst[i]));
+	memset(&b->cmsg[i], 0, sizeof(b->cmsg[i]));
+	m->msg_hdr.msg_name = &b->dst[i];
+	m->msg_hdr.msg_iov = &b->iov[i];
+	m->msg_hdr.msg_iovlen = 1;
+	m->msg_hdr.msg_control = b->cmsg[i].buf;
+	cm = (struct cmsghdr *)b->cmsg[i].buf;
+	if (io->family == AF_INET) {
+		struct in_pktinfo pi = {
+			.ipi_ifindex = t->ifindex,
+			.ipi_spec_dst = t->hc.source.ipaddr_v4,
+		};
+
+		b->dst[i].sin.sin_family = AF_INET;
+		b->dst[i].sin.sin_addr = t->hc.destination.ipaddr_v4;
+		m->msg_hdr.msg_namelen = sizeof(struct sockaddr_in);
+		cm->cmsg_level = IPPROTO_IP;
+		cm->cmsg_type = IP_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+		m->msg_hdr.msg_controllen = CMSG_SPACE(sizeof(pi));
+	} else {
+		struct in6_pktinfo pi = {
+			.ipi6_ifindex = t->ifindex,
+			.ipi6_addr = t->hc.source.ipaddr_v6,
+		};
+
+		b->dst[i].sin6.sin6_family = AF_INET6;
+		b->dst[i].sin6.sin6_addr = t->hc.destination.ipaddr_v6;
+		b->dst[i].sin6.sin6_scope_id = t->ifindex;
+		m->msg_hdr.msg_namelen = sizeof(struct sockaddr_in6);
+		cm->cmsg_level = IPPROTO_IPV6;
+		cm->cmsg_type = IPV6_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+		m->msg_hdr.msg_controllen = CMSG_SPACE(sizeof(pi));
+	}
+}
+
+/* Before io goes: its queued probe, if any, leaves now (with the
+ * others) rather than later with a dangling pointer. */
+static void vpnha_io_unqueue(struct vpnha_io *io)
+{
+	struct vpnha_io_batch *b = &vpnha_io_batches[io->family == AF_INET6];
+	unsigned int i;
+
+	for (i = 0; i < b->n; i++)
+		if (b->io[i] == io) {
+			vpnha_io_flush(io->family);
+			return;
+		}
+}
+
 static void vpnha_io_run(struct vpnha_io *io, int64_t now);
-static void vpnha_io_drain(struct vpnha_io *io, int max);
+static void vpnha_io_drain_all(int rounds);
 
 static void vpnha_io_timer(vpnha_event_t *e)
 {
 	struct vpnha_sched_item *it;
 	uint64_t expirations;
-	int64_t now = vpnha->now();
+	int64_t now;
 	size_t bound = vpnha_sched_count(&vpnha_sched) * 2 + 1;
 
 	vpnha_add_read(master, vpnha_io_timer, NULL, vpnha_timer_fd, &t_timer);
 	if (read(vpnha_timer_fd, &expirations, sizeof(expirations)) < 0 &&
 	    errno != EAGAIN)
 		zlog_err("probe timer: read: %s", safe_strerror(errno));
+	if (vpnha_timer_armed)
+		vpnha_io_stats.wake_late[vpnha_io_late_bucket(
+			vpnha->now() - vpnha_timer_armed)]++;
 	vpnha_timer_armed = 0;
 
+	vpnha_io_busy++;
+	/* Replies already queued first: not taken for lost probes when
+	 * their timeouts are due in this wakeup. */
+	vpnha_io_drain_all(VPNHA_IO_RX_ROUNDS);
+	now = vpnha->now();
 	/* Bounded: every run moves its tunnel's next event past now. */
 	while (bound-- && (it = vpnha_sched_pop_due(&vpnha_sched, now)))
 		vpnha_io_run(container_of(it, struct vpnha_io, sitm), now);
+	vpnha_io_flush_all();
+	vpnha_io_busy--;
 	vpnha_io_sched_arm();
 }
 
@@ -440,58 +851,56 @@ static int64_t vpnha_io_send_slot(int64_t when, uint32_t interval_ms)
 	return (when + q - 1) / q * q;
 }
 
+/*
+ * A new tunnel's first probe: at a random point of its first interval
+ * (at most 1 s away), on the grid.  Tunnels configured together
+ * (thousands at boot, in one commit) otherwise all start in the same
+ * send slot and stay there: at 5 000 tunnels, bursts of thousands of
+ * probes per wakeup, sent up to tens of milliseconds late.
+ */
+static int64_t vpnha_io_first_send(const struct vpnha_tunnel *t, int64_t now)
+{
+	uint32_t r, span = MIN(t->hc.interval_ms, 1000U) * 1000;
+
+	vpnha_probe_random(&r, sizeof(r));
+	return vpnha_io_send_slot(now + r % span, t->hc.interval_ms);
+}
+
 /* A tunnel's event is due: the core advances its clock (and builds the
- * probe when one is due), we send it and re-arm. */
+ * probe when one is due), we queue it for sending and re-arm. */
 static void vpnha_io_run(struct vpnha_io *io, int64_t now)
 {
 	struct vpnha_tunnel *t = io->t;
 	struct vpnha_probe_out probe = {};
-	union sockunion dst = {};
 	bool due = io->probing && io->next_send <= now;
+	int64_t sched = io->next_send;
 	int64_t deadline;
 
-	/*
-	 * A health deadline is due: first the replies already waiting (with
-	 * their arrival times), so that a reply the daemon was too busy to
-	 * read does not make its probe overdue or lost.
-	 */
-	if (io->probing && io->deadline && io->deadline <= now) {
-		vpnha_io_drain(io, 64);
-		if (t->io != io)
-			return;
-	}
-
 	if (due) {
-		/* Absolute schedule: no drift, and no burst after a stall. */
-		io->next_send += (int64_t)t->hc.interval_ms * 1000;
+		/* Absolute schedule: no drift, and no burst after a stall
+		 * (the probes missed are skipped, the phase kept: after a
+		 * long configuration commit, "now + interval" put every
+		 * tunnel in the same send slot). */
+		int64_t iv = (int64_t)t->hc.interval_ms * 1000;
+
+		io->next_send += iv;
 		if (io->next_send <= now)
-			io->next_send = now + (int64_t)t->hc.interval_ms * 1000;
+			io->next_send += ((now - io->next_send) / iv + 1) * iv;
 		io->next_send =
 			vpnha_io_send_slot(io->next_send, t->hc.interval_ms);
 	}
+	/* The socket could not be opened at start: try again (before the
+	 * probe is built: registering may draw a new identifier). */
+	if (due && !io->registered)
+		vpnha_io_register(io);
+	/* A probe when due, or when the health check asks for a
+	 * confirmation (adaptive detection). */
 	deadline = vpnha_tunnel_tick(vpnha, t, now, due,
 				     io->probing ? &probe : NULL);
 	if (t->io != io)
 		return;
 	if (probe.len) {
-		if (io->family == AF_INET) {
-			dst.sin.sin_family = AF_INET;
-			dst.sin.sin_addr = t->hc.destination.ipaddr_v4;
-		} else {
-			dst.sin6.sin6_family = AF_INET6;
-			dst.sin6.sin6_addr = t->hc.destination.ipaddr_v6;
-			dst.sin6.sin6_scope_id = t->ifindex;
-		}
-		if (sendto(io->fd, probe.buf, probe.len, 0, &dst.sa,
-			   sockunion_sizeof(&dst)) < 0) {
-			/* The probe counts as sent: it will time out. */
-			if (io->send_errno != errno)
-				zlog_warn("tunnel %s: probe to %pIA failed: %s",
-					  t->name, &t->hc.destination,
-					  safe_strerror(errno));
-			io->send_errno = errno;
-		} else
-			io->send_errno = 0;
+		vpnha_io_queue(io, &probe, sched);
 		if (VPNHA_DEBUG(probe))
 			zlog_debug("tunnel %s: probe seq %u to %pIA", t->name,
 				   probe.seq, &t->hc.destination);
@@ -499,124 +908,220 @@ static void vpnha_io_run(struct vpnha_io *io, int64_t now)
 	vpnha_io_schedule(io, deadline);
 }
 
+/* Receiving --------------------------------------------------------------- */
+
+static void vpnha_io_drain(struct vpnha_io_sock *s, int rounds);
+
 /*
- * One reply per read event: the poll is level-triggered, so a second
- * reply waiting is reported again at once, and the common case (one
- * reply per probe) costs one recvmsg() instead of two (the second one
- * only said EAGAIN).
+ * Up to VPNHA_IO_RX_ROUNDS x VPNHA_IO_RX_BATCH replies per read event:
+ * the poll is level-triggered, so more waiting are reported again at
+ * once, after the other events of this loop pass (a burst cannot
+ * starve the timer).
  */
 static void vpnha_io_read(vpnha_event_t *e)
 {
-	struct vpnha_io *io = VPNHA_EVENT_ARG(e);
+	struct vpnha_io_sock *s = VPNHA_EVENT_ARG(e);
 
-	vpnha_add_read(master, vpnha_io_read, io, io->fd, &io->t_read);
-	vpnha_io_drain(io, 1);
+	vpnha_add_read(master, vpnha_io_read, s, s->fd, &s->t_read);
+	vpnha_io_busy++;
+	vpnha_io_drain(s, VPNHA_IO_RX_ROUNDS);
+	vpnha_io_busy--;
+	vpnha_io_sched_arm();
+}
+
+static void vpnha_io_drain_all(int rounds)
+{
+	vpnha_io_drain(&vpnha_io_socks[0], rounds);
+	vpnha_io_drain(&vpnha_io_socks[1], rounds);
 }
 
 /*
  * A long command (a "show ... json" of thousands of tunnels) calls this
- * now and then: the probes due meanwhile are sent on time.  Each due
- * tunnel's replies are read first, so that a reply waiting in its
- * socket is not taken for a lost probe when its timeout is due.
+ * now and then: the probes due meanwhile are sent on time.  The replies
+ * waiting are read first, so that one waiting in the socket is not
+ * taken for a lost probe when its timeout is due.
  */
 void vpnha_io_yield(void)
 {
 	struct vpnha_sched_item *it;
-	int64_t now = vpnha->now();
+	int64_t now;
 	size_t bound = vpnha_sched_count(&vpnha_sched) * 2 + 1;
 
-	while (bound-- && (it = vpnha_sched_pop_due(&vpnha_sched, now))) {
-		struct vpnha_io *io = container_of(it, struct vpnha_io, sitm);
-		struct vpnha_tunnel *t = io->t;
-
-		if (io->probing)
-			vpnha_io_drain(io, 64);
-		if (t->io == io)
-			vpnha_io_run(io, now);
-	}
+	vpnha_io_busy++;
+	vpnha_io_drain_all(64);
+	now = vpnha->now();
+	while (bound-- && (it = vpnha_sched_pop_due(&vpnha_sched, now)))
+		vpnha_io_run(container_of(it, struct vpnha_io, sitm), now);
+	vpnha_io_flush_all();
+	vpnha_io_busy--;
 	vpnha_io_sched_arm();
 }
 
 /*
  * The monotonic time a datagram arrived, from its kernel timestamp
- * (CLOCK_REALTIME, at data): now minus how long ago it came, never
- * later than now (real_now: the realtime clock, read once per drain).
+ * (SCM_TIMESTAMPNS, CLOCK_REALTIME): now minus how long ago it came,
+ * never later than now.  real_now is the realtime clock read with now.
  */
-static int64_t vpnha_io_arrival(const void *data, int64_t now,
-				int64_t *real_now)
+static int64_t vpnha_io_arrival(const struct msghdr *msg, int64_t now,
+				int64_t real_now)
 {
-	struct timespec ts, rt;
+	struct cmsghdr *cm;
+	struct timespec ts;
 	int64_t ago;
 
-	memcpy(&ts, data, sizeof(ts));
-	if (!*real_now) {
-		clock_gettime(CLOCK_REALTIME, &rt);
-		*real_now = (int64_t)rt.tv_sec * 1000000 + rt.tv_nsec / 1000;
+	for (cm = CMSG_FIRSTHDR(msg); cm;
+	     cm = CMSG_NXTHDR((struct msghdr *)msg, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET ||
+		    cm->cmsg_type != SCM_TIMESTAMPNS ||
+		    cm->cmsg_len < CMSG_LEN(sizeof(ts)))
+			continue;
+		memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
+		ago = real_now -
+		      ((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+		/* A clock step between the two: trust the read time. */
+		if (ago < 0 || ago > 60 * 1000000LL)
+			return now;
+		return now - ago;
 	}
-	ago = *real_now - ((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
-	/* A clock step between the two: trust the read time. */
-	if (ago < 0 || ago > 60 * 1000000LL)
-		return now;
-	return now - ago;
+	return now;
 }
 
-static void vpnha_io_drain(struct vpnha_io *io, int max)
+/* One datagram read from s: to its tunnel (by identifier), if any. */
+static void vpnha_io_input(struct vpnha_io_sock *s, const uint8_t *pkt,
+			   size_t len, const struct msghdr *msg, int64_t now,
+			   int64_t real_now)
 {
-	struct vpnha_tunnel *t = io->t;
-	uint8_t buf[VPNHA_PROBE_RECV_MAX];
-	uint8_t cbuf[CMSG_SPACE(sizeof(struct in6_pktinfo)) +
-		     CMSG_SPACE(sizeof(struct timespec))];
-	union sockunion from;
-	struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf)};
-	struct msghdr msg = {
-		.msg_name = &from,
-		.msg_namelen = sizeof(from),
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = cbuf,
-		.msg_controllen = sizeof(cbuf),
-	};
-	int64_t deadline = io->deadline;
-	int64_t now = vpnha->now(), real_now = 0;
-	struct cmsghdr *cm;
-	ssize_t n;
-	int i;
+	const union sockunion *from = msg->msg_name;
+	struct ipaddr src = {.ipa_type = IPADDR_NONE}, dst;
+	ifindex_t ifindex;
+	struct vpnha_io key, *io;
+	struct vpnha_tunnel *t;
+	bool v6 = s->family == AF_INET6;
+	int64_t deadline;
 
-	/* Drain what is there, bounded so one tunnel cannot starve others. */
-	for (i = 0; i < max && t->io == io; i++) {
-		struct ipaddr src = {.ipa_type = IPADDR_NONE};
-		ifindex_t ifindex = IFINDEX_INTERNAL;
-		int64_t at = now;
-
-		msg.msg_namelen = sizeof(from);
-		msg.msg_controllen = sizeof(cbuf);
-		n = recvmsg(io->fd, &msg, 0);
-		if (n < 0)
-			break;
-		if (io->family == AF_INET6) {
-			src.ipa_type = IPADDR_V6;
-			src.ipaddr_v6 = from.sin6.sin6_addr;
-		}
-		for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
-			if (cm->cmsg_level == IPPROTO_IP &&
-			    cm->cmsg_type == IP_PKTINFO)
-				ifindex = ((struct in_pktinfo *)CMSG_DATA(cm))
-						  ->ipi_ifindex;
-			else if (cm->cmsg_level == IPPROTO_IPV6 &&
-				 cm->cmsg_type == IPV6_PKTINFO)
-				ifindex = ((struct in6_pktinfo *)CMSG_DATA(cm))
-						  ->ipi6_ifindex;
-			else if (cm->cmsg_level == SOL_SOCKET &&
-				 cm->cmsg_type == SCM_TIMESTAMPNS)
-				at = vpnha_io_arrival(CMSG_DATA(cm), now,
-						      &real_now);
-		}
-		deadline = vpnha_tunnel_probe_input(
-			vpnha, t, buf, n, io->family == AF_INET6 ? &src : NULL,
-			ifindex, at);
+	vpnha_io_stats.replies++;
+	if (vpnha_probe_demux(pkt, len, s->family, !v6, &key.ident) < 0 ||
+	    !(io = vpnha_io_idents_find(&s->idents, &key))) {
+		/* Someone else's ping (or garbage): not any tunnel's. */
+		vpnha_io_stats.unmatched++;
+		return;
 	}
+	t = io->t;
+	vpnha_probe_pktinfo(msg, s->family, &ifindex, &dst);
+	if (v6 && msg->msg_namelen >= sizeof(struct sockaddr_in6)) {
+		src.ipa_type = IPADDR_V6;
+		src.ipaddr_v6 = from->sin6.sin6_addr;
+	}
+	deadline = vpnha_tunnel_probe_input(
+		vpnha, t, pkt, len, v6 ? &src : NULL, ifindex, v6 ? &dst : NULL,
+		vpnha_io_arrival(msg, now, real_now));
 	if (t->io == io)
 		vpnha_io_schedule(io, deadline);
+}
+
+static void vpnha_io_drain(struct vpnha_io_sock *s, int rounds)
+{
+	static uint8_t buf[VPNHA_IO_RX_BATCH][VPNHA_PROBE_RECV_MAX];
+	static union sockunion from[VPNHA_IO_RX_BATCH];
+	static union {
+		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) +
+			 CMSG_SPACE(sizeof(struct in_pktinfo)) +
+			 CMSG_SPACE(sizeof(struct timespec))];
+		struct cmsghdr align;
+	} cbuf[VPNHA_IO_RX_BATCH];
+	static struct iovec iov[VPNHA_IO_RX_BATCH];
+	static struct mmsghdr msg[VPNHA_IO_RX_BATCH];
+	int i, n, r;
+	int64_t now, real_now;
+	struct timespec rt;
+
+	for (r = 0; r < rounds && s->fd >= 0; r++) {
+		for (i = 0; i < VPNHA_IO_RX_BATCH; i++) {
+			iov[i].iov_base = buf[i];
+			iov[i].iov_len = sizeof(buf[i]);
+			msg[i].msg_hdr = (struct msghdr){
+				.msg_name = &from[i],
+				.msg_namelen = sizeof(from[i]),
+				.msg_iov = &iov[i],
+				.msg_iovlen = 1,
+				.msg_control = cbuf[i].buf,
+				.msg_controllen = sizeof(cbuf[i].buf),
+			};
+		}
+		vpnha_io_stats.rx_calls++;
+		n = recvmmsg(s->fd, msg, VPNHA_IO_RX_BATCH, MSG_DONTWAIT, NULL);
+		if (n <= 0)
+			break;
+		now = vpnha->now();
+		clock_gettime(CLOCK_REALTIME, &rt);
+		real_now = (int64_t)rt.tv_sec * 1000000 + rt.tv_nsec / 1000;
+		/* A tunnel may stop (and the socket close) on any reply. */
+		for (i = 0; i < n && s->fd >= 0; i++)
+			vpnha_io_input(s, buf[i], msg[i].msg_len,
+				       &msg[i].msg_hdr, now, real_now);
+		if (n < VPNHA_IO_RX_BATCH)
+			break;
+	}
+}
+
+/* Engine counters, for "show vpn-ha gateway json". */
+struct json_object *vpnha_io_json(void)
+{
+	json_object *j = json_object_new_object();
+	json_object *jl = json_object_new_object();
+	uint64_t total = 0, acc = 0;
+	int64_t p99 = 0, p50 = 0;
+	int i;
+
+	json_object_int_add(j, "icmpSocket", vpnha_io_socks[0].fd >= 0);
+	json_object_int_add(j, "icmp6Socket", vpnha_io_socks[1].fd >= 0);
+	json_object_int_add(j, "probesSent", vpnha_io_stats.sent);
+	json_object_int_add(j, "sendErrors", vpnha_io_stats.send_errors);
+	json_object_int_add(j, "sendCalls", vpnha_io_stats.tx_calls);
+	json_object_int_add(j, "repliesRead", vpnha_io_stats.replies);
+	json_object_int_add(j, "repliesNoTunnel", vpnha_io_stats.unmatched);
+	json_object_int_add(j, "receiveCalls", vpnha_io_stats.rx_calls);
+	for (i = 0; i < VPNHA_IO_LATE_BUCKETS; i++)
+		total += vpnha_io_stats.late[i];
+	/* Percentiles as bucket upper bounds (powers of two). */
+	for (i = 0; i < VPNHA_IO_LATE_BUCKETS && total; i++) {
+		acc += vpnha_io_stats.late[i];
+		if (!p50 && acc * 2 >= total)
+			p50 = (int64_t)1 << i;
+		if (!p99 && acc * 100 >= total * 99)
+			p99 = (int64_t)1 << i;
+	}
+	for (i = 0; i < VPNHA_IO_LATE_BUCKETS; i++) {
+		char key[24];
+
+		if (!vpnha_io_stats.late[i])
+			continue;
+		if (i < VPNHA_IO_LATE_BUCKETS - 1)
+			snprintf(key, sizeof(key), "below%lldUs",
+				 (long long)1 << i);
+		else
+			snprintf(key, sizeof(key), "rest");
+		json_object_int_add(jl, key, vpnha_io_stats.late[i]);
+	}
+	json_object_int_add(j, "sendLateP50UsAtMost", p50);
+	json_object_int_add(j, "sendLateP99UsAtMost", p99);
+	json_object_int_add(j, "sendLateMaxUs", vpnha_io_stats.late_max);
+	json_object_object_add(j, "sendLate", jl);
+	jl = json_object_new_object();
+	for (i = 0; i < VPNHA_IO_LATE_BUCKETS; i++) {
+		char key[24];
+
+		if (!vpnha_io_stats.wake_late[i])
+			continue;
+		if (i < VPNHA_IO_LATE_BUCKETS - 1)
+			snprintf(key, sizeof(key), "below%lldUs",
+				 (long long)1 << i);
+		else
+			snprintf(key, sizeof(key), "rest");
+		json_object_int_add(jl, key, vpnha_io_stats.wake_late[i]);
+	}
+	json_object_object_add(j, "timerWakeLate", jl);
+	return j;
 }
 
 /* BFD -------------------------------------------------------------------- */
@@ -713,13 +1218,12 @@ static void vpnha_io_tunnel_stop(struct vpnha_tunnel *t)
 
 	if (!io)
 		return;
-	VPNHA_EVENT_OFF(io->t_read);
+	vpnha_io_unqueue(io);
+	vpnha_io_unregister(io);
 	vpnha_sched_set(&vpnha_sched, &io->sitm, 0);
 	vpnha_io_sched_arm();
 	VPNHA_EVENT_OFF(io->t_bfd_grace);
 	bfd_sess_free(&io->bsp);
-	if (io->fd >= 0)
-		close(io->fd);
 	vpnha_io_addr_release(io);
 	t->io = NULL;
 	XFREE(MTYPE_VPNHA_IO, io);
@@ -741,19 +1245,15 @@ static void vpnha_io_tunnel_start(struct vpnha_tunnel *t)
 
 	vpnha_io_addr_ensure(io);
 	if (t->hc.type == VPNHA_HC_TYPE_BFD) {
-		io->fd = -1;
 		vpnha_io_bfd_start(io);
 		return;
 	}
-	io->fd = vpnha_io_socket(t, io->family);
-	if (io->fd < 0) {
-		/* No probes: they will all count as lost. */
-		io->fd = -1;
-	} else
-		vpnha_add_read(master, vpnha_io_read, io, io->fd, &io->t_read);
+	/* Without the socket, probes are still "sent" (and fail): they
+	 * all count as lost. */
+	vpnha_io_register(io);
 
 	io->probing = true;
-	io->next_send = vpnha->now();
+	io->next_send = vpnha_io_first_send(t, vpnha->now());
 	vpnha_io_schedule(io, vpnha_tunnel_deadline(t));
 	if (VPNHA_DEBUG(probe))
 		zlog_debug(
@@ -778,6 +1278,8 @@ void vpnha_io_init(void)
 {
 	vpnha->dbg_probe = &vpnha_dbg_probe;
 	vpnha_sched_init(&vpnha_sched);
+	vpnha_io_idents_init(&vpnha_io_socks[0].idents);
+	vpnha_io_idents_init(&vpnha_io_socks[1].idents);
 	vpnha_timer_fd =
 		timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (vpnha_timer_fd < 0) {
@@ -797,6 +1299,10 @@ void vpnha_io_fini(void)
 	vpnha_each_tunnel (vpnha, t)
 		vpnha_io_tunnel_stop(t);
 	VPNHA_EVENT_OFF(t_timer);
+	vpnha_io_sock_close(&vpnha_io_socks[0]);
+	vpnha_io_sock_close(&vpnha_io_socks[1]);
+	vpnha_io_idents_fini(&vpnha_io_socks[0].idents);
+	vpnha_io_idents_fini(&vpnha_io_socks[1].idents);
 	vpnha_sched_fini(&vpnha_sched);
 	if (vpnha_timer_fd >= 0)
 		close(vpnha_timer_fd);

@@ -30,6 +30,10 @@ extern const char *vpnha_io_source_status(const struct vpnha_tunnel *t);
 extern void vpnha_io_address_deleted(ifindex_t ifindex,
 				     const struct prefix *addr);
 
+/* The probe engine's counters (shared sockets, send lateness). */
+struct json_object;
+extern struct json_object *vpnha_io_json(void);
+
 /* BFD session state of a type-bfd health check, or NULL. */
 extern const char *vpnha_io_bfd_state(const struct vpnha_tunnel *t);
 

@@ -606,6 +606,7 @@ DEFPY(vpnha_show, vpnha_show_cmd,
 		vpnha_js_open(&js, NULL);
 		if (all || gw) {
 			vpnha_js_member(&js, "gateway", vpnha_json_gateway());
+			vpnha_js_member(&js, "probeEngine", vpnha_io_json());
 			vpnha_js_member(&js, "zebraConnected",
 					json_object_new_boolean(
 						vpnha_zebra_connected()));

@@ -12,6 +12,11 @@
       SRC to DST with the captured identifier and payload (magic, nonce),
       the sequence and send time extrapolated at INTERVAL_MS (three
       guesses per probe: k-1, k, k+1); print "forged N" at the end.
+  icmp_peer.py mirror IFNAME OUT_IFNAME SRC DST
+      The genuine reply to every vpnhad probe arriving on IFNAME, sent
+      through OUT_IFNAME instead (another tunnel: issue 14's shared
+      socket must refuse it for the interface); prints "ready", then
+      "mirrored N" on stdin's end-of-file.
 
 Probes are recognised by their payload magic "VPNHA" (vpnha_probe.h).
 """
@@ -110,9 +115,27 @@ def forge(ifname, src, dst, interval_ms, seconds):
     print("forged %d" % n, flush=True)
 
 
+def mirror(ifname, out_ifname, src, dst):
+    cap, out = capture_socket(ifname), send_socket(out_ifname, src)
+    n = 0
+    print("ready", flush=True)
+    while True:
+        r = select.select([cap, sys.stdin], [], [], 1.0)[0]
+        if sys.stdin in r and not sys.stdin.readline():
+            break
+        if cap in r:
+            icmp = probe_of(cap.recv(2048), dst)
+            if icmp:
+                out.sendto(reply_of(icmp), (dst, 0))
+                n += 1
+    print("mirrored %d" % n, flush=True)
+
+
 def main(argv):
     if len(argv) == 6 and argv[1] == "delay":
         delay(argv[2], argv[3], argv[4], int(argv[5]))
+    elif len(argv) == 6 and argv[1] == "mirror":
+        mirror(argv[2], argv[3], argv[4], argv[5])
     elif len(argv) == 7 and argv[1] == "forge":
         forge(argv[2], argv[3], argv[4], int(argv[5]), float(argv[6]))
     else:

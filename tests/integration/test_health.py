@@ -867,3 +867,125 @@ def test_bfd_no_preempt_release_in_hold_down(vpnha, block, logdir):
     assert (t_back - t_allowed) * 1000 >= HOLD_DOWN - 200, routes.fmt(t_allowed)
     assert (t_back - t_clear) * 1000 <= HOLD_DOWN + 1000, routes.fmt(t_allowed)
     wait_state(s, "primary", "up", 1, verdict="alive")
+
+
+# ---------------------------------------------------------------------------
+# 10. Issue 14: one probe socket per address family, shared by all
+# tunnels.  The output interface is now chosen per probe (IP_PKTINFO;
+# for IPv6 a send socket bound to the tunnel interface for each probe,
+# as IPV6_PKTINFO's interface is only a preference to the kernel), and
+# replies are told apart by identifier, then checked for interface and
+# addresses.
+
+LEAK_ADDRS = {
+    4: (("169.254.1.1", "169.254.1.2"), ("169.254.2.1", "169.254.2.2")),
+    6: (("fd00:1::1", "fd00:1::2"), ("fd00:2::1", "fd00:2::2")),
+}
+
+
+def nft_counter(ns, table, chain):
+    """Packets counted by the rules of an inet chain, summed."""
+    out = ns.run(["nft", "-j", "list", "chain", "inet", table, chain]).stdout
+    n = 0
+    for item in json.loads(out)["nftables"]:
+        for expr in item.get("rule", {}).get("expr", []):
+            if "counter" in expr:
+                n += expr["counter"]["packets"]
+    return n
+
+
+@pytest.mark.parametrize("family", [4, 6])
+def test_probes_never_leave_through_another_interface(vpnha, family):
+    """The primary's interface goes down while a route to its
+    health-check destination through vti2 exists (the kernel's fallback:
+    with IPV6_PKTINFO alone, IPv6 probes did leave through vti2).  No
+    probe from the primary's source leaves R other than through vti1
+    (an nft counter on R's output, which also drops them); the backup,
+    probed through the same socket, stays up; the primary comes back
+    when its interface does."""
+    s = vpnha
+    (src, dst), (bsrc, bdst) = LEAK_ADDRS[family]
+    v = "-%d" % family
+    plen = 32 if family == 4 else 128
+    if family == 6:
+        for ns, ifname, a, b in ((s.r, "vti1", src, dst), (s.p, "cvti1", dst, src),
+                                 (s.r, "vti2", bsrc, bdst), (s.p, "cvti2", bdst, bsrc)):
+            ns.ip("-6", "addr", "add", a, "peer", b, "dev", ifname, "nodad")
+    vt.pin_scheme_neighbours(s, [("vti1", src, "cvti1", dst), ("vti2", bsrc, "cvti2", bdst)])
+    s.r.ip(v, "route", "add", "%s/%d" % (dst, plen), "dev", "vti2", "metric", "4000")
+    proto = "ip saddr %s icmp type echo-request" % src if family == 4 else \
+        "ip6 saddr %s icmpv6 type echo-request" % src
+    vt.nft_table(s.r, "inet", "vpnha_leak", """\
+table inet vpnha_leak {
+    chain out {
+        type filter hook output priority 0; policy accept;
+        oifname != "vti1" %s counter drop
+    }
+    chain via {
+        type filter hook output priority 1; policy accept;
+        oifname "vti1" %s counter
+    }
+}
+""" % (proto, proto))
+    s.rt.configure(vt.health_check_config({"primary": {"source": src, "destination": dst},
+                                           "backup": {"source": bsrc, "destination": bdst}}))
+    wait_state(s, "primary", "up", 10, verdict="alive")
+    wait_state(s, "backup", "up", 10, verdict="alive")
+    assert nft_counter(s.r, "vpnha_leak", "via") > 0, "the rule counting vti1's probes never matched"
+    sent0 = tunnel(s, "primary")["healthCheck"]["counters"]["probesSent"]
+
+    s.r.link_set("vti1", "down")
+    wait_state(s, "primary", "down", 5)
+    time.sleep(2.0)  # 20 probes at 100 ms
+    t = tunnel(s, "primary")
+    sent = t["healthCheck"]["counters"]["probesSent"] - sent0
+    leaked = nft_counter(s.r, "vpnha_leak", "out")
+    print("IPv%d, vti1 down: %d probes sent, %d left through another interface" % (family, sent, leaked))
+    assert sent >= 15, t["healthCheck"]
+    assert leaked == 0, "%d probes left R through another interface" % leaked
+    b = tunnel(s, "backup")
+    assert b["state"] == "up" and b["healthCheck"]["verdict"] == "alive", b
+
+    s.r.link_set("vti1", "up")
+    wait_state(s, "primary", "up", 10, verdict="alive")
+    assert nft_counter(s.r, "vpnha_leak", "out") == 0
+    gw = s.rt.vtysh_json("show vpn-ha gateway json")["probeEngine"]
+    print("probe engine: %s" % json.dumps(gw, sort_keys=True))
+    assert gw["icmp%sSocket" % ("" if family == 4 else "6")] == 1, gw
+    assert gw["probesSent"] > 0 and gw["repliesRead"] > 0, gw
+
+
+def test_reply_through_another_tunnel_refused(vpnha_hc, block):
+    """The primary fails silently; the genuine replies to its probes
+    (right identifier, sequence, nonce, send time) come back through
+    vti2 instead, to the primary's source address.  Per-tunnel sockets
+    bound to vti1 never saw them; the shared socket does, and must refuse
+    them for the interface: the primary stays down.  The backup, on the
+    same socket, refuses nothing of its own replies."""
+    s = vpnha_hc
+    vt.pin_neighbour(s.p, "cvti2", "169.254.1.1", s.r, "vti2")
+    for ns in (s.r, s.p):
+        for key in ("net.ipv4.conf.all.rp_filter", "net.ipv4.conf.vti2.rp_filter",
+                    "net.ipv4.conf.cvti2.rp_filter"):
+            ns.run(["sysctl", "-qw", "%s=0" % key], check=False)
+    routes = route_watch(s, 0.01)
+    fail_primary(s, block, routes)
+    mirror, line = icmp_peer(s, "mirror", "cvti1", "cvti2", "169.254.1.2", "169.254.1.1")
+    assert line == "ready", line
+    t0 = time.monotonic()
+    time.sleep(3.0)
+    mirror.stdin.close()
+    out = mirror.stdout.read()
+    mirror.wait(timeout=10)
+    n = int(out.split()[1]) if out.startswith("mirrored ") else 0
+    t = tunnel(s, "primary")
+    rej = t["healthCheck"]["rejectedReplies"]
+    print("mirrored %d replies through vti2; primary rejectedReplies %s" % (n, json.dumps(rej, sort_keys=True)))
+    assert n >= 20, out
+    assert t["state"] == "down" and t["healthCheck"]["verdict"] == "dead", t
+    assert all(v == ["vti2"] for _, v in routes.history(since=t0)), routes.fmt(t0)
+    # Most came through (a few may be late or lost at the edges).
+    assert rej["wrongInterface"] >= n * 0.8, (n, rej)
+    b = tunnel(s, "backup")["healthCheck"]
+    assert b["rejectedReplies"]["wrongIdent"] == 0 and b["rejectedReplies"]["wrongInterface"] == 0, b
+    assert b["verdict"] == "alive", b

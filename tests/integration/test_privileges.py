@@ -4,10 +4,12 @@ as user and group frr with only the capabilities it needs, its secrets
 file is 0600, and nothing it created or holds open is world-writable.
 
 Why these capabilities (frr-plugin/vpnha_main.c, vpnha_caps_p):
-- CAP_NET_RAW: the ICMP/ICMPv6 probe sockets are raw sockets bound to
-  the tunnel interface (SO_BINDTODEVICE);
+- CAP_NET_RAW: the ICMP/ICMPv6 probe sockets are raw sockets (one per
+  address family, issue 14); the IPv6 send socket is bound to each
+  probe's tunnel interface in turn (SO_BINDTOIFINDEX on a bound socket);
 - CAP_NET_ADMIN: adding a missing health-check source address to the
-  tunnel interface (RTM_NEWADDR) and SO_BINDTODEVICE.
+  tunnel interface (RTM_NEWADDR) and the probe sockets' buffers
+  (SO_RCVBUFFORCE / SO_SNDBUFFORCE, beyond net.core.rmem_max).
 libfrr keeps them permitted and raises them into the effective set only
 around the calls that need them (frr_with_privs)."""
 

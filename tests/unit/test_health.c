@@ -2068,6 +2068,15 @@ static void test_probe_validate(void)
 	str2ipaddr("10.0.0.2", &e.peer);
 	e.ifindex = 8;
 	EXPECT_EQ(vpnha_probe_validate(&r, &e), VPNHA_PROBE_WRONG_INTERFACE);
+	e.ifindex = 7;
+	/* To another local address: the shared socket sees them all. */
+	CU_ASSERT_EQUAL(r.dst.ipa_type, IPADDR_V4); /* from the header */
+	str2ipaddr("10.0.0.1", &e.local);
+	EXPECT_EQ(vpnha_probe_validate(&r, &e), VPNHA_PROBE_OK);
+	str2ipaddr("10.0.0.9", &e.local);
+	EXPECT_EQ(vpnha_probe_validate(&r, &e), VPNHA_PROBE_WRONG_INTERFACE);
+	str2ipaddr("::ffff:10.0.0.1", &e.local);
+	EXPECT_EQ(vpnha_probe_validate(&r, &e), VPNHA_PROBE_WRONG_INTERFACE);
 	/* Ident is checked first. */
 	e.ident = 1;
 	EXPECT_EQ(vpnha_probe_validate(&r, &e), VPNHA_PROBE_WRONG_IDENT);
@@ -2096,6 +2105,14 @@ static void test_probe_validate(void)
 	str2ipaddr("2001:db8::2", &r6.src);
 	r6.ifindex = 4;
 	EXPECT_EQ(vpnha_probe_validate(&r6, &e6), VPNHA_PROBE_WRONG_INTERFACE);
+	/* The local address: no IPV6_PKTINFO (dst unset) is refused. */
+	r6.ifindex = 3;
+	str2ipaddr("2001:db8::1", &e6.local);
+	EXPECT_EQ(vpnha_probe_validate(&r6, &e6), VPNHA_PROBE_WRONG_INTERFACE);
+	str2ipaddr("2001:db8::1", &r6.dst);
+	EXPECT_EQ(vpnha_probe_validate(&r6, &e6), VPNHA_PROBE_OK);
+	str2ipaddr("2001:db8::5", &r6.dst);
+	EXPECT_EQ(vpnha_probe_validate(&r6, &e6), VPNHA_PROBE_WRONG_INTERFACE);
 
 	CU_ASSERT_STRING_EQUAL(vpnha_probe_check_name(VPNHA_PROBE_OK), "ok");
 	CU_ASSERT_STRING_EQUAL(vpnha_probe_check_name(VPNHA_PROBE_WRONG_IDENT),
@@ -2118,6 +2135,124 @@ static void test_probe_validate(void)
  * A reply must answer this very probe: its sequence in the window, the
  * probe's own nonce and send time.
  */
+/* The shared socket's demultiplexer: the identifier, nothing else. */
+static void test_probe_demux(void)
+{
+	uint8_t buf[128];
+	uint16_t ident = 0;
+	size_t n;
+
+	n = make_v4_reply(buf, 20, "10.0.0.2", 0xabcd, 5, T0);
+	CU_ASSERT_EQUAL(vpnha_probe_demux(buf, n, AF_INET, true, &ident), 0);
+	CU_ASSERT_EQUAL(ident, 0xabcd);
+	/* With IPv4 options. */
+	n = make_v4_reply(buf, 24, "10.0.0.2", 0x0102, 5, T0);
+	CU_ASSERT_EQUAL(vpnha_probe_demux(buf, n, AF_INET, true, &ident), 0);
+	CU_ASSERT_EQUAL(ident, 0x0102);
+	/* Too short for the ICMP header; not IPv4; not ICMP; bad IHL. */
+	CU_ASSERT_EQUAL(vpnha_probe_demux(buf, 24 + 7, AF_INET, true, &ident),
+			-1);
+	CU_ASSERT_EQUAL(vpnha_probe_demux(buf, 19, AF_INET, true, &ident), -1);
+	buf[0] = 0x66;
+	CU_ASSERT_EQUAL(vpnha_probe_demux(buf, n, AF_INET, true, &ident), -1);
+	buf[0] = 0x46;
+	buf[9] = IPPROTO_UDP;
+	CU_ASSERT_EQUAL(vpnha_probe_demux(buf, n, AF_INET, true, &ident), -1);
+	buf[9] = IPPROTO_ICMP;
+	buf[0] = 0x44;
+	CU_ASSERT_EQUAL(vpnha_probe_demux(buf, n, AF_INET, true, &ident), -1);
+	/* An echo request (ours, looped back) is nobody's reply. */
+	n = make_v4_reply(buf, 20, "10.0.0.2", 0xabcd, 5, T0);
+	buf[20] = VPNHA_ICMP_ECHO_REQUEST;
+	CU_ASSERT_EQUAL(vpnha_probe_demux(buf, n, AF_INET, true, &ident), -1);
+	/* Someone else's ping has an identifier too: the tunnel's checks
+	 * (parse, validate) refuse it, if a tunnel has that identifier. */
+	n = make_v4_reply(buf, 20, "10.0.0.2", 0x4242, 5, T0);
+	memset(buf + 28, 'x', n - 28);
+	CU_ASSERT_EQUAL(vpnha_probe_demux(buf, n, AF_INET, true, &ident), 0);
+	CU_ASSERT_EQUAL(ident, 0x4242);
+
+	/* ICMPv6: no IP header. */
+	n = vpnha_probe_build(buf, sizeof(buf), AF_INET6, 0x9999, 1, COOKIE,
+			      T0);
+	CU_ASSERT_EQUAL(vpnha_probe_demux(buf, n, AF_INET6, false, &ident),
+			-1); /* a request */
+	buf[0] = VPNHA_ICMP6_ECHO_REPLY;
+	CU_ASSERT_EQUAL(vpnha_probe_demux(buf, n, AF_INET6, false, &ident), 0);
+	CU_ASSERT_EQUAL(ident, 0x9999);
+	CU_ASSERT_EQUAL(vpnha_probe_demux(buf, 7, AF_INET6, false, &ident), -1);
+	CU_ASSERT_EQUAL(vpnha_probe_demux(buf, n, AF_UNIX, false, &ident), -1);
+}
+
+/* Where a reply arrived, from the control messages. */
+static void test_probe_pktinfo(void)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) +
+			 CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} cbuf;
+	struct msghdr msg = {};
+	struct cmsghdr *cm;
+	struct in_pktinfo pi = {.ipi_ifindex = 12};
+	struct in6_pktinfo pi6 = {.ipi6_ifindex = 13};
+	struct ipaddr dst, want;
+	ifindex_t ifindex;
+	int ttl = 64;
+
+	/* No control message: nowhere, which no tunnel accepts. */
+	vpnha_probe_pktinfo(&msg, AF_INET, &ifindex, &dst);
+	CU_ASSERT_EQUAL(ifindex, IFINDEX_INTERNAL);
+	CU_ASSERT_EQUAL(dst.ipa_type, IPADDR_NONE);
+
+	/* Another message first, then IP_PKTINFO. */
+	memset(&cbuf, 0, sizeof(cbuf));
+	msg.msg_control = cbuf.buf;
+	msg.msg_controllen = CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(pi));
+	cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = IPPROTO_IP;
+	cm->cmsg_type = IP_TTL;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &ttl, sizeof(ttl));
+	cm = CMSG_NXTHDR(&msg, cm);
+	cm->cmsg_level = IPPROTO_IP;
+	cm->cmsg_type = IP_PKTINFO;
+	cm->cmsg_len = CMSG_LEN(sizeof(pi));
+	inet_pton(AF_INET, "169.254.1.1", &pi.ipi_addr);
+	inet_pton(AF_INET, "169.254.9.9", &pi.ipi_spec_dst);
+	memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+	vpnha_probe_pktinfo(&msg, AF_INET, &ifindex, &dst);
+	CU_ASSERT_EQUAL(ifindex, 12);
+	str2ipaddr("169.254.1.1", &want); /* the header's, not spec_dst */
+	CU_ASSERT_EQUAL(dst.ipa_type, IPADDR_V4);
+	CU_ASSERT(dst.ipaddr_v4.s_addr == want.ipaddr_v4.s_addr);
+	/* The other family's message is not taken. */
+	vpnha_probe_pktinfo(&msg, AF_INET6, &ifindex, &dst);
+	CU_ASSERT_EQUAL(ifindex, IFINDEX_INTERNAL);
+	CU_ASSERT_EQUAL(dst.ipa_type, IPADDR_NONE);
+	/* Truncated: not taken. */
+	cm->cmsg_len = CMSG_LEN(sizeof(pi) - 1);
+	vpnha_probe_pktinfo(&msg, AF_INET, &ifindex, &dst);
+	CU_ASSERT_EQUAL(ifindex, IFINDEX_INTERNAL);
+
+	/* IPV6_PKTINFO. */
+	memset(&cbuf, 0, sizeof(cbuf));
+	msg.msg_controllen = CMSG_SPACE(sizeof(pi6));
+	cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = IPPROTO_IPV6;
+	cm->cmsg_type = IPV6_PKTINFO;
+	cm->cmsg_len = CMSG_LEN(sizeof(pi6));
+	inet_pton(AF_INET6, "2001:db8::1", &pi6.ipi6_addr);
+	memcpy(CMSG_DATA(cm), &pi6, sizeof(pi6));
+	vpnha_probe_pktinfo(&msg, AF_INET6, &ifindex, &dst);
+	CU_ASSERT_EQUAL(ifindex, 13);
+	str2ipaddr("2001:db8::1", &want);
+	CU_ASSERT_EQUAL(dst.ipa_type, IPADDR_V6);
+	CU_ASSERT(!memcmp(&dst.ipaddr_v6, &want.ipaddr_v6, 16));
+	vpnha_probe_pktinfo(&msg, AF_INET, &ifindex, &dst);
+	CU_ASSERT_EQUAL(ifindex, IFINDEX_INTERNAL);
+}
+
 static void test_probe_verify(void)
 {
 	static struct vpnha_health h;
@@ -2464,6 +2599,8 @@ static const struct vpnha_cunit_test probe_tests[] = {
 	{"round trip v6", test_probe_roundtrip_v6},
 	{"parse errors", test_probe_parse_errors},
 	{"validate", test_probe_validate},
+	{"demux: identifier of a shared socket's datagram", test_probe_demux},
+	{"pktinfo: arrival interface and address", test_probe_pktinfo},
 	{"verify: this very probe", test_probe_verify},
 	{"random", test_probe_random},
 	{"scheduler heap", test_sched},

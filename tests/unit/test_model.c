@@ -264,7 +264,8 @@ static size_t hc_reply(const struct vpnha_tunnel *t,
 
 static void hc_input(struct vpnha_tunnel *t, const uint8_t *pkt, size_t n)
 {
-	vpnha_tunnel_probe_input(v, t, pkt, n, NULL, t->ifindex, fake_now_us);
+	vpnha_tunnel_probe_input(v, t, pkt, n, NULL, t->ifindex, NULL,
+				 fake_now_us);
 }
 
 static int64_t hc_next_send;
@@ -1287,9 +1288,16 @@ static void test_forged_replies(void)
 	/* Through another interface. */
 	o = hc_last;
 	n = hc_reply(primary, &o, NULL, pkt);
-	vpnha_tunnel_probe_input(v, primary, pkt, n, NULL, IF_BACKUP,
+	vpnha_tunnel_probe_input(v, primary, pkt, n, NULL, IF_BACKUP, NULL,
 				 fake_now_us);
 	CU_ASSERT_EQUAL(primary->rejects[VPNHA_PROBE_WRONG_INTERFACE], 1);
+	/* To another local address (the shared socket sees them all). */
+	o = hc_last;
+	n = hc_reply(primary, &o, NULL, pkt);
+	pkt[19] ^= 0x01; /* IPv4 destination; the header has no checksum */
+	hc_input(primary, pkt, n);
+	CU_ASSERT_EQUAL(primary->rejects[VPNHA_PROBE_WRONG_INTERFACE], 2);
+	pkt[19] ^= 0x01;
 	/* The genuine reply, after its timeout: late; then a duplicate. */
 	fake_now_us += 250000;
 	vpnha_tunnel_tick(v, primary, fake_now_us, false, NULL);
