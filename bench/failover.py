@@ -297,7 +297,7 @@ def first_on_backup(st, t_inj):
     sender, receiver, ifnames = st.raw
     times = sender["times"]
     best = None
-    for seq, sent, rx, ifindex in receiver["records"]:
+    for seq, sent, rx, ifindex, *_ in receiver["records"]:
         if seq >= len(times) or ifnames.get(ifindex) != T2["v_if"]:
             continue
         if times[seq] / 1e9 < t_inj:
@@ -512,7 +512,7 @@ def plot(cell, path, workdir):
     bin_ms = 10 if cell.get("interval_ms", 1000) <= 1000 else 50
     counts = {}
     seen = set()
-    for seq, sent, rx, ifindex in receiver["records"]:
+    for seq, sent, rx, ifindex, *_ in receiver["records"]:
         if seq in seen or seq >= len(times):
             continue
         seen.add(seq)

@@ -265,7 +265,7 @@ def stream_timeline(stats, raw, t_inj, t_sw):
         out["loss_end_after_delete_ms"] = round((times[b] / 1e9 - t_inj) * 1000 + 1000.0 / RATE_HZ, 1)
     via = {"primary": [], "backup": []}
     seen = set()
-    for seq, sent, rx, ifindex in receiver["records"]:
+    for seq, sent, rx, ifindex, *_ in receiver["records"]:
         if seq in seen or seq >= len(times) or (rx - sent) / 1e6 > LATE_MS:
             continue
         seen.add(seq)

@@ -1110,7 +1110,8 @@ json.dump({"sent": seq, "times": times, "errors": errors}, sys.stdout)
 """
 
 # The receiver: bound to 0.0.0.0:port; for each datagram of the stream
-# records (seq, send ns, receive ns, ifindex). The receive time is the
+# records (seq, send ns, receive ns, ifindex, IP TOS byte: a router on
+# the path may mark it, test_scheme.py does). The receive time is the
 # kernel's (SO_TIMESTAMPNS, CLOCK_REALTIME, mapped to CLOCK_MONOTONIC),
 # so a late-scheduled receiver does not make packets "late". Runs until
 # SIGTERM or max_s, then writes JSON on stdout; "ready\n" first.
@@ -1118,6 +1119,7 @@ _UDP_RECEIVER_PY = r"""
 import json, signal, socket, struct, sys, time
 port, max_s, sid = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
 SO_TIMESTAMPNS, SO_RXQ_OVFL, IP_PKTINFO, SO_RCVBUFFORCE = 35, 40, 8, 33
+IP_TOS, IP_RECVTOS = 1, 13
 stop = []
 signal.signal(signal.SIGTERM, lambda *a: stop.append(1))
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -1125,6 +1127,7 @@ s.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 1 << 23)
 s.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
 s.setsockopt(socket.SOL_SOCKET, SO_RXQ_OVFL, 1)
 s.setsockopt(socket.IPPROTO_IP, IP_PKTINFO, 1)
+s.setsockopt(socket.IPPROTO_IP, IP_RECVTOS, 1)
 s.bind(("0.0.0.0", port))
 s.settimeout(0.05)
 
@@ -1150,7 +1153,7 @@ while not stop and time.monotonic_ns() < end:
     except socket.timeout:
         continue
     now = time.monotonic_ns()
-    rx, ifindex = now, 0
+    rx, ifindex, tos = now, 0, 0
     for level, typ, cdata in anc:
         if level == socket.SOL_SOCKET and typ == SO_TIMESTAMPNS and len(cdata) >= 16:
             sec, nsec = struct.unpack("qq", cdata[:16])
@@ -1162,6 +1165,8 @@ while not stop and time.monotonic_ns() < end:
             drops = struct.unpack("I", cdata[:4])[0]
         elif level == socket.IPPROTO_IP and typ == IP_PKTINFO and len(cdata) >= 4:
             ifindex = struct.unpack("i", cdata[:4])[0]
+        elif level == socket.IPPROTO_IP and typ == IP_TOS and len(cdata) >= 1:
+            tos = cdata[0]
     if len(data) < 20:
         other += 1
         continue
@@ -1169,7 +1174,7 @@ while not stop and time.monotonic_ns() < end:
     if psid != sid:
         other += 1
         continue
-    recs.append((seq, sent, rx, ifindex))
+    recs.append((seq, sent, rx, ifindex, tos))
 json.dump({"records": recs, "other": other, "socket_drops": drops, "kernel_ts": kts}, sys.stdout)
 """
 
@@ -1183,6 +1188,8 @@ class UdpStreamStats:
     duplicates, send_errors ({seq: errno}), socket_drops (receiver socket
     overflows: a test-machine problem, not a network loss), other
     (foreign datagrams), by_interface ({receiver ifname: packets}),
+    delivered ({seq: (send ns, receive ns, IP TOS byte)} of the first
+    copy of each packet received, late or not),
     runs: [(first seq, last seq, packets, window ms)] of consecutive lost
     packets, where window = send time of the last - send time of the
     first + one period (the time during which everything sent was lost),
@@ -1208,13 +1215,16 @@ class UdpStreamStats:
         first = {}
         self.duplicates = 0
         self.by_interface = {}
-        for seq, sent, rx, ifindex in receiver["records"]:
+        self.delivered = {}
+        for rec in receiver["records"]:
+            seq, sent, rx, ifindex = rec[:4]
             if seq >= self.sent:
                 continue
             if seq in first:
                 self.duplicates += 1
                 continue
             first[seq] = (rx - sent) / 1e6
+            self.delivered[seq] = (sent, rx, rec[4] if len(rec) > 4 else 0)
             name = ifnames.get(ifindex, str(ifindex))
             self.by_interface[name] = self.by_interface.get(name, 0) + 1
         self.received = len(first)
