@@ -1064,11 +1064,30 @@ static void vpnha_io_drain(struct vpnha_io_sock *s, int rounds)
 	}
 }
 
+/* A lateness histogram: {"below<2^i>Us": count, ..., "rest": count}. */
+static json_object *vpnha_io_json_late(const uint64_t *h)
+{
+	json_object *jl = json_object_new_object();
+	char key[24];
+	int i;
+
+	for (i = 0; i < VPNHA_IO_LATE_BUCKETS; i++) {
+		if (!h[i])
+			continue;
+		if (i < VPNHA_IO_LATE_BUCKETS - 1)
+			snprintf(key, sizeof(key), "below%lldUs",
+				 (long long)1 << i);
+		else
+			snprintf(key, sizeof(key), "rest");
+		json_object_int_add(jl, key, h[i]);
+	}
+	return jl;
+}
+
 /* Engine counters, for "show vpn-ha gateway json". */
 struct json_object *vpnha_io_json(void)
 {
 	json_object *j = json_object_new_object();
-	json_object *jl = json_object_new_object();
 	uint64_t total = 0, acc = 0;
 	int64_t p99 = 0, p50 = 0;
 	int i;
@@ -1091,36 +1110,13 @@ struct json_object *vpnha_io_json(void)
 		if (!p99 && acc * 100 >= total * 99)
 			p99 = (int64_t)1 << i;
 	}
-	for (i = 0; i < VPNHA_IO_LATE_BUCKETS; i++) {
-		char key[24];
-
-		if (!vpnha_io_stats.late[i])
-			continue;
-		if (i < VPNHA_IO_LATE_BUCKETS - 1)
-			snprintf(key, sizeof(key), "below%lldUs",
-				 (long long)1 << i);
-		else
-			snprintf(key, sizeof(key), "rest");
-		json_object_int_add(jl, key, vpnha_io_stats.late[i]);
-	}
 	json_object_int_add(j, "sendLateP50UsAtMost", p50);
 	json_object_int_add(j, "sendLateP99UsAtMost", p99);
 	json_object_int_add(j, "sendLateMaxUs", vpnha_io_stats.late_max);
-	json_object_object_add(j, "sendLate", jl);
-	jl = json_object_new_object();
-	for (i = 0; i < VPNHA_IO_LATE_BUCKETS; i++) {
-		char key[24];
-
-		if (!vpnha_io_stats.wake_late[i])
-			continue;
-		if (i < VPNHA_IO_LATE_BUCKETS - 1)
-			snprintf(key, sizeof(key), "below%lldUs",
-				 (long long)1 << i);
-		else
-			snprintf(key, sizeof(key), "rest");
-		json_object_int_add(jl, key, vpnha_io_stats.wake_late[i]);
-	}
-	json_object_object_add(j, "timerWakeLate", jl);
+	json_object_object_add(j, "sendLate",
+			       vpnha_io_json_late(vpnha_io_stats.late));
+	json_object_object_add(j, "timerWakeLate",
+			       vpnha_io_json_late(vpnha_io_stats.wake_late));
 	return j;
 }
 

@@ -59,6 +59,7 @@ import os
 import time
 
 import vpnha_topo as vt
+from test_advertise import OSPF_IF  # the same lab OSPF timers
 
 VPC = "10.20.0.0/16"
 IDC = "10.10.0.0/16"
@@ -82,13 +83,6 @@ SLACK_MS = 800
 CONVERGE_S = 8.0  # polls for a switch (failover, failback)
 LEARN_S = 30.0  # adjacencies and first advertisements
 
-OSPF_IF = """\
-interface {ifname}
- ip ospf network point-to-point
- ip ospf hello-interval 1
- ip ospf dead-interval 3
-exit
-"""
 
 OSPF_TIMERS = """\
  timers throttle spf 0 50 500
