@@ -508,15 +508,17 @@ def test_scheme_both_directions(logdir):
     dis_fb = disagreement(p1, p2, t_rep, t_end)
 
     # ---- 4. control: D advertising whatever its tunnel does
-    # staticd's route in table 100 first (distance 1 beats vpnhad's 10
-    # there: the copy stays), then vpnhad's advertisement goes.
+    # vpnhad's advertisement goes, then staticd's route in table 100
+    # takes its place (in this order: FRR 10.3's import-table drops the
+    # imported copy when one of two routes of the prefix in table 100
+    # goes, even if the other stays selected), and L is back on D.
+    d.configure("vpn-ha\n no advertise-table\nexit\n")
+    tp.wait(lambda: tp.advertised("d"), 5, ok=lambda v: v is None, desc="D's advertise-table removed")
     d.configure("ip route %s tuna table %d\n" % (VPC, TABLE))
     tp.wait(lambda: d.vtysh_json("show ip route table %d json" % TABLE).get(VPC, []), 5,
             ok=lambda es: any(x.get("selected") and x.get("distance") == 1 for x in es),
             desc="D's static route selected in table %d" % TABLE)
-    d.configure("vpn-ha\n no advertise-table\nexit\n")
-    tp.wait(lambda: tp.advertised("d"), 5, ok=lambda v: v is None, desc="D's advertise-table removed")
-    assert tp.l_devs() == ["ethd"], tp.diag()
+    tp.wait(tp.l_devs, CONVERGE_S, ok=lambda v: v == ["ethd"], desc="L on D again (static advertisement)")
     tp.break_b()
     tp.wait(lambda: tp.state("d", "b"), CONVERGE_S, ok=lambda v: v == "down", desc="D's tunnel down")
     tp.wait(tp.a_devs, CONVERGE_S, ok=lambda v: v == ["tunc"], desc="A on C (control)")
@@ -525,7 +527,10 @@ def test_scheme_both_directions(logdir):
     hold = max(2.0, 10 * ospf)
     t_stop = time.monotonic() + hold
     while time.monotonic() < t_stop:
-        assert tp.l_devs() == ["ethd"], "control: L moved without advertise-table?!"
+        if tp.l_devs() != ["ethd"]:
+            raise AssertionError("control: L moved without advertise-table?!\n%s" % (
+                tp.diag() + "\n--- d: show ip route table %d\n%s" % (
+                    TABLE, tp.rt["d"].vtysh_raw("show ip route table %d" % TABLE).stdout)))
         time.sleep(0.05)
     assert tp.l_rib_devs() == ["ethd"]
     t_total = time.monotonic() - t_begin
