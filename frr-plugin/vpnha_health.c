@@ -839,7 +839,7 @@ void vpnha_health_force_dead(struct vpnha_health *h, int64_t now,
 int64_t vpnha_health_next_deadline(const struct vpnha_health *h)
 {
 	const struct vpnha_hc_slot *s = vpnha_hc_oldest_inflight(h);
-	int64_t next = INT64_MAX;
+	int64_t next = INT64_MAX, tail, confirm;
 
 	if (s)
 		next = s->sent + (int64_t)h->cfg.timeout_ms * US_PER_MS;
@@ -849,10 +849,12 @@ int64_t vpnha_health_next_deadline(const struct vpnha_health *h)
 	if (h->verdict == VPNHA_HC_ALIVE && h->damp_shift && h->last_restore &&
 	    h->last_restore + vpnha_hc_damp_period(h) < next)
 		next = h->last_restore + vpnha_hc_damp_period(h);
-	if (vpnha_hc_tail_dead_at(h) < next)
-		next = vpnha_hc_tail_dead_at(h);
-	if (vpnha_health_confirm_at(h) && vpnha_health_confirm_at(h) < next)
-		next = vpnha_health_confirm_at(h);
+	tail = vpnha_hc_tail_dead_at(h);
+	if (tail < next)
+		next = tail;
+	confirm = vpnha_health_confirm_at(h);
+	if (confirm && confirm < next)
+		next = confirm;
 
 	return next == INT64_MAX ? 0 : next;
 }

@@ -92,8 +92,8 @@ struct vpnha_probe_reply {
 /* What a reply must match to be ours and this tunnel's. */
 struct vpnha_probe_expect {
 	uint16_t ident;
-	struct ipaddr peer; /* health-check destination; IPADDR_NONE: any */
-	ifindex_t ifindex;  /* tunnel interface; IFINDEX_INTERNAL: any */
+	struct ipaddr peer;  /* health-check destination; IPADDR_NONE: any */
+	ifindex_t ifindex;   /* tunnel interface; IFINDEX_INTERNAL: any */
 	struct ipaddr local; /* health-check source; IPADDR_NONE: any */
 };
 
