@@ -85,6 +85,7 @@ struct vpnha *vpnha_new(const struct vpnha_rib_ops *rib,
 	struct vpnha *v = XCALLOC(MTYPE_VPNHA, sizeof(*v));
 
 	v->distance_base = VPNHA_DISTANCE_BASE_DEFAULT;
+	v->fast_reroute = true;
 	v->all_down = VPNHA_ALL_DOWN_KEEP_BEST;
 	vpnha_ipsec_global_default(&v->ipsec);
 	vpnha_peers_init(&v->peers);
@@ -119,6 +120,7 @@ void vpnha_clear(struct vpnha *v)
 	memset(&v->gw_addr, 0, sizeof(v->gw_addr));
 	v->distance_base = VPNHA_DISTANCE_BASE_DEFAULT;
 	v->all_down = VPNHA_ALL_DOWN_KEEP_BEST;
+	v->fast_reroute = true;
 	vpnha_set_adv_table(v, 0);
 	vpnha_ipsec_global_default(&v->ipsec);
 	vpnha_recompute(v);
@@ -145,6 +147,25 @@ void vpnha_set_adv_table(struct vpnha *v, uint32_t table)
 		return;
 	v->adv_table_prev = v->adv_table;
 	v->adv_table = table;
+}
+
+static void vpnha_rib_reset(struct vpnha *v, bool up);
+static enum vpnha_route_reason vpnha_route_eval(const struct vpnha_route *r,
+						const struct vpnha_tunnel *t);
+
+void vpnha_set_fast_reroute(struct vpnha *v, bool on)
+{
+	if (on == v->fast_reroute)
+		return;
+	v->fast_reroute = on;
+	vpnha_rib_resend(v);
+}
+
+void vpnha_rib_resend(struct vpnha *v)
+{
+	/* Forget what was sent: the recompute sends every path again (an
+	 * add replaces zebra's route of the same distance). */
+	vpnha_rib_reset(v, v->rib_up);
 }
 
 bool vpnha_rib_notify_adv_table(const struct vpnha *v, uint32_t table)
@@ -254,6 +275,7 @@ static void vpnha_recompute_tunnel(struct vpnha *v,
 static void vpnha_preempt_release(struct vpnha *v);
 static void vpnha_tunnel_eval(struct vpnha *v, struct vpnha_tunnel *t);
 static void vpnha_tunnel_release_now(struct vpnha *v, struct vpnha_tunnel *t);
+static void vpnha_fast_reroute(struct vpnha *v, const struct vpnha_tunnel *t);
 
 /*
  * The single place where a tunnel changes state: counts, logs at info
@@ -313,6 +335,7 @@ static void vpnha_tunnel_set_state(struct vpnha *v, struct vpnha_tunnel *t,
 		}
 		t->timeline.declared_down = now;
 		t->stats.failovers++;
+		vpnha_fast_reroute(v, t);
 		if (vpnha_recompute_tunnel_count(v, t))
 			t->timeline.withdraw_sent = v->now();
 		if (v->rib_hold_start)
@@ -322,6 +345,71 @@ static void vpnha_tunnel_set_state(struct vpnha *v, struct vpnha_tunnel *t,
 
 	if (old != state)
 		vpnha_preempt_release(v);
+}
+
+/* fast-reroute: t is failing, its routes not yet withdrawn. */
+static void vpnha_fast_reroute(struct vpnha *v, const struct vpnha_tunnel *t)
+{
+	struct vpnha_tunnel *to;
+
+	if (!v->fast_reroute || !v->rib_up || v->rib_hold_start || !v->rib ||
+	    !v->rib->tunnel_reroute)
+		return;
+	to = vpnha_reroute_target(v, t);
+	if (to)
+		v->rib->tunnel_reroute(t, to);
+}
+
+struct vpnha_tunnel *vpnha_reroute_target(struct vpnha *v,
+					  const struct vpnha_tunnel *t)
+{
+	struct vpnha_tunnel *to = NULL;
+	struct vpnha_route *r, *o;
+	struct vpnha_route key = {};
+	struct vpnha_path pkey = {}, *sel;
+
+	if (t->ifindex == IFINDEX_INTERNAL)
+		return NULL;
+	vpnha_each_tunnel_route (v, t, r) {
+		struct vpnha_tunnel *cand = NULL;
+		uint8_t cd = 255;
+		bool tie = false;
+
+		/* Our selected path of the prefix: its lowest distance. */
+		prefix_copy(&pkey.prefix, &r->prefix);
+		pkey.distance = 0;
+		sel = vpnha_paths_find_gteq(&v->paths, &pkey);
+		if (!sel || !prefix_same(&sel->prefix, &r->prefix) ||
+		    sel->nh_num != 1 || sel->nh_ifindex[0] != t->ifindex)
+			continue;
+		prefix_copy(&key.prefix, &r->prefix);
+		key.tunnel[0] = '\0';
+		for (o = vpnha_routes_find_gteq(&v->routes, &key);
+		     o && prefix_same(&o->prefix, &r->prefix);
+		     o = vpnha_routes_next(&v->routes, o)) {
+			struct vpnha_tunnel *ot;
+			uint8_t d;
+
+			if (o == r)
+				continue;
+			ot = vpnha_tunnel_find(v, o->tunnel);
+			if (!ot || vpnha_route_eval(o, ot) != VPNHA_RR_ACTIVE)
+				continue;
+			d = vpnha_distance(v, o->weight);
+			if (d < cd) {
+				cd = d;
+				cand = ot;
+				tie = false;
+			} else if (d == cd)
+				tie = true;
+		}
+		if (!cand || tie || cand->state != VPNHA_TUNNEL_UP)
+			return NULL;
+		if (to && to != cand)
+			return NULL;
+		to = cand;
+	}
+	return to;
 }
 
 /*
@@ -837,6 +925,10 @@ void vpnha_interface_update(struct vpnha *v, const char *ifname,
 		    (!up || ifindex == IFINDEX_INTERNAL))
 			vpnha_health_force_dead(&t->health, v->now(),
 						VPNHA_HC_CAUSE_INTERFACE);
+		/* Before the interface's routes are withdrawn. */
+		if (vpnha_tunnel_usable(t) && t->was_up &&
+		    (!up || ifindex != t->ifindex))
+			vpnha_fast_reroute(v, t);
 		t->ifindex = ifindex;
 		t->if_up = up && ifindex != IFINDEX_INTERNAL;
 		if (had != (ifindex != IFINDEX_INTERNAL))

@@ -288,6 +288,16 @@ struct vpnha_rib_ops {
 	 * after every route is sent, before update_complete().  May be NULL.
 	 */
 	void (*leftover_del)(const struct prefix *p);
+	/*
+	 * Fast reroute (fast-reroute on; may be NULL): tunnel `from` has
+	 * just become unusable, and every prefix whose selected path was
+	 * `from` alone goes next to `to` alone (a tunnel in state up).
+	 * Called before the withdrawals of `from`'s routes are sent: an
+	 * adapter whose routes share a nexthop group per tunnel moves them
+	 * all at once by pointing `from`'s group at `to`.
+	 */
+	void (*tunnel_reroute)(const struct vpnha_tunnel *from,
+			       const struct vpnha_tunnel *to);
 };
 
 /* Hooks to the probe I/O adapter; any may be NULL. */
@@ -332,6 +342,8 @@ struct vpnha {
 	uint32_t adv_table;
 	uint32_t adv_table_prev; /* the one before, being withdrawn */
 	struct vpnha_paths_head adv_paths;
+	/* fast-reroute: see vpnha_rib_ops.tunnel_reroute. */
+	bool fast_reroute;
 	/* Tunnels in state RECOVERING (no-preempt release checks). */
 	unsigned int recovering;
 	/* The tunnel being evaluated from a health entry point (probe
@@ -479,6 +491,24 @@ extern int vpnha_route_prefix_parse(const char *str, struct prefix *p,
  * table, or are withdrawn, at the next vpnha_recompute().
  */
 extern void vpnha_set_adv_table(struct vpnha *v, uint32_t table);
+
+/*
+ * Set fast-reroute: every path is sent again (the adapter changes how it
+ * sends them).
+ */
+extern void vpnha_set_fast_reroute(struct vpnha *v, bool on);
+
+/* Send every path to the RIB again, now. */
+extern void vpnha_rib_resend(struct vpnha *v);
+
+/*
+ * Where the prefixes that tunnel t carried alone go if t fails: the one
+ * tunnel, in state up, that the next path of every such prefix uses
+ * alone; NULL when they go to different tunnels, to ECMP, to a tunnel
+ * of unknown health, or nowhere.  Call before t's routes are withdrawn.
+ */
+extern struct vpnha_tunnel *vpnha_reroute_target(struct vpnha *v,
+						 const struct vpnha_tunnel *t);
 
 /*
  * A zebra notification for table is about a route sent to an advertise

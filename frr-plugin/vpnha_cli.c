@@ -411,6 +411,23 @@ void vpnha_cli_show_adv_table(struct vty *vty, const struct lyd_node *dnode,
 		yang_dnode_get_string(dnode, NULL));
 }
 
+DEFPY_YANG(
+	vpnha_fast_reroute, vpnha_fast_reroute_cmd, "[no] fast-reroute",
+	NO_STR
+	"Move a failed tunnel's prefixes at once through a zebra nexthop group\n")
+{
+	nb_cli_enqueue_change(vty, "./fast-reroute", NB_OP_MODIFY,
+			      no ? "false" : "true");
+	return vpnha_cli_apply(vty);
+}
+
+void vpnha_cli_show_fast_reroute(struct vty *vty, const struct lyd_node *dnode,
+				 bool show_defaults)
+{
+	vty_out(vty, " %sfast-reroute\n",
+		yang_dnode_get_bool(dnode, NULL) ? "" : "no ");
+}
+
 DEFPY_YANG(vpnha_all_down, vpnha_all_down_cmd,
 	   "all-down-action <keep-best|withdraw>$action",
 	   "What to do for a prefix whose tunnels are all down\n"
@@ -1728,6 +1745,7 @@ void vpnha_cli_init(void)
 	install_element(VPNHA_NODE, &vpnha_distance_base_cmd);
 	install_element(VPNHA_NODE, &no_vpnha_distance_base_cmd);
 	install_element(VPNHA_NODE, &vpnha_adv_table_cmd);
+	install_element(VPNHA_NODE, &vpnha_fast_reroute_cmd);
 	install_element(VPNHA_NODE, &no_vpnha_adv_table_cmd);
 	install_element(VPNHA_NODE, &vpnha_all_down_cmd);
 	install_element(VPNHA_NODE, &no_vpnha_all_down_cmd);

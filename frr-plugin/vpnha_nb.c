@@ -52,6 +52,13 @@ const struct frr_yang_module_info frr_vpnhad_info = {
 			},
 		},
 		{
+			.xpath = "/frr-vpnhad:vpnhad/fast-reroute",
+			.cbs = {
+				.modify = vpnha_nb_fast_reroute_modify,
+				.cli_show = vpnha_cli_show_fast_reroute,
+			},
+		},
+		{
 			.xpath = "/frr-vpnhad:vpnhad/advertise-table",
 			.cbs = {
 				.modify = vpnha_nb_adv_table_modify,

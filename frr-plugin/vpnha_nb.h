@@ -22,6 +22,7 @@ int vpnha_nb_gateway_name_destroy(struct nb_cb_destroy_args *args);
 int vpnha_nb_gateway_address_modify(struct nb_cb_modify_args *args);
 int vpnha_nb_gateway_address_destroy(struct nb_cb_destroy_args *args);
 int vpnha_nb_distance_base_modify(struct nb_cb_modify_args *args);
+int vpnha_nb_fast_reroute_modify(struct nb_cb_modify_args *args);
 int vpnha_nb_adv_table_modify(struct nb_cb_modify_args *args);
 int vpnha_nb_adv_table_destroy(struct nb_cb_destroy_args *args);
 int vpnha_nb_all_down_action_modify(struct nb_cb_modify_args *args);
@@ -155,6 +156,8 @@ void vpnha_cli_show(struct vty *vty, const struct lyd_node *dnode,
 void vpnha_cli_show_end(struct vty *vty, const struct lyd_node *dnode);
 void vpnha_cli_show_gateway(struct vty *vty, const struct lyd_node *dnode,
 			    bool show_defaults);
+void vpnha_cli_show_fast_reroute(struct vty *vty, const struct lyd_node *dnode,
+				 bool show_defaults);
 void vpnha_cli_show_adv_table(struct vty *vty, const struct lyd_node *dnode,
 			      bool show_defaults);
 void vpnha_cli_show_distance_base(struct vty *vty, const struct lyd_node *dnode,

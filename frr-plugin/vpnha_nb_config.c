@@ -169,6 +169,15 @@ int vpnha_nb_distance_base_modify(struct nb_cb_modify_args *args)
 	return NB_OK;
 }
 
+/* Every path is sent again, with or without its nexthop group. */
+int vpnha_nb_fast_reroute_modify(struct nb_cb_modify_args *args)
+{
+	if (args->event == NB_EV_APPLY)
+		vpnha_set_fast_reroute(vpnha,
+				       yang_dnode_get_bool(args->dnode, NULL));
+	return NB_OK;
+}
+
 /* Routes move or are withdrawn by the root's apply_finish (recompute). */
 int vpnha_nb_adv_table_modify(struct nb_cb_modify_args *args)
 {

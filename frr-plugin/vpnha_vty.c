@@ -441,6 +441,8 @@ static void vpnha_show_gateway_text(struct vty *vty)
 							    : "withdraw");
 	if (vpnha->adv_table)
 		vty_out(vty, ", advertise table %u", vpnha->adv_table);
+	if (vpnha->fast_reroute)
+		vty_out(vty, ", fast reroute");
 	vty_out(vty, "\n");
 }
 
@@ -613,6 +615,9 @@ DEFPY(vpnha_show, vpnha_show_cmd,
 			vpnha_js_member(
 				&js, "distanceBase",
 				json_object_new_int64(vpnha->distance_base));
+			vpnha_js_member(
+				&js, "fastReroute",
+				json_object_new_boolean(vpnha->fast_reroute));
 			vpnha_js_member(&js, "advertiseTable",
 					vpnha->adv_table
 						? json_object_new_int64(

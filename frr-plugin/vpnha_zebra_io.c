@@ -15,11 +15,15 @@
 #include "lib/vrf.h"
 #include "lib/zclient.h"
 #include "lib/bfd.h"
+#include "lib/typesafe.h"
+#include "lib/jhash.h"
 
 #include "vpnha_compat.h"
 #include "vpnha_debug.h"
 #include "vpnha_probe_io.h"
 #include "vpnha_zebra_io.h"
+
+DEFINE_MTYPE_STATIC(VPNHAD, VPNHA_NHG, "VPN HA zebra nexthop group");
 
 extern struct zebra_privs_t vpnha_privs;
 
@@ -65,8 +69,221 @@ static void vpnha_zebra_send_failed(void)
 			&t_disconnected);
 }
 
+/*
+ * fast-reroute: one zebra nexthop group per tunnel interface, id
+ * nhg_base + ifindex, one nexthop: the tunnel's health-check destination
+ * through the tunnel interface, onlink (zebra takes only gateway
+ * nexthops in a protocol's group).  A main-table route whose path is one
+ * tunnel alone refers to its tunnel's group.  When the tunnel fails and
+ * its prefixes all go to one other tunnel (vpnha_reroute_target()), the
+ * group is pointed at that tunnel first: zebra replaces the kernel
+ * nexthop object, and every route using it moves in one netlink
+ * message, before the N withdrawals reach zebra (they then move each
+ * route to the backup's own group, through the same interface).  The
+ * group gets its own nexthop back before a route of its tunnel is sent
+ * again.  A group zebra refused or removed is sent again, or the routes
+ * go without it.
+ */
+PREDECL_HASH(vpnha_nhgs);
+
+struct vpnha_nhg {
+	struct vpnha_nhgs_item itm;
+	uint32_t id;
+	ifindex_t ifindex;  /* the tunnel interface the group is for */
+	ifindex_t via;	    /* where it points now (0: not sent) */
+	struct ipaddr gate; /* through this gateway */
+	bool failed;	    /* zebra refused it: routes go without */
+};
+
+static int vpnha_nhg_cmp(const struct vpnha_nhg *a, const struct vpnha_nhg *b)
+{
+	return numcmp(a->id, b->id);
+}
+
+static uint32_t vpnha_nhg_hash(const struct vpnha_nhg *a)
+{
+	return jhash_1word(a->id, 0x5ca1ab1e);
+}
+
+DECLARE_HASH(vpnha_nhgs, struct vpnha_nhg, itm, vpnha_nhg_cmp, vpnha_nhg_hash);
+
+static struct vpnha_nhgs_head vpnha_nhgs[1];
+static uint32_t vpnha_nhg_base;
+
+static struct vpnha_nhg *vpnha_nhg_find(uint32_t id)
+{
+	struct vpnha_nhg key = {.id = id};
+
+	return vpnha_nhgs_find(vpnha_nhgs, &key);
+}
+
+/* zebra forgot every group (new connection) or fast-reroute went off. */
+static void vpnha_nhg_forget(void)
+{
+	struct vpnha_nhg *g;
+
+	while ((g = vpnha_nhgs_pop(vpnha_nhgs)))
+		XFREE(MTYPE_VPNHA_NHG, g);
+}
+
+/* The tunnel with interface ifindex, when it has a usable gateway. */
+static const struct vpnha_tunnel *vpnha_nhg_tunnel(ifindex_t ifindex,
+						   int family)
+{
+	struct interface *ifp = if_lookup_by_index(ifindex, VRF_DEFAULT);
+	const struct vpnha_tunnel *t;
+
+	if (!ifp)
+		return NULL;
+	t = vpnha_tunnel_find_ifname(vpnha, ifp->name);
+	if (!t || t->ifindex != ifindex || !t->hc_enabled)
+		return NULL;
+	if (family == AF_INET ? !IS_IPADDR_V4(&t->hc.destination)
+			      : !IS_IPADDR_V6(&t->hc.destination))
+		return NULL;
+	/*
+	 * The gateway must not need a neighbour other than the peer: the
+	 * interface has none (point-to-point or NOARP: xfrm, vti, tun), or
+	 * the gateway is on one of its subnets.
+	 */
+	if (!if_is_pointopoint(ifp) && !CHECK_FLAG(ifp->flags, IFF_NOARP)) {
+		struct prefix hp = {};
+
+		if (family == AF_INET) {
+			hp.family = AF_INET;
+			hp.prefixlen = IPV4_MAX_BITLEN;
+			hp.u.prefix4 = t->hc.destination.ipaddr_v4;
+		} else {
+			hp.family = AF_INET6;
+			hp.prefixlen = IPV6_MAX_BITLEN;
+			hp.u.prefix6 = t->hc.destination.ipaddr_v6;
+		}
+		if (!connected_lookup_prefix(ifp, &hp))
+			return NULL;
+	}
+	return t;
+}
+
+/* Point group g at tunnel t's interface and gateway. */
+static bool vpnha_nhg_send(struct vpnha_nhg *g, const struct vpnha_tunnel *t)
+{
+	struct zapi_nhg api = {};
+	struct zapi_nexthop *nh = &api.nexthops[0];
+
+	api.id = g->id;
+	api.nexthop_num = 1;
+	nh->vrf_id = VRF_DEFAULT;
+	nh->ifindex = t->ifindex;
+	SET_FLAG(nh->flags, ZAPI_NEXTHOP_FLAG_ONLINK);
+	if (IS_IPADDR_V4(&t->hc.destination)) {
+		nh->type = NEXTHOP_TYPE_IPV4_IFINDEX;
+		nh->gate.ipv4 = t->hc.destination.ipaddr_v4;
+	} else {
+		nh->type = NEXTHOP_TYPE_IPV6_IFINDEX;
+		nh->gate.ipv6 = t->hc.destination.ipaddr_v6;
+	}
+	if (VPNHA_DEBUG(zebra))
+		zlog_debug("zebra: nexthop group %u -> %pIA dev %s", g->id,
+			   &t->hc.destination, t->ifname);
+	if (zclient_nhg_send(zclient, ZEBRA_NHG_ADD, &api) ==
+	    ZCLIENT_SEND_FAILURE) {
+		vpnha_zebra_send_failed();
+		return false;
+	}
+	g->via = t->ifindex;
+	g->gate = t->hc.destination;
+	return true;
+}
+
+/*
+ * The group a route over tunnel interface ifindex alone refers to,
+ * holding that tunnel's own nexthop (sent now if needed), or 0.
+ */
+static uint32_t vpnha_nhg_for(ifindex_t ifindex, int family)
+{
+	const struct vpnha_tunnel *t;
+	struct vpnha_nhg *g;
+	uint32_t id;
+
+	if (ifindex <= 0 || (uint32_t)ifindex >= ZEBRA_NHG_PROTO_SPACING)
+		return 0;
+	t = vpnha_nhg_tunnel(ifindex, family);
+	if (!t)
+		return 0;
+	id = vpnha_nhg_base + ifindex;
+	g = vpnha_nhg_find(id);
+	if (!g) {
+		g = XCALLOC(MTYPE_VPNHA_NHG, sizeof(*g));
+		g->id = id;
+		g->ifindex = ifindex;
+		vpnha_nhgs_add(vpnha_nhgs, g);
+	}
+	if (g->failed)
+		return 0;
+	if ((g->via != ifindex ||
+	     ipaddr_cmp(&g->gate, &t->hc.destination) != 0) &&
+	    !vpnha_nhg_send(g, t))
+		return 0;
+	return id;
+}
+
+static void vpnha_zebra_tunnel_reroute(const struct vpnha_tunnel *from,
+				       const struct vpnha_tunnel *to)
+{
+	struct vpnha_nhg *g;
+
+	if (!vpnha_zebra_connected() || from->ifindex <= 0)
+		return;
+	g = vpnha_nhg_find(vpnha_nhg_base + from->ifindex);
+	if (!g || g->failed || g->via != from->ifindex ||
+	    to->ifindex == IFINDEX_INTERNAL ||
+	    to->hc.destination.ipa_type != g->gate.ipa_type ||
+	    !vpnha_nhg_tunnel(to->ifindex,
+			      IS_IPADDR_V4(&g->gate) ? AF_INET : AF_INET6))
+		return;
+	zlog_info("tunnel %s: fast reroute: nexthop group %u now through %s",
+		  from->name, g->id, to->name);
+	vpnha_nhg_send(g, to);
+}
+
+static int vpnha_zebra_nhg_notify(ZAPI_CALLBACK_ARGS)
+{
+	enum zapi_nhg_notify_owner note;
+	struct vpnha_nhg *g;
+	uint32_t id;
+
+	if (!zapi_nhg_notify_decode(zclient->ibuf, &id, &note))
+		return -1;
+	if (VPNHA_DEBUG(zebra))
+		zlog_debug("zebra: nexthop group %u: %s", id,
+			   zapi_nhg_notify_owner2str(note));
+	g = vpnha_nhg_find(id);
+	if (!g)
+		return 0;
+	switch (note) {
+	case ZAPI_NHG_FAIL_INSTALL:
+		/* Routes over it go without groups from now on. */
+		zlog_warn(
+			"zebra failed to install nexthop group %u; fast reroute off for its tunnel",
+			id);
+		g->failed = true;
+		g->via = 0;
+		vpnha_rib_resend(vpnha);
+		break;
+	case ZAPI_NHG_REMOVED:
+		/* Sent again with the next route that needs it. */
+		g->via = 0;
+		break;
+	case ZAPI_NHG_INSTALLED:
+	case ZAPI_NHG_REMOVE_FAIL:
+		break;
+	}
+	return 0;
+}
+
 static bool vpnha_zebra_route_send(int cmd, const struct vpnha_path *path)
 {
+	uint32_t nhgid = 0;
 	struct zapi_route api = {};
 	unsigned int i;
 
@@ -92,7 +309,13 @@ static bool vpnha_zebra_route_send(int cmd, const struct vpnha_path *path)
 	SET_FLAG(api.message, ZAPI_MESSAGE_DISTANCE);
 	api.distance = path->distance;
 
-	if (cmd == ZEBRA_ROUTE_ADD) {
+	if (cmd == ZEBRA_ROUTE_ADD && vpnha->fast_reroute && !path->table &&
+	    path->nh_num == 1)
+		nhgid = vpnha_nhg_for(path->nh_ifindex[0], path->prefix.family);
+	if (nhgid) {
+		SET_FLAG(api.message, ZAPI_MESSAGE_NHG);
+		api.nhgid = nhgid;
+	} else if (cmd == ZEBRA_ROUTE_ADD) {
 		SET_FLAG(api.message, ZAPI_MESSAGE_NEXTHOP);
 		for (i = 0; i < path->nh_num; i++) {
 			struct zapi_nexthop *nh = &api.nexthops[i];
@@ -105,10 +328,11 @@ static bool vpnha_zebra_route_send(int cmd, const struct vpnha_path *path)
 	}
 
 	if (VPNHA_DEBUG(zebra))
-		zlog_debug("zebra: %s %pFX table %u distance %u nexthops %u",
-			   cmd == ZEBRA_ROUTE_ADD ? "add" : "delete",
-			   &path->prefix, path->table, path->distance,
-			   path->nh_num);
+		zlog_debug(
+			"zebra: %s %pFX table %u distance %u nexthops %u group %u",
+			cmd == ZEBRA_ROUTE_ADD ? "add" : "delete",
+			&path->prefix, path->table, path->distance,
+			path->nh_num, nhgid);
 
 	if (zclient_route_send(cmd, zclient, &api) == ZCLIENT_SEND_FAILURE) {
 		vpnha_zebra_send_failed();
@@ -200,6 +424,7 @@ const struct vpnha_rib_ops vpnha_zebra_rib_ops = {
 	.route_del = vpnha_zebra_route_del,
 	.update_complete = vpnha_zebra_update_complete,
 	.leftover_del = vpnha_zebra_leftover_del,
+	.tunnel_reroute = vpnha_zebra_tunnel_reroute,
 };
 
 /* The start-up hold ends at the latest at the core's deadline. */
@@ -267,6 +492,9 @@ static void vpnha_zebra_connected_cb(struct zclient *zc)
 		bfd_client_sendmsg(zc, ZEBRA_BFD_CLIENT_REGISTER, VRF_DEFAULT);
 #endif
 	vpnha_zebra_gr_send(ZEBRA_CLIENT_GR_CAPABILITIES, AFI_IP);
+	/* Groups are sent again with the routes (zebra keeps an earlier
+	 * vpnhad's across a restart; the same id replaces them). */
+	vpnha_nhg_forget();
 	if (!vpnha_zebra_was_connected) {
 		/*
 		 * First connection of this process: zebra may still hold
@@ -285,6 +513,20 @@ static void vpnha_zebra_connected_cb(struct zclient *zc)
 	vpnha_rib_connected(vpnha);
 }
 
+/*
+ * zebra takes a group whose interface went down for invalid, and a
+ * route referring to it is not installed even once the interface is
+ * back: a group pointing there is sent again before its next route.
+ */
+static void vpnha_nhg_interface_down(ifindex_t ifindex)
+{
+	struct vpnha_nhg *g;
+
+	frr_each (vpnha_nhgs, vpnha_nhgs, g)
+		if (g->via == ifindex)
+			g->via = 0;
+}
+
 /* Interfaces: resolve tunnel interface names to ifindexes. */
 static int vpnha_ifp_update(struct interface *ifp)
 {
@@ -294,12 +536,17 @@ static int vpnha_ifp_update(struct interface *ifp)
 		zlog_debug("zebra: interface %s ifindex %d %s", ifp->name,
 			   ifp->ifindex, up ? "up" : "down");
 	vpnha_interface_update(vpnha, ifp->name, ifp->ifindex, up);
+	if (!up)
+		vpnha_nhg_interface_down(ifp->ifindex);
 	return 0;
 }
 
 static int vpnha_ifp_destroy(struct interface *ifp)
 {
+	ifindex_t ifindex = ifp->ifindex;
+
 	vpnha_interface_update(vpnha, ifp->name, IFINDEX_INTERNAL, false);
+	vpnha_nhg_interface_down(ifindex);
 	return 0;
 }
 
@@ -327,6 +574,7 @@ static int vpnha_zebra_address_del(ZAPI_CALLBACK_ARGS)
 
 static zclient_handler *const vpnha_handlers[] = {
 	[ZEBRA_ROUTE_NOTIFY_OWNER] = vpnha_zebra_notify_owner,
+	[ZEBRA_NHG_NOTIFY_OWNER] = vpnha_zebra_nhg_notify,
 	[ZEBRA_INTERFACE_ADDRESS_ADD] = vpnha_zebra_address_add,
 	[ZEBRA_INTERFACE_ADDRESS_DELETE] = vpnha_zebra_address_del,
 };
@@ -358,6 +606,8 @@ void vpnha_zebra_init(void)
 	zclient_init(zclient, ZEBRA_ROUTE_STATIC, VPNHA_ZEBRA_INSTANCE,
 		     &vpnha_privs);
 	zclient->zebra_connected = vpnha_zebra_connected_cb;
+	vpnha_nhgs_init(vpnha_nhgs);
+	vpnha_nhg_base = zclient_get_nhg_start(ZEBRA_ROUTE_STATIC);
 	vpnha_add_timer_msec(master, vpnha_zebra_watchdog, NULL,
 			     VPNHA_ZEBRA_WATCHDOG_MS, &t_watchdog);
 }
@@ -403,6 +653,7 @@ void vpnha_zebra_stop(void)
 		bfd_zclient = NULL;
 	}
 #endif
+	vpnha_nhg_forget();
 	if (!zclient)
 		return;
 	zclient_stop(zclient);

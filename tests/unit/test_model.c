@@ -114,11 +114,29 @@ static void fake_leftover_del(const struct prefix *p)
 	prefix_copy(&leftover_last, p);
 }
 
+/* Fast reroutes asked for: how many, the last, and the withdrawals sent
+ * before it. */
+static struct {
+	unsigned int n;
+	const struct vpnha_tunnel *from, *to;
+	unsigned int dels;
+} reroute;
+
+static void fake_tunnel_reroute(const struct vpnha_tunnel *from,
+				const struct vpnha_tunnel *to)
+{
+	reroute.n++;
+	reroute.from = from;
+	reroute.to = to;
+	reroute.dels = rib_dels;
+}
+
 static const struct vpnha_rib_ops fake_rib = {
 	.route_add = fake_route_add,
 	.route_del = fake_route_del,
 	.update_complete = fake_update_complete,
 	.leftover_del = fake_leftover_del,
+	.tunnel_reroute = fake_tunnel_reroute,
 };
 
 static unsigned int rib_count(void)
@@ -844,6 +862,94 @@ static void test_ecmp(void)
 	scheme_teardown();
 }
 
+/*
+ * fast-reroute: when a tunnel fails, the adapter is told where all its
+ * prefixes go, before the first withdrawal; only when every prefix it
+ * carried alone goes to the same tunnel, alone and known up.
+ */
+static void test_fast_reroute(void)
+{
+	struct vpnha_tunnel *third;
+	struct prefix other;
+	unsigned int adds, dels;
+
+	scheme_setup();
+	memset(&reroute, 0, sizeof(reroute));
+	/* Off: never asked. */
+	vpnha_set_fast_reroute(v, false);
+	vpnha_recompute(v);
+	vpnha_tunnel_set_shutdown(v, primary, true);
+	vpnha_tunnel_set_shutdown(v, primary, false);
+	CU_ASSERT_EQUAL(reroute.n, 0);
+
+	/* On: every path is sent again. */
+	adds = rib_adds;
+	vpnha_set_fast_reroute(v, true);
+	vpnha_recompute(v);
+	CU_ASSERT_EQUAL(rib_adds - adds, 2);
+	CU_ASSERT_EQUAL(rib_count(), 2);
+
+	/* Shutdown, then interface down: to the backup, before the
+	 * withdrawal. */
+	dels = rib_dels;
+	vpnha_tunnel_set_shutdown(v, primary, true);
+	CU_ASSERT_EQUAL(reroute.n, 1);
+	CU_ASSERT_PTR_EQUAL(reroute.from, primary);
+	CU_ASSERT_PTR_EQUAL(reroute.to, backup);
+	CU_ASSERT_EQUAL(reroute.dels, dels);
+	CU_ASSERT_EQUAL(rib_dels, dels + 1);
+	vpnha_tunnel_set_shutdown(v, primary, false);
+	dels = rib_dels;
+	vpnha_interface_update(v, "vti1", IF_PRIMARY, false);
+	CU_ASSERT_EQUAL(reroute.n, 2);
+	CU_ASSERT_PTR_EQUAL(reroute.to, backup);
+	CU_ASSERT_EQUAL(reroute.dels, dels);
+	vpnha_interface_update(v, "vti1", IF_PRIMARY, true);
+
+	/* The backup failing carries nothing alone: not asked. */
+	vpnha_tunnel_set_shutdown(v, backup, true);
+	CU_ASSERT_EQUAL(reroute.n, 2);
+	/* Nowhere to go (backup down): not asked. */
+	vpnha_tunnel_set_shutdown(v, primary, true);
+	CU_ASSERT_EQUAL(reroute.n, 2);
+	vpnha_tunnel_set_shutdown(v, primary, false);
+	vpnha_tunnel_set_shutdown(v, backup, false);
+
+	/* Another prefix of the primary's goes elsewhere: not asked. */
+	third = vpnha_tunnel_add(v, "third");
+	vpnha_tunnel_set_ifname(v, third, "vti3");
+	vpnha_interface_update(v, "vti3", 13, true);
+	str2prefix("10.30.0.0/16", &other);
+	vpnha_route_add(v, &other, "primary", 0);
+	vpnha_route_add(v, &other, "third", 50);
+	vpnha_recompute(v);
+	vpnha_tunnel_set_shutdown(v, primary, true);
+	CU_ASSERT_EQUAL(reroute.n, 2);
+	vpnha_tunnel_set_shutdown(v, primary, false);
+	/* Both go to the third: asked, to the third. */
+	vpnha_route_add(v, &remote, "third", 50);
+	vpnha_recompute(v);
+	vpnha_tunnel_set_shutdown(v, primary, true);
+	CU_ASSERT_EQUAL(reroute.n, 3);
+	CU_ASSERT_PTR_EQUAL(reroute.to, third);
+	vpnha_tunnel_set_shutdown(v, primary, false);
+	/* ECMP next (backup and third both at 50 for one prefix): not
+	 * asked. */
+	vpnha_route_set_weight(v, vpnha_route_find(v, &remote, "backup"), 50);
+	vpnha_recompute(v);
+	vpnha_tunnel_set_shutdown(v, primary, true);
+	CU_ASSERT_EQUAL(reroute.n, 3);
+	vpnha_tunnel_set_shutdown(v, primary, false);
+	/* Next tunnel of unknown health (init): not asked. */
+	vpnha_route_set_weight(v, vpnha_route_find(v, &remote, "backup"), 100);
+	vpnha_recompute(v);
+	hc_enable(third, VPNHA_HC_TYPE_ICMP, 0, true);
+	CU_ASSERT_EQUAL(third->state, VPNHA_TUNNEL_INIT);
+	vpnha_tunnel_set_shutdown(v, primary, true);
+	CU_ASSERT_EQUAL(reroute.n, 3);
+	scheme_teardown();
+}
+
 static void test_reconnect_replay(void)
 {
 	unsigned int adds;
@@ -1557,6 +1663,7 @@ static const struct vpnha_cunit_test model_tests[] = {
 	{"advertise-table follows the usable route", test_adv_table},
 	{"ecmp on equal weights", test_ecmp},
 	{"zebra reconnect replay", test_reconnect_replay},
+	{"fast reroute: one target, before the withdrawals", test_fast_reroute},
 	{"route and tunnel delete", test_route_and_tunnel_delete},
 	{"stop for good withdraws each route once", test_withdraw_all},
 	{"IPsec SA state feeds the tunnel", test_ipsec_sa_feed},
