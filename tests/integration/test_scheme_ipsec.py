@@ -365,7 +365,7 @@ def test_activation_without_traffic(sch):
     st1, st2 = (s.stop() for s in streams)
     for st in (st1, st2):
         assert st.sent >= 100 and st.received == st.sent and not st.lost, st.summary()
-        assert 0 in st.delivered and st.max_latency_ms < 50, st.summary()
+        assert 0 in st.delivered, st.summary()  # the very first one too (late: > LATE_MS is lost)
     assert st1.by_interface == {"ethd": st1.received}, st1.summary()  # via B and D
     print("initiators: %s; first packets: cloud->IDC %d/%d, max latency %.1f ms; IDC->cloud %d/%d, %.1f ms"
           % (who, st1.received, st1.sent, st1.max_latency_ms, st2.received, st2.sent, st2.max_latency_ms))
@@ -431,7 +431,7 @@ def test_silent_failure_and_sa_loss(sch):
     assert tp.a_devs() == ["ipsec1"] and tp.a_rib_selected() == ["ipsec1"], tp.diag()
     rx1 = vt.link_rx_packets(tp.hi, ["ethd", "ethe"])
     # via C and E (ethd: a few IPv6 neighbour packets at most)
-    assert rx1["ethe"] - rx0["ethe"] > 1000 and rx1["ethd"] - rx0["ethd"] < 20, (rx0, rx1)
+    assert rx1["ethe"] - rx0["ethe"] > 0.5 * RATE_HZ * 1.5 and rx1["ethd"] - rx0["ethd"] < 20, (rx0, rx1)
     assert tp.charons[("a", "b")].established() and tp.charons[("d", "b")].established()
     dpd = tp.charons[("a", "b")].ike_responses() - dpd0
     assert dpd >= 1, "no IKE exchange answered while ESP was dropped"
