@@ -449,8 +449,16 @@ def test_silent_failure_and_sa_loss(sch):
     tp.wait(tp.a_devs, 2.0, interval=0.01, ok=lambda v: v == ["ipsec1"], desc="A on C at once (SA event)")
     t_sa_fo = time.monotonic()
     hold_sa = tp.tunnel("a", "b")["healthCheck"]["holdDownEffectiveMs"]  # flap damping included
-    tp.wait(lambda: tp.charons[("a", "b")].established() and tp.charons[("d", "b")].established(),
-            CONVERGE_S, interval=0.02, desc="B's SA re-initiated")
+    sa_down_seen = [t_del]  # a check that found no SA began then: the SA came up later
+
+    def sa_up():
+        t = time.monotonic()
+        up = tp.charons[("a", "b")].established() and tp.charons[("d", "b")].established()
+        if not up:
+            sa_down_seen[0] = t
+        return up
+
+    tp.wait(sa_up, CONVERGE_S, interval=0.02, desc="B's SA re-initiated")
     t_sa_up = time.monotonic()
     tp.wait(tp.a_devs, CONVERGE_S, interval=0.01, ok=lambda v: v == ["ipsec0"], desc="A back on B after SA loss")
     t_sa_fb = time.monotonic()
@@ -464,8 +472,8 @@ def test_silent_failure_and_sa_loss(sch):
     re_init = [r for r in ("a", "d") if sas[r][0][1]]
     assert re_init == ["d"], sas
 
-    # The stream: the ESP failure's loss run within the detection bound,
-    # then via E; back via D after the repair.
+    # The stream: the ESP failure's loss run within the detection bound;
+    # failback no earlier than the health check allows.
     times = [x / 1e9 for x in st.raw[0]["times"]]
     runs = [r for r in res.runs if t_fail - 0.01 <= times[r[0]] < t_rep]
     assert runs, "the ESP drop cut nothing?! %s" % res.summary()
@@ -476,8 +484,8 @@ def test_silent_failure_and_sa_loss(sch):
     assert t_fb - t_rep1 >= min_back - 0.05, "failback %.0f ms after the repair, before %.0f" % (
         (t_fb - t_rep1) * 1000, min_back * 1000)
     # back on B only once the probes proved the new SA
-    assert t_sa_fb - t_sa_up >= min_back - 0.05, "back on B %.0f ms after the SA, before %.0f" % (
-        (t_sa_fb - t_sa_up) * 1000, min_back * 1000)
+    assert t_sa_fb - sa_down_seen[0] >= min_back - 0.05, "back on B %.0f ms after the SA, before %.0f" % (
+        (t_sa_fb - sa_down_seen[0]) * 1000, min_back * 1000)
     sa_runs = [r for r in res.runs if times[r[0]] >= t_del - 0.01]
     sa_window = max((r[3] for r in sa_runs), default=0.0)
     print("ESP dropped on B: A on C after %.0f ms (bound %.0f), loss window %.1f ms, DPD answered %d; "
