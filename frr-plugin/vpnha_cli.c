@@ -18,6 +18,7 @@
  *   ipsec interface-type xfrm|vti|tun [if-id N]
  *   ipsec ike|esp encryption ... integrity ... group|pfs ... [lifetime S]
  *   ipsec dpd SECONDS
+ *   [no] ipsec passive
  *  ipsec backend libreswan|strongswan
  *  ipsec libreswan directory|ctl-socket|libexec PATH
  *  ipsec libreswan poll-interval MS
@@ -1390,6 +1391,18 @@ DEFPY_YANG(
 	return vpnha_cli_apply(vty);
 }
 
+DEFPY_YANG(
+	vpnha_ipsec_passive, vpnha_ipsec_passive_cmd, "[no] ipsec passive",
+	NO_STR IPSEC_STR
+	"Never initiate: the peer brings the connection up (default: vpnhad initiates)\n")
+{
+	if (!vpnha_cli_ipsec_configured(vty))
+		return CMD_WARNING_CONFIG_FAILED;
+	nb_cli_enqueue_change(vty, "./ipsec/passive", NB_OP_MODIFY,
+			      no ? "false" : "true");
+	return vpnha_cli_apply(vty);
+}
+
 static bool vpnha_cli_is_default(const struct lyd_node *dnode, const char *leaf)
 {
 	return !yang_dnode_exists(dnode, leaf) ||
@@ -1445,6 +1458,11 @@ void vpnha_cli_show_tunnel_ipsec(struct vty *vty, const struct lyd_node *dnode,
 	if (show_defaults || !vpnha_cli_is_default(dnode, "./dpd-interval"))
 		vty_out(vty, "  ipsec dpd %s\n",
 			yang_dnode_get_string(dnode, "./dpd-interval"));
+	if (yang_dnode_exists(dnode, "./passive") &&
+	    yang_dnode_get_bool(dnode, "./passive"))
+		vty_out(vty, "  ipsec passive\n");
+	else if (show_defaults)
+		vty_out(vty, "  no ipsec passive\n");
 }
 
 /* Global IPsec backend settings (vpn-ha node). */
@@ -1782,4 +1800,5 @@ void vpnha_cli_init(void)
 	install_element(VPNHA_TUNNEL_NODE, &vpnha_ipsec_esp_cmd);
 	install_element(VPNHA_TUNNEL_NODE, &no_vpnha_ipsec_proposal_cmd);
 	install_element(VPNHA_TUNNEL_NODE, &vpnha_ipsec_dpd_cmd);
+	install_element(VPNHA_TUNNEL_NODE, &vpnha_ipsec_passive_cmd);
 }

@@ -433,7 +433,8 @@ void vpnha_libreswan_conn(struct vpnha_text *out,
 	if (c->dpd)
 		vpnha_text_printf(out, "\tdpddelay=%us\n", c->dpd);
 	if (c->dpd && ls_major < 5)
-		vpnha_text_printf(out, "\tdpdaction=restart\n");
+		vpnha_text_printf(out, "\tdpdaction=%s\n",
+				  c->passive ? "clear" : "restart");
 	/* vpnhad brings it up, and re-initiates it when its SA is gone. */
 	vpnha_text_printf(out, "\tauto=add\n");
 }
@@ -537,11 +538,13 @@ void vpnha_swanctl_conn(struct vpnha_cfg *cfg,
 		c->esp_pfs ? vpnha_dh_groups[vpnha_dh_index(c->esp_pfs)].ss
 			   : "");
 	vpnha_cfg_add(cfg, VPNHA_CFG_KV, "rekey_time", "%us", c->sa_lifetime);
-	/* vpnhad initiates, and re-initiates when the SA is gone. */
+	/* vpnhad initiates (unless passive), and re-initiates when the SA
+	 * is gone: charon never starts it by itself, no trap either. */
 	vpnha_cfg_add(cfg, VPNHA_CFG_KV, "start_action", "none");
 	vpnha_cfg_add(cfg, VPNHA_CFG_KV, "close_action", "none");
+	/* passive: the peer restarts it, never us. */
 	vpnha_cfg_add(cfg, VPNHA_CFG_KV, "dpd_action",
-		      c->dpd ? "restart" : "clear");
+		      c->dpd && !c->passive ? "restart" : "clear");
 	switch (c->iftype) {
 	case VPNHA_IF_XFRM:
 		vpnha_cfg_add(cfg, VPNHA_CFG_KV, "if_id_in", "%u", p->if_id);

@@ -98,6 +98,7 @@ struct vpnha_ipsec_conf {
 	uint8_t esp_pfs;
 	uint32_t sa_lifetime;
 	uint16_t dpd;
+	bool passive; /* never initiate: the peer does */
 };
 
 /* Everything a generator needs, resolved and checked. */

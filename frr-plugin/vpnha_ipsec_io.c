@@ -94,7 +94,8 @@ static void itun_init(vpnha_event_t *e)
 
 static void itun_init_schedule(struct itun *it)
 {
-	if (it->t_init)
+	/* passive: the peer initiates; ours would cross its (two IKE SAs). */
+	if (it->t_init || it->t->ipsec->passive)
 		return;
 	/* First try at once, then 1 s, 2 s, ... 30 s. */
 	vpnha_add_timer_msec(master, itun_init, it, it->backoff_ms,
@@ -215,6 +216,12 @@ static void vpnha_ipsec_tunnel_apply(struct vpnha_tunnel *t)
 	strlcpy(it->conn, p.conn, sizeof(it->conn));
 	it->if_id = p.if_id;
 	it->be->apply(it, &p);
+	/* passive set: stop trying; cleared: initiate a connection that is
+	 * down (an unchanged connection is not loaded again). */
+	if (t->ipsec->passive)
+		VPNHA_EVENT_OFF(it->t_init);
+	else if (it->loaded && t->sa.state == VPNHA_SA_DOWN)
+		itun_init_schedule(it);
 }
 
 void vpnha_ipsec_io_reapply(struct vpnha_tunnel *t)

@@ -337,6 +337,11 @@ static void ls_load(struct itun *it, const struct vpnha_ipsec_params *p)
 	ls_job(NULL, job_ignore, "whack", "--name", p->conn, "--delete", NULL);
 	ls_job(it->t->name, ls_added, "addconn", "--config", it->file[0],
 	       p->conn, NULL);
+	if (p->conf->passive) {
+		vpnha_ipsec_io_sa(it, VPNHA_SA_DOWN,
+				  "passive: waiting for the peer");
+		return;
+	}
 	vpnha_tunnel_sa_initiated(vpnha, it->t);
 	ls_initiate(it);
 	vpnha_ipsec_io_sa(it, VPNHA_SA_CONNECTING, "initiated by vpnhad");

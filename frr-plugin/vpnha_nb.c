@@ -394,6 +394,12 @@ const struct frr_yang_module_info frr_vpnhad_info = {
 			},
 		},
 		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/ipsec/passive",
+			.cbs = {
+				.modify = vpnha_nb_tunnel_ipsec_leaf_modify,
+			},
+		},
+		{
 			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/state",
 			.cbs = {
 				.get_elem = vpnha_nb_tunnel_state_state_get_elem,

@@ -502,6 +502,7 @@ void vpnha_nb_tunnel_ipsec_read(const struct lyd_node *dnode,
 		c->esp_pfs = yang_dnode_get_enum(dnode, "./esp-pfs-group");
 	c->sa_lifetime = yang_dnode_get_uint32(dnode, "./sa-lifetime");
 	c->dpd = yang_dnode_get_uint16(dnode, "./dpd-interval");
+	c->passive = yang_dnode_get_bool(dnode, "./passive");
 }
 
 /*

@@ -353,6 +353,15 @@ static void ss_apply(struct itun *it, const struct vpnha_ipsec_params *p)
 	}
 	vpnha_ipsec_io_applied(it, &text, p);
 	it->loaded = false;
+	/*
+	 * A new or changed connection is initiated at once, as libreswan's
+	 * is, not when the backoff of the previous one's failures says:
+	 * typed line by line, a connection is loaded (and fails) with
+	 * default proposals before its `ipsec ike` line arrives, and the
+	 * backoff grew to 8 s before the complete one was tried.
+	 */
+	it->backoff_ms = 0;
+	VPNHA_EVENT_OFF(it->t_init);
 	if (!vpnha_vici_connected(it->vr->vc)) {
 		vpnha_ipsec_io_sa(it, VPNHA_SA_UNKNOWN,
 				  "charon not reachable at %s: %s", path,

@@ -181,6 +181,7 @@ static json_object *vpnha_json_tunnel(const struct vpnha_tunnel *t)
 		json_object_string_add(
 			ji, "interfaceType",
 			vpnha_ipsec_iftype_name(t->ipsec->iftype));
+		json_object_boolean_add(ji, "passive", t->ipsec->passive);
 		json_object_string_add(ji, "saState",
 				       vpnha_sa_state_name(t->sa.state));
 		json_object_string_add(ji, "detail", vpnha_tunnel_sa_detail(t));
@@ -521,7 +522,7 @@ static void vpnha_show_tunnels_text(struct vty *vty, const char *name)
 			vty_out(vty,
 				"  IPsec (%s) %s: SA %s (%s), %" PRIu64
 				" bytes in, %" PRIu64
-				" out, %u rekeys, %u initiations, %u SA losses\n",
+				" out, %u rekeys, %u initiations%s, %u SA losses\n",
 				vpnha_ipsec_backend_name(vpnha->ipsec.backend),
 				vpnha_ipsec_io_conn(t)[0]
 					? vpnha_ipsec_io_conn(t)
@@ -529,7 +530,9 @@ static void vpnha_show_tunnels_text(struct vty *vty, const char *name)
 				vpnha_sa_state_name(t->sa.state),
 				vpnha_tunnel_sa_detail(t), t->sa.bytes_in,
 				t->sa.bytes_out, t->sa.rekeys,
-				t->sa.initiations, t->sa.downs);
+				t->sa.initiations,
+				t->ipsec->passive ? " (passive)" : "",
+				t->sa.downs);
 		if (name && t->timeline.declared_down) {
 			const struct vpnha_timeline *tl = &t->timeline;
 

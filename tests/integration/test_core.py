@@ -553,17 +553,17 @@ def test_ipsec_config_without_daemon_and_bad_input(vpnha, frr_dir):
     # Settings and their "no" forms round-trip through running-config.
     s.rt.configure(["vpn-ha", "tunnel primary", "ipsec interface-type vti if-id 5", "ipsec dpd 5",
                     "ipsec ike encryption aes128 integrity sha384 group ecp256 lifetime 3600",
-                    "ipsec esp encryption aes256-gcm16 integrity sha256 pfs none"])
+                    "ipsec esp encryption aes256-gcm16 integrity sha256 pfs none", "ipsec passive"])
     rc = s.rt.running_config()
-    for line in ("ipsec interface-type vti if-id 5", "ipsec dpd 5",
+    for line in ("ipsec interface-type vti if-id 5", "ipsec dpd 5", "ipsec passive",
                  "ipsec ike encryption aes128 integrity sha384 group ecp256 lifetime 3600",
                  "ipsec esp encryption aes256-gcm16 integrity sha256 pfs none lifetime 3600"):
         assert "  " + line + "\n" in rc, (line, rc)
     s.rt.configure(["vpn-ha", "tunnel primary", "no ipsec interface-type", "no ipsec dpd",
-                    "no ipsec ike", "no ipsec esp"])
+                    "no ipsec ike", "no ipsec esp", "no ipsec passive"])
     rc = s.rt.running_config()
     assert "ipsec pre-shared-key 7 " in rc
-    for word in ("interface-type", "ipsec dpd", "ipsec ike", "ipsec esp"):
+    for word in ("interface-type", "ipsec dpd", "ipsec ike", "ipsec esp", "passive"):
         assert word not in rc, (word, rc)
 
     # no ipsec: vpnhad removes exactly its own files.

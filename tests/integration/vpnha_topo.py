@@ -137,12 +137,12 @@ class CommandError(Exception):
         super().__init__(msg)
 
 
-def wait_for(predicate, timeout, interval=0.05, desc="condition", ok=bool):
+def wait_for(predicate, timeout, interval=0.05, desc="condition", ok=bool, diag=None):
     """Poll predicate() until ok(value) holds; return that value.
 
     Exceptions raised by predicate are remembered as the observed value and
     polling goes on. On timeout raise AssertionError with desc and the last
-    observed value (or exception).
+    observed value (or exception), followed by diag()'s text if given.
     """
     deadline = time.monotonic() + timeout
     last = None
@@ -157,10 +157,19 @@ def wait_for(predicate, timeout, interval=0.05, desc="condition", ok=bool):
             last = e
         if time.monotonic() >= deadline:
             raise AssertionError(
-                "timed out after %.1fs (%d tries) waiting for %s; last observed:\n%s"
-                % (timeout, tries, desc, _fmt(last))
+                "timed out after %.1fs (%d tries) waiting for %s; last observed:\n%s%s"
+                % (timeout, tries, desc, _fmt(last), _diag(diag))
             )
         time.sleep(interval)
+
+
+def _diag(diag):
+    if diag is None:
+        return ""
+    try:
+        return "\n" + diag()
+    except Exception as e:  # noqa: BLE001 - the timeout is the news
+        return "\n(diagnostics failed: %s)" % e
 
 
 def _fmt(value):

@@ -307,7 +307,23 @@ static void test_swanctl_golden(void)
 	vpnha_swanctl_conn(&cfg, &p);
 	vpnha_swanctl_text(&t, &cfg);
 	golden("swanctl-tun-gcm.conf", &t);
+	CU_ASSERT_PTR_NOT_NULL(strstr(t.buf, "dpd_action = restart\n"));
 	vpnha_text_free(&t);
+
+	/* passive: DPD clears, charon never restarts it (the peer does). */
+	conf.passive = true;
+	resolve(&p, VPNHA_IPSEC_STRONGSWAN, "ipsec0");
+	vpnha_swanctl_conn(&cfg, &p);
+	vpnha_swanctl_text(&t, &cfg);
+	CU_ASSERT_PTR_NOT_NULL(strstr(t.buf, "dpd_action = clear\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(t.buf, "start_action = none\n"));
+	vpnha_text_free(&t);
+	conf.iftype = VPNHA_IF_XFRM;
+	resolve(&p, VPNHA_IPSEC_LIBRESWAN, "ipsec1");
+	vpnha_libreswan_conn(&t, &p, 4);
+	CU_ASSERT_PTR_NOT_NULL(strstr(t.buf, "\tdpdaction=clear\n"));
+	vpnha_text_free(&t);
+	conf.passive = false;
 }
 
 static char *slurp(const char *name)
