@@ -27,6 +27,7 @@ Results: $BENCH_OUT/prefix_scale.json and prefix_scale.md (also on stdout).
 """
 
 import datetime
+import json
 import os
 import re
 import subprocess
@@ -44,6 +45,8 @@ OUT = os.environ.get("BENCH_OUT", os.path.join(TOP, "bench", "results"))
 TIMEOUT = int(os.environ.get("BENCH_TIMEOUT", "120"))
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 INTERVAL = 100
+MODES = os.environ.get("BENCH_MODES", "withdraw nexthop-group").split()
+TRIGGERS = os.environ.get("BENCH_TRIGGERS", "drop link shutdown").split()
 
 
 def prefix(i):
@@ -108,17 +111,96 @@ def parse_monitor(path, t_cmd, dev):
     return v[0] - t_cmd, v[-1] - t_cmd, len(v)
 
 
-def flip(rt, r, mon_path, n, no, dev, vpn, zebra, peer=None):
-    """Switch (no=False) or fail back over tunnel t1: by vtysh `shutdown`,
-    or with peer given by the peer-side veth end going down/up (vti1
-    loses its carrier: zebra reports the interface down to vpnhad, no
-    configuration commit involved)."""
+def route_nhids(ns, dev, with_gw=False):
+    """{prefix: nhid} of the 10.x prefixes over dev (with_gw: {prefix:
+    (nhid, has a gateway)})."""
+    out = ns.run(["ip", "-j", "-4", "route", "show", "dev", dev], check=False, timeout=60).stdout
+    return {e["dst"]: ((e.get("nhid"), bool(e.get("gateway"))) if with_gw else e.get("nhid"))
+            for e in json.loads(out or "[]") if e["dst"].startswith("10.")}
+
+
+def wait_mode(r, n, fast):
+    """All n prefixes over vti1, through vpnhad's group (a gateway nexthop
+    object) when fast, else through zebra's own (interface only)."""
+    t0 = time.monotonic()
+    while True:
+        ids = route_nhids(r, "vti1", with_gw=True)
+        if len(ids) >= n and {gw for _, gw in ids.values()} == {fast}:
+            return
+        if time.monotonic() - t0 > TIMEOUT:
+            raise RuntimeError("fast-reroute %s: routes not as expected after %d s" % (fast, TIMEOUT))
+        time.sleep(0.2)
+
+
+MON_NH_RE = re.compile(r"^\[([0-9T:.\-]+)\]\s*id (\d+) (?:.*\bdev (\S+)|group (\d+))")
+
+
+def parse_monitor(path, t_cmd, dev, nhids):
+    """(first, last, count) seconds after t_cmd at which each prefix first
+    went over dev after t_cmd: its own RTM_NEWROUTE over dev, or the
+    RTM_NEWNEXTHOP that moved the nexthop object it used (nhids: prefix ->
+    id before the command) to dev."""
+    seen, moved, nh_dev = {}, {}, {}
+    with open(path, errors="replace") as f:
+        for line in f:
+            line = line.strip()
+            m = MON_NH_RE.match(line)
+            if m:
+                # a singleton names its device, a group (zebra puts a
+                # protocol's group over singletons) its first member
+                d = m.group(3) or nh_dev.get(int(m.group(4)))
+                nh_dev[int(m.group(2))] = d
+                ts = datetime.datetime.fromisoformat(m.group(1)).timestamp()
+                if d == dev and ts >= t_cmd:
+                    moved.setdefault(int(m.group(2)), ts)
+                continue
+            m = MON_RE.match(line)
+            if not m or m.group(2) or (" dev %s " % dev) not in (m.group(4) + " "):
+                continue
+            ts = datetime.datetime.fromisoformat(m.group(1)).timestamp()
+            if ts < t_cmd:
+                continue
+            seen.setdefault(m.group(3), ts)
+    for pfx, nhid in nhids.items():
+        if nhid in moved:
+            seen[pfx] = min(seen.get(pfx, moved[nhid]), moved[nhid])
+    if not seen:
+        return None, None, 0
+    v = sorted(seen.values())
+    return v[0] - t_cmd, v[-1] - t_cmd, len(v)
+
+
+def verdict_wall(rt, t_cmd):
+    """Wall-clock time of vpnhad's verdict on t1 (lastFailover, CLOCK_MONOTONIC)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        t = rt.vtysh_json("show vpn-ha tunnel t1 json", timeout=60)["tunnels"]["t1"]
+        down = t.get("lastFailover", {}).get("monotonicUs", {}).get("down", 0)
+        wall = down / 1e6 + (time.time() - time.monotonic())
+        if down and wall >= t_cmd - 0.01:
+            return wall
+        time.sleep(0.1)
+    raise RuntimeError("no verdict on t1 after the drop")
+
+
+def flip(rt, r, mon_path, n, no, dev, vpn, zebra, peer=None, how="shutdown"):
+    """Switch (no=False) or fail back over tunnel t1: by vtysh `shutdown`;
+    with peer given, by the peer-side veth end going down/up (how="link":
+    vti1 loses its carrier, zebra reports the interface down to vpnhad, no
+    configuration commit involved) or by the peer dropping everything
+    arriving on it (how="drop": vpnhad's health check decides, the
+    interface stays up; times from vpnhad's verdict)."""
+    nhids = route_nhids(r, "vti1") if not no else {}
     if peer is None:
         cmd = ("no " if no else "") + "shutdown"
         argv, ns = rt.vtysh_argv(["conf t", "vpn-ha", "tunnel t1", cmd]), r
-    else:
+    elif how == "link":
         cmd = "link %s" % ("up" if no else "down")
         argv, ns = ["ip", "link", "set", "cvti1", "up" if no else "down"], peer
+    else:
+        cmd = "drop %s" % ("off" if no else "on")
+        argv, ns = (["nft", "flush", "chain", "inet", "prefix_scale", "pre"] if no else
+                    ["nft", "add", "rule", "inet", "prefix_scale", "pre", "iifname", "cvti1", "drop"]), peer
     c0, z0 = cpu_s(vpn.pid), cpu_s(zebra.pid)
     t_cmd = time.time()
     cp = ns.run(argv, check=False, timeout=60)
@@ -127,8 +209,9 @@ def flip(rt, r, mon_path, n, no, dev, vpn, zebra, peer=None):
         raise RuntimeError("%s: rc=%s %s" % (cmd, cp.returncode, cp.stdout + cp.stderr))
     wait_count(r, dev, n, cmd)
     c1, z1 = cpu_s(vpn.pid), cpu_s(zebra.pid)
+    t_from = verdict_wall(rt, t_cmd) if how == "drop" and not no else t_cmd
     time.sleep(0.5)  # the monitor catches up
-    first, last, cnt = parse_monitor(mon_path, t_cmd, dev)
+    first, last, cnt = parse_monitor(mon_path, t_from, dev, nhids)
     if cnt < n:
         raise RuntimeError("%s: monitor saw %d/%d prefixes over %s" % (cmd, cnt, n, dev))
     return {"first_ms": round(first * 1000, 1), "last_ms": round(last * 1000, 1),
@@ -142,6 +225,8 @@ def run_size(work, vpnhad, n):
     row = {"n": n}
     with vt.registry_scope("prefix_scale N=%d" % n):
         r, p = ps.build_net(work, 2)
+        vt.nft_table(p, "inet", "prefix_scale",
+                     "table inet prefix_scale {\n chain pre { type filter hook prerouting priority -300; }\n}\n")
         rt = vt.FrrRouter(r, logs)
         zebra = rt.start_zebra()
         vpn = rt.start_daemon("vpnhad", binary=vpnhad)
@@ -159,23 +244,31 @@ def run_size(work, vpnhad, n):
         t_n = time.time()
         r.run(rt.vtysh_argv(["conf t", "vpn-ha", "tunnel t2", "no shutdown"]), timeout=60)
         row["vtysh_noop_ms"] = round((time.time() - t_n) * 1000, 1)
+        if os.environ.get("BENCH_DEBUG"):
+            r.run(rt.vtysh_argv(["debug zebra events", "debug zebra kernel", "debug vpn-ha zebra", "conf t", "log timestamp precision 3"]), timeout=60)
         time.sleep(1.0)
         mon_path = os.path.join(logs, "monitor.txt")
         mon_f = open(mon_path, "w")
-        mon = r.popen(["ip", "-ts", "monitor", "route"], stdout=mon_f, stderr=subprocess.STDOUT)
+        mon = r.popen(["ip", "-ts", "monitor", "route", "nexthop"], stdout=mon_f,
+                      stderr=subprocess.STDOUT)
         try:
             time.sleep(0.5)
-            row["switch"] = flip(rt, r, mon_path, n, False, "vti2", vpn, zebra)
-            log("N=%d: switch %s" % (n, row["switch"]))
-            time.sleep(1.0)
-            row["failback"] = flip(rt, r, mon_path, n, True, "vti1", vpn, zebra)
-            log("N=%d: failback %s" % (n, row["failback"]))
-            time.sleep(1.0)
-            row["link_switch"] = flip(rt, r, mon_path, n, False, "vti2", vpn, zebra, peer=p)
-            log("N=%d: link down %s" % (n, row["link_switch"]))
-            time.sleep(1.0)
-            row["link_failback"] = flip(rt, r, mon_path, n, True, "vti1", vpn, zebra, peer=p)
-            log("N=%d: link up %s" % (n, row["link_failback"]))
+            for mode in MODES:
+                fast = mode == "nexthop-group"
+                r.run(rt.vtysh_argv(["conf t", "vpn-ha", ("" if fast else "no ") + "fast-reroute"]),
+                      timeout=120)
+                wait_mode(r, n, fast)
+                time.sleep(1.0)
+                res = row.setdefault(mode, {})
+                for how in TRIGGERS:
+                    peer = None if how == "shutdown" else p
+                    res[how] = flip(rt, r, mon_path, n, False, "vti2", vpn, zebra, peer, how)
+                    log("N=%d %s: %s %s" % (n, mode, how, res[how]))
+                    time.sleep(1.0)
+                    res[how + "_back"] = flip(rt, r, mon_path, n, True, "vti1", vpn, zebra, peer, how)
+                    log("N=%d %s: %s back %s" % (n, mode, how, res[how + "_back"]))
+                    wait_mode(r, n, fast)
+                    time.sleep(1.0)
         finally:
             mon.terminate()
             mon.wait(timeout=10)

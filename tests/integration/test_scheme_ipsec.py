@@ -105,12 +105,15 @@ ESP = "udp dport 4500 @th,64,32 != 0"  # ESP in UDP: non-zero SPI (IKE: zero mar
 
 
 def tunnel_config(name, ifname, peer, src, dst, local, vici, passive):
+    # Each line is committed on its own: a passive tunnel says so right
+    # after the line that creates its IPsec block (before the VICI socket
+    # and the proposals), or the first complete connection is initiated.
     return ([" tunnel %s" % name, "  interface %s" % ifname, "  peer %s" % peer,
              "  health-check source %s destination %s" % (src, dst),
-             "  health-check hold-down %d" % HOLD_DOWN_MS,
-             "  ipsec pre-shared-key %s" % testbed.PSK, "  ipsec local-address %s" % local,
-             "  ipsec vici-socket %s" % vici]
-            + ["  " + x for x in IPSEC_LINES] + ["  ipsec passive"] * passive + [" exit"])
+             "  health-check hold-down %d" % HOLD_DOWN_MS]
+            + ["  ipsec pre-shared-key %s" % testbed.PSK] + ["  ipsec passive"] * passive
+            + ["  ipsec local-address %s" % local, "  ipsec vici-socket %s" % vici]
+            + ["  " + x for x in IPSEC_LINES] + [" exit"])
 
 
 class Topo:
