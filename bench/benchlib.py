@@ -139,7 +139,7 @@ def run_sizes(name, sizes, run_one, work, report, error_row=lambda n: {"n": n}):
             rows.append(row)
             print(json.dumps(row), file=sys.stderr)
     report(rows)
-    if not failed:
+    if not failed and not os.environ.get("BENCH_KEEP"):
         shutil.rmtree(work, ignore_errors=True)
     return 1 if failed else 0
 

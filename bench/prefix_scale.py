@@ -10,14 +10,14 @@ For each size N:
     (backup), health check at 100 ms, recovery-count 1, hold-down 0;
   - N prefixes 10.a.b.0/24, each routed over t1 (weight 0) and t2
     (weight 100); wait until all N are in the kernel over vti1;
-  - switch: `vtysh -c 'conf t' -c 'vpn-ha' -c 'tunnel t1' -c 'shutdown'`
-    (withdraws at once, no probe timing involved); an `ip -ts monitor
-    route` in the router namespace (started before) gives the kernel
-    time of each route change; measured: command start -> first and
-    last of the N prefixes over vti2;
-  - failback: `no shutdown` -> first and last of the N back over vti1
-    (the tunnel must see 1 probe reply, hold-down 0: about one probe
-    interval of the failback is the health check, not the route churn);
+  - in each mode (BENCH_MODES, default "withdraw nexthop-group": `no
+    fast-reroute` / `fast-reroute`), each failure (BENCH_TRIGGERS,
+    default "drop link shutdown": the peer silently dropping t1's
+    traffic, t1's carrier lost, `shutdown`) and its repair; an `ip -ts
+    monitor route nexthop` in the router namespace gives the kernel time
+    of each route change and of each nexthop-object replace; measured:
+    the failure (for drop: vpnhad's verdict) -> first and last of the N
+    prefixes over vti2, and back;
   - CPU time of vpnhad and zebra from the command to the last route.
 
 Usage: bench/prefix_scale.py   (as root, after tools/setup.sh)
@@ -135,12 +135,18 @@ def wait_mode(r, n, fast):
 MON_NH_RE = re.compile(r"^\[([0-9T:.\-]+)\]\s*id (\d+) (?:.*\bdev (\S+)|group (\d+))")
 
 
-def parse_monitor(path, t_cmd, dev, nhids):
+def nexthop_devs(ns):
+    """{id: device} of the singleton nexthop objects in ns now."""
+    out = ns.run(["ip", "-j", "nexthop", "show"], check=False, timeout=60).stdout
+    return {e["id"]: e["dev"] for e in json.loads(out or "[]") if "dev" in e}
+
+
+def parse_monitor(path, t_cmd, dev, nhids, nh_dev):
     """(first, last, count) seconds after t_cmd at which each prefix first
     went over dev after t_cmd: its own RTM_NEWROUTE over dev, or the
     RTM_NEWNEXTHOP that moved the nexthop object it used (nhids: prefix ->
-    id before the command) to dev."""
-    seen, moved, nh_dev = {}, {}, {}
+    id before the command; nh_dev: singleton id -> device then) to dev."""
+    seen, moved, nh_dev = {}, {}, dict(nh_dev)
     with open(path, errors="replace") as f:
         for line in f:
             line = line.strip()
@@ -191,6 +197,7 @@ def flip(rt, r, mon_path, n, no, dev, vpn, zebra, peer=None, how="shutdown"):
     arriving on it (how="drop": vpnhad's health check decides, the
     interface stays up; times from vpnhad's verdict)."""
     nhids = route_nhids(r, "vti1") if not no else {}
+    devs = nexthop_devs(r)
     if peer is None:
         cmd = ("no " if no else "") + "shutdown"
         argv, ns = rt.vtysh_argv(["conf t", "vpn-ha", "tunnel t1", cmd]), r
@@ -211,7 +218,7 @@ def flip(rt, r, mon_path, n, no, dev, vpn, zebra, peer=None, how="shutdown"):
     c1, z1 = cpu_s(vpn.pid), cpu_s(zebra.pid)
     t_from = verdict_wall(rt, t_cmd) if how == "drop" and not no else t_cmd
     time.sleep(0.5)  # the monitor catches up
-    first, last, cnt = parse_monitor(mon_path, t_from, dev, nhids)
+    first, last, cnt = parse_monitor(mon_path, t_from, dev, nhids, devs)
     if cnt < n:
         raise RuntimeError("%s: monitor saw %d/%d prefixes over %s" % (cmd, cnt, n, dev))
     return {"first_ms": round(first * 1000, 1), "last_ms": round(last * 1000, 1),
@@ -278,40 +285,53 @@ def run_size(work, vpnhad, n):
     return row
 
 
+TRIGGER_TXT = {
+    "drop": "silent failure (the peer drops everything arriving on t1's veth end; times from "
+            "vpnhad's verdict, `lastFailover.monotonicUs.down`)",
+    "link": "link down (the peer-side veth end set down: vti1 loses its carrier, zebra tells "
+            "vpnhad; times from the `ip link` command)",
+    "shutdown": "`tunnel t1` / `shutdown` by vtysh (times from just before vtysh starts: they "
+                "include vtysh and the configuration commit, see *vtysh no-op*)",
+}
+
+
 def report(rows, meta):
     L = bl.results_head(os.path.join(OUT, "prefix_scale.json"),
                         "Failover of a tunnel carrying N prefixes: time to the kernel", meta, rows)
     L += ["- FRR kit: %s; load average before the run: %s"
           % (os.path.basename(vt.FRR_KIT), meta["loadavg_start"]),
           "- 2 tunnels (veth, permanent neighbours), N prefixes each over t1 (weight 0) and "
-          "t2 (weight 100); health check 100 ms, recovery-count 1, hold-down 0. Switch = "
-          "`tunnel t1` / `shutdown` by vtysh; failback = `no shutdown`. Times from just before "
-          "vtysh starts to the first/last prefix's RTM_NEWROUTE over the other tunnel "
-          "(`ip -ts monitor route`); CPU = utime+stime from the command to the last prefix "
-          "seen by polling `ip route`. *vtysh no-op change* = wall time of a "
-          "vtysh configuration change that changes nothing (`tunnel t2` / `no shutdown`): "
-          "vtysh's own start-up and commit, included in the first-prefix times. "
-          "*link down/up* = the peer-side veth end of t1 set down/up (`ip link set cvti1 "
-          "down`): vti1 loses its carrier, zebra tells vpnhad; no configuration commit; "
-          "link up includes one probe reply (interval 100 ms).",
+          "t2 (weight 100); health check 100 ms, recovery-count 1, hold-down 0.  Each failure "
+          "in both modes of one vpnhad: *withdraw* (`no fast-reroute`: one route change per "
+          "prefix) and *nexthop-group* (`fast-reroute`, the default: vpnhad points t1's "
+          "nexthop group at t2 first).  Time to the first / last of the N prefixes over vti2 in "
+          "the kernel (`ip -ts monitor route nexthop`: a prefix's own RTM_NEWROUTE, or the "
+          "RTM_NEWNEXTHOP that moved the object it used); failback = the same back over vti1 "
+          "once the failure is undone (includes the probe that proves t1: ~1 interval).  CPU = "
+          "vpnhad / zebra utime+stime until the last prefix was seen by polling `ip route`.",
+          ""] + ["- *%s*: %s" % (t, TRIGGER_TXT[t]) for t in TRIGGERS] + [
           "",
-          "| N | switch first ms | switch last ms | failback first ms | failback last ms | "
-          "vpnhad CPU s (switch / failback) | zebra CPU s (switch / failback) | "
-          "vtysh no-op change ms | link down: first / last ms (vpnhad / zebra CPU s) | "
-          "link up: first / last ms (vpnhad / zebra CPU s) |",
-          "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+          "| N | mode | " + " | ".join("%s: first / last ms (vpnhad / zebra CPU s)" % t
+                                     for t in TRIGGERS)
+          + " | " + " | ".join("%s back: first / last ms" % t for t in TRIGGERS) + " |",
+          "|---:|---|" + "---:|" * (2 * len(TRIGGERS))]
     for r in rows:
         if r.get("error"):
-            L.append("| %d | ERROR: %s | | | | | |" % (r["n"], r["error"]))
+            L.append("| %d | ERROR: %s |" % (r["n"], r["error"]))
             continue
-        s, b = r["switch"], r["failback"]
-        L.append("| %d | %.1f | %.1f | %.1f | %.1f | %.2f / %.2f | %.2f / %.2f | %.1f |" % (
-            r["n"], s["first_ms"], s["last_ms"], b["first_ms"], b["last_ms"],
-            s["vpnhad_cpu_s"], b["vpnhad_cpu_s"], s["zebra_cpu_s"], b["zebra_cpu_s"],
-            r["vtysh_noop_ms"]) + "".join(
-            " %.1f / %.1f (%.2f / %.2f) |" % (x["first_ms"], x["last_ms"], x["vpnhad_cpu_s"],
-                                              x["zebra_cpu_s"])
-            for x in (r["link_switch"], r["link_failback"])))
+        for mode in MODES:
+            res = r.get(mode, {})
+            cells = []
+            for t in TRIGGERS:
+                x = res.get(t)
+                cells.append("%.1f / %.1f (%.2f / %.2f)" % (x["first_ms"], x["last_ms"], x["vpnhad_cpu_s"],
+                                                             x["zebra_cpu_s"]) if x else "-")
+            for t in TRIGGERS:
+                x = res.get(t + "_back")
+                cells.append("%.1f / %.1f" % (x["first_ms"], x["last_ms"]) if x else "-")
+            L.append("| %d | %s | %s |" % (r["n"], mode, " | ".join(cells)))
+    L += ["", "vtysh no-op change (ms): " + ", ".join("N=%d: %s" % (r["n"], r.get("vtysh_noop_ms"))
+                                                       for r in rows if not r.get("error"))]
     bl.write_table(os.path.join(OUT, "prefix_scale.md"), L)
 
 
