@@ -286,7 +286,9 @@ static void vpnha_tunnel_set_state(struct vpnha *v, struct vpnha_tunnel *t,
 				   const char *reason)
 {
 	enum vpnha_tunnel_state old = t->state;
-	bool was_usable = vpnha_tunnel_usable(t);
+	/* An interface event changed the tunnel before evaluating it. */
+	bool if_event = v->if_changed == t;
+	bool was_usable = if_event ? v->if_was_usable : vpnha_tunnel_usable(t);
 	int64_t now = v->now();
 
 	/*
@@ -335,7 +337,8 @@ static void vpnha_tunnel_set_state(struct vpnha *v, struct vpnha_tunnel *t,
 		}
 		t->timeline.declared_down = now;
 		t->stats.failovers++;
-		vpnha_fast_reroute(v, t);
+		if (!if_event) /* else done before the interface changed */
+			vpnha_fast_reroute(v, t);
 		if (vpnha_recompute_tunnel_count(v, t))
 			t->timeline.withdraw_sent = v->now();
 		if (v->rib_hold_start)
@@ -925,15 +928,22 @@ void vpnha_interface_update(struct vpnha *v, const char *ifname,
 		    (!up || ifindex == IFINDEX_INTERNAL))
 			vpnha_health_force_dead(&t->health, v->now(),
 						VPNHA_HC_CAUSE_INTERFACE);
-		/* Before the interface's routes are withdrawn. */
-		if (vpnha_tunnel_usable(t) && t->was_up &&
+		/*
+		 * A failover by this event: rerouted before the interface's
+		 * routes are withdrawn, recorded (timeline, count) by
+		 * vpnha_tunnel_set_state() from what was usable before.
+		 */
+		v->if_was_usable = vpnha_tunnel_usable(t);
+		if (v->if_was_usable && t->was_up &&
 		    (!up || ifindex != t->ifindex))
 			vpnha_fast_reroute(v, t);
 		t->ifindex = ifindex;
 		t->if_up = up && ifindex != IFINDEX_INTERNAL;
 		if (had != (ifindex != IFINDEX_INTERNAL))
 			vpnha_tunnel_io_restart(v, t);
+		v->if_changed = t;
 		vpnha_tunnel_eval(v, t);
+		v->if_changed = NULL;
 	}
 }
 

@@ -350,6 +350,10 @@ struct vpnha {
 	 * sent/received, timeout, BFD), NULL otherwise: see
 	 * vpnha_tunnel_set_state(). */
 	const struct vpnha_tunnel *eval_health;
+	/* The tunnel an interface event is evaluating, and whether it was
+	 * usable before the event changed it. */
+	const struct vpnha_tunnel *if_changed;
+	bool if_was_usable;
 
 	struct vpnha_ipsec_global ipsec;
 	/* Reported by the IPsec adapter (vpnha_ipsec_status_set()). */

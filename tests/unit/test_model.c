@@ -465,6 +465,10 @@ static void test_interface_down(void)
 	scheme_setup();
 	vpnha_interface_update(v, "vti1", IF_PRIMARY, false);
 	CU_ASSERT_EQUAL(primary->state, VPNHA_TUNNEL_DOWN);
+	/* A failover like any other: counted, with its timeline. */
+	CU_ASSERT_EQUAL(primary->stats.failovers, 1);
+	CU_ASSERT_EQUAL(primary->timeline.declared_down, fake_now_us);
+	CU_ASSERT_EQUAL(primary->timeline.withdraw_sent, fake_now_us);
 	CU_ASSERT_EQUAL(rib_best(&remote)->nh[0], IF_BACKUP);
 	CU_ASSERT_EQUAL(vpnha_route_find(v, &remote, "primary")->reason,
 			VPNHA_RR_INTERFACE_DOWN);
