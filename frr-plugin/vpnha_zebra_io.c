@@ -65,15 +65,49 @@ static void vpnha_zebra_send_failed(void)
 			&t_disconnected);
 }
 
+vrf_id_t vpnha_zebra_vrf_id(const char *name)
+{
+	struct vrf *vrf = vrf_lookup_by_name(name);
+
+	return vrf && vrf_is_enabled(vrf) ? vrf->vrf_id : VRF_UNKNOWN;
+}
+
+struct interface *vpnha_zebra_if_lookup(const char *ifname, const char *vrf)
+{
+	struct vrf *v = vrf_lookup_by_name(vrf);
+	struct interface *ifp = v ? if_lookup_by_name_vrf(ifname, v) : NULL;
+
+	if (ifp && ifp->ifindex != IFINDEX_INTERNAL)
+		return ifp;
+	RB_FOREACH (v, vrf_name_head, &vrfs_by_name) {
+		ifp = if_lookup_by_name_vrf(ifname, v);
+		if (ifp && ifp->ifindex != IFINDEX_INTERNAL)
+			return ifp;
+	}
+	return NULL;
+}
+
 static bool vpnha_zebra_route_send(int cmd, const struct vpnha_path *path)
 {
 	struct zapi_route api = {};
+	vrf_id_t vrf_id = vpnha_zebra_vrf_id(path->vrf);
 	unsigned int i;
 
 	if (!vpnha_zebra_connected())
 		return false;
+	/*
+	 * A VRF zebra does not know (any more): nothing of ours is in it
+	 * (zebra drops a VRF's routes with it), and the core sends a
+	 * route only over an interface zebra reported in that VRF.
+	 */
+	if (vrf_id == VRF_UNKNOWN) {
+		if (VPNHA_DEBUG(zebra))
+			zlog_debug("zebra: %pFX: VRF %s unknown, not sent",
+				   &path->prefix, path->vrf);
+		return false;
+	}
 
-	api.vrf_id = VRF_DEFAULT;
+	api.vrf_id = vrf_id;
 	api.type = ZEBRA_ROUTE_STATIC;
 	api.instance = VPNHA_ZEBRA_INSTANCE;
 	api.safi = SAFI_UNICAST;
@@ -97,7 +131,7 @@ static bool vpnha_zebra_route_send(int cmd, const struct vpnha_path *path)
 		for (i = 0; i < path->nh_num; i++) {
 			struct zapi_nexthop *nh = &api.nexthops[i];
 
-			nh->vrf_id = VRF_DEFAULT;
+			nh->vrf_id = vrf_id;
 			nh->type = NEXTHOP_TYPE_IFINDEX;
 			nh->ifindex = path->nh_ifindex[i];
 		}
@@ -105,10 +139,11 @@ static bool vpnha_zebra_route_send(int cmd, const struct vpnha_path *path)
 	}
 
 	if (VPNHA_DEBUG(zebra))
-		zlog_debug("zebra: %s %pFX table %u distance %u nexthops %u",
-			   cmd == ZEBRA_ROUTE_ADD ? "add" : "delete",
-			   &path->prefix, path->table, path->distance,
-			   path->nh_num);
+		zlog_debug(
+			"zebra: %s %pFX vrf %s table %u distance %u nexthops %u",
+			cmd == ZEBRA_ROUTE_ADD ? "add" : "delete",
+			&path->prefix, path->vrf, path->table, path->distance,
+			path->nh_num);
 
 	if (zclient_route_send(cmd, zclient, &api) == ZCLIENT_SEND_FAILURE) {
 		vpnha_zebra_send_failed();
@@ -175,21 +210,22 @@ static void vpnha_zebra_update_complete(void)
  * such route zebra ignores it (8.4 sweeps at start, or, with -K, when
  * its graceful-restart time ends: then this removes it sooner).
  */
-static void vpnha_zebra_leftover_del(const struct prefix *p)
+static void vpnha_zebra_leftover_del(const char *vrf, const struct prefix *p)
 {
 	struct zapi_route api = {};
+	vrf_id_t vrf_id = vpnha_zebra_vrf_id(vrf);
 
-	if (!vpnha_zebra_connected())
+	if (!vpnha_zebra_connected() || vrf_id == VRF_UNKNOWN)
 		return;
-	api.vrf_id = VRF_DEFAULT;
+	api.vrf_id = vrf_id;
 	api.type = ZEBRA_ROUTE_STATIC;
 	api.instance = 0;
 	api.safi = SAFI_UNICAST;
 	prefix_copy(&api.prefix, p);
 	if (VPNHA_DEBUG(zebra))
 		zlog_debug(
-			"zebra: delete %pFX static instance 0 left by an earlier zebra, if any",
-			p);
+			"zebra: delete %pFX vrf %s static instance 0 left by an earlier zebra, if any",
+			p, vrf);
 	if (zclient_route_send(ZEBRA_ROUTE_DELETE, zclient, &api) ==
 	    ZCLIENT_SEND_FAILURE)
 		vpnha_zebra_send_failed();
@@ -222,16 +258,21 @@ static int vpnha_zebra_notify_owner(ZAPI_CALLBACK_ARGS)
 	enum zapi_route_notify_owner note;
 	uint32_t table_id;
 	safi_t safi;
+	struct vrf *vrf;
 
 	if (!zapi_route_notify_decode(zclient->ibuf, &p, &table_id, &note, NULL,
 				      &safi))
 		return -1;
 
+	vrf = vrf_lookup_by_id(vrf_id);
+	if (!vrf)
+		return 0;
 	if (VPNHA_DEBUG(zebra))
-		zlog_debug("zebra: notify %pFX table %u: %d", &p, table_id,
-			   note);
+		zlog_debug("zebra: notify %pFX vrf %s table %u: %d", &p,
+			   vrf->name, table_id, note);
 	/* The copy in an advertise table: the core decides what it means. */
-	if (vpnha_rib_notify_adv_table(vpnha, table_id)) {
+	if (vrf_id == VRF_DEFAULT &&
+	    vpnha_rib_notify_adv_table(vpnha, table_id)) {
 		if (note == ZAPI_ROUTE_FAIL_INSTALL)
 			zlog_warn("zebra failed to install %pFX in table %u",
 				  &p, table_id);
@@ -242,14 +283,15 @@ static int vpnha_zebra_notify_owner(ZAPI_CALLBACK_ARGS)
 
 	switch (note) {
 	case ZAPI_ROUTE_INSTALLED:
-		vpnha_rib_notify(vpnha, &p, true);
+		vpnha_rib_notify_vrf(vpnha, vrf->name, &p, true);
 		break;
 	case ZAPI_ROUTE_FAIL_INSTALL:
-		zlog_warn("zebra failed to install %pFX", &p);
-		vpnha_rib_notify(vpnha, &p, false);
+		zlog_warn("zebra failed to install %pFX in VRF %s", &p,
+			  vrf->name);
+		vpnha_rib_notify_vrf(vpnha, vrf->name, &p, false);
 		break;
 	case ZAPI_ROUTE_BETTER_ADMIN_WON:
-		vpnha_rib_notify(vpnha, &p, false);
+		vpnha_rib_notify_vrf(vpnha, vrf->name, &p, false);
 		break;
 	case ZAPI_ROUTE_REMOVED:
 	case ZAPI_ROUTE_REMOVE_FAIL:
@@ -260,7 +302,13 @@ static int vpnha_zebra_notify_owner(ZAPI_CALLBACK_ARGS)
 
 static void vpnha_zebra_connected_cb(struct zclient *zc)
 {
+	struct vrf *vrf;
+
 	zclient_send_reg_requests(zc, VRF_DEFAULT);
+	/* VRFs known from before a reconnection (new ones: vrf_enable). */
+	RB_FOREACH (vrf, vrf_id_head, &vrfs_by_id)
+		if (vrf->vrf_id != VRF_DEFAULT && vrf_is_enabled(vrf))
+			zclient_send_reg_requests(zc, vrf->vrf_id);
 	vpnha_zclient_notify_request(zc);
 #if !VPNHA_BFD_OWN_ZCLIENT
 	if (bfd_enabled)
@@ -291,16 +339,80 @@ static int vpnha_ifp_update(struct interface *ifp)
 	bool up = if_is_operative(ifp);
 
 	if (VPNHA_DEBUG(zebra))
-		zlog_debug("zebra: interface %s ifindex %d %s", ifp->name,
-			   ifp->ifindex, up ? "up" : "down");
-	vpnha_interface_update(vpnha, ifp->name, ifp->ifindex, up);
+		zlog_debug("zebra: interface %s vrf %s ifindex %d %s",
+			   ifp->name, ifp->vrf->name, ifp->ifindex,
+			   up ? "up" : "down");
+	vpnha_interface_update_vrf(vpnha, ifp->name, ifp->vrf->name,
+				   ifp->ifindex, up);
 	return 0;
 }
 
 static int vpnha_ifp_destroy(struct interface *ifp)
 {
-	vpnha_interface_update(vpnha, ifp->name, IFINDEX_INTERNAL, false);
+	vpnha_interface_update_vrf(vpnha, ifp->name, ifp->vrf->name,
+				   IFINDEX_INTERNAL, false);
 	return 0;
+}
+
+/*
+ * An interface moves to another VRF (enslaved to a VRF device or
+ * released, or its VRF deleted): zebra sends "down, delete" in the old
+ * VRF, this, then "add" in the new one.  libfrr moves it (as pbrd
+ * does); the add that follows reports it to the core in its new VRF.
+ */
+static int vpnha_zebra_interface_vrf_update(ZAPI_CALLBACK_ARGS)
+{
+	struct interface *ifp;
+	vrf_id_t new_vrf_id;
+
+	ifp = zebra_interface_vrf_update_read(zclient->ibuf, vrf_id,
+					      &new_vrf_id);
+	if (!ifp)
+		return 0;
+	if (VPNHA_DEBUG(zebra))
+		zlog_debug("zebra: interface %s moves from VRF %u to %u",
+			   ifp->name, vrf_id, new_vrf_id);
+	if_update_to_new_vrf(ifp, new_vrf_id);
+	return 0;
+}
+
+/*
+ * VRFs (zebra announces each): a new one is registered with zebra as
+ * staticd does; its interfaces and their tunnels follow.  A VRF that
+ * goes takes its routes with it in zebra; its interfaces move to the
+ * default VRF first (the kernel releases them), so its tunnels are
+ * already without interface.
+ */
+static int vpnha_vrf_enable(struct vrf *vrf)
+{
+	if (vrf->vrf_id == VRF_DEFAULT)
+		return 0;
+	zlog_info("VRF %s (id %u) is up", vrf->name, vrf->vrf_id);
+	if (vpnha_zebra_connected())
+		zclient_send_reg_requests(zclient, vrf->vrf_id);
+	return 0;
+}
+
+static int vpnha_vrf_disable(struct vrf *vrf)
+{
+	struct vpnha_tunnel *t;
+
+	if (vrf->vrf_id == VRF_DEFAULT)
+		return 0;
+	zlog_info("VRF %s (id %u) is gone", vrf->name, vrf->vrf_id);
+	if (!vpnha)
+		return 0;
+	/* Its interfaces, if libfrr drops them without telling. */
+	vpnha_each_tunnel (vpnha, t)
+		if (!strcmp(t->vrf, vrf->name) && t->ifindex != IFINDEX_INTERNAL)
+			vpnha_interface_update_vrf(vpnha, t->ifname, vrf->name,
+						   IFINDEX_INTERNAL, false);
+	return 0;
+}
+
+void vpnha_zebra_vrf_init(void)
+{
+	vrf_init(NULL, vpnha_vrf_enable, vpnha_vrf_disable, NULL);
 }
 
 /* Interface addresses: libfrr keeps them, we use them for probes. */
@@ -329,6 +441,7 @@ static zclient_handler *const vpnha_handlers[] = {
 	[ZEBRA_ROUTE_NOTIFY_OWNER] = vpnha_zebra_notify_owner,
 	[ZEBRA_INTERFACE_ADDRESS_ADD] = vpnha_zebra_address_add,
 	[ZEBRA_INTERFACE_ADDRESS_DELETE] = vpnha_zebra_address_del,
+	[ZEBRA_INTERFACE_VRF_UPDATE] = vpnha_zebra_interface_vrf_update,
 };
 
 /*
