@@ -776,7 +776,8 @@ DEFPY_YANG(vpnha_tunnel_vrf, vpnha_tunnel_vrf_cmd, "vrf NAME$vrfname",
 	return vpnha_cli_apply(vty);
 }
 
-DEFPY_YANG(no_vpnha_tunnel_vrf, no_vpnha_tunnel_vrf_cmd, "no vrf [NAME$vrfname]",
+DEFPY_YANG(no_vpnha_tunnel_vrf, no_vpnha_tunnel_vrf_cmd,
+	   "no vrf [NAME$vrfname]",
 	   NO_STR
 	   "The VRF of the tunnel's interface, routes and probes\n"
 	   "VRF name\n")

@@ -616,8 +616,7 @@ DEFPY(vpnha_show, vpnha_show_cmd,
       "Peer name\n"
       "Tunnels, their health checks and last failover\n"
       "Tunnel name\n"
-      "Routes and which tunnel carries each prefix\n" VRF_CMD_HELP_STR
-      JSON_STR)
+      "Routes and which tunnel carries each prefix\n" VRF_CMD_HELP_STR JSON_STR)
 {
 	bool all = !gw && !peer && !tun && !route;
 	struct vpnha_peer *p;

@@ -404,7 +404,8 @@ static int vpnha_vrf_disable(struct vrf *vrf)
 		return 0;
 	/* Its interfaces, if libfrr drops them without telling. */
 	vpnha_each_tunnel (vpnha, t)
-		if (!strcmp(t->vrf, vrf->name) && t->ifindex != IFINDEX_INTERNAL)
+		if (!strcmp(t->vrf, vrf->name) &&
+		    t->ifindex != IFINDEX_INTERNAL)
 			vpnha_interface_update_vrf(vpnha, t->ifname, vrf->name,
 						   IFINDEX_INTERNAL, false);
 	return 0;

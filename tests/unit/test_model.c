@@ -53,8 +53,7 @@ static struct rib_entry *rib_find_vrf(const char *vrf, const struct prefix *p,
 {
 	for (int i = 0; i < RIB_MAX; i++)
 		if (rib[i].used && !strcmp(rib[i].vrf, vrf) &&
-		    prefix_same(&rib[i].p, p) &&
-		    rib[i].table == table &&
+		    prefix_same(&rib[i].p, p) && rib[i].table == table &&
 		    (table || rib[i].distance == distance))
 			return &rib[i];
 	return NULL;
@@ -774,8 +773,10 @@ static void test_adv_table(void)
 		if (!rib[i].used)
 			e = &rib[i];
 	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
-	*e = (struct rib_entry){.used = true, .table = 200, .distance = 10,
-				  .vrf = VPNHA_VRF_DEFAULT};
+	*e = (struct rib_entry){.used = true,
+				.table = 200,
+				.distance = 10,
+				.vrf = VPNHA_VRF_DEFAULT};
 	prefix_copy(&e->p, &remote);
 	vpnha_rib_connected(v);
 	CU_ASSERT_PTR_NULL(rib_find(&remote, 200, 0));
@@ -940,8 +941,8 @@ static void test_vrf(void)
 	vpnha_tunnel_set_vrf(v, cb, "cust1");
 	r = vpnha_route_add(v, &remote, "c-backup", 100);
 	CU_ASSERT_STRING_EQUAL(r->vrf, "cust1");
-	CU_ASSERT_STRING_EQUAL(
-		vpnha_route_find(v, &remote, "c-primary")->vrf, "cust1");
+	CU_ASSERT_STRING_EQUAL(vpnha_route_find(v, &remote, "c-primary")->vrf,
+			       "cust1");
 	CU_ASSERT_STRING_EQUAL(vpnha_route_find(v, &remote, "primary")->vrf,
 			       VPNHA_VRF_DEFAULT);
 	vpnha_recompute(v);
@@ -951,7 +952,8 @@ static void test_vrf(void)
 	vpnha_interface_update_vrf(v, "vti12", VPNHA_VRF_DEFAULT, 22, true);
 	CU_ASSERT_EQUAL(cp->state, VPNHA_TUNNEL_DOWN);
 	CU_ASSERT_EQUAL(cp->ifindex, IFINDEX_INTERNAL);
-	CU_ASSERT_STRING_EQUAL(cp->reason, "interface vti11 is not in VRF cust1");
+	CU_ASSERT_STRING_EQUAL(cp->reason,
+			       "interface vti11 is not in VRF cust1");
 	CU_ASSERT_EQUAL(vpnha_route_find(v, &remote, "c-primary")->reason,
 			VPNHA_RR_NO_INTERFACE);
 	CU_ASSERT_PTR_NULL(rib_best_vrf("cust1", &remote));
@@ -994,7 +996,8 @@ static void test_vrf(void)
 	/* Released from the VRF (or the VRF deleted): down, routes gone. */
 	vpnha_interface_update_vrf(v, "vti11", VPNHA_VRF_DEFAULT, 21, true);
 	CU_ASSERT_EQUAL(cp->state, VPNHA_TUNNEL_DOWN);
-	CU_ASSERT_STRING_EQUAL(cp->reason, "interface vti11 is not in VRF cust1");
+	CU_ASSERT_STRING_EQUAL(cp->reason,
+			       "interface vti11 is not in VRF cust1");
 	CU_ASSERT_EQUAL(rib_best_vrf("cust1", &remote)->nh[0], 22);
 	CU_ASSERT_PTR_NULL(rib_find_vrf("cust1", &remote, 0, 1));
 	/* Gone altogether. */
@@ -1005,9 +1008,8 @@ static void test_vrf(void)
 	/* c-backup moves to the default VRF with its route: it joins the
 	 * default set (ECMP with backup at 101), cust1 is left empty. */
 	vpnha_tunnel_set_vrf(v, cb, VPNHA_VRF_DEFAULT);
-	CU_ASSERT_STRING_EQUAL(
-		vpnha_route_find(v, &remote, "c-backup")->vrf,
-		VPNHA_VRF_DEFAULT);
+	CU_ASSERT_STRING_EQUAL(vpnha_route_find(v, &remote, "c-backup")->vrf,
+			       VPNHA_VRF_DEFAULT);
 	CU_ASSERT_PTR_NULL(rib_best_vrf("cust1", &remote));
 	vpnha_interface_update_vrf(v, "vti12", "cust1", 22, true);
 	CU_ASSERT_EQUAL(cb->state, VPNHA_TUNNEL_DOWN);
