@@ -333,7 +333,14 @@ static void vpnha_zebra_connected_cb(struct zclient *zc)
 	vpnha_rib_connected(vpnha);
 }
 
-/* Interfaces: resolve tunnel interface names to ifindexes. */
+/*
+ * Interfaces: resolve tunnel interface names to ifindexes, in their VRF.
+ * An interface moving to another VRF (enslaved to a VRF device,
+ * released, its VRF deleted): zebra sends "down, delete" in the old VRF
+ * and "add" in the new one (8.4 also sends ZEBRA_INTERFACE_VRF_UPDATE
+ * in between, of no use here: libfrr freed the interface on the
+ * delete); the add reports it to the core in its new VRF.
+ */
 static int vpnha_ifp_update(struct interface *ifp)
 {
 	bool up = if_is_operative(ifp);
@@ -351,28 +358,6 @@ static int vpnha_ifp_destroy(struct interface *ifp)
 {
 	vpnha_interface_update_vrf(vpnha, ifp->name, ifp->vrf->name,
 				   IFINDEX_INTERNAL, false);
-	return 0;
-}
-
-/*
- * An interface moves to another VRF (enslaved to a VRF device or
- * released, or its VRF deleted): zebra sends "down, delete" in the old
- * VRF, this, then "add" in the new one.  libfrr moves it (as pbrd
- * does); the add that follows reports it to the core in its new VRF.
- */
-static int vpnha_zebra_interface_vrf_update(ZAPI_CALLBACK_ARGS)
-{
-	struct interface *ifp;
-	vrf_id_t new_vrf_id;
-
-	ifp = zebra_interface_vrf_update_read(zclient->ibuf, vrf_id,
-					      &new_vrf_id);
-	if (!ifp)
-		return 0;
-	if (VPNHA_DEBUG(zebra))
-		zlog_debug("zebra: interface %s moves from VRF %u to %u",
-			   ifp->name, vrf_id, new_vrf_id);
-	if_update_to_new_vrf(ifp, new_vrf_id);
 	return 0;
 }
 
@@ -442,7 +427,6 @@ static zclient_handler *const vpnha_handlers[] = {
 	[ZEBRA_ROUTE_NOTIFY_OWNER] = vpnha_zebra_notify_owner,
 	[ZEBRA_INTERFACE_ADDRESS_ADD] = vpnha_zebra_address_add,
 	[ZEBRA_INTERFACE_ADDRESS_DELETE] = vpnha_zebra_address_del,
-	[ZEBRA_INTERFACE_VRF_UPDATE] = vpnha_zebra_interface_vrf_update,
 };
 
 /*
