@@ -645,6 +645,12 @@ const struct frr_yang_module_info frr_vpnhad_info = {
 			},
 		},
 		{
+			.xpath = "/frr-vpnhad:vpnhad/route/state/vrf",
+			.cbs = {
+				.get_elem = vpnha_nb_route_state_vrf_get_elem,
+			},
+		},
+		{
 			.xpath = "/frr-vpnhad:vpnhad/route/state/distance",
 			.cbs = {
 				.get_elem = vpnha_nb_route_state_distance_get_elem,

@@ -146,6 +146,8 @@ vpnha_nb_route_state_selected_get_elem(struct nb_cb_get_elem_args *args);
 struct yang_data *
 vpnha_nb_route_state_reason_get_elem(struct nb_cb_get_elem_args *args);
 struct yang_data *
+vpnha_nb_route_state_vrf_get_elem(struct nb_cb_get_elem_args *args);
+struct yang_data *
 vpnha_nb_ipsec_state_connected_get_elem(struct nb_cb_get_elem_args *args);
 struct yang_data *
 vpnha_nb_ipsec_state_last_error_get_elem(struct nb_cb_get_elem_args *args);

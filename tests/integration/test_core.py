@@ -439,6 +439,10 @@ def test_vrf_without_the_vrf(vpnha):
     tun = s.rt.vtysh_json("show vpn-ha tunnel vrf cust1 json")["tunnels"]
     assert list(tun) == ["backup"], tun
     assert "cust1" in s.rt.vtysh("show vpn-ha tunnel")
+    oper = s.rt.vtysh_json("show yang operational-data /frr-vpnhad:vpnhad vpnhad")
+    rvrf = {(r["prefix"], r["tunnel"]): r.get("state", {}).get("vrf")
+            for r in oper.get("frr-vpnhad:vpnhad", {}).get("route", [])}
+    assert rvrf == {(PREFIX, "primary"): "default", (PREFIX, "backup"): "cust1"}, oper
     block = vt.config_block(s.rt.running_config(), "vpn-ha")
     assert "  vrf cust1" in block, block
     assert block.count("  vrf cust1") == 1 and " vrf default" not in "\n".join(block), block

@@ -8,10 +8,12 @@
 #   R (zebra + vpnhad); VRF cust1 (table 1001) holds r-c1 and r-c2
 #     r-c1 169.254.1.1/30 ---- .1.2 G1   cust1 primary   (tunnel c-primary)
 #     r-c2 169.254.2.1/30 ---- .2.2 G2   cust1 backup    (tunnel c-backup)
+#     r-c3 2001:db8:1::1/64 ---- ::2 G3  cust1, IPv6     (tunnel c-v6)
 #     r-d1 169.254.3.1/30 ---- .3.2 H1   default primary (tunnel d-primary)
 #     r-d2 169.254.4.1/30 ---- .4.2 H2   default backup  (tunnel d-backup)
 #   10.20.0.0/16 on lo of G1, G2, H1, H2: the same prefix in both VRFs,
-#   weight 0 over the primary, 100 over the backup, ICMP health checks.
+#   weight 0 over the primary, 100 over the backup, ICMP health checks;
+#   2001:db8:20::/48 over c-v6 (ICMPv6 probes through the VRF).
 #
 # Checks (PASS/FAIL lines; exit 0 only if all pass):
 #   1. configured before the VRF exists: the cust1 tunnels are down
@@ -38,7 +40,7 @@ BOUND=${BOUND:-10}
 NAME=R
 PIDS=""
 NFAIL=0
-NS="R G1 G2 H1 H2"
+NS="R G1 G2 G3 H1 H2"
 
 die() { echo "FAIL: $*"; NFAIL=$((NFAIL+1)); dump; finish; }
 vty() { ip netns exec R "$VTYSH" -N "$NAME" "$@"; }
@@ -143,6 +145,10 @@ for p in "c1 G1" "c2 G2" "d1 H1" "d2 H2"; do
     ip -n $2 addr add 10.20.0.1/16 dev lo
     i=$((i+1))
 done
+ip link add r-c3 netns R type veth peer name p-c3 netns G3 || die "veth r-c3"
+ip -n G3 addr add 2001:db8:1::2/64 dev p-c3 nodad
+ip -n G3 addr add 2001:db8:20::1/48 dev lo
+ip -n R link set r-c3 up; ip -n G3 link set p-c3 up
 
 # ---- FRR, configured before the VRF exists
 frr_start
@@ -155,6 +161,9 @@ cfg=$(vty -c "configure terminal" -c "vpn-ha" \
     -c "health-check source 169.254.3.1 destination 169.254.3.2" -c "exit" \
     -c "tunnel d-backup" -c "interface r-d2" \
     -c "health-check source 169.254.4.1 destination 169.254.4.2" -c "exit" \
+    -c "tunnel c-v6" -c "interface r-c3" -c "vrf cust1" \
+    -c "health-check source 2001:db8:1::1 destination 2001:db8:1::2" -c "exit" \
+    -c "route 2001:db8:20::/48 tunnel c-v6" \
     -c "route 10.20.0.0/16 tunnel c-primary weight 0" \
     -c "route 10.20.0.0/16 tunnel c-backup weight 100" \
     -c "route 10.20.0.0/16 tunnel d-primary weight 0" \
@@ -184,10 +193,21 @@ ip -n R link add cust1 type vrf table 1001 || die "ip link add cust1 type vrf (n
 ip -n R link set cust1 up
 ip -n R link set r-c1 master cust1 || die "enslave r-c1"
 ip -n R link set r-c2 master cust1 || die "enslave r-c2"
+ip -n R link set r-c3 master cust1 || die "enslave r-c3"
+# (after enslaving: the link cycles and IPv6 addresses would go)
+ip -n R addr add 2001:db8:1::1/64 dev r-c3 nodad
 T2=$(t)
 check "cust1: c-primary up through the VRF" "jget c-primary 'j[\"state\"]'" up "$BOUND"
 check "cust1: c-backup up through the VRF" "jget c-backup 'j[\"state\"]'" up "$BOUND"
 check "kernel table 1001 via r-c1" "kdev 1001" r-c1 "$BOUND"
+check "cust1: c-v6 up (ICMPv6 probes through the VRF)" "jget c-v6 'j[\"state\"]'" up "$BOUND"
+check "kernel table 1001 routes 2001:db8:20::/48 via r-c3" \
+    "ip -n R -6 route show table 1001 2001:db8:20::/48 | sed -n 's/.* dev \([^ ]*\).*/\1/p'" r-c3 "$BOUND"
+rej6=$(jget c-v6 'sum(j["healthCheck"]["rejectedReplies"].values())')
+[ "$rej6" = 0 ] && pass "ICMPv6 probes through cust1: no reply refused" \
+    || bad "ICMPv6 probes through cust1: refused $(jget c-v6 'j["healthCheck"]["rejectedReplies"]')"
+ip -n R -6 route show table main | grep -q 2001:db8:20:: && bad "2001:db8:20::/48 leaked to the main table" \
+    || pass "2001:db8:20::/48 not in the main table"
 check "zebra VRF cust1 selects r-c1" "zdev cust1" r-c1 "$BOUND"
 T3=$(t)
 echo "VRF up to routes installed: $(awk -v a="$T2" -v b="$T3" 'BEGIN{printf "%.2f", b-a}') s"
@@ -240,12 +260,12 @@ import json, sys
 j = json.load(sys.stdin)["routes"]
 p = j["10.20.0.0/16"]
 print(len(j), p["vrf"], p["activeTunnel"], ",".join(x["tunnel"] for x in p["paths"]))')
-[ "$rj" = "1 cust1 c-primary c-primary,c-backup" ] \
+[ "$rj" = "2 cust1 c-primary c-primary,c-backup" ] \
     && pass "show vpn-ha route vrf cust1 json: $rj" || bad "show vpn-ha route vrf cust1 json: $rj"
 ra=$(vty -c "show vpn-ha route json" | python3 -c '
 import json, sys
-print(" ".join(sorted(json.load(sys.stdin)["routes"])))')
-[ "$ra" = "10.20.0.0/16 10.20.0.0/16 vrf cust1" ] \
+print(",".join(sorted(json.load(sys.stdin)["routes"])))')
+[ "$ra" = "10.20.0.0/16,10.20.0.0/16 vrf cust1,2001:db8:20::/48 vrf cust1" ] \
     && pass "show vpn-ha route json keys: $ra" || bad "show vpn-ha route json keys: $ra"
 vty -c "show running-config" | grep -A2 "tunnel c-primary" | grep -q "^  vrf cust1" \
     && pass "running-config: vrf cust1 under tunnel c-primary" \
