@@ -187,8 +187,12 @@ const struct vpnha_path *vpnha_adv_path(struct vpnha *v, const struct prefix *p)
 	struct vpnha_path key = {}, *path;
 
 	prefix_copy(&key.prefix, p);
+	strlcpy(key.vrf, VPNHA_VRF_DEFAULT, sizeof(key.vrf));
 	path = vpnha_paths_find_gteq(&v->adv_paths, &key);
-	return path && prefix_same(&path->prefix, p) ? path : NULL;
+	return path && prefix_same(&path->prefix, p) &&
+			       !strcmp(path->vrf, VPNHA_VRF_DEFAULT)
+		       ? path
+		       : NULL;
 }
 
 uint8_t vpnha_distance(const struct vpnha *v, uint8_t weight)
@@ -238,9 +242,11 @@ struct vpnha_route *vpnha_route_find(struct vpnha *v, const struct prefix *p,
 {
 	struct vpnha_route key = {};
 
+	/* (tunnel, prefix) is unique: a tunnel is in one VRF. */
 	prefix_copy(&key.prefix, p);
+	apply_mask(&key.prefix);
 	strlcpy(key.tunnel, tunnel, sizeof(key.tunnel));
-	return vpnha_routes_find(&v->routes, &key);
+	return vpnha_routes_bytun_find(&v->routes_bytun, &key);
 }
 
 /* Peers ---------------------------------------------------------------- */
@@ -380,15 +386,18 @@ struct vpnha_tunnel *vpnha_reroute_target(struct vpnha *v,
 
 		/* Our selected path of the prefix: its lowest distance. */
 		prefix_copy(&pkey.prefix, &r->prefix);
+		strlcpy(pkey.vrf, r->vrf, sizeof(pkey.vrf));
 		pkey.distance = 0;
 		sel = vpnha_paths_find_gteq(&v->paths, &pkey);
 		if (!sel || !prefix_same(&sel->prefix, &r->prefix) ||
-		    sel->nh_num != 1 || sel->nh_ifindex[0] != t->ifindex)
+		    strcmp(sel->vrf, r->vrf) != 0 || sel->nh_num != 1 ||
+		    sel->nh_ifindex[0] != t->ifindex)
 			continue;
 		prefix_copy(&key.prefix, &r->prefix);
+		strlcpy(key.vrf, r->vrf, sizeof(key.vrf));
 		key.tunnel[0] = '\0';
 		for (o = vpnha_routes_find_gteq(&v->routes, &key);
-		     o && prefix_same(&o->prefix, &r->prefix);
+		     o && vpnha_route_same_set(o, r);
 		     o = vpnha_routes_next(&v->routes, o)) {
 			struct vpnha_tunnel *ot;
 			uint8_t d;
@@ -429,8 +438,9 @@ static bool vpnha_tunnel_needed(struct vpnha *v, const struct vpnha_tunnel *t)
 		bool other = false;
 
 		prefix_copy(&key.prefix, &r->prefix);
+		strlcpy(key.vrf, r->vrf, sizeof(key.vrf));
 		for (o = vpnha_routes_find_gteq(&v->routes, &key);
-		     o && prefix_same(&o->prefix, &r->prefix);
+		     o && vpnha_route_same_set(o, r);
 		     o = vpnha_routes_next(&v->routes, o)) {
 			const struct vpnha_tunnel *ot;
 
@@ -472,8 +482,18 @@ static void vpnha_tunnel_eval(struct vpnha *v, struct vpnha_tunnel *t)
 		return;
 	}
 	if (t->ifindex == IFINDEX_INTERNAL) {
-		vpnha_tunnel_set_state(v, t, VPNHA_TUNNEL_DOWN,
-				       "interface not found");
+		char why[sizeof(t->reason)];
+
+		if (t->if_other_vrf)
+			snprintf(why, sizeof(why),
+				 "interface %s is not in VRF %s", t->ifname,
+				 t->vrf);
+		else if (strcmp(t->vrf, VPNHA_VRF_DEFAULT) != 0)
+			snprintf(why, sizeof(why),
+				 "interface not found in VRF %s", t->vrf);
+		else
+			strlcpy(why, "interface not found", sizeof(why));
+		vpnha_tunnel_set_state(v, t, VPNHA_TUNNEL_DOWN, why);
 		return;
 	}
 	if (!t->if_up) {
@@ -805,6 +825,7 @@ struct vpnha_tunnel *vpnha_tunnel_add(struct vpnha *v, const char *name)
 	struct vpnha_tunnel *t = XCALLOC(MTYPE_VPNHA_TUNNEL, sizeof(*t));
 
 	strlcpy(t->name, name, sizeof(t->name));
+	strlcpy(t->vrf, VPNHA_VRF_DEFAULT, sizeof(t->vrf));
 	t->ifindex = IFINDEX_INTERNAL;
 	t->state = VPNHA_TUNNEL_DOWN;
 	strlcpy(t->reason, "interface not found", sizeof(t->reason));
@@ -819,6 +840,22 @@ struct vpnha_tunnel *vpnha_tunnel_add(struct vpnha *v, const char *name)
 	return t;
 }
 
+/* The routes naming tunnel go to VRF vrf (re-sorted). */
+static void vpnha_routes_set_vrf(struct vpnha *v, const char *tunnel,
+				 const char *vrf)
+{
+	struct vpnha_route *r;
+
+	for (r = vpnha_tunnel_route_first(v, tunnel); r;
+	     r = vpnha_tunnel_route_next(v, tunnel, r)) {
+		if (!strcmp(r->vrf, vrf))
+			continue;
+		vpnha_routes_del(&v->routes, r);
+		strlcpy(r->vrf, vrf, sizeof(r->vrf));
+		vpnha_routes_add(&v->routes, r);
+	}
+}
+
 void vpnha_tunnel_del(struct vpnha *v, struct vpnha_tunnel *t)
 {
 	if (v->io && v->io->tunnel_stop)
@@ -829,6 +866,7 @@ void vpnha_tunnel_del(struct vpnha *v, struct vpnha_tunnel *t)
 		v->recovering--;
 	vpnha_tunnels_del(&v->tunnels, t);
 	vpnha_tunnels_byif_del(&v->tunnels_byif, t);
+	vpnha_routes_set_vrf(v, t->name, VPNHA_VRF_DEFAULT);
 	XFREE(MTYPE_VPNHA_SA_DETAIL, t->sa.detail);
 	XFREE(MTYPE_VPNHA_TUNNEL, t);
 	vpnha_recompute(v);
@@ -845,6 +883,24 @@ void vpnha_tunnel_set_ifname(struct vpnha *v, struct vpnha_tunnel *t,
 	t->if_up = false;
 	if (v->io && v->io->tunnel_stop)
 		v->io->tunnel_stop(t);
+}
+
+void vpnha_tunnel_set_vrf(struct vpnha *v, struct vpnha_tunnel *t,
+			  const char *vrf)
+{
+	if (!strcmp(t->vrf, vrf))
+		return;
+	strlcpy(t->vrf, vrf, sizeof(t->vrf));
+	vpnha_routes_set_vrf(v, t->name, t->vrf);
+	/* The adapter looks the interface up in the new VRF. */
+	t->ifindex = IFINDEX_INTERNAL;
+	t->if_up = false;
+	t->if_other_vrf = false;
+	if (v->io && v->io->tunnel_stop)
+		v->io->tunnel_stop(t);
+	vpnha_tunnel_eval(v, t);
+	/* The route sets left in the old VRF. */
+	vpnha_recompute(v);
 }
 
 void vpnha_tunnel_set_ipsec(struct vpnha *v, struct vpnha_tunnel *t,
@@ -904,17 +960,32 @@ void vpnha_tunnel_hc_changed(struct vpnha *v, struct vpnha_tunnel *t)
 	vpnha_tunnel_eval(v, t);
 }
 
-void vpnha_interface_update(struct vpnha *v, const char *ifname,
-			    ifindex_t ifindex, bool up)
+void vpnha_interface_update_vrf(struct vpnha *v, const char *ifname,
+				const char *vrf, ifindex_t ifindex, bool up)
 {
 	struct vpnha_tunnel *t, *next;
+	const ifindex_t ifindex_seen = ifindex;
+	const bool up_seen = up;
 
 	for (t = vpnha_tunnel_find_ifname(v, ifname); t; t = next) {
 		bool had = t->ifindex != IFINDEX_INTERNAL;
+		bool other_vrf = ifindex_seen != IFINDEX_INTERNAL &&
+				 strcmp(vrf, t->vrf) != 0;
 
 		next = vpnha_tunnels_byif_next(&v->tunnels_byif, t);
 		if (next && strcmp(next->ifname, ifname) != 0)
 			next = NULL;
+		/* In another VRF than the tunnel's: not its interface. */
+		ifindex = other_vrf ? IFINDEX_INTERNAL : ifindex_seen;
+		up = other_vrf ? false : up_seen;
+		if (t->if_other_vrf != other_vrf) {
+			t->if_other_vrf = other_vrf;
+			if (t->ifindex == ifindex && t->if_up == up) {
+				/* Only the reason changes. */
+				vpnha_tunnel_eval(v, t);
+				continue;
+			}
+		}
 		if (t->ifindex == ifindex && t->if_up == up)
 			continue;
 		/*
@@ -953,11 +1024,14 @@ struct vpnha_route *vpnha_route_add(struct vpnha *v, const struct prefix *p,
 				    const char *tunnel, uint8_t weight)
 {
 	struct vpnha_route *r = XCALLOC(MTYPE_VPNHA_ROUTE, sizeof(*r));
+	struct vpnha_tunnel *t;
 
 	prefix_copy(&r->prefix, p);
 	apply_mask(&r->prefix);
 	strlcpy(r->tunnel, tunnel, sizeof(r->tunnel));
 	r->weight = weight;
+	t = vpnha_tunnel_find(v, tunnel);
+	strlcpy(r->vrf, t ? t->vrf : VPNHA_VRF_DEFAULT, sizeof(r->vrf));
 	vpnha_routes_add(&v->routes, r);
 	vpnha_routes_bytun_add(&v->routes_bytun, r);
 	return r;
@@ -1065,6 +1139,7 @@ static unsigned int vpnha_adv_del_unknown(struct vpnha *v,
 	if (!v->adv_table || !v->rib_up || !v->rib || !v->rib->route_del)
 		return 0;
 	prefix_copy(&stale.prefix, p);
+	strlcpy(stale.vrf, VPNHA_VRF_DEFAULT, sizeof(stale.vrf));
 	stale.table = v->adv_table;
 	v->rib->route_del(&stale);
 	return 1;
@@ -1126,7 +1201,7 @@ static unsigned int vpnha_recompute_prefix(struct vpnha *v,
 	uint8_t best = 255;
 
 	/* Pass 0: is a tunnel known to be healthy carrying the prefix? */
-	for (r = first; r && prefix_same(&r->prefix, &first->prefix);
+	for (r = first; r && vpnha_route_same_set(r, first);
 	     r = vpnha_routes_next(&v->routes, r)) {
 		struct vpnha_tunnel *t = vpnha_tunnel_find(v, r->tunnel);
 
@@ -1136,7 +1211,7 @@ static unsigned int vpnha_recompute_prefix(struct vpnha *v,
 	}
 
 	/* Pass 1: reasons, and whether any tunnel is usable. */
-	for (r = first; r && prefix_same(&r->prefix, &first->prefix);
+	for (r = first; r && vpnha_route_same_set(r, first);
 	     r = vpnha_routes_next(&v->routes, r)) {
 		struct vpnha_tunnel *t = vpnha_tunnel_find(v, r->tunnel);
 
@@ -1159,7 +1234,7 @@ static unsigned int vpnha_recompute_prefix(struct vpnha *v,
 	 * always honoured).
 	 */
 	if (!any_usable && v->all_down == VPNHA_ALL_DOWN_KEEP_BEST) {
-		for (r = first; r && prefix_same(&r->prefix, &first->prefix);
+		for (r = first; r && vpnha_route_same_set(r, first);
 		     r = vpnha_routes_next(&v->routes, r)) {
 			struct vpnha_tunnel *t =
 				vpnha_tunnel_find(v, r->tunnel);
@@ -1172,7 +1247,7 @@ static unsigned int vpnha_recompute_prefix(struct vpnha *v,
 	}
 
 	/* Pass 2: group what goes to zebra by distance. */
-	for (r = first; r && prefix_same(&r->prefix, &first->prefix);
+	for (r = first; r && vpnha_route_same_set(r, first);
 	     r = vpnha_routes_next(&v->routes, r)) {
 		struct vpnha_tunnel *t;
 		uint8_t d = vpnha_distance(v, r->weight);
@@ -1198,6 +1273,7 @@ static unsigned int vpnha_recompute_prefix(struct vpnha *v,
 				continue;
 			}
 			prefix_copy(&want[i].prefix, &first->prefix);
+			strlcpy(want[i].vrf, first->vrf, sizeof(want[i].vrf));
 			want[i].distance = d;
 			nwant++;
 		}
@@ -1211,9 +1287,12 @@ static unsigned int vpnha_recompute_prefix(struct vpnha *v,
 
 	/* Pass 3: withdraw what is no longer wanted (first: make room). */
 	prefix_copy(&key.prefix, &first->prefix);
+	strlcpy(key.vrf, first->vrf, sizeof(key.vrf));
 	key.distance = 0;
 	for (path = vpnha_paths_find_gteq(&v->paths, &key);
-	     path && prefix_same(&path->prefix, &first->prefix); path = next) {
+	     path && prefix_same(&path->prefix, &first->prefix) &&
+	     !strcmp(path->vrf, first->vrf);
+	     path = next) {
 		next = vpnha_paths_next(&v->paths, path);
 		for (i = 0; i < nwant; i++)
 			if (want[i].distance == path->distance)
@@ -1254,6 +1333,8 @@ static unsigned int vpnha_recompute_prefix(struct vpnha *v,
 	 * is usable (a route kept by keep-best is not advertised).
 	 */
 	adv = NULL;
+	if (strcmp(first->vrf, VPNHA_VRF_DEFAULT) != 0)
+		return sent;
 	if (v->adv_table && any_usable)
 		for (i = 0; i < nwant; i++)
 			if (!adv || want[i].distance < adv->distance)
@@ -1274,9 +1355,11 @@ static unsigned int vpnha_recompute_orphans(struct vpnha *v)
 	for (path = vpnha_paths_first(&v->paths); path; path = next) {
 		next = vpnha_paths_next(&v->paths, path);
 		prefix_copy(&key.prefix, &path->prefix);
+		strlcpy(key.vrf, path->vrf, sizeof(key.vrf));
 		key.tunnel[0] = '\0';
 		r = vpnha_routes_find_gteq(&v->routes, &key);
-		if (r && prefix_same(&r->prefix, &path->prefix))
+		if (r && prefix_same(&r->prefix, &path->prefix) &&
+		    !strcmp(r->vrf, path->vrf))
 			continue;
 		if (v->rib_up && v->rib && v->rib->route_del) {
 			v->rib->route_del(path);
@@ -1288,9 +1371,11 @@ static unsigned int vpnha_recompute_orphans(struct vpnha *v)
 	for (path = vpnha_paths_first(&v->adv_paths); path; path = next) {
 		next = vpnha_paths_next(&v->adv_paths, path);
 		prefix_copy(&key.prefix, &path->prefix);
+		strlcpy(key.vrf, path->vrf, sizeof(key.vrf));
 		key.tunnel[0] = '\0';
 		r = vpnha_routes_find_gteq(&v->routes, &key);
-		if (r && prefix_same(&r->prefix, &path->prefix))
+		if (r && prefix_same(&r->prefix, &path->prefix) &&
+		    !strcmp(r->vrf, path->vrf))
 			continue;
 		sent += vpnha_adv_sync(v, &path->prefix, NULL);
 	}
@@ -1307,7 +1392,7 @@ static unsigned int vpnha_recompute_count(struct vpnha *v)
 		struct vpnha_route *first = r;
 
 		sent += vpnha_recompute_prefix(v, first);
-		while (r && prefix_same(&r->prefix, &first->prefix))
+		while (r && vpnha_route_same_set(r, first))
 			r = vpnha_routes_next(&v->routes, r);
 	}
 	return sent;
@@ -1327,6 +1412,7 @@ static unsigned int vpnha_recompute_tunnel_count(struct vpnha *v,
 
 	vpnha_each_tunnel_route (v, t, r) {
 		prefix_copy(&key.prefix, &r->prefix);
+		strlcpy(key.vrf, r->vrf, sizeof(key.vrf));
 		first = vpnha_routes_find_gteq(&v->routes, &key);
 		if (first)
 			sent += vpnha_recompute_prefix(v, first);
@@ -1364,11 +1450,12 @@ static void vpnha_rib_sent_all(struct vpnha *v)
 		return;
 	for (r = vpnha_routes_const_first(&v->routes); r;
 	     r = vpnha_routes_const_next(&v->routes, r)) {
-		if (!prev || !prefix_same(&prev->prefix, &r->prefix)) {
+		if (!prev || !vpnha_route_same_set(prev, r)) {
 			if (v->rib->leftover_del)
-				v->rib->leftover_del(&r->prefix);
+				v->rib->leftover_del(r->vrf, &r->prefix);
 			/* Not advertised: no copy either, ours or not. */
-			if (!vpnha_adv_path(v, &r->prefix))
+			if (!strcmp(r->vrf, VPNHA_VRF_DEFAULT) &&
+			    !vpnha_adv_path(v, &r->prefix))
 				vpnha_adv_del_unknown(v, &r->prefix);
 		}
 		prev = r;
@@ -1501,7 +1588,8 @@ void vpnha_withdraw_all(struct vpnha *v)
 		v->rib->update_complete();
 }
 
-void vpnha_rib_notify(struct vpnha *v, const struct prefix *p, bool installed)
+void vpnha_rib_notify_vrf(struct vpnha *v, const char *vrf,
+			  const struct prefix *p, bool installed)
 {
 	struct vpnha_path key = {}, *path, *lowest = NULL;
 	struct vpnha_route rkey = {}, *r;
@@ -1509,8 +1597,9 @@ void vpnha_rib_notify(struct vpnha *v, const struct prefix *p, bool installed)
 	int64_t now = v->now();
 
 	prefix_copy(&key.prefix, p);
+	strlcpy(key.vrf, vrf, sizeof(key.vrf));
 	for (path = vpnha_paths_find_gteq(&v->paths, &key);
-	     path && prefix_same(&path->prefix, p);
+	     path && prefix_same(&path->prefix, p) && !strcmp(path->vrf, vrf);
 	     path = vpnha_paths_next(&v->paths, path)) {
 		if (!lowest)
 			lowest = path;
@@ -1524,11 +1613,13 @@ void vpnha_rib_notify(struct vpnha *v, const struct prefix *p, bool installed)
 	 * routes zebra always selects the lowest distance.
 	 */
 	if (installed) {
-		for (path = lowest; path && prefix_same(&path->prefix, p);
+		for (path = lowest; path && prefix_same(&path->prefix, p) &&
+				    !strcmp(path->vrf, vrf);
 		     path = vpnha_paths_next(&v->paths, path))
 			path->state = path == lowest ? VPNHA_PATH_INSTALLED
 						     : VPNHA_PATH_NOT_INSTALLED;
-	} else if (n == 1 && !vpnha_adv_path(v, p))
+	} else if (n == 1 &&
+		   (strcmp(vrf, VPNHA_VRF_DEFAULT) || !vpnha_adv_path(v, p)))
 		/*
 		 * With an advertise-table copy, zebra's import of it beats
 		 * our route by design: vpnha_rib_notify_adv() reports.
@@ -1540,8 +1631,9 @@ void vpnha_rib_notify(struct vpnha *v, const struct prefix *p, bool installed)
 
 	/* Close the timeline of tunnels whose failover this completes. */
 	prefix_copy(&rkey.prefix, p);
+	strlcpy(rkey.vrf, vrf, sizeof(rkey.vrf));
 	for (r = vpnha_routes_find_gteq(&v->routes, &rkey);
-	     r && prefix_same(&r->prefix, p);
+	     r && prefix_same(&r->prefix, p) && !strcmp(r->vrf, vrf);
 	     r = vpnha_routes_next(&v->routes, r)) {
 		struct vpnha_tunnel *t = vpnha_tunnel_find(v, r->tunnel);
 
@@ -1557,14 +1649,16 @@ void vpnha_rib_notify(struct vpnha *v, const struct prefix *p, bool installed)
 	}
 }
 
-struct vpnha_tunnel *vpnha_prefix_active_tunnel(struct vpnha *v,
-						const struct prefix *p)
+struct vpnha_tunnel *vpnha_prefix_active_tunnel_vrf(struct vpnha *v,
+						    const char *vrf,
+						    const struct prefix *p)
 {
 	struct vpnha_route key = {}, *r, *best = NULL;
 
 	prefix_copy(&key.prefix, p);
+	strlcpy(key.vrf, vrf, sizeof(key.vrf));
 	for (r = vpnha_routes_find_gteq(&v->routes, &key);
-	     r && prefix_same(&r->prefix, p);
+	     r && prefix_same(&r->prefix, p) && !strcmp(r->vrf, vrf);
 	     r = vpnha_routes_next(&v->routes, r))
 		if (r->installed && (!best || r->weight < best->weight))
 			best = r;
@@ -1578,6 +1672,7 @@ bool vpnha_route_selected(struct vpnha *v, const struct vpnha_route *r)
 	if (!r->installed)
 		return false;
 	prefix_copy(&key.prefix, &r->prefix);
+	strlcpy(key.vrf, r->vrf, sizeof(key.vrf));
 	key.distance = vpnha_distance(v, r->weight);
 	path = vpnha_paths_find(&v->paths, &key);
 	return path && path->state == VPNHA_PATH_INSTALLED;

@@ -34,6 +34,10 @@ extern "C" {
 
 #define VPNHA_NAME_MAX 60
 #define VPNHA_IFNAME_MAX 15
+/* A VRF name, with its NUL: lib/vrf.h's VRF_NAMSIZ. */
+#define VPNHA_VRF_NAMSIZ 36
+/* The VRF of a tunnel without 'vrf' (zebra's default VRF name). */
+#define VPNHA_VRF_DEFAULT "default"
 
 /* Most nexthops one zebra route of ours carries (ECMP over tunnels). */
 #define VPNHA_ECMP_MAX 16
@@ -109,7 +113,8 @@ struct vpnha_timeline {
  * copy of the configuration.
  */
 #define VPNHA_TUNNEL_MEM_MAX 2040
-#define VPNHA_TUNNEL_SIZE_MAX 1664
+/* 1712: the tunnel's VRF name (issue 15) took it past 1664. */
+#define VPNHA_TUNNEL_SIZE_MAX 1712
 #define VPNHA_PROBE_IO_SIZE_MAX 176
 /* glibc's chunk for a malloc(n) on 64-bit: n + 8, 16-aligned, >= 32. */
 #define VPNHA_MALLOC_CHUNK(n)                                                  \
@@ -124,6 +129,8 @@ struct vpnha_tunnel {
 	char name[VPNHA_NAME_MAX + 1];
 	char ifname[VPNHA_IFNAME_MAX + 1];
 	char peer[VPNHA_NAME_MAX + 1];
+	/* The VRF of the interface, its routes and its probes. */
+	char vrf[VPNHA_VRF_NAMSIZ];
 	bool shutdown;
 	bool hc_enabled;
 	struct vpnha_hc_config hc;
@@ -131,6 +138,9 @@ struct vpnha_tunnel {
 	/* Runtime. */
 	ifindex_t ifindex; /* IFINDEX_INTERNAL when absent */
 	bool if_up;
+	/* The interface exists, but in another VRF than t->vrf (then
+	 * ifindex is IFINDEX_INTERNAL: the tunnel has no interface). */
+	bool if_other_vrf;
 	enum vpnha_tunnel_state state;
 	char reason[160];
 	int64_t last_change; /* monotonic us */
@@ -182,6 +192,13 @@ struct vpnha_route {
 	struct prefix prefix;
 	char tunnel[VPNHA_NAME_MAX + 1];
 	uint8_t weight;
+	/*
+	 * Its tunnel's VRF (VPNHA_VRF_DEFAULT while the tunnel does not
+	 * exist), kept here to sort by: the same prefix in two VRFs is two
+	 * independent route sets.  vpnha_tunnel_set_vrf() moves a tunnel's
+	 * routes.
+	 */
+	char vrf[VPNHA_VRF_NAMSIZ];
 
 	/* Runtime. */
 	enum vpnha_route_reason reason;
@@ -198,6 +215,8 @@ enum vpnha_path_state {
 struct vpnha_path {
 	struct vpnha_paths_item itm;
 	struct prefix prefix;
+	/* The VRF (by name: the adapter resolves it when sending). */
+	char vrf[VPNHA_VRF_NAMSIZ];
 	/* Routing table: 0 = zebra's main table, else advertise-table. */
 	uint32_t table;
 	uint8_t distance;
@@ -206,8 +225,9 @@ struct vpnha_path {
 	enum vpnha_path_state state;
 };
 
-/* Containers: sorted by name, routes by (prefix, tunnel), paths by
- * (prefix, distance). */
+/* Containers: sorted by name, routes by (prefix, VRF, tunnel), paths by
+ * (prefix, VRF, distance): the routes of one prefix in one VRF are
+ * neighbours, one route set. */
 static inline int vpnha_peer_cmp(const struct vpnha_peer *a,
 				 const struct vpnha_peer *b)
 {
@@ -242,9 +262,19 @@ static inline int vpnha_route_cmp(const struct vpnha_route *a,
 
 	if (ret)
 		return ret;
+	ret = strcmp(a->vrf, b->vrf);
+	if (ret)
+		return ret;
 	return strcmp(a->tunnel, b->tunnel);
 }
 DECLARE_RBTREE_UNIQ(vpnha_routes, struct vpnha_route, itm, vpnha_route_cmp);
+
+/* a and b are in one route set: the same prefix in the same VRF. */
+static inline bool vpnha_route_same_set(const struct vpnha_route *a,
+					const struct vpnha_route *b)
+{
+	return prefix_same(&a->prefix, &b->prefix) && !strcmp(a->vrf, b->vrf);
+}
 
 /* The same routes by (tunnel, prefix). */
 static inline int vpnha_route_bytun_cmp(const struct vpnha_route *a,
@@ -264,6 +294,9 @@ static inline int vpnha_path_cmp(const struct vpnha_path *a,
 {
 	int ret = prefix_cmp(&a->prefix, &b->prefix);
 
+	if (ret)
+		return ret;
+	ret = strcmp(a->vrf, b->vrf);
 	if (ret)
 		return ret;
 	return (int)a->distance - (int)b->distance;
@@ -287,7 +320,7 @@ struct vpnha_rib_ops {
 	 * not staticd's), which zebra 10.x's start-up sweep misses.  Called
 	 * after every route is sent, before update_complete().  May be NULL.
 	 */
-	void (*leftover_del)(const struct prefix *p);
+	void (*leftover_del)(const char *vrf, const struct prefix *p);
 	/*
 	 * Fast reroute (fast-reroute on; may be NULL): tunnel `from` has
 	 * just become unusable, and every prefix whose selected path was
@@ -437,6 +470,13 @@ extern void vpnha_tunnel_del(struct vpnha *v, struct vpnha_tunnel *t);
  */
 extern void vpnha_tunnel_set_ifname(struct vpnha *v, struct vpnha_tunnel *t,
 				    const char *ifname);
+/*
+ * Set the tunnel's VRF: its routes move with it (withdrawn from the
+ * old VRF at the next vpnha_recompute()), and the interface is looked
+ * up again (vpnha_interface_update_vrf()), as for a new interface name.
+ */
+extern void vpnha_tunnel_set_vrf(struct vpnha *v, struct vpnha_tunnel *t,
+				 const char *vrf);
 extern void vpnha_tunnel_set_shutdown(struct vpnha *v, struct vpnha_tunnel *t,
 				      bool shutdown);
 /*
@@ -532,7 +572,8 @@ extern bool vpnha_rib_notify_adv_table(const struct vpnha *v, uint32_t table);
 extern void vpnha_rib_notify_adv(struct vpnha *v, const struct prefix *p,
 				 uint32_t table, bool installed);
 
-/* The path advertised for prefix p, NULL when none. */
+/* The path advertised for prefix p, NULL when none.  Only routes of
+ * the default VRF are advertised (advertise-table is a table of it). */
 extern const struct vpnha_path *vpnha_adv_path(struct vpnha *v,
 					       const struct prefix *p);
 
@@ -549,8 +590,19 @@ extern uint8_t vpnha_distance(const struct vpnha *v, uint8_t weight);
 extern void vpnha_recompute(struct vpnha *v);
 
 /* Events from the adapters. */
-extern void vpnha_interface_update(struct vpnha *v, const char *ifname,
-				   ifindex_t ifindex, bool up);
+/*
+ * Interface ifname is in VRF vrf (by name), with ifindex (IFINDEX_INTERNAL:
+ * gone) and up.  A tunnel whose VRF is another takes it as absent.
+ */
+extern void vpnha_interface_update_vrf(struct vpnha *v, const char *ifname,
+				       const char *vrf, ifindex_t ifindex,
+				       bool up);
+/* The same for an interface of the default VRF. */
+static inline void vpnha_interface_update(struct vpnha *v, const char *ifname,
+					  ifindex_t ifindex, bool up)
+{
+	vpnha_interface_update_vrf(v, ifname, VPNHA_VRF_DEFAULT, ifindex, up);
+}
 extern void vpnha_rib_connected(struct vpnha *v);
 /*
  * Daemon start: hold the routes until every tunnel has a first verdict
@@ -571,9 +623,14 @@ extern void vpnha_rib_disconnected(struct vpnha *v);
  * rib->update_complete() so that zebra drops anything stale.
  */
 extern void vpnha_withdraw_all(struct vpnha *v);
-/* zebra's notification for a prefix. */
-extern void vpnha_rib_notify(struct vpnha *v, const struct prefix *p,
-			     bool installed);
+/* zebra's notification for a prefix in a VRF (by name). */
+extern void vpnha_rib_notify_vrf(struct vpnha *v, const char *vrf,
+				 const struct prefix *p, bool installed);
+static inline void vpnha_rib_notify(struct vpnha *v, const struct prefix *p,
+				    bool installed)
+{
+	vpnha_rib_notify_vrf(v, VPNHA_VRF_DEFAULT, p, installed);
+}
 
 /*
  * Health entry points: the only ways the health of a tunnel changes.
@@ -663,9 +720,16 @@ DECLARE_HOOK(vpnha_tunnel_sa_change,
  */
 extern bool vpnha_tunnel_usable(const struct vpnha_tunnel *t);
 
-/* The tunnel a prefix currently uses (lowest distance installed). */
-extern struct vpnha_tunnel *vpnha_prefix_active_tunnel(struct vpnha *v,
-						       const struct prefix *p);
+/* The tunnel a prefix of a VRF currently uses (lowest distance
+ * installed). */
+extern struct vpnha_tunnel *
+vpnha_prefix_active_tunnel_vrf(struct vpnha *v, const char *vrf,
+			       const struct prefix *p);
+static inline struct vpnha_tunnel *
+vpnha_prefix_active_tunnel(struct vpnha *v, const struct prefix *p)
+{
+	return vpnha_prefix_active_tunnel_vrf(v, VPNHA_VRF_DEFAULT, p);
+}
 
 /* The route is part of the path zebra reports as installed in the FIB. */
 extern bool vpnha_route_selected(struct vpnha *v, const struct vpnha_route *r);

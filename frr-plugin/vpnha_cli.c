@@ -783,6 +783,38 @@ void vpnha_cli_show_tunnel_interface(struct vty *vty,
 	vty_out(vty, "  interface %s\n", yang_dnode_get_string(dnode, NULL));
 }
 
+DEFPY_YANG(vpnha_tunnel_vrf, vpnha_tunnel_vrf_cmd, "vrf NAME$vrfname",
+	   "The VRF of the tunnel's interface, routes and probes\n"
+	   "VRF name (zebra's; default: the default VRF)\n")
+{
+	if (!vpnha_cli_name_ok(vty, "tunnel vrf", vrfname,
+			       VPNHA_VRF_NAMSIZ - 1))
+		return CMD_WARNING_CONFIG_FAILED;
+	nb_cli_enqueue_change(vty, "./vrf", NB_OP_MODIFY, vrfname);
+	return vpnha_cli_apply(vty);
+}
+
+DEFPY_YANG(no_vpnha_tunnel_vrf, no_vpnha_tunnel_vrf_cmd,
+	   "no vrf [NAME$vrfname]",
+	   NO_STR
+	   "The VRF of the tunnel's interface, routes and probes\n"
+	   "VRF name\n")
+{
+	if (!vpnha_cli_no_leaf_ok(vty, "tunnel vrf", "vrf", vrfname))
+		return CMD_WARNING_CONFIG_FAILED;
+	nb_cli_enqueue_change(vty, "./vrf", NB_OP_DESTROY, NULL);
+	return vpnha_cli_apply(vty);
+}
+
+void vpnha_cli_show_tunnel_vrf(struct vty *vty, const struct lyd_node *dnode,
+			       bool show_defaults)
+{
+	const char *vrf = yang_dnode_get_string(dnode, NULL);
+
+	if (show_defaults || strcmp(vrf, VPNHA_VRF_DEFAULT) != 0)
+		vty_out(vty, "  vrf %s\n", vrf);
+}
+
 DEFPY_YANG(vpnha_tunnel_peer, vpnha_tunnel_peer_cmd, "peer NAME$name",
 	   "The peer gateway the tunnel leads to\n"
 	   "Peer name\n")
@@ -1782,6 +1814,8 @@ void vpnha_cli_init(void)
 
 	install_element(VPNHA_TUNNEL_NODE, &vpnha_tunnel_interface_cmd);
 	install_element(VPNHA_TUNNEL_NODE, &no_vpnha_tunnel_interface_cmd);
+	install_element(VPNHA_TUNNEL_NODE, &vpnha_tunnel_vrf_cmd);
+	install_element(VPNHA_TUNNEL_NODE, &no_vpnha_tunnel_vrf_cmd);
 	install_element(VPNHA_TUNNEL_NODE, &vpnha_tunnel_peer_cmd);
 	install_element(VPNHA_TUNNEL_NODE, &no_vpnha_tunnel_peer_cmd);
 	install_element(VPNHA_TUNNEL_NODE, &vpnha_tunnel_shutdown_cmd);

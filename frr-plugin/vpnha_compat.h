@@ -39,8 +39,14 @@ typedef struct event_loop vpnha_loop_t;
 	zclient_new(master, &zclient_options_default, handlers, n)
 #define vpnha_zclient_notify_request(zc)                                       \
 	zebra_route_notify_send(ZEBRA_ROUTE_NOTIFY_REQUEST, zc, true)
+/*
+ * if_real: an interface zebra adds, also one moving to another VRF
+ * (10.x sends "down, delete" in the old VRF and "add" in the new one,
+ * no up: ZEBRA_INTERFACE_VRF_UPDATE is gone).
+ */
 #define vpnha_if_hooks(update, destroy)                                        \
 	do {                                                                   \
+		hook_register_prio(if_real, 0, update);                        \
 		hook_register_prio(if_up, 0, update);                          \
 		hook_register_prio(if_down, 0, update);                        \
 		hook_register_prio(if_unreal, 0, destroy);                     \

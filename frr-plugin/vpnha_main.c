@@ -161,9 +161,9 @@ int main(int argc, char **argv, char **envp)
 	master = frr_init();
 
 	vpnha_debug_init();
-	vrf_init(NULL, NULL, NULL, NULL);
 	vpnha_new(&vpnha_zebra_rib_ops, &vpnha_io_ops, &vpnha_ipsec_io_ops,
 		  NULL);
+	vpnha_zebra_vrf_init();
 	vpnha_io_init();
 	vpnha_zebra_init();
 	vpnha_vty_init();

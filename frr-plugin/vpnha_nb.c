@@ -168,6 +168,13 @@ const struct frr_yang_module_info frr_vpnhad_info = {
 			},
 		},
 		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/vrf",
+			.cbs = {
+				.modify = vpnha_nb_tunnel_vrf_modify,
+				.cli_show = vpnha_cli_show_tunnel_vrf,
+			},
+		},
+		{
 			.xpath = "/frr-vpnhad:vpnhad/tunnel/peer",
 			.cbs = {
 				.destroy = vpnha_nb_tunnel_peer_destroy,
@@ -648,6 +655,12 @@ const struct frr_yang_module_info frr_vpnhad_info = {
 			.xpath = "/frr-vpnhad:vpnhad/route/weight",
 			.cbs = {
 				.modify = vpnha_nb_route_weight_modify,
+			},
+		},
+		{
+			.xpath = "/frr-vpnhad:vpnhad/route/state/vrf",
+			.cbs = {
+				.get_elem = vpnha_nb_route_state_vrf_get_elem,
 			},
 		},
 		{

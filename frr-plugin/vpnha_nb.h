@@ -37,6 +37,7 @@ int vpnha_nb_tunnel_interface_destroy(struct nb_cb_destroy_args *args);
 int vpnha_nb_tunnel_peer_modify(struct nb_cb_modify_args *args);
 int vpnha_nb_tunnel_peer_destroy(struct nb_cb_destroy_args *args);
 int vpnha_nb_tunnel_shutdown_modify(struct nb_cb_modify_args *args);
+int vpnha_nb_tunnel_vrf_modify(struct nb_cb_modify_args *args);
 int vpnha_nb_hc_create(struct nb_cb_create_args *args);
 int vpnha_nb_hc_destroy(struct nb_cb_destroy_args *args);
 int vpnha_nb_hc_leaf_modify(struct nb_cb_modify_args *args);
@@ -146,6 +147,8 @@ vpnha_nb_route_state_selected_get_elem(struct nb_cb_get_elem_args *args);
 struct yang_data *
 vpnha_nb_route_state_reason_get_elem(struct nb_cb_get_elem_args *args);
 struct yang_data *
+vpnha_nb_route_state_vrf_get_elem(struct nb_cb_get_elem_args *args);
+struct yang_data *
 vpnha_nb_ipsec_state_connected_get_elem(struct nb_cb_get_elem_args *args);
 struct yang_data *
 vpnha_nb_ipsec_state_last_error_get_elem(struct nb_cb_get_elem_args *args);
@@ -177,6 +180,8 @@ void vpnha_cli_show_tunnel_interface(struct vty *vty,
 				     bool show_defaults);
 void vpnha_cli_show_tunnel_peer(struct vty *vty, const struct lyd_node *dnode,
 				bool show_defaults);
+void vpnha_cli_show_tunnel_vrf(struct vty *vty, const struct lyd_node *dnode,
+			       bool show_defaults);
 void vpnha_cli_show_tunnel_shutdown(struct vty *vty,
 				    const struct lyd_node *dnode,
 				    bool show_defaults);

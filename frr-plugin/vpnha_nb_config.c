@@ -22,6 +22,7 @@
 #include "vpnha.h"
 #include "vpnha_debug.h"
 #include "vpnha_nb.h"
+#include "vpnha_zebra_io.h"
 
 /* /frr-vpnhad:vpnhad ---------------------------------------------------- */
 
@@ -284,6 +285,12 @@ int vpnha_nb_tunnel_interface_destroy(struct nb_cb_destroy_args *args)
 	return NB_OK;
 }
 
+int vpnha_nb_tunnel_vrf_modify(struct nb_cb_modify_args *args)
+{
+	/* Applied with the tunnel: vpnha_nb_tunnel_apply_finish(). */
+	return NB_OK;
+}
+
 int vpnha_nb_tunnel_peer_destroy(struct nb_cb_destroy_args *args)
 {
 	struct vpnha_tunnel *t;
@@ -411,13 +418,18 @@ void vpnha_nb_tunnel_apply_finish(struct nb_cb_apply_finish_args *args)
 	struct vpnha_tunnel *t = nb_running_get_entry(args->dnode, NULL, true);
 	const struct lyd_node *hc =
 		yang_dnode_get(args->dnode, "./health-check");
-	const char *ifname = "";
+	const char *ifname = "", *vrf;
 	struct vpnha_hc_config cfg;
 	struct interface *ifp;
 	bool changed = false;
 
 	if (yang_dnode_exists(args->dnode, "./interface"))
 		ifname = yang_dnode_get_string(args->dnode, "./interface");
+	vrf = yang_dnode_get_string(args->dnode, "./vrf");
+	if (strcmp(vrf, t->vrf) != 0) {
+		vpnha_tunnel_set_vrf(vpnha, t, vrf);
+		changed = true;
+	}
 	if (strcmp(ifname, t->ifname) != 0) {
 		vpnha_tunnel_set_ifname(vpnha, t, ifname);
 		changed = true;
@@ -438,10 +450,11 @@ void vpnha_nb_tunnel_apply_finish(struct nb_cb_apply_finish_args *args)
 				t->name);
 		vpnha_tunnel_hc_changed(vpnha, t);
 	}
-	ifp = t->ifname[0] ? if_lookup_by_name(t->ifname, VRF_DEFAULT) : NULL;
+	/* In whichever VRF zebra has it: another than t's is reported. */
+	ifp = t->ifname[0] ? vpnha_zebra_if_lookup(t->ifname, t->vrf) : NULL;
 	if (ifp && ifp->ifindex != IFINDEX_INTERNAL)
-		vpnha_interface_update(vpnha, t->ifname, ifp->ifindex,
-				       if_is_operative(ifp));
+		vpnha_interface_update_vrf(vpnha, t->ifname, ifp->vrf->name,
+					   ifp->ifindex, if_is_operative(ifp));
 	vpnha_nb_tunnel_ipsec_sync(args->dnode, t);
 }
 

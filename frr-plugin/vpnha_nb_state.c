@@ -386,6 +386,14 @@ vpnha_nb_route_state_distance_get_elem(struct nb_cb_get_elem_args *args)
 }
 
 struct yang_data *
+vpnha_nb_route_state_vrf_get_elem(struct nb_cb_get_elem_args *args)
+{
+	const struct vpnha_route *r = args->list_entry;
+
+	return yang_data_new_string(args->xpath, r->vrf);
+}
+
+struct yang_data *
 vpnha_nb_route_state_installed_get_elem(struct nb_cb_get_elem_args *args)
 {
 	const struct vpnha_route *r = args->list_entry;

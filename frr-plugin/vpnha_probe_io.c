@@ -304,12 +304,17 @@ static int vpnha_io_addr_in_kernel(const struct vpnha_tunnel *t)
 	return ret < 0 ? ret : ret == VPNHA_NL_FOUND;
 }
 
-/* Which interface has the source address (zebra's view), or NULL. */
+/* Which interface of t's VRF has the source address (zebra's view),
+ * or NULL. */
 static struct interface *vpnha_io_addr_owner(const struct vpnha_tunnel *t)
 {
+	vrf_id_t vrf_id = vpnha_zebra_vrf_id(t->vrf);
+
+	if (vrf_id == VRF_UNKNOWN)
+		return NULL;
 	return if_lookup_address_local(
 		&t->hc.source.ip,
-		IS_IPADDR_V4(&t->hc.source) ? AF_INET : AF_INET6, VRF_DEFAULT);
+		IS_IPADDR_V4(&t->hc.source) ? AF_INET : AF_INET6, vrf_id);
 }
 
 static void vpnha_io_addr_ensure(struct vpnha_io *io)

@@ -9,6 +9,7 @@
 #include "lib/json.h"
 #include "lib/printfrr.h"
 #include "lib/vty.h"
+#include "lib/vrf.h"
 
 #include "vpnha.h"
 #include "vpnha_probe_io.h"
@@ -85,6 +86,7 @@ static json_object *vpnha_json_tunnel(const struct vpnha_tunnel *t)
 	const struct vpnha_timeline *tl = &t->timeline;
 
 	json_object_string_add(j, "interface", t->ifname);
+	json_object_string_add(j, "vrf", t->vrf);
 	json_object_int_add(j, "ifindex", t->ifindex);
 	json_object_boolean_add(j, "interfaceUp", t->if_up);
 	json_object_string_add(j, "peer", t->peer);
@@ -233,11 +235,12 @@ static int vpnha_route_pref_cmp(const void *a, const void *b)
 }
 
 /*
- * Call cb once per prefix with its routes, most preferred first.
+ * Call cb once per prefix and VRF (route set) with its routes, most
+ * preferred first; only VRF vrf's when not NULL.
  */
 static void vpnha_each_prefix(void (*cb)(struct vpnha_route **rs,
 					 unsigned int n, void *arg),
-			      void *arg)
+			      void *arg, const char *vrf)
 {
 	struct vpnha_route *r, *first;
 	struct vpnha_route **rs;
@@ -245,12 +248,14 @@ static void vpnha_each_prefix(void (*cb)(struct vpnha_route **rs,
 
 	for (first = vpnha_routes_first(&vpnha->routes); first; first = r) {
 		n = 0;
-		for (r = first; r && prefix_same(&r->prefix, &first->prefix);
+		for (r = first; r && vpnha_route_same_set(r, first);
 		     r = vpnha_routes_next(&vpnha->routes, r))
 			n++;
+		if (vrf && strcmp(vrf, first->vrf))
+			continue;
 		rs = XCALLOC(MTYPE_TMP, n * sizeof(*rs));
 		n = 0;
-		for (r = first; r && prefix_same(&r->prefix, &first->prefix);
+		for (r = first; r && vpnha_route_same_set(r, first);
 		     r = vpnha_routes_next(&vpnha->routes, r))
 			rs[n++] = r;
 		qsort(rs, n, sizeof(*rs), vpnha_route_pref_cmp);
@@ -259,10 +264,18 @@ static void vpnha_each_prefix(void (*cb)(struct vpnha_route **rs,
 	}
 }
 
+/* What the JSON of routes is for (vpnha_json_prefix()). */
+struct vpnha_json_routes {
+	json_object *jroutes;
+	/* Filtered by VRF: the prefix alone is the key. */
+	bool one_vrf;
+};
+
 static void vpnha_json_prefix(struct vpnha_route **rs, unsigned int n,
 			      void *arg)
 {
-	json_object *jroutes = arg;
+	struct vpnha_json_routes *jr_arg = arg;
+	json_object *jroutes = jr_arg->jroutes;
 	json_object *jp = json_object_new_object();
 	json_object *jpaths = json_object_new_array();
 	struct vpnha_tunnel *at, *rt;
@@ -270,13 +283,16 @@ static void vpnha_json_prefix(struct vpnha_route **rs, unsigned int n,
 	bool all_down = true;
 	unsigned int i;
 
-	at = vpnha_prefix_active_tunnel(vpnha, &rs[0]->prefix);
+	json_object_string_add(jp, "vrf", rs[0]->vrf);
+	at = vpnha_prefix_active_tunnel_vrf(vpnha, rs[0]->vrf, &rs[0]->prefix);
 	if (at)
 		json_object_string_add(jp, "activeTunnel", at->name);
 	else
 		json_object_object_add(jp, "activeTunnel", NULL);
 	/* advertise-table: the route sent there, if any. */
-	adv = vpnha_adv_path(vpnha, &rs[0]->prefix);
+	adv = strcmp(rs[0]->vrf, VPNHA_VRF_DEFAULT)
+		      ? NULL
+		      : vpnha_adv_path(vpnha, &rs[0]->prefix);
 	if (adv) {
 		json_object *ja = json_object_new_object();
 
@@ -307,7 +323,15 @@ static void vpnha_json_prefix(struct vpnha_route **rs, unsigned int n,
 	}
 	json_object_boolean_add(jp, "allDown", all_down);
 	json_object_object_add(jp, "paths", jpaths);
-	json_object_object_addf(jroutes, jp, "%pFX", &rs[0]->prefix);
+	/*
+	 * Keyed by prefix; the same prefix in another VRF than the
+	 * default is "PREFIX vrf NAME", unless the output is of one VRF.
+	 */
+	if (jr_arg->one_vrf || !strcmp(rs[0]->vrf, VPNHA_VRF_DEFAULT))
+		json_object_object_addf(jroutes, jp, "%pFX", &rs[0]->prefix);
+	else
+		json_object_object_addf(jroutes, jp, "%pFX vrf %s",
+					&rs[0]->prefix, rs[0]->vrf);
 }
 
 /*
@@ -328,6 +352,7 @@ struct vpnha_js {
 	int level;	 /* of the object being written */
 	bool first[4];	 /* no member yet, per level */
 	int64_t yielded; /* monotonic us of the last yield */
+	bool one_vrf;	 /* routes of one VRF (show ... vrf NAME) */
 };
 
 static void vpnha_js_text(struct vpnha_js *js, const char *text)
@@ -414,10 +439,12 @@ static void vpnha_js_prefix(struct vpnha_route **rs, unsigned int n, void *arg)
 {
 	struct vpnha_js *js = arg;
 	json_object *jroutes = json_object_new_object();
+	struct vpnha_json_routes jr_arg = {.jroutes = jroutes,
+					   .one_vrf = js->one_vrf};
 	struct json_object_iterator it, end;
 
 	/* One prefix in a throw-away object, then moved into the stream. */
-	vpnha_json_prefix(rs, n, jroutes);
+	vpnha_json_prefix(rs, n, &jr_arg);
 	it = json_object_iter_begin(jroutes);
 	end = json_object_iter_end(jroutes);
 	if (!json_object_iter_equal(&it, &end))
@@ -459,17 +486,21 @@ static void vpnha_show_peers_text(struct vty *vty, const char *name)
 	}
 }
 
-static void vpnha_show_tunnels_text(struct vty *vty, const char *name)
+static void vpnha_show_tunnels_text(struct vty *vty, const char *name,
+				    const char *vrf)
 {
 	struct vpnha_tunnel *t;
 
-	vty_out(vty, "%-16s %-12s %-16s %-11s %-7s %s\n", "Tunnel", "Interface",
-		"Peer", "State", "Routes", "Reason");
+	vty_out(vty, "%-16s %-12s %-10s %-16s %-11s %-7s %s\n", "Tunnel",
+		"Interface", "VRF", "Peer", "State", "Routes", "Reason");
 	vpnha_each_tunnel (vpnha, t) {
 		if (name && strcmp(name, t->name))
 			continue;
-		vty_out(vty, "%-16s %-12s %-16s %-11s %-7u %s\n", t->name,
-			t->ifname, t->peer, vpnha_tunnel_state_name(t->state),
+		if (vrf && strcmp(vrf, t->vrf))
+			continue;
+		vty_out(vty, "%-16s %-12s %-10s %-16s %-11s %-7u %s\n", t->name,
+			t->ifname, t->vrf, t->peer,
+			vpnha_tunnel_state_name(t->state),
 			vpnha_tunnel_routes_installed(vpnha, t), t->reason);
 		if (name && t->hc_enabled) {
 			const struct vpnha_health *h = &t->health;
@@ -564,33 +595,33 @@ static void vpnha_text_prefix(struct vpnha_route **rs, unsigned int n,
 	for (i = 0; i < n; i++) {
 		struct vpnha_route *r = rs[i];
 
-		vty_out(vty, "%c%c %-24pFX %-16s %6u %8u  %s\n",
+		vty_out(vty, "%c%c %-24pFX %-10s %-16s %6u %8u  %s\n",
 			vpnha_route_selected(vpnha, r) ? '>' : ' ',
-			r->installed ? '*' : ' ', &r->prefix, r->tunnel,
+			r->installed ? '*' : ' ', &r->prefix, r->vrf, r->tunnel,
 			r->weight, vpnha_distance(vpnha, r->weight),
 			vpnha_route_reason_name(r->reason));
 	}
 }
 
-static void vpnha_show_routes_text(struct vty *vty)
+static void vpnha_show_routes_text(struct vty *vty, const char *vrf)
 {
 	vty_out(vty, "Codes: > selected by zebra, * sent to zebra\n");
-	vty_out(vty, "   %-24s %-16s %6s %8s  %s\n", "Prefix", "Tunnel",
-		"Weight", "Distance", "Reason");
-	vpnha_each_prefix(vpnha_text_prefix, vty);
+	vty_out(vty, "   %-24s %-10s %-16s %6s %8s  %s\n", "Prefix", "VRF",
+		"Tunnel", "Weight", "Distance", "Reason");
+	vpnha_each_prefix(vpnha_text_prefix, vty, vrf);
 }
 
 /* Commands. --------------------------------------------------------------- */
 
 DEFPY(vpnha_show, vpnha_show_cmd,
-      "show vpn-ha [<gateway$gw|peer$peer [NAME$pname]|tunnel$tun [NAME$tname]|route$route>] [json$json]",
+      "show vpn-ha [<gateway$gw|peer$peer [NAME$pname]|tunnel$tun [NAME$tname]|route$route>] [vrf NAME$vrfname] [json$json]",
       SHOW_STR VPNHA_SHOW_STR
       "The local gateway\n"
       "Peer gateways\n"
       "Peer name\n"
       "Tunnels, their health checks and last failover\n"
       "Tunnel name\n"
-      "Routes and which tunnel carries each prefix\n" JSON_STR)
+      "Routes and which tunnel carries each prefix\n" VRF_CMD_HELP_STR JSON_STR)
 {
 	bool all = !gw && !peer && !tun && !route;
 	struct vpnha_peer *p;
@@ -606,7 +637,9 @@ DEFPY(vpnha_show, vpnha_show_cmd,
 	}
 
 	if (json) {
-		struct vpnha_js js = {.vty = vty, .yielded = vpnha->now()};
+		struct vpnha_js js = {.vty = vty,
+				      .yielded = vpnha->now(),
+				      .one_vrf = !!vrfname};
 
 		vpnha_js_open(&js, NULL);
 		if (all || gw) {
@@ -647,7 +680,8 @@ DEFPY(vpnha_show, vpnha_show_cmd,
 		if (all || tun) {
 			vpnha_js_open(&js, "tunnels");
 			vpnha_each_tunnel (vpnha, t)
-				if (!tname || !strcmp(tname, t->name)) {
+				if ((!tname || !strcmp(tname, t->name)) &&
+				    (!vrfname || !strcmp(vrfname, t->vrf))) {
 					vpnha_js_member(&js, t->name,
 							vpnha_json_tunnel(t));
 					vpnha_js_yield(&js);
@@ -656,7 +690,7 @@ DEFPY(vpnha_show, vpnha_show_cmd,
 		}
 		if (all || route) {
 			vpnha_js_open(&js, "routes");
-			vpnha_each_prefix(vpnha_js_prefix, &js);
+			vpnha_each_prefix(vpnha_js_prefix, &js, vrfname);
 			vpnha_js_close(&js);
 		}
 		vpnha_js_close(&js);
@@ -673,12 +707,12 @@ DEFPY(vpnha_show, vpnha_show_cmd,
 	if (all || tun) {
 		if (all)
 			vty_out(vty, "\n");
-		vpnha_show_tunnels_text(vty, tname);
+		vpnha_show_tunnels_text(vty, tname, vrfname);
 	}
 	if (all || route) {
 		if (all)
 			vty_out(vty, "\n");
-		vpnha_show_routes_text(vty);
+		vpnha_show_routes_text(vty, vrfname);
 	}
 	return CMD_SUCCESS;
 }

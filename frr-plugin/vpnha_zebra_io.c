@@ -126,11 +126,12 @@ static void vpnha_nhg_forget(void)
 		XFREE(MTYPE_VPNHA_NHG, g);
 }
 
-/* The tunnel with interface ifindex, when it has a usable gateway. */
+/* The tunnel with interface ifindex in VRF vrf_id, when it has a usable
+ * gateway. */
 static const struct vpnha_tunnel *vpnha_nhg_tunnel(ifindex_t ifindex,
-						   int family)
+						   vrf_id_t vrf_id, int family)
 {
-	struct interface *ifp = if_lookup_by_index(ifindex, VRF_DEFAULT);
+	struct interface *ifp = if_lookup_by_index(ifindex, vrf_id);
 	const struct vpnha_tunnel *t;
 
 	if (!ifp)
@@ -172,7 +173,7 @@ static bool vpnha_nhg_send(struct vpnha_nhg *g, const struct vpnha_tunnel *t)
 
 	api.id = g->id;
 	api.nexthop_num = 1;
-	nh->vrf_id = VRF_DEFAULT;
+	nh->vrf_id = vpnha_zebra_vrf_id(t->vrf);
 	nh->ifindex = t->ifindex;
 	SET_FLAG(nh->flags, ZAPI_NEXTHOP_FLAG_ONLINK);
 	if (IS_IPADDR_V4(&t->hc.destination)) {
@@ -199,7 +200,7 @@ static bool vpnha_nhg_send(struct vpnha_nhg *g, const struct vpnha_tunnel *t)
  * The group a route over tunnel interface ifindex alone refers to,
  * holding that tunnel's own nexthop (sent now if needed), or 0.
  */
-static uint32_t vpnha_nhg_for(ifindex_t ifindex, int family)
+static uint32_t vpnha_nhg_for(ifindex_t ifindex, vrf_id_t vrf_id, int family)
 {
 	const struct vpnha_tunnel *t;
 	struct vpnha_nhg *g;
@@ -207,7 +208,7 @@ static uint32_t vpnha_nhg_for(ifindex_t ifindex, int family)
 
 	if (ifindex <= 0 || (uint32_t)ifindex >= ZEBRA_NHG_PROTO_SPACING)
 		return 0;
-	t = vpnha_nhg_tunnel(ifindex, family);
+	t = vpnha_nhg_tunnel(ifindex, vrf_id, family);
 	if (!t)
 		return 0;
 	id = vpnha_nhg_base + ifindex;
@@ -238,7 +239,7 @@ static void vpnha_zebra_tunnel_reroute(const struct vpnha_tunnel *from,
 	if (!g || g->failed || g->via != from->ifindex ||
 	    to->ifindex == IFINDEX_INTERNAL ||
 	    to->hc.destination.ipa_type != g->gate.ipa_type ||
-	    !vpnha_nhg_tunnel(to->ifindex,
+	    !vpnha_nhg_tunnel(to->ifindex, vpnha_zebra_vrf_id(to->vrf),
 			      IS_IPADDR_V4(&g->gate) ? AF_INET : AF_INET6))
 		return;
 	zlog_info("tunnel %s: fast reroute: nexthop group %u now through %s",
@@ -281,16 +282,50 @@ static int vpnha_zebra_nhg_notify(ZAPI_CALLBACK_ARGS)
 	return 0;
 }
 
+vrf_id_t vpnha_zebra_vrf_id(const char *name)
+{
+	struct vrf *vrf = vrf_lookup_by_name(name);
+
+	return vrf && vrf_is_enabled(vrf) ? vrf->vrf_id : VRF_UNKNOWN;
+}
+
+struct interface *vpnha_zebra_if_lookup(const char *ifname, const char *vrf)
+{
+	struct vrf *v = vrf_lookup_by_name(vrf);
+	struct interface *ifp = v ? if_lookup_by_name_vrf(ifname, v) : NULL;
+
+	if (ifp && ifp->ifindex != IFINDEX_INTERNAL)
+		return ifp;
+	RB_FOREACH (v, vrf_name_head, &vrfs_by_name) {
+		ifp = if_lookup_by_name_vrf(ifname, v);
+		if (ifp && ifp->ifindex != IFINDEX_INTERNAL)
+			return ifp;
+	}
+	return NULL;
+}
+
 static bool vpnha_zebra_route_send(int cmd, const struct vpnha_path *path)
 {
 	uint32_t nhgid = 0;
 	struct zapi_route api = {};
+	vrf_id_t vrf_id = vpnha_zebra_vrf_id(path->vrf);
 	unsigned int i;
 
 	if (!vpnha_zebra_connected())
 		return false;
+	/*
+	 * A VRF zebra does not know (any more): nothing of ours is in
+	 * it (zebra drops a VRF's routes with it), and the core sends a
+	 * route only over an interface zebra reported in that VRF.
+	 */
+	if (vrf_id == VRF_UNKNOWN) {
+		if (VPNHA_DEBUG(zebra))
+			zlog_debug("zebra: %pFX: VRF %s unknown, not sent",
+				   &path->prefix, path->vrf);
+		return false;
+	}
 
-	api.vrf_id = VRF_DEFAULT;
+	api.vrf_id = vrf_id;
 	api.type = ZEBRA_ROUTE_STATIC;
 	api.instance = VPNHA_ZEBRA_INSTANCE;
 	api.safi = SAFI_UNICAST;
@@ -311,7 +346,8 @@ static bool vpnha_zebra_route_send(int cmd, const struct vpnha_path *path)
 
 	if (cmd == ZEBRA_ROUTE_ADD && vpnha->fast_reroute && !path->table &&
 	    path->nh_num == 1)
-		nhgid = vpnha_nhg_for(path->nh_ifindex[0], path->prefix.family);
+		nhgid = vpnha_nhg_for(path->nh_ifindex[0], vrf_id,
+				      path->prefix.family);
 	if (nhgid) {
 		SET_FLAG(api.message, ZAPI_MESSAGE_NHG);
 		api.nhgid = nhgid;
@@ -320,7 +356,7 @@ static bool vpnha_zebra_route_send(int cmd, const struct vpnha_path *path)
 		for (i = 0; i < path->nh_num; i++) {
 			struct zapi_nexthop *nh = &api.nexthops[i];
 
-			nh->vrf_id = VRF_DEFAULT;
+			nh->vrf_id = vrf_id;
 			nh->type = NEXTHOP_TYPE_IFINDEX;
 			nh->ifindex = path->nh_ifindex[i];
 		}
@@ -329,9 +365,9 @@ static bool vpnha_zebra_route_send(int cmd, const struct vpnha_path *path)
 
 	if (VPNHA_DEBUG(zebra))
 		zlog_debug(
-			"zebra: %s %pFX table %u distance %u nexthops %u group %u",
+			"zebra: %s %pFX vrf %s table %u distance %u nexthops %u group %u",
 			cmd == ZEBRA_ROUTE_ADD ? "add" : "delete",
-			&path->prefix, path->table, path->distance,
+			&path->prefix, path->vrf, path->table, path->distance,
 			path->nh_num, nhgid);
 
 	if (zclient_route_send(cmd, zclient, &api) == ZCLIENT_SEND_FAILURE) {
@@ -376,7 +412,8 @@ static void vpnha_zebra_update_complete(void)
 {
 	if (!vpnha_zebra_connected())
 		return;
-	/* One per address family (FRR 10.x cleans per AFI, 8.4 all at once). */
+	/* One per address family (FRR 10.x cleans per AFI, 8.4 all at
+	 * once). */
 	vpnha_zebra_gr_send(ZEBRA_CLIENT_ROUTE_UPDATE_COMPLETE, AFI_IP);
 	vpnha_zebra_gr_send(ZEBRA_CLIENT_ROUTE_UPDATE_COMPLETE, AFI_IP6);
 	if (VPNHA_DEBUG(zebra))
@@ -399,21 +436,22 @@ static void vpnha_zebra_update_complete(void)
  * such route zebra ignores it (8.4 sweeps at start, or, with -K, when
  * its graceful-restart time ends: then this removes it sooner).
  */
-static void vpnha_zebra_leftover_del(const struct prefix *p)
+static void vpnha_zebra_leftover_del(const char *vrf, const struct prefix *p)
 {
 	struct zapi_route api = {};
+	vrf_id_t vrf_id = vpnha_zebra_vrf_id(vrf);
 
-	if (!vpnha_zebra_connected())
+	if (!vpnha_zebra_connected() || vrf_id == VRF_UNKNOWN)
 		return;
-	api.vrf_id = VRF_DEFAULT;
+	api.vrf_id = vrf_id;
 	api.type = ZEBRA_ROUTE_STATIC;
 	api.instance = 0;
 	api.safi = SAFI_UNICAST;
 	prefix_copy(&api.prefix, p);
 	if (VPNHA_DEBUG(zebra))
 		zlog_debug(
-			"zebra: delete %pFX static instance 0 left by an earlier zebra, if any",
-			p);
+			"zebra: delete %pFX vrf %s static instance 0 left by an earlier zebra, if any",
+			p, vrf);
 	if (zclient_route_send(ZEBRA_ROUTE_DELETE, zclient, &api) ==
 	    ZCLIENT_SEND_FAILURE)
 		vpnha_zebra_send_failed();
@@ -447,16 +485,22 @@ static int vpnha_zebra_notify_owner(ZAPI_CALLBACK_ARGS)
 	enum zapi_route_notify_owner note;
 	uint32_t table_id;
 	safi_t safi;
+	struct vrf *vrf;
 
 	if (!zapi_route_notify_decode(zclient->ibuf, &p, &table_id, &note, NULL,
 				      &safi))
 		return -1;
 
+	vrf = vrf_lookup_by_id(vrf_id);
+	if (!vrf)
+		return 0;
 	if (VPNHA_DEBUG(zebra))
-		zlog_debug("zebra: notify %pFX table %u: %d", &p, table_id,
-			   note);
-	/* The copy in an advertise table: the core decides what it means. */
-	if (vpnha_rib_notify_adv_table(vpnha, table_id)) {
+		zlog_debug("zebra: notify %pFX vrf %s table %u: %d", &p,
+			   vrf->name, table_id, note);
+	/* The copy in an advertise table: the core decides what it
+	 * means. */
+	if (vrf_id == VRF_DEFAULT &&
+	    vpnha_rib_notify_adv_table(vpnha, table_id)) {
 		if (note == ZAPI_ROUTE_FAIL_INSTALL)
 			zlog_warn("zebra failed to install %pFX in table %u",
 				  &p, table_id);
@@ -467,14 +511,15 @@ static int vpnha_zebra_notify_owner(ZAPI_CALLBACK_ARGS)
 
 	switch (note) {
 	case ZAPI_ROUTE_INSTALLED:
-		vpnha_rib_notify(vpnha, &p, true);
+		vpnha_rib_notify_vrf(vpnha, vrf->name, &p, true);
 		break;
 	case ZAPI_ROUTE_FAIL_INSTALL:
-		zlog_warn("zebra failed to install %pFX", &p);
-		vpnha_rib_notify(vpnha, &p, false);
+		zlog_warn("zebra failed to install %pFX in VRF %s", &p,
+			  vrf->name);
+		vpnha_rib_notify_vrf(vpnha, vrf->name, &p, false);
 		break;
 	case ZAPI_ROUTE_BETTER_ADMIN_WON:
-		vpnha_rib_notify(vpnha, &p, false);
+		vpnha_rib_notify_vrf(vpnha, vrf->name, &p, false);
 		break;
 	case ZAPI_ROUTE_REMOVED:
 	case ZAPI_ROUTE_REMOVE_FAIL:
@@ -485,7 +530,14 @@ static int vpnha_zebra_notify_owner(ZAPI_CALLBACK_ARGS)
 
 static void vpnha_zebra_connected_cb(struct zclient *zc)
 {
+	struct vrf *vrf;
+
 	zclient_send_reg_requests(zc, VRF_DEFAULT);
+	/* VRFs known from before a reconnection (new ones: vrf_enable).
+	 */
+	RB_FOREACH (vrf, vrf_id_head, &vrfs_by_id)
+		if (vrf->vrf_id != VRF_DEFAULT && vrf_is_enabled(vrf))
+			zclient_send_reg_requests(zc, vrf->vrf_id);
 	vpnha_zclient_notify_request(zc);
 #if !VPNHA_BFD_OWN_ZCLIENT
 	if (bfd_enabled)
@@ -497,9 +549,10 @@ static void vpnha_zebra_connected_cb(struct zclient *zc)
 	vpnha_nhg_forget();
 	if (!vpnha_zebra_was_connected) {
 		/*
-		 * First connection of this process: zebra may still hold
-		 * the routes of the vpnhad before us.  Keep them until our
-		 * first verdicts are in, rather than route by "init".
+		 * First connection of this process: zebra may still
+		 * hold the routes of the vpnhad before us.  Keep them
+		 * until our first verdicts are in, rather than route by
+		 * "init".
 		 */
 		vpnha_zebra_was_connected = true;
 		zlog_info("connected to zebra");
@@ -509,7 +562,8 @@ static void vpnha_zebra_connected_cb(struct zclient *zc)
 		return;
 	}
 	zlog_info("connected to zebra, replaying all routes");
-	/* Sends every route, then clears leftovers, then update complete. */
+	/* Sends every route, then clears leftovers, then update
+	 * complete. */
 	vpnha_rib_connected(vpnha);
 }
 
@@ -527,15 +581,24 @@ static void vpnha_nhg_interface_down(ifindex_t ifindex)
 			g->via = 0;
 }
 
-/* Interfaces: resolve tunnel interface names to ifindexes. */
+/*
+ * Interfaces: resolve tunnel interface names to ifindexes, in their
+ * VRF. An interface moving to another VRF (enslaved to a VRF device,
+ * released, its VRF deleted): zebra sends "down, delete" in the old VRF
+ * and "add" in the new one (8.4 also sends ZEBRA_INTERFACE_VRF_UPDATE
+ * in between, of no use here: libfrr freed the interface on the
+ * delete); the add reports it to the core in its new VRF.
+ */
 static int vpnha_ifp_update(struct interface *ifp)
 {
 	bool up = if_is_operative(ifp);
 
 	if (VPNHA_DEBUG(zebra))
-		zlog_debug("zebra: interface %s ifindex %d %s", ifp->name,
-			   ifp->ifindex, up ? "up" : "down");
-	vpnha_interface_update(vpnha, ifp->name, ifp->ifindex, up);
+		zlog_debug("zebra: interface %s vrf %s ifindex %d %s",
+			   ifp->name, ifp->vrf->name, ifp->ifindex,
+			   up ? "up" : "down");
+	vpnha_interface_update_vrf(vpnha, ifp->name, ifp->vrf->name,
+				   ifp->ifindex, up);
 	if (!up)
 		vpnha_nhg_interface_down(ifp->ifindex);
 	return 0;
@@ -545,9 +608,50 @@ static int vpnha_ifp_destroy(struct interface *ifp)
 {
 	ifindex_t ifindex = ifp->ifindex;
 
-	vpnha_interface_update(vpnha, ifp->name, IFINDEX_INTERNAL, false);
+	vpnha_interface_update_vrf(vpnha, ifp->name, ifp->vrf->name,
+				   IFINDEX_INTERNAL, false);
 	vpnha_nhg_interface_down(ifindex);
 	return 0;
+}
+
+/*
+ * VRFs (zebra announces each): a new one is registered with zebra as
+ * staticd does; its interfaces and their tunnels follow.  A VRF that
+ * goes takes its routes with it in zebra; its interfaces move to the
+ * default VRF first (the kernel releases them), so its tunnels are
+ * already without interface.
+ */
+static int vpnha_vrf_enable(struct vrf *vrf)
+{
+	if (vrf->vrf_id == VRF_DEFAULT)
+		return 0;
+	zlog_info("VRF %s (id %u) is up", vrf->name, vrf->vrf_id);
+	if (vpnha_zebra_connected())
+		zclient_send_reg_requests(zclient, vrf->vrf_id);
+	return 0;
+}
+
+static int vpnha_vrf_disable(struct vrf *vrf)
+{
+	struct vpnha_tunnel *t;
+
+	if (vrf->vrf_id == VRF_DEFAULT)
+		return 0;
+	zlog_info("VRF %s (id %u) is gone", vrf->name, vrf->vrf_id);
+	if (!vpnha)
+		return 0;
+	/* Its interfaces, if libfrr drops them without telling. */
+	vpnha_each_tunnel (vpnha, t)
+		if (!strcmp(t->vrf, vrf->name) &&
+		    t->ifindex != IFINDEX_INTERNAL)
+			vpnha_interface_update_vrf(vpnha, t->ifname, vrf->name,
+						   IFINDEX_INTERNAL, false);
+	return 0;
+}
+
+void vpnha_zebra_vrf_init(void)
+{
+	vrf_init(NULL, vpnha_vrf_enable, vpnha_vrf_disable, NULL);
 }
 
 /* Interface addresses: libfrr keeps them, we use them for probes. */

@@ -24,6 +24,18 @@ extern void vpnha_zebra_stop(void);
 /* Start the zebra client that carries BFD sessions (idempotent). */
 extern void vpnha_zebra_bfd_enable(void);
 
+/* VRF callbacks (libfrr's vrf_init()), after vpnha_new(). */
+extern void vpnha_zebra_vrf_init(void);
+/* The id of the VRF named name, VRF_UNKNOWN when zebra has none. */
+extern vrf_id_t vpnha_zebra_vrf_id(const char *name);
+
+/*
+ * Interface ifname as zebra reported it: in VRF vrf if there, else in
+ * whichever VRF has it (NULL: none).
+ */
+extern struct interface *vpnha_zebra_if_lookup(const char *ifname,
+					       const char *vrf);
+
 /* Connected to zebra right now. */
 extern bool vpnha_zebra_connected(void);
 

@@ -64,9 +64,13 @@ make -C build check VERBOSE=1 || rc=$?
 # - full-kernel mode, strongSwan backend: charon with kernel ESP and an
 #   XFRM interface, driven by vpnhad over VICI against a libreswan peer:
 #   SA up, traffic, SA loss seen at once, re-initiation, recovery.
+# - full-kernel mode, VRF: tunnels (veth pairs) and routes in VRF cust1
+#   beside the same prefix in the default VRF: routes in the VRF's
+#   table, probes through it, failover and failback in each VRF alone,
+#   the VRF created after the configuration and deleted.
 extra_pass=0
 extra_fail=0
-for t in tools/pkgtest.sh tests/vm/run-vpnha.sh tests/vm/run-strongswan-xfrm.sh; do
+for t in tools/pkgtest.sh tests/vm/run-vpnha.sh tests/vm/run-strongswan-xfrm.sh tests/vm/run-vpnha-vrf.sh; do
 	case $t in
 	# The package build skips its unit tests (nocheck): the same sources'
 	# unit, YANG and doc tests ran above in "make check".

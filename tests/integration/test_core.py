@@ -341,6 +341,9 @@ BAD_INPUT = [
     ("hc-same-src-dst", ["vpn-ha", "tunnel primary",
                          "health-check source 169.254.1.1 destination 169.254.1.1"],
      r"destination.*source|source.*destination"),
+    ("vrf-bad-name", ["vpn-ha", "tunnel primary", "vrf bad/name"], r"tunnel vrf 'bad/name' is invalid"),
+    ("vrf-name-36", ["vpn-ha", "tunnel primary", "vrf " + "v" * 36], r"tunnel vrf .* 1 to 35"),
+    ("no-vrf-other", ["vpn-ha", "tunnel primary", "no vrf cust1"], r"tunnel vrf is default, not cust1"),
     ("peer-bad-address", ["vpn-ha", "peer cloud-a", "address 203.0.113.300"], r"\baddress\b"),
     ("peer-bad-address-short", ["vpn-ha", "peer cloud-a", "address 203.0.113"], r"\baddress\b"),
     ("peer-name-61", ["vpn-ha", "peer " + LONG], r"\bname\b"),
@@ -402,6 +405,51 @@ def test_invalid_input_rejected(vpnha):
     assert (" peer " + name60) in s.rt.running_config()
     s.rt.configure("vpn-ha\n no peer %s\nexit\n" % name60)
     assert _comparable(_snapshot(s))["running"] == before["running"]
+
+
+def test_vrf_without_the_vrf(vpnha):
+    """Issue 15, what this kernel (no VRF) can show: a tunnel set to a VRF
+    its interface is not in is down with the reason, its route leaves the
+    default VRF's route set (its own set, in VRF cust1, has nothing to
+    install), show/json/running-config carry the VRF; `no vrf` brings it
+    back.  The VRF itself is tested in the VM (tests/vm/vpnha-vrf.sh)."""
+    s = vpnha
+    wait_scheme_converged(s)
+    s.rt.configure("vpn-ha\n tunnel backup\n  vrf cust1\n exit\nexit\n")
+    wait_rib(s.rt, [PRIMARY_RIB])
+    wait_vpnha(s.rt, {
+        "tunnels": {
+            "backup": {"vrf": "cust1", "state": "down",
+                       "reason": "interface vti2 is not in VRF cust1", "routesInstalled": 0},
+            "primary": {"vrf": "default", "state": "up"},
+        },
+        "routes": {
+            PREFIX: {"vrf": "default", "activeTunnel": "primary",
+                     "paths": {"primary": {"installed": True}}},
+            PREFIX + " vrf cust1": {"vrf": "cust1", "allDown": True,
+                                    "paths": {"backup": {"installed": False,
+                                                         "reason": "interface not found"}}},
+        },
+    })
+    routes = s.rt.vtysh_json("show vpn-ha route json")["routes"]
+    assert [p["tunnel"] for p in routes[PREFIX]["paths"]] == ["primary"], routes
+    assert routes[PREFIX + " vrf cust1"]["activeTunnel"] is None, routes
+    one = s.rt.vtysh_json("show vpn-ha route vrf cust1 json")["routes"]
+    assert list(one) == [PREFIX] and one[PREFIX]["vrf"] == "cust1", one
+    tun = s.rt.vtysh_json("show vpn-ha tunnel vrf cust1 json")["tunnels"]
+    assert list(tun) == ["backup"], tun
+    assert "cust1" in s.rt.vtysh("show vpn-ha tunnel")
+    oper = s.rt.vtysh_json("show yang operational-data /frr-vpnhad:vpnhad vpnhad")
+    rvrf = {(r["prefix"], r["tunnel"]): r.get("state", {}).get("vrf")
+            for r in oper.get("frr-vpnhad:vpnhad", {}).get("route", [])}
+    assert rvrf == {(PREFIX, "primary"): "default", (PREFIX, "backup"): "cust1"}, oper
+    block = vt.config_block(s.rt.running_config(), "vpn-ha")
+    assert "  vrf cust1" in block, block
+    assert block.count("  vrf cust1") == 1 and " vrf default" not in "\n".join(block), block
+
+    s.rt.configure("vpn-ha\n tunnel backup\n  no vrf\n exit\nexit\n")
+    wait_scheme_converged(s)
+    assert "vrf" not in "\n".join(vt.config_block(s.rt.running_config(), "vpn-ha"))
 
 
 # ---------------------------------------------------------------------------

@@ -37,6 +37,7 @@ static int64_t fake_now(void)
 
 struct rib_entry {
 	bool used;
+	char vrf[VPNHA_VRF_NAMSIZ];
 	struct prefix p;
 	uint32_t table;
 	uint8_t distance;
@@ -47,27 +48,34 @@ struct rib_entry {
 static struct rib_entry rib[RIB_MAX];
 static unsigned int rib_adds, rib_dels;
 
-static struct rib_entry *rib_find(const struct prefix *p, uint32_t table,
-				  uint8_t distance)
+static struct rib_entry *rib_find_vrf(const char *vrf, const struct prefix *p,
+				      uint32_t table, uint8_t distance)
 {
 	for (int i = 0; i < RIB_MAX; i++)
-		if (rib[i].used && prefix_same(&rib[i].p, p) &&
-		    rib[i].table == table &&
+		if (rib[i].used && !strcmp(rib[i].vrf, vrf) &&
+		    prefix_same(&rib[i].p, p) && rib[i].table == table &&
 		    (table || rib[i].distance == distance))
 			return &rib[i];
 	return NULL;
 }
 
+static struct rib_entry *rib_find(const struct prefix *p, uint32_t table,
+				  uint8_t distance)
+{
+	return rib_find_vrf(VPNHA_VRF_DEFAULT, p, table, distance);
+}
+
 static bool fake_route_add(const struct vpnha_path *path)
 {
-	struct rib_entry *e =
-		rib_find(&path->prefix, path->table, path->distance);
+	struct rib_entry *e = rib_find_vrf(path->vrf, &path->prefix,
+					   path->table, path->distance);
 
 	for (int i = 0; !e && i < RIB_MAX; i++)
 		if (!rib[i].used)
 			e = &rib[i];
 	CU_ASSERT_FATAL(e != NULL);
 	e->used = true;
+	strlcpy(e->vrf, path->vrf, sizeof(e->vrf));
 	prefix_copy(&e->p, &path->prefix);
 	e->table = path->table;
 	e->distance = path->distance;
@@ -79,8 +87,8 @@ static bool fake_route_add(const struct vpnha_path *path)
 
 static bool fake_route_del(const struct vpnha_path *path)
 {
-	struct rib_entry *e =
-		rib_find(&path->prefix, path->table, path->distance);
+	struct rib_entry *e = rib_find_vrf(path->vrf, &path->prefix,
+					   path->table, path->distance);
 
 	/*
 	 * A delete must carry the distance of an existing route; in an
@@ -106,7 +114,7 @@ static void fake_update_complete(void)
 static unsigned int rib_leftovers, leftover_adds, leftover_completes;
 static struct prefix leftover_last;
 
-static void fake_leftover_del(const struct prefix *p)
+static void fake_leftover_del(const char *vrf, const struct prefix *p)
 {
 	rib_leftovers++;
 	leftover_adds = rib_adds;
@@ -150,15 +158,21 @@ static unsigned int rib_count(void)
 
 /* The lowest-distance main-table entry for a prefix: what zebra would
  * select. */
-static struct rib_entry *rib_best(const struct prefix *p)
+static struct rib_entry *rib_best_vrf(const char *vrf, const struct prefix *p)
 {
 	struct rib_entry *best = NULL;
 
 	for (int i = 0; i < RIB_MAX; i++)
-		if (rib[i].used && prefix_same(&rib[i].p, p) && !rib[i].table &&
+		if (rib[i].used && !strcmp(rib[i].vrf, vrf) &&
+		    prefix_same(&rib[i].p, p) && !rib[i].table &&
 		    (!best || rib[i].distance < best->distance))
 			best = &rib[i];
 	return best;
+}
+
+static struct rib_entry *rib_best(const struct prefix *p)
+{
+	return rib_best_vrf(VPNHA_VRF_DEFAULT, p);
 }
 
 /* Scheme fixture ----------------------------------------------------------- */
@@ -781,7 +795,10 @@ static void test_adv_table(void)
 		if (!rib[i].used)
 			e = &rib[i];
 	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
-	*e = (struct rib_entry){.used = true, .table = 200, .distance = 10};
+	*e = (struct rib_entry){.used = true,
+				.table = 200,
+				.distance = 10,
+				.vrf = VPNHA_VRF_DEFAULT};
 	prefix_copy(&e->p, &remote);
 	vpnha_rib_connected(v);
 	CU_ASSERT_PTR_NULL(rib_find(&remote, 200, 0));
@@ -1013,6 +1030,107 @@ static void test_withdraw_all(void)
 	CU_ASSERT_EQUAL(rib_dels - dels, 2);
 }
 
+/*
+ * Tunnels in a VRF (issue 15): the same prefix in the default VRF and in
+ * VRF cust1 is two independent route sets; an interface counts only in
+ * its tunnel's VRF; a tunnel moving VRF takes its routes along.
+ */
+static void test_vrf(void)
+{
+	struct vpnha_tunnel *cp, *cb;
+	struct vpnha_route *r;
+
+	scheme_setup();
+	cp = vpnha_tunnel_add(v, "c-primary");
+	vpnha_tunnel_set_ifname(v, cp, "vti11");
+	cb = vpnha_tunnel_add(v, "c-backup");
+	vpnha_tunnel_set_ifname(v, cb, "vti12");
+	vpnha_route_add(v, &remote, "c-primary", 0);
+	/* Routes before the VRF is set move with the tunnel. */
+	vpnha_tunnel_set_vrf(v, cp, "cust1");
+	vpnha_tunnel_set_vrf(v, cb, "cust1");
+	r = vpnha_route_add(v, &remote, "c-backup", 100);
+	CU_ASSERT_STRING_EQUAL(r->vrf, "cust1");
+	CU_ASSERT_STRING_EQUAL(vpnha_route_find(v, &remote, "c-primary")->vrf,
+			       "cust1");
+	CU_ASSERT_STRING_EQUAL(vpnha_route_find(v, &remote, "primary")->vrf,
+			       VPNHA_VRF_DEFAULT);
+	vpnha_recompute(v);
+
+	/* The interfaces are still in the default VRF: not the tunnels'. */
+	vpnha_interface_update_vrf(v, "vti11", VPNHA_VRF_DEFAULT, 21, true);
+	vpnha_interface_update_vrf(v, "vti12", VPNHA_VRF_DEFAULT, 22, true);
+	CU_ASSERT_EQUAL(cp->state, VPNHA_TUNNEL_DOWN);
+	CU_ASSERT_EQUAL(cp->ifindex, IFINDEX_INTERNAL);
+	CU_ASSERT_STRING_EQUAL(cp->reason,
+			       "interface vti11 is not in VRF cust1");
+	CU_ASSERT_EQUAL(vpnha_route_find(v, &remote, "c-primary")->reason,
+			VPNHA_RR_NO_INTERFACE);
+	CU_ASSERT_PTR_NULL(rib_best_vrf("cust1", &remote));
+	CU_ASSERT_EQUAL(rib_count(), 2);
+
+	/* Enslaved to cust1 (zebra's vrf-update, then add): up there. */
+	vpnha_interface_update_vrf(v, "vti11", "cust1", 21, true);
+	vpnha_interface_update_vrf(v, "vti12", "cust1", 22, true);
+	CU_ASSERT_EQUAL(cp->state, VPNHA_TUNNEL_UP);
+	CU_ASSERT_EQUAL(cb->state, VPNHA_TUNNEL_UP);
+	CU_ASSERT_EQUAL(rib_count(), 4);
+	CU_ASSERT_EQUAL(rib_best_vrf("cust1", &remote)->nh[0], 21);
+	CU_ASSERT_EQUAL(rib_best_vrf("cust1", &remote)->distance, 1);
+	CU_ASSERT_PTR_NOT_NULL(rib_find_vrf("cust1", &remote, 0, 101));
+	CU_ASSERT_EQUAL(rib_best(&remote)->nh[0], IF_PRIMARY);
+
+	/* Failover in cust1 leaves the default VRF alone, and back. */
+	vpnha_tunnel_set_shutdown(v, cp, true);
+	CU_ASSERT_EQUAL(rib_best_vrf("cust1", &remote)->nh[0], 22);
+	CU_ASSERT_EQUAL(rib_best(&remote)->nh[0], IF_PRIMARY);
+	vpnha_rib_notify_vrf(v, "cust1", &remote, true);
+	CU_ASSERT_PTR_EQUAL(vpnha_prefix_active_tunnel_vrf(v, "cust1", &remote),
+			    cb);
+	CU_ASSERT(vpnha_route_selected(
+		v, vpnha_route_find(v, &remote, "c-backup")));
+	CU_ASSERT_FALSE(vpnha_route_selected(
+		v, vpnha_route_find(v, &remote, "primary")));
+	CU_ASSERT_PTR_EQUAL(vpnha_prefix_active_tunnel(v, &remote), primary);
+	vpnha_tunnel_set_shutdown(v, cp, false);
+	CU_ASSERT_EQUAL(rib_best_vrf("cust1", &remote)->nh[0], 21);
+
+	/* advertise-table is of the default VRF: cust1 is not copied. */
+	vpnha_set_adv_table(v, 100);
+	vpnha_recompute(v);
+	CU_ASSERT_PTR_NOT_NULL(rib_find(&remote, 100, 0));
+	CU_ASSERT_PTR_NULL(rib_find_vrf("cust1", &remote, 100, 0));
+	vpnha_set_adv_table(v, 0);
+	vpnha_recompute(v);
+
+	/* Released from the VRF (or the VRF deleted): down, routes gone. */
+	vpnha_interface_update_vrf(v, "vti11", VPNHA_VRF_DEFAULT, 21, true);
+	CU_ASSERT_EQUAL(cp->state, VPNHA_TUNNEL_DOWN);
+	CU_ASSERT_STRING_EQUAL(cp->reason,
+			       "interface vti11 is not in VRF cust1");
+	CU_ASSERT_EQUAL(rib_best_vrf("cust1", &remote)->nh[0], 22);
+	CU_ASSERT_PTR_NULL(rib_find_vrf("cust1", &remote, 0, 1));
+	/* Gone altogether. */
+	vpnha_interface_update_vrf(v, "vti11", VPNHA_VRF_DEFAULT,
+				   IFINDEX_INTERNAL, false);
+	CU_ASSERT_STRING_EQUAL(cp->reason, "interface not found in VRF cust1");
+
+	/* c-backup moves to the default VRF with its route: it joins the
+	 * default set (ECMP with backup at 101), cust1 is left empty. */
+	vpnha_tunnel_set_vrf(v, cb, VPNHA_VRF_DEFAULT);
+	CU_ASSERT_STRING_EQUAL(vpnha_route_find(v, &remote, "c-backup")->vrf,
+			       VPNHA_VRF_DEFAULT);
+	CU_ASSERT_PTR_NULL(rib_best_vrf("cust1", &remote));
+	vpnha_interface_update_vrf(v, "vti12", "cust1", 22, true);
+	CU_ASSERT_EQUAL(cb->state, VPNHA_TUNNEL_DOWN);
+	vpnha_interface_update_vrf(v, "vti12", VPNHA_VRF_DEFAULT, 22, true);
+	CU_ASSERT_EQUAL(cb->state, VPNHA_TUNNEL_UP);
+	CU_ASSERT_EQUAL(rib_find(&remote, 0, 101)->nh_num, 2);
+	CU_ASSERT_EQUAL(rib_count(), 2);
+
+	scheme_teardown();
+}
+
 static void test_route_and_tunnel_delete(void)
 {
 	struct prefix p6;
@@ -1092,7 +1210,7 @@ static void test_yang_valid(void)
 		"\"gateway\":{\"name\":\"idc-gw\",\"local-address\":\"198.51.100.1\"},"
 		"\"tunnel\":[{\"name\":\"primary\",\"interface\":\"vti1\",\"peer\":\"cloud-a\","
 		"\"health-check\":{\"source\":\"169.254.1.1\",\"destination\":\"169.254.1.2\"}},"
-		"{\"name\":\"backup\",\"interface\":\"vti2\",\"peer\":\"cloud-b\"}],"
+		"{\"name\":\"backup\",\"interface\":\"vti2\",\"vrf\":\"cust1\",\"peer\":\"cloud-b\"}],"
 		"\"route\":[{\"prefix\":\"10.20.0.0/16\",\"tunnel\":\"primary\",\"weight\":0},"
 		"{\"prefix\":\"10.20.0.0/16\",\"tunnel\":\"backup\",\"weight\":100},"
 		"{\"prefix\":\"2001:db8::/32\",\"tunnel\":\"backup\"}]}}");
@@ -1125,6 +1243,15 @@ static void test_yang_invalid(void)
 		SCHEME_HEAD
 		"\"route\":[{\"prefix\":\"10.20.0.0/16\",\"tunnel\":\"nope\"}]}}",
 		"nope");
+	/* bad VRF names, the error naming the field */
+	expect_invalid(
+		SCHEME_HEAD
+		"\"tunnel\":[{\"name\":\"primary\",\"interface\":\"vti1\",\"vrf\":\"cust 1\",\"peer\":\"cloud-a\"}]}}",
+		"vrf: a VRF name is letters, digits");
+	expect_invalid(
+		SCHEME_HEAD
+		"\"tunnel\":[{\"name\":\"primary\",\"interface\":\"vti1\",\"vrf\":\"abcdefghijabcdefghijabcdefghijabcdef\",\"peer\":\"cloud-a\"}]}}",
+		"vrf: a VRF name is 1 to 35 characters");
 	/* malformed prefix */
 	expect_invalid(
 		SCHEME_HEAD
@@ -1669,6 +1796,7 @@ static const struct vpnha_cunit_test model_tests[] = {
 	{"zebra reconnect replay", test_reconnect_replay},
 	{"fast reroute: one target, before the withdrawals", test_fast_reroute},
 	{"route and tunnel delete", test_route_and_tunnel_delete},
+	{"same prefix in two VRFs", test_vrf},
 	{"stop for good withdraws each route once", test_withdraw_all},
 	{"IPsec SA state feeds the tunnel", test_ipsec_sa_feed},
 	{"no failover before the tunnel was up", test_no_failover_before_up},
