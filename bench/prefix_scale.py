@@ -92,25 +92,6 @@ def wait_count(ns, dev, n, what):
 MON_RE = re.compile(r"^\[([0-9T:.\-]+)\]\s*(Deleted )?(10\.\d+\.\d+\.0/24)\b(.*)$")
 
 
-def parse_monitor(path, t_cmd, dev):
-    """(first, last, count) seconds after t_cmd of the prefixes' first
-    RTM_NEWROUTE over dev after t_cmd."""
-    seen = {}
-    with open(path, errors="replace") as f:
-        for line in f:
-            m = MON_RE.match(line.strip())
-            if not m or m.group(2) or (" dev %s " % dev) not in (m.group(4) + " "):
-                continue
-            ts = datetime.datetime.fromisoformat(m.group(1)).timestamp()
-            if ts < t_cmd:
-                continue
-            seen.setdefault(m.group(3), ts)
-    if not seen:
-        return None, None, 0
-    v = sorted(seen.values())
-    return v[0] - t_cmd, v[-1] - t_cmd, len(v)
-
-
 def route_nhids(ns, dev, with_gw=False):
     """{prefix: nhid} of the 10.x prefixes over dev (with_gw: {prefix:
     (nhid, has a gateway)})."""

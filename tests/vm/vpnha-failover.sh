@@ -53,18 +53,6 @@ PIDS=""
 NFAIL=0
 
 die() { echo "FAIL: $*"; NFAIL=$((NFAIL+1)); dump; finish; }
-vty() { ip netns exec R "$VTYSH" -N "$NAME" "$@"; }
-jget() {  # jget TUNNEL PYEXPR  (j = show vpn-ha tunnel TUNNEL json)
-    vty -c "show vpn-ha tunnel $1 json" 2>/dev/null | python3 -c '
-import json, sys
-try:
-    j = json.load(sys.stdin)
-    j = j.get("tunnels", {}).get(sys.argv[2], j)
-    print(eval(sys.argv[1]))
-except Exception as e:
-    print("ERR:%s" % e)
-' "$2" "$1"
-}
 # wait_dev DEV BOUND : poll R's route until it is on DEV; prints elapsed s;
 # returns 1 if the bound passed
 wait_dev() {

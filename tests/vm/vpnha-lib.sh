@@ -1,10 +1,25 @@
 # tests/vm/vpnha-lib.sh — sourced by the guest scripts that run vpnhad in
-# the VM (vpnha-failover.sh, vpnha-strongswan-xfrm.sh).  Expects W (work
+# the VM (vpnha-failover.sh, vpnha-vrf.sh, vpnha-strongswan-xfrm.sh; the
+# last has its own vty and jget).  Expects W (work
 # dir, with $W/log), NAME (FRR pathspace), ZEBRA, VPNHAD, NFAIL, PIDS and
 # a die() of the caller.
 
 t() { awk '{print $1}' /proc/uptime; }
 pass() { echo "PASS: $*"; }
+# vtysh in R for vpnhad instance $NAME
+vty() { ip netns exec R "$VTYSH" -N "$NAME" "$@"; }
+jget() {  # jget TUNNEL PYEXPR  (j = show vpn-ha tunnel TUNNEL json)
+    vty -c "show vpn-ha tunnel $1 json" 2>/dev/null | python3 -c '
+import json, sys
+try:
+    j = json.load(sys.stdin)
+    j = j.get("tunnels", {}).get(sys.argv[2], j)
+    print(eval(sys.argv[1]))
+except Exception as e:
+    print("ERR:%s" % e)
+' "$2" "$1"
+}
+
 bad() { echo "FAIL: $*"; NFAIL=$((NFAIL+1)); }
 
 rdev() {  # device of R's kernel route to 10.20.0.0/16 (or "none")

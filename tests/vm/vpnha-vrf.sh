@@ -43,18 +43,6 @@ NFAIL=0
 NS="R G1 G2 G3 H1 H2"
 
 die() { echo "FAIL: $*"; NFAIL=$((NFAIL+1)); dump; finish; }
-vty() { ip netns exec R "$VTYSH" -N "$NAME" "$@"; }
-jget() {  # jget TUNNEL PYEXPR  (j = show vpn-ha tunnel TUNNEL json)
-    vty -c "show vpn-ha tunnel $1 json" 2>/dev/null | python3 -c '
-import json, sys
-try:
-    j = json.load(sys.stdin)
-    j = j.get("tunnels", {}).get(sys.argv[2], j)
-    print(eval(sys.argv[1]))
-except Exception as e:
-    print("ERR:%s" % e)
-' "$2" "$1"
-}
 # kdev TABLE: the device of the kernel's route to 10.20.0.0/16 in TABLE
 kdev() {
     d=$(ip -n R -4 route show table "$1" 10.20.0.0/16 2>/dev/null | sed -n 's/.* dev \([^ ]*\).*/\1/p' | head -n 1)
