@@ -286,6 +286,66 @@ def demo(logdir):
     return 1 if problems else 0
 
 
+SCHEME_PICTURE = """\
+ H_vpc 10.20.0.2 -- A  cloud VPN gateway (zebra + vpnhad)
+                    | tunb                 | tunc
+       tunnel B     | weight 0             | weight 100     tunnel C
+                    | tuna                 | tuna
+                    D  IDC edge            E  IDC edge   (zebra + vpnhad + {d}, advertise-table)
+                    |                      |
+                    +--------- L ----------+   IDC LAN router (zebra + {d})
+                               |
+                        H_idc 10.10.0.2"""
+
+
+def demo_scheme(logdir, proto):
+    """The whole scheme (README, "The whole scheme"): the cloud side A and
+    the IDC's D, E and L, the IDC network over proto; both directions
+    fail over and back, each by its own vpnhad's verdict."""
+    import scheme_topo as st
+
+    for p in (vt.vpnha_daemon_path(), vt.vpnha_vtysh_path()):
+        if not vt.is_executable(p):
+            raise SystemExit("demo: %s is not built (run tools/setup.sh)" % p)
+    igp = proto.upper()
+    step("Building the scheme as the cloud vendor draws it, the IDC network over %s" % igp)
+    info(SCHEME_PICTURE.format(d=proto + "d"))
+    info("L prefers D's advertisement (%s) while D advertises." % (
+        "OSPF external metric 10 < E's 20" if proto == "ospf" else "iBGP, MED 10 < E's 20"))
+    info("Six network namespaces; veth pairs stand in for the route-based IPsec tunnels")
+    info("(the default demo, without --scheme, runs real IKEv2/ESP). A decides cloud->IDC;")
+    info("D decides IDC->cloud: its vpnhad advertises %s into %s only while its tunnel" % (st.VPC, igp))
+    info("works (advertise-table %d), so L follows without any state sync between boxes." % st.TABLE)
+    tp = st.Topo(logdir, proto)
+    shows = [("a", "show vpn-ha route"), ("d", "show vpn-ha route"),
+             ("l", "show ip route %s" % st.VPC)]
+
+    def show(name, cmd):
+        info("%s# %s" % (name.upper(), cmd))
+        info("  " + tp.rt[name].vtysh(cmd).rstrip().replace("\n", "\n  "))
+
+    def snap(stage):
+        if stage == "steady":
+            for name, cmd in shows:
+                show(name, cmd)
+        elif stage == "failover":
+            info("A's and D's vpnhad: tunnel b %s / %s; D advertises: %s" % (
+                tp.state("a", "b"), tp.state("d", "b"), tp.advertised("d") or "nothing"))
+            for name, cmd in shows[1:]:
+                show(name, cmd)
+        else:
+            info("back: A routes %s via %s, L routes %s via %s" % (
+                st.IDC, ",".join(tp.a_devs()), st.VPC, ",".join(tp.l_devs())))
+
+    res = st.run(tp, say=step, snap=snap, streams=STREAMS)
+    step("Summary")
+    info(st.figures(tp, res))
+    info("streams: %s\n         %s" % res["streams"])
+    info("Each direction is lost only for its own vpnhad's detection (+ %s for IDC->cloud);" % igp)
+    info("each fails back only through its own health check. Test: tests/integration/test_scheme.py")
+    return 0
+
+
 def _raise_interrupt(signum, frame):
     raise KeyboardInterrupt("signal %d" % signum)
 
@@ -295,13 +355,21 @@ def main():
         raise SystemExit("demo: run as root (network namespaces)")
     signal.signal(signal.SIGTERM, _raise_interrupt)
     signal.signal(signal.SIGHUP, _raise_interrupt)
+    args = sys.argv[1:]
+    scheme = None
+    if args and args[0] == "--scheme":
+        scheme = args[1] if len(args) > 1 else "ospf"
+        if scheme not in ("ospf", "bgp") or len(args) > 2:
+            raise SystemExit("usage: tools/demo.sh [--scheme [ospf|bgp]]")
+    elif args:
+        raise SystemExit("usage: tools/demo.sh [--scheme [ospf|bgp]]")
     vt.sweep_stale()
     logdir = tempfile.mkdtemp(prefix="vpnha-demo-")
     rc = 1
     scope = vt.registry_scope("demo")
     scope.__enter__()
     try:
-        rc = demo(logdir)
+        rc = demo_scheme(logdir, scheme) if scheme else demo(logdir)
     except KeyboardInterrupt:
         print("\ndemo: interrupted", flush=True)
         rc = 130
@@ -341,7 +409,7 @@ def main():
         else:
             info("logs kept in %s" % logdir)
         info("total %.1f s" % (time.monotonic() - T_START))
-    if rc == 0:
+    if rc == 0 and not scheme:
         rc = timeline_plot()
     return rc
 

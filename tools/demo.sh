@@ -17,7 +17,13 @@
 # interfaces) because this kernel has no XFRM ESP; vpnhad works the same
 # over libreswan / VTI / xfrm interfaces.
 #
-# Usage: tools/demo.sh   (as root, on Debian 12 or 13)
+# --scheme [ospf|bgp] runs the whole scheme instead (README, "The whole
+# scheme"; tests/integration/scheme_topo.py): the cloud gateway A with
+# two tunnels to the IDC edge routers D and E, the IDC LAN router L
+# following over OSPF (the default) or BGP, two 1 kHz streams both ways
+# through a silent failure of the primary tunnel and its repair.
+#
+# Usage: tools/demo.sh [--scheme [ospf|bgp]]   (as root, on Debian 12 or 13)
 
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,4 +33,4 @@ printf '\n\033[1m==> Setting up (Debian packages incl. strongSwan, FRR build kit
 tools/setup.sh
 FRR_KIT=$(tools/frr-kit.sh 2>/dev/null)
 export FRR_KIT
-exec /usr/bin/python3 tools/demo.py
+exec /usr/bin/python3 tools/demo.py "$@"
