@@ -472,10 +472,10 @@ class NotRedistributed(AssertionError):
 
 
 @pytest.mark.xfail(strict=True, raises=NotRedistributed,
-                   reason="zebra 8.4 does not redistribute static routes with a non-zero "
+                   reason="zebra (8.4 and 10.3) does not redistribute static routes with a non-zero "
                    "instance (S[5]) to `redistribute static` (instance 0) clients")
 def test_bgp_redistribute_static(vpnha):
-    """zebra 8.4 (zebra/redistribute.c, zebra_redistribute_check) sends a
+    """zebra 8.4 and 10.3 (zebra/redistribute.c, zebra_redistribute_check) sends a
     route with a non-zero instance only to clients that asked for that
     instance; bgpd's `redistribute static` asks for instance 0 only, and
     has no `redistribute static <instance>`. A strict xfail: an FRR that
