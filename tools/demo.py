@@ -22,7 +22,8 @@ A NETCONF client (ncclient over SSH to vpnhad's -M netconf server)
 subscribes first and prints the failover notification as it arrives.
 
 Every wait is bounded; everything is torn down at the end, also on a
-failure or Ctrl-C. Usage: tools/demo.sh (as root; it sets up first).
+failure or Ctrl-C. Usage: tools/demo.sh [--scheme [ospf|bgp]] (as root; it
+sets up first); --scheme runs the whole scheme instead (demo_scheme()).
 """
 
 import os
@@ -41,6 +42,7 @@ sys.path.insert(0, os.path.join(TOP, "tests", "ipsec"))
 import vpnha_topo as vt  # noqa: E402
 import testbed  # noqa: E402
 import nc_topo  # noqa: E402
+import scheme_topo  # noqa: E402
 
 RATE_HZ = 1000
 LATE_MS = 100
@@ -302,8 +304,7 @@ def demo_scheme(logdir, proto):
     """The whole scheme (README, "The whole scheme"): the cloud side A and
     the IDC's D, E and L, the IDC network over proto; both directions
     fail over and back, each by its own vpnhad's verdict."""
-    import scheme_topo as st
-
+    st = scheme_topo
     for p in (vt.vpnha_daemon_path(), vt.vpnha_vtysh_path()):
         if not vt.is_executable(p):
             raise SystemExit("demo: %s is not built (run tools/setup.sh)" % p)
@@ -357,12 +358,10 @@ def main():
     signal.signal(signal.SIGHUP, _raise_interrupt)
     args = sys.argv[1:]
     scheme = None
-    if args and args[0] == "--scheme":
-        scheme = args[1] if len(args) > 1 else "ospf"
-        if scheme not in ("ospf", "bgp") or len(args) > 2:
-            raise SystemExit("usage: tools/demo.sh [--scheme [ospf|bgp]]")
-    elif args:
-        raise SystemExit("usage: tools/demo.sh [--scheme [ospf|bgp]]")
+    if args[:1] == ["--scheme"] and len(args) <= 2:
+        scheme = args[1] if len(args) == 2 else "ospf"
+    if (args and scheme is None) or (scheme and scheme not in scheme_topo.PROTOS):
+        raise SystemExit("usage: tools/demo.sh [--scheme [%s]]" % "|".join(scheme_topo.PROTOS))
     vt.sweep_stale()
     logdir = tempfile.mkdtemp(prefix="vpnha-demo-")
     rc = 1

@@ -281,7 +281,7 @@ class Topo:
             paths = l_rt.vtysh_json("show bgp ipv4 unicast %s json" % VPC).get("paths", [])
             return sorted(p.get("peer", {}).get("peerId") for p in paths) == \
                 [EDGES["d"][1], EDGES["e"][1]]
-        out = l_rt.vtysh("show ip ospf database external 10.20.0.0")
+        out = l_rt.vtysh("show ip ospf database external %s" % VPC.split("/")[0])
         return all("Advertising Router: %s" % EDGES[n][1] in out for n in ("d", "e"))
 
     def a_rib_selected(self):
@@ -421,7 +421,6 @@ def run(tp, say=_quiet, snap=_quiet, streams=None):
     withdraw -> first IDC->cloud packet via E), and the streams'
     summaries."""
     igp = tp.proto.upper()
-    a, l_rt = tp.rt["a"], tp.rt["l"]
     t_begin = time.monotonic()
 
     # ---- set-up: tunnels up, D and E advertise, L prefers D
