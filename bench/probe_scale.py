@@ -34,6 +34,13 @@ Env:
                     blocks implicitly: every "exit" is a non-YANG
                     command, so libfrr commits the pending changes
                     there, one commit per tunnel)
+  BENCH_PEER        "veth" (default): a peer namespace joined by N veth
+                    pairs, its kernel answers the echo (run in vpnhad's
+                    context: softirq of the sending veth); "tun": N TUN
+                    devices in the router namespace whose remote end is
+                    bench/tun_echo, a process answering the echo (the
+                    peer's work and the reply's receive path are charged
+                    to it, as on a real tunnel; point-to-point, no ARP)
   BENCH_VPNHAD_PRELOAD  LD_PRELOAD for vpnhad (diagnostic experiments;
                     `ip netns exec` in front of it gets it too)
   BENCH_BASELINE    another vpnhad binary (e.g. a copy built from main):
@@ -79,6 +86,10 @@ CONFIG_EXIT = os.environ.get("BENCH_CONFIG_EXIT", "1") != "0"
 PERF_SECONDS = env_int("BENCH_PERF_SECONDS", 3)
 PERF = os.environ.get("BENCH_PERF", "1") != "0" and shutil.which("perf") is not None
 PRELOAD = os.environ.get("BENCH_VPNHAD_PRELOAD", "")
+PEER = os.environ.get("BENCH_PEER", "veth")
+if PEER not in ("veth", "tun"):
+    raise SystemExit("probe_scale: BENCH_PEER=%r is not \"veth\" or \"tun\"" % PEER)
+TUN_GROUP = 77  # link group of the TUN devices, deleted in one batch
 KEEP_LOGS = bool(os.environ.get("BENCH_KEEP_LOGS"))
 BASELINE = os.environ.get("BENCH_BASELINE", "")
 BASELINE_MAX_N = env_int("BENCH_BASELINE_MAX_N", 1000)
@@ -130,6 +141,8 @@ def build_net(work, n):
     kernel's ARP table is global with gc_thresh3 = 1024 entries across ALL
     namespaces by default, so dynamic ARP on 2 x N veth ends fails from
     N = 512 on ("neighbor table overflow"); permanent entries are exempt."""
+    if PEER == "tun":
+        return build_tun(work, n), None
     r, p = vt.Netns("r"), vt.Netns("p")
     rb, pb = [], []
     for i in range(1, n + 1):
@@ -148,6 +161,71 @@ def build_net(work, n):
             f.write("\n".join(lines) + "\n")
         subprocess.run(["ip", "-n", ns.name, "-batch", path], check=True, timeout=300)
     return r, p
+
+
+def tun_echo_binary(work):
+    """bench/tun_echo built into the run's work directory."""
+    src = os.path.join(TOP, "bench", "tun_echo.c")
+    out = os.path.join(work, "tun_echo")
+    if not os.path.exists(out):
+        subprocess.run(["cc", "-O2", "-Wall", "-o", out, src], check=True, timeout=120)
+    return out
+
+
+# With the TUN peer, tun_echo runs on the last CPU and vpnhad on the
+# others: the peer stands for a remote machine.  Sharing a CPU, each
+# sendmmsg() woke tun_echo, which then preempted vpnhad in the middle of
+# the batch (a third of vpnhad's samples were context switches).
+CPUS = sorted(os.sched_getaffinity(0))
+PEER_CPUS = set(CPUS[-1:]) if len(CPUS) > 1 else set(CPUS)
+VPNHAD_CPUS = set(CPUS[:-1]) if len(CPUS) > 1 else set(CPUS)
+
+
+def pin(pid, cpus):
+    """Every thread of pid on cpus."""
+    for tid in os.listdir("/proc/%d/task" % pid):
+        os.sched_setaffinity(int(tid), cpus)
+
+
+def build_tun(work, n):
+    """The router namespace with N TUN devices vti1..vtiN held by
+    tun_echo, which answers the echo requests routed into them (the
+    peer's address .2 of each /30 is the device's point-to-point peer).
+    Cleanup: the devices deleted in one batch (link group), then the
+    process stopped (on its exit the kernel would delete them one by
+    one, ~17 ms each)."""
+    r = vt.Netns("r")
+    ready = os.path.join(work, "tun_echo.ready")
+    errlog = open(os.path.join(work, "tun_echo.err"), "w")
+    proc = r.popen([tun_echo_binary(work), "vti", n, ready], stdout=errlog, stderr=errlog)
+    r.tun_echo_pid = proc.pid
+    pin(proc.pid, PEER_CPUS)
+
+    def stop():
+        r.ip("link", "del", "group", TUN_GROUP, check=False)
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=600)
+        errlog.close()
+    vt.current_registry().push(stop, "stop tun_echo in %s" % r.name)
+    deadline = time.monotonic() + 60
+    while not os.path.exists(ready):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError("tun_echo did not start (see %s)" % errlog.name)
+        time.sleep(0.05)
+    lines = []
+    for i in range(1, n + 1):
+        lines += ["addr add %s peer %s/30 dev vti%d" % (tun_addr(i, 1), tun_addr(i, 2), i),
+                  "link set vti%d group %d up" % (i, TUN_GROUP)]
+    path = os.path.join(work, "r.batch")
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    subprocess.run(["ip", "-n", r.name, "-batch", path], check=True, timeout=300)
+    return r
 
 
 def write_config(n, path):
@@ -292,6 +370,8 @@ def run_size(work, vpnhad, n, win, tag="this"):
                     os.environ.pop("LD_PRELOAD", None)
                 else:
                     os.environ["LD_PRELOAD"] = saved
+        if PEER == "tun":
+            pin(vpn.pid, VPNHAD_CPUS)
         t2 = time.monotonic()
         conf = os.path.join(logs, "vpnhad.conf")
         write_config(n, conf)
@@ -334,11 +414,14 @@ def run_size(work, vpnhad, n, win, tag="this"):
         ta0 = time.monotonic()
         w0 = tunnels(rt)
         ta1 = time.monotonic()
+        peer_pid = getattr(r, "tun_echo_pid", None)
+        q0 = proc_ticks(peer_pid)[0] if peer_pid else 0
         (c0, s0), (z0, _) = proc_ticks(vpn.pid), proc_ticks(zebra.pid)
         tw0 = time.monotonic()
         time.sleep(win)
         (c1, s1), (z1, _) = proc_ticks(vpn.pid), proc_ticks(zebra.pid)
         tw1 = time.monotonic()
+        q1 = proc_ticks(peer_pid)[0] if peer_pid else 0
         rss, hwm = status_kb(vpn.pid, "VmRSS"), status_kb(vpn.pid, "VmHWM")
         tb0 = time.monotonic()
         w1 = tunnels(rt)
@@ -380,6 +463,10 @@ def run_size(work, vpnhad, n, win, tag="this"):
         "teardown_s": round(td1 - td0, 3),
         "perf": perf, "window": w, "send_late": lateness(e0, e1),
     })
+    if peer_pid:
+        qs = (q1 - q0) / CLK_TCK
+        row["peer_cpu_pct"] = round(qs / (tw1 - tw0) * 100, 2)
+        row["peer_cpu_us_per_probe"] = round(qs * 1e6 / w["sent"], 1) if w["sent"] else None
     print(json.dumps(row), file=sys.stderr)
     if KEEP_LOGS:
         os.makedirs(os.path.join(OUT, "logs"), exist_ok=True)
@@ -402,9 +489,15 @@ def report(rows, meta, out_json, out_md):
              " (WARNING: binary older than the sources)" if meta["vpnhad_older_than_sources"] else ""))
     L.append("- probe interval %s ms (timeout/miss/recovery at their defaults); window %s"
              % (meta["interval_ms"], meta["window_note"]))
-    L.append("- tunnels: veth pairs between two namespaces, %s"
-             % ("permanent neighbour entries (no ARP, like a real tunnel interface)"
-                if meta["static_neighbours"] else "dynamic ARP"))
+    if meta.get("peer") == "tun":
+        L.append("- tunnels: TUN devices in the router namespace, answered by bench/tun_echo "
+                 "(a process: the peer's work and the reply's receive path are charged to it, "
+                 "column *peer CPU us/probe*); tun_echo pinned to CPU %s, vpnhad to CPU %s"
+                 % (meta.get("peer_cpus"), meta.get("vpnhad_cpus")))
+    else:
+        L.append("- tunnels: veth pairs between two namespaces, %s"
+                 % ("permanent neighbour entries (no ARP, like a real tunnel interface)"
+                    if meta["static_neighbours"] else "dynamic ARP"))
     if meta.get("vpnhad_preload"):
         L.append("- **diagnostic run: vpnhad started with LD_PRELOAD=%s**" % meta["vpnhad_preload"])
     L.append("- vpnhad binary: %s (built %s, sha256 %s...)" % (meta["vpnhad_binary"], meta["vpnhad_built"], meta["vpnhad_sha256_16"]))
@@ -443,15 +536,17 @@ def report(rows, meta, out_json, out_md):
     L.append("Second table: CPU us/probe = vpnhad CPU over the window / probes sent; "
              "*stime %%* = the kernel (system time) part of the CPU %% column (on veths it "
              "includes the peer namespace's kernel answering the echo, run in vpnhad's "
-             "context); *send late* = how long after its scheduled time each probe of the "
+             "context); *peer CPU us/probe* = tun_echo's CPU over the window / probes sent "
+             "(TUN peer only: reading the request, writing the reply and the kernel's "
+             "receive path of that reply up to vpnhad's socket); *send late* = how long after its scheduled time each probe of the "
              "window left (vpnhad's own histogram, `show vpn-ha gateway json` probeEngine: "
              "percentiles as power-of-two bucket bounds; max = largest since vpnhad started, "
              "including the configuration); syscall rates "
              "from `perf stat` on vpnhad for %s s right after the window (not inside it)."
              % (meta.get("perf_seconds") or "-"))
     L.append("")
-    L.append("| N | vpnhad | vpnhad CPU us/probe | vpnhad stime % | send late p50 / p99 / p99.9 / max us | ppoll/s | sendto/s | recvmsg/s | sendmmsg/s | recvmmsg/s | netns+veth s | daemons s | teardown s | kernel routes | VmHWM MiB | vpnhad log warnings | state changes logged in window |")
-    L.append("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    L.append("| N | vpnhad | vpnhad CPU us/probe | vpnhad stime % | peer CPU us/probe | send late p50 / p99 / p99.9 / max us | ppoll/s | sendto/s | recvmsg/s | sendmmsg/s | recvmmsg/s | netns+veth s | daemons s | teardown s | kernel routes | VmHWM MiB | vpnhad log warnings | state changes logged in window |")
+    L.append("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         pf = r.get("perf") or {}
         sl = r.get("send_late")
@@ -459,9 +554,9 @@ def report(rows, meta, out_json, out_md):
         if sl and sl.get("probes"):
             late = "< %s / < %s / < %s / %s" % (sl.get("p50_us"), sl.get("p99_us"), sl.get("p999_us"),
                                                 sl.get("max_us_run"))
-        L.append("| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+        L.append("| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
             r["n"], r.get("binary", "this"), r.get("vpnhad_cpu_us_per_probe", "-"),
-            r.get("vpnhad_sys_pct", "-"), late, pf.get("ppoll_per_s", "-"),
+            r.get("vpnhad_sys_pct", "-"), r.get("peer_cpu_us_per_probe", "-"), late, pf.get("ppoll_per_s", "-"),
             pf.get("sendto_per_s", "-"), pf.get("recvmsg_per_s", "-"),
             pf.get("sendmmsg_per_s", "-"), pf.get("recvmmsg_per_s", "-"),
             r.get("netns_s", "-"), r.get("daemons_s", "-"), r.get("teardown_s", "-"),
@@ -491,7 +586,9 @@ def main():
         "vpnhad_built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(os.path.getmtime(src))),
         "interval_ms": INTERVAL, "window_s": WINDOW, "window_big_s": WINDOW_BIG, "big_n": BIG_N,
         "window_note": window_note, "sizes": SIZES_TXT, "config_exit_lines": CONFIG_EXIT,
-        "static_neighbours": STATIC_NEIGH, "vpnhad_preload": PRELOAD,
+        "static_neighbours": STATIC_NEIGH, "vpnhad_preload": PRELOAD, "peer": PEER,
+        "peer_cpus": ",".join(map(str, sorted(PEER_CPUS))) if PEER == "tun" else None,
+        "vpnhad_cpus": ",".join(map(str, sorted(VPNHAD_CPUS))) if PEER == "tun" else None,
         "perf_seconds": PERF_SECONDS if PERF else None,
         "foreign_frr_procs": len(subprocess.run(["pgrep", "-x", "zebra|vpnhad"], capture_output=True,
                                                 text=True).stdout.split()),
