@@ -196,8 +196,9 @@ def build_tun(work, n):
     one, ~17 ms each)."""
     r = vt.Netns("r")
     ready = os.path.join(work, "tun_echo.ready")
+    binary = tun_echo_binary(work)
     errlog = open(os.path.join(work, "tun_echo.err"), "w")
-    proc = r.popen([tun_echo_binary(work), "vti", n, ready], stdout=errlog, stderr=errlog)
+    proc = r.popen([binary, "vti", n, ready], stdout=errlog, stderr=errlog)
     r.tun_echo_pid = proc.pid
     pin(proc.pid, PEER_CPUS)
 

@@ -46,11 +46,11 @@
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 
-#define MAX_DEVS	16384
-#define MAX_EVENTS	256
-#define MAX_PER_WAKEUP	64
-#define EXTRA_FILES	64
-#define REPLY_TTL	64
+#define MAX_DEVS 16384
+#define MAX_EVENTS 256
+#define MAX_PER_WAKEUP 64
+#define EXTRA_FILES 64
+#define REPLY_TTL 64
 
 static volatile sig_atomic_t stop;
 
@@ -145,18 +145,18 @@ static size_t echo4(unsigned char *p, size_t n)
 	tot = get16(p + 2);
 	if (ihl < 20 || tot < ihl + 8 || tot > n)
 		return 0;
-	if (p[9] != 1)				/* IPPROTO_ICMP */
+	if (p[9] != 1) /* IPPROTO_ICMP */
 		return 0;
-	if (get16(p + 6) & 0x3fff)		/* MF or fragment offset */
+	if (get16(p + 6) & 0x3fff) /* MF or fragment offset */
 		return 0;
 	/* multicast/broadcast destination: a reply could not use it */
 	if (p[16] >= 224 || memcmp(p + 16, "\xff\xff\xff\xff", 4) == 0)
 		return 0;
 	icmp = p + ihl;
-	if (icmp[0] != 8 || icmp[1] != 0)	/* echo request, code 0 */
+	if (icmp[0] != 8 || icmp[1] != 0) /* echo request, code 0 */
 		return 0;
 
-	icmp[0] = 0;				/* echo reply */
+	icmp[0] = 0; /* echo reply */
 	put16(icmp + 2, csum_replace16(get16(icmp + 2), 0x0800, 0x0000));
 
 	swap_bytes(p + 12, p + 16, 4);
@@ -177,20 +177,20 @@ static size_t echo6(unsigned char *p, size_t n)
 	tot = 40 + (size_t)get16(p + 4);
 	if (tot < 40 + 8 || tot > n)
 		return 0;
-	if (p[6] != 58)				/* IPPROTO_ICMPV6 */
+	if (p[6] != 58) /* IPPROTO_ICMPV6 */
 		return 0;
-	if (p[24] == 0xff)			/* multicast destination */
+	if (p[24] == 0xff) /* multicast destination */
 		return 0;
 	icmp = p + 40;
-	if (icmp[0] != 128 || icmp[1] != 0)	/* echo request, code 0 */
+	if (icmp[0] != 128 || icmp[1] != 0) /* echo request, code 0 */
 		return 0;
 
 	/* pseudo-header sum is unchanged by swapping the addresses */
-	icmp[0] = 129;				/* echo reply */
+	icmp[0] = 129; /* echo reply */
 	put16(icmp + 2, csum_replace16(get16(icmp + 2), 0x8000, 0x8100));
 
 	swap_bytes(p + 8, p + 24, 16);
-	p[7] = REPLY_TTL;			/* hop limit */
+	p[7] = REPLY_TTL; /* hop limit */
 	return tot;
 }
 
@@ -294,8 +294,8 @@ static int write_ready(const char *path)
 	FILE *f;
 
 	/* write a temporary file and rename it: readers never see it empty */
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid())
-	    >= (int)sizeof(tmp)) {
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >=
+	    (int)sizeof(tmp)) {
 		fprintf(stderr, "tun_echo: READYFILE path too long\n");
 		return -1;
 	}
@@ -376,7 +376,7 @@ int main(int argc, char **argv)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = 0;	/* no SA_RESTART: let epoll_wait see EINTR */
+	sa.sa_flags = 0; /* no SA_RESTART: let epoll_wait see EINTR */
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 
