@@ -178,6 +178,18 @@ typedef struct thread_master vpnha_loop_t;
 #define VPNHA_PENDING_BATCH 0
 #endif
 
+/* Each connected address c of interface ifp: a typesafe list in 10.x,
+ * a struct list in 8.4. */
+#ifdef VPNHA_FRR_10
+#define vpnha_if_connected_each(ifp, c)                                        \
+	frr_each (if_connected, (ifp)->connected, c)
+#else
+#define vpnha_if_connected_each(ifp, c)                                        \
+	for (struct listnode *vpnha_cn_ = listhead((ifp)->connected);          \
+	     vpnha_cn_ && ((c) = listgetdata(vpnha_cn_), true);               \
+	     vpnha_cn_ = listnextnode(vpnha_cn_))
+#endif
+
 /* The daemon's event loop (vpnha_main.c). */
 extern vpnha_loop_t *master;
 

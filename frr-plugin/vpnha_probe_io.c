@@ -304,14 +304,42 @@ static int vpnha_io_addr_in_kernel(const struct vpnha_tunnel *t)
 	return ret < 0 ? ret : ret == VPNHA_NL_FOUND;
 }
 
-/* Which interface of t's VRF has the source address (zebra's view),
- * or NULL. */
+/* Is addr the tunnel's health-check source address? */
+static bool vpnha_io_is_source(const struct vpnha_tunnel *t,
+			       const struct prefix *addr)
+{
+	if (IS_IPADDR_V4(&t->hc.source))
+		return addr->family == AF_INET &&
+		       IPV4_ADDR_SAME(&addr->u.prefix4,
+				      &t->hc.source.ipaddr_v4);
+	if (IS_IPADDR_V6(&t->hc.source))
+		return addr->family == AF_INET6 &&
+		       IPV6_ADDR_SAME(&addr->u.prefix6,
+				      &t->hc.source.ipaddr_v6);
+	return false;
+}
+
+/*
+ * Which interface of t's VRF has the source address (zebra's view), or
+ * NULL.  The tunnel's own interface first: where it normally is, found
+ * without walking every interface of the VRF (a show of 10 000 tunnels
+ * would otherwise be O(N^2): 48 s of CPU).
+ */
 static struct interface *vpnha_io_addr_owner(const struct vpnha_tunnel *t)
 {
 	vrf_id_t vrf_id = vpnha_zebra_vrf_id(t->vrf);
+	struct interface *ifp;
+	struct connected *c;
 
 	if (vrf_id == VRF_UNKNOWN)
 		return NULL;
+	ifp = t->ifindex != IFINDEX_INTERNAL
+		      ? if_lookup_by_index(t->ifindex, vrf_id)
+		      : NULL;
+	if (ifp)
+		vpnha_if_connected_each (ifp, c)
+			if (c->address && vpnha_io_is_source(t, c->address))
+				return ifp;
 	return if_lookup_address_local(
 		&t->hc.source.ip,
 		IS_IPADDR_V4(&t->hc.source) ? AF_INET : AF_INET6, vrf_id);
@@ -369,21 +397,6 @@ static void vpnha_io_addr_release(struct vpnha_io *io)
 		zlog_info(
 			"tunnel %s: removed health-check address %pIA from %s",
 			t->name, &io->added_src, t->ifname);
-}
-
-/* Is addr the tunnel's health-check source address? */
-static bool vpnha_io_is_source(const struct vpnha_tunnel *t,
-			       const struct prefix *addr)
-{
-	if (IS_IPADDR_V4(&t->hc.source))
-		return addr->family == AF_INET &&
-		       IPV4_ADDR_SAME(&addr->u.prefix4,
-				      &t->hc.source.ipaddr_v4);
-	if (IS_IPADDR_V6(&t->hc.source))
-		return addr->family == AF_INET6 &&
-		       IPV6_ADDR_SAME(&addr->u.prefix6,
-				      &t->hc.source.ipaddr_v6);
-	return false;
 }
 
 void vpnha_io_address_deleted(ifindex_t ifindex, const struct prefix *addr)
