@@ -175,6 +175,14 @@ static struct vpnha_io_batch vpnha_io_batches[2];
 /* Replies read per recvmmsg() call, calls per read event. */
 #define VPNHA_IO_RX_BATCH 64
 #define VPNHA_IO_RX_ROUNDS 4
+/*
+ * All the replies waiting (VPNHA_IO_RX_ALL), read before timeouts are
+ * judged: one read late counts at its arrival (kernel timestamp), one
+ * left in the socket would be a lost probe now and a late reply later.
+ * Bounded all the same, so that a flood of forged replies cannot hold
+ * the loop: four replies per tunnel of the socket.
+ */
+#define VPNHA_IO_RX_ALL (-1)
 
 /*
  * Engine counters ("show vpn-ha gateway json", probeEngine): how late
@@ -843,9 +851,9 @@ static void vpnha_io_timer(vpnha_event_t *e)
 	vpnha_timer_armed = 0;
 
 	vpnha_io_busy++;
-	/* Replies already queued first: not taken for lost probes when
-	 * their timeouts are due in this wakeup. */
-	vpnha_io_drain_all(VPNHA_IO_RX_ROUNDS);
+	/* Every reply already queued first: not taken for a lost probe
+	 * when its timeout is due in this wakeup. */
+	vpnha_io_drain_all(VPNHA_IO_RX_ALL);
 	now = vpnha->now();
 	/* Bounded: every run moves its tunnel's next event past now. */
 	while (bound-- && (it = vpnha_sched_pop_due(&vpnha_sched, now)))
@@ -966,7 +974,7 @@ void vpnha_io_yield(void)
 	size_t bound = vpnha_sched_count(&vpnha_sched) * 2 + 1;
 
 	vpnha_io_busy++;
-	vpnha_io_drain_all(64);
+	vpnha_io_drain_all(VPNHA_IO_RX_ALL);
 	now = vpnha->now();
 	while (bound-- && (it = vpnha_sched_pop_due(&vpnha_sched, now)))
 		vpnha_io_run(container_of(it, struct vpnha_io, sitm), now);
@@ -1053,6 +1061,10 @@ static void vpnha_io_drain(struct vpnha_io_sock *s, int rounds)
 	int64_t now, real_now;
 	struct timespec rt;
 
+	if (rounds == VPNHA_IO_RX_ALL)
+		rounds = vpnha_io_idents_count(&s->idents) * 4 /
+				 VPNHA_IO_RX_BATCH +
+			 1;
 	for (r = 0; r < rounds && s->fd >= 0; r++) {
 		for (i = 0; i < VPNHA_IO_RX_BATCH; i++) {
 			iov[i].iov_base = buf[i];
