@@ -47,6 +47,26 @@ const char *vpnha_probe_check_key(enum vpnha_probe_check c)
 	return vpnha_probe_check_names[c][1];
 }
 
+int vpnha_probe_overload_update(struct vpnha_probe_overload *o, int64_t now,
+				uint64_t sent, uint64_t overdue)
+{
+	bool was = o->on;
+
+	if (o->start) {
+		if (now - o->start < VPNHA_PROBE_OVERLOAD_PERIOD_US)
+			return 0;
+		o->period_us = now - o->start;
+		o->period_sent = sent - o->sent;
+		o->period_overdue = overdue - o->overdue;
+		o->on = o->period_overdue >= VPNHA_PROBE_OVERLOAD_MIN &&
+			o->period_overdue * 100 >= o->period_sent;
+	}
+	o->start = now;
+	o->sent = sent;
+	o->overdue = overdue;
+	return o->on == was ? 0 : o->on ? 1 : -1;
+}
+
 /* A pool refilled by one getrandom() call per 32 nonces. */
 void vpnha_probe_random(void *buf, size_t len)
 {

@@ -220,6 +220,32 @@ void vpnha_probe_pktinfo(const struct msghdr *msg, int family,
  */
 void vpnha_probe_random(void *buf, size_t len);
 
+/*
+ * Probe engine overload: the event loop does not keep up with the
+ * probes due (too many tunnels for the CPU at their intervals; a long
+ * commit is a moment of it).  Judged per VPNHA_PROBE_OVERLOAD_PERIOD_US
+ * of sends: overloaded while at least 1 % of a period's probes, and at
+ * least 100, left VPNHA_PROBE_OVERDUE_US after their schedule or later.
+ * vpnha_probe_overload_update() takes the engine's running counters
+ * (probes sent, probes overdue) at each send and returns 1 when an
+ * overload starts, -1 when it ends, 0 otherwise; the period just judged
+ * is then in period_us, period_sent and period_overdue.
+ */
+#define VPNHA_PROBE_OVERDUE_US (50 * 1000)
+#define VPNHA_PROBE_OVERLOAD_PERIOD_US (10 * 1000000LL)
+#define VPNHA_PROBE_OVERLOAD_MIN 100
+
+struct vpnha_probe_overload {
+	int64_t start;		/* of the period; 0 = none yet */
+	uint64_t sent, overdue; /* the counters at its start */
+	bool on;
+	int64_t period_us;
+	uint64_t period_sent, period_overdue;
+};
+
+int vpnha_probe_overload_update(struct vpnha_probe_overload *o, int64_t now,
+				uint64_t sent, uint64_t overdue);
+
 /* Name of a check result ("wrong-nonce") and its JSON key ("wrongNonce"). */
 const char *vpnha_probe_check_name(enum vpnha_probe_check c);
 const char *vpnha_probe_check_key(enum vpnha_probe_check c);

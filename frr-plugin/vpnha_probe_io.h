@@ -33,6 +33,8 @@ extern void vpnha_io_address_deleted(ifindex_t ifindex,
 /* The probe engine's counters (shared sockets, send lateness). */
 struct json_object;
 extern struct json_object *vpnha_io_json(void);
+/* Probes leaving late for lack of CPU (probeEngine "overloaded"). */
+extern bool vpnha_io_overloaded(void);
 
 /* BFD session state of a type-bfd health check, or NULL. */
 extern const char *vpnha_io_bfd_state(const struct vpnha_tunnel *t);

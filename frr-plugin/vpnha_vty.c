@@ -471,6 +471,8 @@ static void vpnha_show_gateway_text(struct vty *vty)
 		vty_out(vty, ", advertise table %u", vpnha->adv_table);
 	if (vpnha->fast_reroute)
 		vty_out(vty, ", fast reroute");
+	if (vpnha_io_overloaded())
+		vty_out(vty, ", probe engine OVERLOADED (probes leave late)");
 	vty_out(vty, "\n");
 }
 

@@ -2337,6 +2337,54 @@ static void test_probe_random(void)
 	CU_ASSERT(a != b || v[1] != v[2]);
 }
 
+/* --- Probe engine overload --- */
+
+static void test_probe_overload(void)
+{
+	struct vpnha_probe_overload o = {};
+	const int64_t P = VPNHA_PROBE_OVERLOAD_PERIOD_US, t0 = 1000000;
+	uint64_t sent = 0, overdue = 0;
+
+	/* The first call starts a period; nothing judged inside one. */
+	EXPECT_EQ(vpnha_probe_overload_update(&o, t0, sent, overdue), 0);
+	sent += 100000, overdue += 5000;
+	EXPECT_EQ(vpnha_probe_overload_update(&o, t0 + P - 1, sent, overdue),
+		  0);
+	CU_ASSERT(!o.on);
+	/* The period ends: 5 % overdue, overloaded, said once. */
+	EXPECT_EQ(vpnha_probe_overload_update(&o, t0 + P, sent, overdue), 1);
+	CU_ASSERT(o.on);
+	EXPECT_EQ(o.period_sent, 100000);
+	EXPECT_EQ(o.period_overdue, 5000);
+	EXPECT_EQ(o.period_us, P);
+	/* Still overloaded the next period: no new report. */
+	sent += 100000, overdue += 1000; /* exactly 1 % */
+	EXPECT_EQ(vpnha_probe_overload_update(&o, t0 + 2 * P, sent, overdue),
+		  0);
+	CU_ASSERT(o.on);
+	/* Below 1 %: it ends, said once. */
+	sent += 100000, overdue += 999;
+	EXPECT_EQ(vpnha_probe_overload_update(&o, t0 + 3 * P, sent, overdue),
+		  -1);
+	CU_ASSERT(!o.on);
+	sent += 100000;
+	EXPECT_EQ(vpnha_probe_overload_update(&o, t0 + 4 * P, sent, overdue),
+		  0);
+	/* A few tunnels: 99 of 200 late is not an overload (a commit's
+	 * moment at a handful of tunnels), 100 of 200 is. */
+	sent += 200, overdue += 99;
+	EXPECT_EQ(vpnha_probe_overload_update(&o, t0 + 5 * P, sent, overdue),
+		  0);
+	sent += 200, overdue += 100;
+	EXPECT_EQ(vpnha_probe_overload_update(&o, t0 + 6 * P, sent, overdue),
+		  1);
+	/* A long stall (no sends for minutes) is one long period. */
+	sent += 1000;
+	EXPECT_EQ(vpnha_probe_overload_update(&o, t0 + 60 * P, sent, overdue),
+		  -1);
+	EXPECT_EQ(o.period_us, 54 * P);
+}
+
 /* --- Scheduler --- */
 
 struct sched_test_item {
@@ -2603,6 +2651,7 @@ static const struct vpnha_cunit_test probe_tests[] = {
 	{"pktinfo: arrival interface and address", test_probe_pktinfo},
 	{"verify: this very probe", test_probe_verify},
 	{"random", test_probe_random},
+	{"engine overload", test_probe_overload},
 	{"scheduler heap", test_sched},
 };
 
