@@ -41,6 +41,13 @@ Env:
                     bench/tun_echo, a process answering the echo (the
                     peer's work and the reply's receive path are charged
                     to it, as on a real tunnel; point-to-point, no ARP)
+  BENCH_NEIGH_GC    with BENCH_PEER=tun, raise the kernel's neighbour
+                    table limits (net.ipv{4,6}.neigh.default.gc_thresh1-3,
+                    global, not per namespace) above the tunnel count
+                    for the run, restored after (default 1; 0 = leave
+                    the defaults: from ~1 000 tunnels a neighbour entry
+                    is recycled on almost every probe, see
+                    bench/README.md)
   BENCH_VPNHAD_PRELOAD  LD_PRELOAD for vpnhad (diagnostic experiments;
                     `ip netns exec` in front of it gets it too)
   BENCH_BASELINE    another vpnhad binary (e.g. a copy built from main):
@@ -87,6 +94,7 @@ PERF_SECONDS = env_int("BENCH_PERF_SECONDS", 3)
 PERF = os.environ.get("BENCH_PERF", "1") != "0" and shutil.which("perf") is not None
 PRELOAD = os.environ.get("BENCH_VPNHAD_PRELOAD", "")
 PEER = os.environ.get("BENCH_PEER", "veth")
+NEIGH_GC = os.environ.get("BENCH_NEIGH_GC", "1") != "0"
 if PEER not in ("veth", "tun"):
     raise SystemExit("probe_scale: BENCH_PEER=%r is not \"veth\" or \"tun\"" % PEER)
 TUN_GROUP = 77  # link group of the TUN devices, deleted in one batch
@@ -187,6 +195,33 @@ def pin(pid, cpus):
         os.sched_setaffinity(int(tid), cpus)
 
 
+def raise_neigh_gc(n):
+    """Point-to-point (NOARP) devices still get a neighbour entry each;
+    the kernel's table is one for all namespaces, gc_thresh3 1024 by
+    default.  Above it, entries are recycled on almost every packet,
+    each with a netlink notification that zebra reads.  A concentrator
+    of that size needs the same setting; here for the run only."""
+    want = {"gc_thresh1": n + 128, "gc_thresh2": 2 * n + 512, "gc_thresh3": 4 * n + 1024}
+    saved = {}
+    for fam in ("ipv4", "ipv6"):
+        for k, v in want.items():
+            path = "/proc/sys/net/%s/neigh/default/%s" % (fam, k)
+            with open(path) as f:
+                old = int(f.read())
+            saved[path] = old
+    for fam in ("ipv4", "ipv6"):
+        for k in want:
+            path = "/proc/sys/net/%s/neigh/default/%s" % (fam, k)
+            with open(path, "w") as f:
+                f.write("%d\n" % max(saved[path], want[k]))
+
+    def restore():
+        for path in saved:
+            with open(path, "w") as f:
+                f.write("%d\n" % saved[path])
+    vt.current_registry().push(restore, "restore the neighbour table limits")
+
+
 def build_tun(work, n):
     """The router namespace with N TUN devices vti1..vtiN held by
     tun_echo, which answers the echo requests routed into them (the
@@ -194,8 +229,12 @@ def build_tun(work, n):
     Cleanup: the devices deleted in one batch (link group), then the
     process stopped (on its exit the kernel would delete them one by
     one, ~17 ms each)."""
+    if NEIGH_GC:
+        raise_neigh_gc(n)
     r = vt.Netns("r")
     ready = os.path.join(work, "tun_echo.ready")
+    if os.path.exists(ready):  # the size's other run (BENCH_BASELINE)
+        os.unlink(ready)
     binary = tun_echo_binary(work)
     errlog = open(os.path.join(work, "tun_echo.err"), "w")
     proc = r.popen([binary, "vti", n, ready], stdout=errlog, stderr=errlog)
@@ -203,7 +242,9 @@ def build_tun(work, n):
     pin(proc.pid, PEER_CPUS)
 
     def stop():
-        r.ip("link", "del", "group", TUN_GROUP, check=False)
+        # Minutes at 10 000 devices with their addresses and routes.
+        subprocess.run(["ip", "-n", r.name, "link", "del", "group", str(TUN_GROUP)],
+                       check=False, timeout=900)
         if proc.poll() is None:
             proc.terminate()
             try:
@@ -407,15 +448,19 @@ def run_size(work, vpnhad, n, win, tag="this"):
         log("N=%d: all %d up after %.3f s (%d polls); window %ss" % (n, n, t_up - t3, tries, win))
         time.sleep(SETTLE)
 
-        # Measurement window.  The two show commands stay outside the CPU
-        # window; the counter window is taken between their midpoints.
+        # Measurement window.  The two per-tunnel show commands stay
+        # outside the CPU window (at 10 000 tunnels each takes tens of
+        # seconds, its counters read tunnel by tunnel meanwhile): the
+        # per-tunnel counter window is taken between their midpoints.
+        # Probes sent per CPU second come from the engine's own counter
+        # (one show, milliseconds), read right at the CPU window's ends.
         with open(vpn.log_path, errors="replace") as f:
             lines0 = sum(1 for _ in f)
-        e0 = engine(rt)
         ta0 = time.monotonic()
         w0 = tunnels(rt)
         ta1 = time.monotonic()
         peer_pid = getattr(r, "tun_echo_pid", None)
+        e0 = engine(rt)
         q0 = proc_ticks(peer_pid)[0] if peer_pid else 0
         (c0, s0), (z0, _) = proc_ticks(vpn.pid), proc_ticks(zebra.pid)
         tw0 = time.monotonic()
@@ -423,11 +468,11 @@ def run_size(work, vpnhad, n, win, tag="this"):
         (c1, s1), (z1, _) = proc_ticks(vpn.pid), proc_ticks(zebra.pid)
         tw1 = time.monotonic()
         q1 = proc_ticks(peer_pid)[0] if peer_pid else 0
+        e1 = engine(rt)
         rss, hwm = status_kb(vpn.pid, "VmRSS"), status_kb(vpn.pid, "VmHWM")
         tb0 = time.monotonic()
         w1 = tunnels(rt)
         tb1 = time.monotonic()
-        e1 = engine(rt)
         if not vpn.alive():
             raise RuntimeError("N=%d: vpnhad died (see %s)" % (n, vpn.log_path))
         perf = perf_stat(vpn.pid, logs) if PERF else None
@@ -445,6 +490,13 @@ def run_size(work, vpnhad, n, win, tag="this"):
         td0 = time.monotonic()
     td1 = time.monotonic()
     cpu_s = (c1 - c0) / CLK_TCK
+    # Probes sent in the CPU window: the engine's counter; without it
+    # (an older vpnhad as the baseline) the per-tunnel counters' window,
+    # scaled to the CPU window's length.
+    if e0 and e1 and "probesSent" in e0:
+        sent_cpu = e1["probesSent"] - e0["probesSent"]
+    else:
+        sent_cpu = w["sent"] * (tw1 - tw0) / span if span > 0 else 0
     row.update({
         "interval_ms": INTERVAL, "window_s": float(win),
         "netns_s": round(t1 - t0, 3), "daemons_s": round(t2 - t1, 3),
@@ -454,10 +506,11 @@ def run_size(work, vpnhad, n, win, tag="this"):
         "zebra_cpu_pct": round((z1 - z0) / CLK_TCK / (tw1 - tw0) * 100, 2),
         "vpnhad_cpu_s": round(cpu_s, 2),
         "vpnhad_sys_pct": round((s1 - s0) / CLK_TCK / (tw1 - tw0) * 100, 2),
-        "vpnhad_cpu_us_per_probe": round(cpu_s * 1e6 / w["sent"], 1) if w["sent"] else None,
+        "vpnhad_cpu_us_per_probe": round(cpu_s * 1e6 / sent_cpu, 1) if sent_cpu else None,
+        "probes_sent_cpu_window": round(sent_cpu),
         "vpnhad_rss_kb": rss, "vpnhad_hwm_kb": hwm,
         "counter_span_s": round(span, 3),
-        "probes_per_s": round(w["sent"] / span, 1),
+        "probes_per_s": round(sent_cpu / (tw1 - tw0), 1),
         "probes_per_s_expected": round(n * 1000.0 / INTERVAL, 1),
         "kernel_routes": kroutes, "log_warnings": warnings,
         "log_state_changes_in_window": changes,
@@ -467,7 +520,7 @@ def run_size(work, vpnhad, n, win, tag="this"):
     if peer_pid:
         qs = (q1 - q0) / CLK_TCK
         row["peer_cpu_pct"] = round(qs / (tw1 - tw0) * 100, 2)
-        row["peer_cpu_us_per_probe"] = round(qs * 1e6 / w["sent"], 1) if w["sent"] else None
+        row["peer_cpu_us_per_probe"] = round(qs * 1e6 / sent_cpu, 1) if sent_cpu else None
     print(json.dumps(row), file=sys.stderr)
     if KEEP_LOGS:
         os.makedirs(os.path.join(OUT, "logs"), exist_ok=True)
@@ -493,8 +546,10 @@ def report(rows, meta, out_json, out_md):
     if meta.get("peer") == "tun":
         L.append("- tunnels: TUN devices in the router namespace, answered by bench/tun_echo "
                  "(a process: the peer's work and the reply's receive path are charged to it, "
-                 "column *peer CPU us/probe*); tun_echo pinned to CPU %s, vpnhad to CPU %s"
-                 % (meta.get("peer_cpus"), meta.get("vpnhad_cpus")))
+                 "column *peer CPU us/probe*); tun_echo pinned to CPU %s, vpnhad to CPU %s; %s"
+                 % (meta.get("peer_cpus"), meta.get("vpnhad_cpus"),
+                    "neighbour table limits (gc_thresh1-3) raised above N for the run"
+                    if meta.get("neigh_gc_raised") else "neighbour table limits at the kernel's defaults"))
     else:
         L.append("- tunnels: veth pairs between two namespaces, %s"
                  % ("permanent neighbour entries (no ARP, like a real tunnel interface)"
@@ -529,15 +584,19 @@ def report(rows, meta, out_json, out_md):
              "*all up s* = end of configuration until every tunnel reports `up` "
              "(polled every 0.2 s); CPU = (utime+stime) delta over the window in % of "
              "one core; RSS = VmRSS at the end of the window; probe counts are "
-             "deltas of `show vpn-ha json` counters over the window; *tunnels leaving "
+             "deltas of the per-tunnel counters of `show vpn-ha tunnel json` taken "
+             "around the window (at thousands of tunnels that show takes seconds, so "
+             "their span is longer than the window); *probes/s* = the probe engine's "
+             "own counter (`show vpn-ha gateway json`) over the CPU window; *tunnels leaving "
              "up* = tunnels whose transition counter moved or which were not `up` at "
              "either end of the window (any non-zero value is a false failover); RTT = "
              "mean of the per-tunnel window averages / largest per-tunnel max.")
     L.append("")
-    L.append("Second table: CPU us/probe = vpnhad CPU over the window / probes sent; "
+    L.append("Second table: CPU us/probe = vpnhad CPU over the window / probes sent in it "
+             "(the engine's counter); "
              "*stime %%* = the kernel (system time) part of the CPU %% column (on veths it "
              "includes the peer namespace's kernel answering the echo, run in vpnhad's "
-             "context); *peer CPU us/probe* = tun_echo's CPU over the window / probes sent "
+             "context); *peer CPU us/probe* = tun_echo's CPU over the window / those probes "
              "(TUN peer only: reading the request, writing the reply and the kernel's "
              "receive path of that reply up to vpnhad's socket); *send late* = how long after its scheduled time each probe of the "
              "window left (vpnhad's own histogram, `show vpn-ha gateway json` probeEngine: "
@@ -587,7 +646,8 @@ def main():
         "vpnhad_built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(os.path.getmtime(src))),
         "interval_ms": INTERVAL, "window_s": WINDOW, "window_big_s": WINDOW_BIG, "big_n": BIG_N,
         "window_note": window_note, "sizes": SIZES_TXT, "config_exit_lines": CONFIG_EXIT,
-        "static_neighbours": STATIC_NEIGH, "vpnhad_preload": PRELOAD, "peer": PEER,
+        "static_neighbours": STATIC_NEIGH,
+        "neigh_gc_raised": NEIGH_GC if PEER == "tun" else None, "vpnhad_preload": PRELOAD, "peer": PEER,
         "peer_cpus": ",".join(map(str, sorted(PEER_CPUS))) if PEER == "tun" else None,
         "vpnhad_cpus": ",".join(map(str, sorted(VPNHAD_CPUS))) if PEER == "tun" else None,
         "perf_seconds": PERF_SECONDS if PERF else None,
