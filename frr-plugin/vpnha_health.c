@@ -142,7 +142,8 @@ int64_t vpnha_health_detect_us(const struct vpnha_health *h)
 	int64_t timeout = (int64_t)h->cfg.timeout_ms * US_PER_MS;
 	int64_t var = (int64_t)h->rttvar_us * 4, d;
 
-	if (!h->srtt_us || h->cfg.detection != VPNHA_HC_DETECT_ADAPTIVE)
+	if (h->rtt_samples < VPNHA_HC_DETECT_SAMPLES ||
+	    h->cfg.detection != VPNHA_HC_DETECT_ADAPTIVE)
 		return timeout;
 	if (var < VPNHA_HC_DETECT_SLACK_MS * US_PER_MS)
 		var = VPNHA_HC_DETECT_SLACK_MS * US_PER_MS;
@@ -181,6 +182,8 @@ static void vpnha_hc_rtt_sample(struct vpnha_health *h, uint32_t rtt)
 
 	if (rtt == 0)
 		rtt = 1; /* srtt 0 means "no sample" */
+	if (h->rtt_samples < VPNHA_HC_DETECT_SAMPLES)
+		h->rtt_samples++;
 	if (!h->srtt_us) {
 		h->srtt_us = rtt;
 		h->rttvar_us = rtt / 2;
@@ -615,6 +618,7 @@ void vpnha_health_reconfigure(struct vpnha_health *h,
 	h->miss_run_start = old.miss_run_start;
 	h->srtt_us = old.srtt_us;
 	h->rttvar_us = old.rttvar_us;
+	h->rtt_samples = old.rtt_samples;
 	h->tail_count = old.tail_count;
 	h->last_good = old.last_good;
 	h->last_restore = old.last_restore;

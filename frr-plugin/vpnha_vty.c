@@ -142,6 +142,7 @@ static json_object *vpnha_json_tunnel(const struct vpnha_tunnel *t)
 					       : "adaptive");
 		json_object_int_add(jh, "srttUs", h->srtt_us);
 		json_object_int_add(jh, "rttvarUs", h->rttvar_us);
+		json_object_int_add(jh, "rttSamples", h->rtt_samples);
 		json_object_int_add(jh, "detectDeadlineUs",
 				    vpnha_health_detect_us(h));
 		json_object_int_add(jh, "detectBoundUs",

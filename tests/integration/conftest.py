@@ -105,10 +105,13 @@ def vpnha_hc(vpnha, request):
 
     def both_up():
         t = s.rt.vtysh_json("show vpn-ha tunnel json")["tunnels"]
-        return {n: (t[n]["state"], t[n].get("healthCheck", {}).get("verdict")) for n in t}
+        return {n: (t[n]["state"], t[n].get("healthCheck", {}).get("verdict"),
+                    t[n].get("healthCheck", {}).get("rttSamples", 0) >= 8) for n in t}
 
-    vt.wait_for(both_up, 10, ok=lambda v: all(x == ("up", "alive") for x in v.values()),
-                desc="both tunnels up with a passing health check")
+    # Up, and the RTT estimate ready: adaptive detection uses it from
+    # its 8th sample on (the timeout before; vpnha_health.h, Detection).
+    vt.wait_for(both_up, 10, ok=lambda v: all(x == ("up", "alive", True) for x in v.values()),
+                desc="both tunnels up with a passing health check and 8 RTT samples")
     s.wait_kernel_devs(["vti1"])
     s.hc = tunnels
     return s

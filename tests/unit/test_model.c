@@ -617,8 +617,13 @@ static void test_health_down_timeline(void)
 	scheme_setup();
 	hc_enable(primary, VPNHA_HC_TYPE_ICMP, 1000, true);
 	CU_ASSERT_EQUAL(primary->state, VPNHA_TUNNEL_INIT);
+	/* Up on the first reply; the RTT estimate drives detection from
+	 * its VPNHA_HC_DETECT_SAMPLES-th sample on. */
 	hc_run(primary, 300, true, VPNHA_TUNNEL_INIT);
 	CU_ASSERT_EQUAL(primary->state, VPNHA_TUNNEL_UP);
+	CU_ASSERT_EQUAL(vpnha_health_detect_us(&primary->health), 200000);
+	hc_run(primary, 600, true, VPNHA_TUNNEL_INIT);
+	CU_ASSERT(vpnha_health_detect_us(&primary->health) < 200000);
 	tr0 = primary->stats.transitions;
 
 	/* Silence: down on the third consecutive loss. */
