@@ -186,7 +186,7 @@ typedef struct thread_master vpnha_loop_t;
 #else
 #define vpnha_if_connected_each(ifp, c)                                        \
 	for (struct listnode *vpnha_cn_ = listhead((ifp)->connected);          \
-	     vpnha_cn_ && ((c) = listgetdata(vpnha_cn_), true);               \
+	     vpnha_cn_ && ((c) = listgetdata(vpnha_cn_), true);                \
 	     vpnha_cn_ = listnextnode(vpnha_cn_))
 #endif
 

@@ -549,8 +549,8 @@ static int vpnha_io_sock_open(struct vpnha_io_sock *s)
 		 * health-check address, which vpnhad keeps on the tunnel
 		 * (vpnha_io_addr_ensure()); if it is missing all the same,
 		 * no reply can reach us and the tunnel goes down, as it
-		 * did when the send failed.  Needs CAP_NET_ADMIN: without
-		 * it, only slower.
+		 * did when the send failed.  Needs CAP_NET_RAW or
+		 * CAP_NET_ADMIN (vpnhad has both): without, only slower.
 		 */
 		frr_with_privs (&vpnha_privs) {
 			setsockopt(s->fd, IPPROTO_IP, IP_TRANSPARENT, &on,
