@@ -231,22 +231,26 @@ def _watch_routes(tb, seconds):
 
 
 def test_short_esp_flaps_do_not_switch(ipsec):
-    """ESP dropped 40 ms out of every 80 ms or more: shorter than the
-    silence adaptive detection needs (D + (miss - 2) x interval/4, about
-    85 ms with the defaults, see vpnha_health.h): the health check must
-    ride it out although probes are lost."""
+    """ESP dropped 30 ms at a time, alive 40 to 120 ms (random, so that
+    the windows drift across the probe schedule) in between: shorter than
+    the silence adaptive detection needs (D + (miss - 2) x interval/4,
+    about 85 ms with the defaults, see vpnha_health.h; the rest of the
+    margin is the RTT through userspace ESP, tens of ms when the machine
+    is loaded): the health check must ride it out although probes are
+    lost."""
     tb = ipsec
     lost0 = probes_lost(tb)
     t0 = time.monotonic()
-    tb.flapping(1, 0.04, duration=3.0)
-    seen = _watch_routes(tb, 3.3)
+    tb.flapping(1, 0.03, duration=4.0, alive=(0.04, 0.12))
+    seen = _watch_routes(tb, 4.3)
     tb.stop_flapping(1)
     windows = [(round((a - t0) * 1000), round((b - t0) * 1000)) for a, b in tb.flap_windows[1]]
     lost = probes_lost(tb) - lost0
-    print("short flaps: route changes %s; ESP dead 40 ms from within each of %s ms; %d probes lost"
+    print("short flaps: route changes %s; ESP dead 30 ms from within each of %s ms; %d probes lost"
           % ([(round((t - t0) * 1000), d) for t, d in seen], windows, lost))
-    # The flaps were real: several, and they cost probes.
-    assert len(windows) >= 3 and lost >= 3, (windows, lost)
+    # The flaps were real: many, and they cost probes (about one window
+    # in four catches a probe; fewer windows fit when nft is slow).
+    assert len(windows) >= 10 and lost >= 2, (windows, lost)
     assert [d for _, d in seen] == [["ipsec0"]], seen
     assert tunnels(tb)["primary"][0] == "up"
 

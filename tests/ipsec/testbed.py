@@ -48,6 +48,7 @@ Requires strongSwan (charon-systemd, swanctl, kernel-libipsec plugin):
 """
 
 import os
+import random
 import shutil
 import signal
 import subprocess
@@ -596,10 +597,15 @@ table inet vpnhat_inject {
     def restart_gateway(self, i, timeout=10.0):
         self.start_gateway(i, initiate=True, timeout=timeout)
 
-    def flapping(self, i, period, duration=None):
+    def flapping(self, i, period, duration=None, alive=None):
         """ESP on tunnel i alternates dead/alive every period seconds (in a
         thread) until stop_flapping(i) or duration. Returns the thread's
-        stop event.  The kernel times each dead window: the drop matches
+        stop event.  alive=(lo, hi): each alive phase lasts a random time
+        between lo and hi seconds instead (a fixed-seed draw), so the
+        windows cannot lock onto the probe schedule: dead 40 ms + alive
+        40 ms + a 20 ms nft command on a loaded machine is exactly the
+        100 ms probe interval, and every probe went out alive (0 lost in
+        30 windows).  The kernel times each dead window: the drop matches
         while gateway i's uplink is in the esp_flap set, and the element
         is added with a timeout of period (an nft command takes tens of
         ms, over 100 ms on a loaded machine: timed from here, a dead
@@ -612,12 +618,15 @@ table inet vpnhat_inject {
         add = 'add element inet vpnhat_inject esp_flap { "%s" timeout %dms }\n' % (
             TUNNELS[i]["g_up"], round(period * 1000))
 
+        rng = random.Random(i)
+
         def run():
             end = time.monotonic() + duration if duration else None
             while not stop.is_set() and (end is None or time.monotonic() < end):
                 t_before, t_in = self._nft(i, add)
                 windows.append((t_before, t_in + period))
-                stop.wait(max(0.0, t_in + 2 * period - time.monotonic()))
+                gap = rng.uniform(*alive) if alive else period
+                stop.wait(max(0.0, t_in + period + gap - time.monotonic()))
 
         th = threading.Thread(target=run, daemon=True)
         th.start()
