@@ -70,6 +70,7 @@ make -C build check VERBOSE=1 || rc=$?
 #   the VRF created after the configuration and deleted.
 extra_pass=0
 extra_fail=0
+failed_extra=
 for t in tools/pkgtest.sh tests/vm/run-vpnha.sh tests/vm/run-strongswan-xfrm.sh tests/vm/run-vpnha-vrf.sh; do
 	case $t in
 	# The package build skips its unit tests (nocheck): the same sources'
@@ -83,6 +84,7 @@ for t in tools/pkgtest.sh tests/vm/run-vpnha.sh tests/vm/run-strongswan-xfrm.sh 
 		extra_pass=$((extra_pass + 1))
 	else
 		echo "FAIL: $t"
+		failed_extra="$failed_extra $t"
 		extra_fail=$((extra_fail + 1))
 		rc=1
 	fi
@@ -106,7 +108,10 @@ for t in tests/yang/lint.sh tests/doc/check-doc.sh tests/fuzz/run.sh; do
 	case "$(sed -n 's/^:test-result: //p' "build/$t.trs" 2>/dev/null)" in
 	PASS) extra_pass=$((extra_pass + 1)) ;;
 	SKIP) echo "skipped: $t (reason in build/$t.log)" ;;
-	*) extra_fail=$((extra_fail + 1)) ;;
+	*)
+		failed_extra="$failed_extra $t"
+		extra_fail=$((extra_fail + 1))
+		;;
 	esac
 done
 summary=$(printf '%s\n%d passed, %d failed\n' "$summary" $extra_pass $extra_fail |
@@ -117,6 +122,15 @@ skipped=$(cat build/tests/unit/*.log build/tests/integration/*.log 2>/dev/null |
 		for (i = 1; i <= NF; i++) if ($(i) ~ /^skipped/) s += $(i - 1) }
 	END { print s + 0 }')
 echo "skipped: $skipped (reasons above: pytest -rs, SKIP lines)"
+# The failed cases by name (pytest's short summary, CUnit's failures),
+# so that the end of the output says which.
+cat build/tests/integration/*.log 2>/dev/null | sed -n 's/^\(FAILED\|ERROR\) \([^ ]*\).*/failed: \2/p'
+for f in build/tests/unit/*.log; do
+	[ -f "$f" ] || continue
+	sed -n "s|^ *Test: \(.*\) \.\.\.FAILED.*|failed: ${f#build/}: \1|p" "$f"
+done
+for t in $failed_extra; do echo "failed: $t"; done
+
 echo "platform: $(. /etc/os-release && echo "$PRETTY_NAME"), frr $(dpkg-query -W -f='${Version}' frr)"
 echo "$summary"
 exit $rc

@@ -14,4 +14,4 @@ if ! /usr/bin/python3 -c 'import pytest' 2>/dev/null; then
 	echo "FAIL: /usr/bin/python3 has no pytest (apt-get install -y python3-pytest)" >&2
 	exit 99
 fi
-exec /usr/bin/python3 -m pytest -v -rsx -p no:cacheprovider "$VPNHA_SRCDIR/tests/integration" "$@"
+exec /usr/bin/python3 -m pytest -v -rfEsx -p no:cacheprovider "$VPNHA_SRCDIR/tests/integration" "$@"
