@@ -557,6 +557,12 @@ const struct frr_yang_module_info frr_vpnhad_info = {
 			},
 		},
 		{
+			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/detection/rtt-samples",
+			.cbs = {
+				.get_elem = vpnha_nb_tunnel_state_detection_rtt_samples_get_elem,
+			},
+		},
+		{
 			.xpath = "/frr-vpnhad:vpnhad/tunnel/state/detection/deadline-us",
 			.cbs = {
 				.get_elem = vpnha_nb_tunnel_state_detection_deadline_us_get_elem,

@@ -109,6 +109,8 @@ struct yang_data *vpnha_nb_tunnel_state_window_jitter_us_get_elem(
 	struct nb_cb_get_elem_args *args);
 struct yang_data *vpnha_nb_tunnel_state_detection_srtt_us_get_elem(
 	struct nb_cb_get_elem_args *args);
+struct yang_data *vpnha_nb_tunnel_state_detection_rtt_samples_get_elem(
+	struct nb_cb_get_elem_args *args);
 struct yang_data *vpnha_nb_tunnel_state_detection_deadline_us_get_elem(
 	struct nb_cb_get_elem_args *args);
 struct yang_data *vpnha_nb_tunnel_state_detection_bound_us_get_elem(

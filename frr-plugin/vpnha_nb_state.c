@@ -206,6 +206,16 @@ struct yang_data *vpnha_nb_tunnel_state_detection_srtt_us_get_elem(
 	return yang_data_new_uint32(args->xpath, (uint32_t)(h->srtt_us));
 }
 
+struct yang_data *vpnha_nb_tunnel_state_detection_rtt_samples_get_elem(
+	struct nb_cb_get_elem_args *args)
+{
+	const struct vpnha_health *h = vpnha_nb_detection(args);
+
+	if (!h)
+		return NULL;
+	return yang_data_new_uint8(args->xpath, h->rtt_samples);
+}
+
 struct yang_data *vpnha_nb_tunnel_state_detection_deadline_us_get_elem(
 	struct nb_cb_get_elem_args *args)
 {

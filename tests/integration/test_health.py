@@ -274,6 +274,7 @@ def test_silent_failure_fails_over_in_time(vpnha_hc, block):
     assert 10000 <= int(yd["deadline-us"]) <= 20000, yd
     assert int(yd["bound-us"]) == INTERVAL * 1000 + 2 * int(yd["deadline-us"]) + (MISS - 2) * INTERVAL * 250, yd
     assert 0 < int(yd["srtt-us"]) < 10000 and int(yd["hold-down-effective-ms"]) == HOLD_DOWN, yd
+    assert int(yd["rtt-samples"]) == 8, yd
 
 
 # ---------------------------------------------------------------------------
