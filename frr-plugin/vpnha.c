@@ -295,7 +295,7 @@ static void vpnha_tunnel_set_state(struct vpnha *v, struct vpnha_tunnel *t,
 	/* An interface event changed the tunnel before evaluating it. */
 	bool if_event = v->if_changed == t;
 	bool was_usable = if_event ? v->if_was_usable : vpnha_tunnel_usable(t);
-	int64_t now = v->now();
+	int64_t now;
 
 	/*
 	 * Same state: nothing to log, but nexthops (ifindex) may differ...
@@ -312,6 +312,7 @@ static void vpnha_tunnel_set_state(struct vpnha *v, struct vpnha_tunnel *t,
 		return;
 	}
 
+	now = v->now();
 	strlcpy(t->reason, reason, sizeof(t->reason));
 	if (old != state) {
 		if (old == VPNHA_TUNNEL_RECOVERING)

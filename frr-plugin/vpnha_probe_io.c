@@ -191,6 +191,26 @@ static struct vpnha_io_batch vpnha_io_batches[2];
 #define VPNHA_IO_RX_ALL (-1)
 
 /*
+ * Replies are read at the engine's next wakeup instead of on their own
+ * read event when that wakeup is due within VPNHA_IO_RX_COALESCE_US
+ * (vpnha_io_rx_arm()).  At scale the timer wakes at every send slot
+ * (every 5 ms at the default interval), so the replies of a slot are
+ * read, in one recvmmsg(), by the wakeup that sends the next one:
+ * at 1000 tunnels that is 200 wakeups a second instead of about 2000
+ * (one per burst of replies, each with a read event re-added: on libfrr
+ * 8.4 a write to the loop's wake-up pipe and one more poll).  Nothing
+ * is judged from the time a reply is read: its kernel timestamp is
+ * its arrival (RTT, late), and every timer wakeup reads all the replies
+ * waiting before it judges a deadline.  The bound is below the
+ * detection slack (VPNHA_HC_DETECT_SLACK_MS), so a reply read late
+ * still moves its tunnel's deadline before that deadline is due; what
+ * the delay can postpone is only a state change a reply causes
+ * (recovery), by at most the bound.  With few tunnels the next wakeup
+ * is usually further away: replies are read as they come.
+ */
+#define VPNHA_IO_RX_COALESCE_US 5000
+
+/*
  * Engine counters ("show vpn-ha gateway json", probeEngine): how late
  * probes were sent after their scheduled time, in power-of-two buckets
  * of microseconds (bucket i: below 2^i us; the last one: the rest).
@@ -206,6 +226,7 @@ static struct {
 	uint64_t wake_late[VPNHA_IO_LATE_BUCKETS];
 	int64_t late_max;
 	uint64_t rx_calls, tx_calls;
+	uint64_t rx_events; /* read events (the rest: read by the timer) */
 	uint64_t overdue; /* sent VPNHA_PROBE_OVERDUE_US late or more */
 } vpnha_io_stats;
 
@@ -463,6 +484,7 @@ const char *vpnha_io_source_status(const struct vpnha_tunnel *t)
 #endif
 
 static void vpnha_io_read(vpnha_event_t *e);
+static void vpnha_io_rx_arm(int64_t when);
 
 /*
  * Socket buffers for the replies of a whole send slot (one burst: all
@@ -582,7 +604,7 @@ static int vpnha_io_sock_open(struct vpnha_io_sock *s)
 		goto fail;
 	s->bufsize = 0;
 	vpnha_io_sock_size(s);
-	vpnha_add_read(master, vpnha_io_read, s, s->fd, &s->t_read);
+	vpnha_io_rx_arm(0);
 	if (VPNHA_DEBUG(probe) || s->open_failed)
 		zlog_info("probe socket (%s) opened",
 			  s->family == AF_INET ? "ICMP" : "ICMPv6");
@@ -705,22 +727,48 @@ static void vpnha_io_unregister(struct vpnha_io *io)
  */
 static int vpnha_io_busy;
 
-/* Arm the timerfd for the earliest event, if that changed. */
+/*
+ * A read event for each open socket whose replies the next timer wakeup
+ * (when, absolute us; 0: none) would not read soon enough, see
+ * VPNHA_IO_RX_COALESCE_US.  One already armed stays armed.
+ */
+static void vpnha_io_rx_arm(int64_t when)
+{
+	struct vpnha_io_sock *s;
+	int64_t now = 0;
+
+	for (s = vpnha_io_socks; s < vpnha_io_socks + 2; s++) {
+		if (s->fd < 0 || s->t_read)
+			continue;
+		if (when && !now)
+			now = vpnha->now();
+		if (when && when - now <= VPNHA_IO_RX_COALESCE_US)
+			continue;
+		vpnha_add_read(master, vpnha_io_read, s, s->fd, &s->t_read);
+	}
+}
+
+/* Arm the timerfd for the earliest event, if that changed, and the read
+ * events the replies then need. */
 static void vpnha_io_sched_arm(void)
 {
 	int64_t when = vpnha_sched_next(&vpnha_sched);
 	struct itimerspec its = {};
 
-	if (vpnha_io_busy || when == vpnha_timer_armed || vpnha_timer_fd < 0)
+	if (vpnha_io_busy || vpnha_timer_fd < 0)
 		return;
-	vpnha_timer_armed = when;
-	if (when) {
-		its.it_value.tv_sec = when / 1000000;
-		its.it_value.tv_nsec = (when % 1000000) * 1000;
+	if (when != vpnha_timer_armed) {
+		vpnha_timer_armed = when;
+		if (when) {
+			its.it_value.tv_sec = when / 1000000;
+			its.it_value.tv_nsec = (when % 1000000) * 1000;
+		}
+		if (timerfd_settime(vpnha_timer_fd, TFD_TIMER_ABSTIME, &its,
+				    NULL) < 0)
+			zlog_err("probe timer: timerfd_settime: %s",
+				 safe_strerror(errno));
 	}
-	if (timerfd_settime(vpnha_timer_fd, TFD_TIMER_ABSTIME, &its, NULL) < 0)
-		zlog_err("probe timer: timerfd_settime: %s",
-			 safe_strerror(errno));
+	vpnha_io_rx_arm(when);
 }
 
 /*
@@ -1047,7 +1095,8 @@ static void vpnha_io_read(vpnha_event_t *e)
 {
 	struct vpnha_io_sock *s = VPNHA_EVENT_ARG(e);
 
-	vpnha_add_read(master, vpnha_io_read, s, s->fd, &s->t_read);
+	/* Re-armed by vpnha_io_sched_arm() unless the timer is near. */
+	vpnha_io_stats.rx_events++;
 	vpnha_io_busy++;
 	vpnha_io_drain(s, VPNHA_IO_RX_ROUNDS);
 	vpnha_io_busy--;
@@ -1236,6 +1285,7 @@ struct json_object *vpnha_io_json(void)
 	json_object_int_add(j, "repliesRead", vpnha_io_stats.replies);
 	json_object_int_add(j, "repliesNoTunnel", vpnha_io_stats.unmatched);
 	json_object_int_add(j, "receiveCalls", vpnha_io_stats.rx_calls);
+	json_object_int_add(j, "readEvents", vpnha_io_stats.rx_events);
 	for (i = 0; i < VPNHA_IO_LATE_BUCKETS; i++)
 		total += vpnha_io_stats.late[i];
 	/* Percentiles as bucket upper bounds (powers of two). */
