@@ -755,9 +755,9 @@ static void vpnha_io_sched_arm(void)
 	int64_t when = vpnha_sched_next(&vpnha_sched);
 	struct itimerspec its = {};
 
-	if (vpnha_io_busy || vpnha_timer_fd < 0)
+	if (vpnha_io_busy)
 		return;
-	if (when != vpnha_timer_armed) {
+	if (vpnha_timer_fd >= 0 && when != vpnha_timer_armed) {
 		vpnha_timer_armed = when;
 		if (when) {
 			its.it_value.tv_sec = when / 1000000;
@@ -768,7 +768,8 @@ static void vpnha_io_sched_arm(void)
 			zlog_err("probe timer: timerfd_settime: %s",
 				 safe_strerror(errno));
 	}
-	vpnha_io_rx_arm(when);
+	/* No timer (it could not be created): nothing else reads them. */
+	vpnha_io_rx_arm(vpnha_timer_fd >= 0 ? when : 0);
 }
 
 /*
