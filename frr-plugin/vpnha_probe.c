@@ -10,6 +10,11 @@
 #include "lib/checksum.h"
 
 #include "vpnha_probe.h"
+#include "vpnha_health.h"
+
+/* A reply read late must still move its deadline before it is due. */
+_Static_assert(VPNHA_PROBE_RX_COALESCE_US < VPNHA_HC_DETECT_SLACK_MS * 1000,
+	       "replies may wait past a detection deadline");
 
 #define IPV4_HDR_MIN 20
 #define IPV6_HDR_LEN 40
@@ -45,6 +50,11 @@ const char *vpnha_probe_check_key(enum vpnha_probe_check c)
 	if ((unsigned int)c >= array_size(vpnha_probe_check_names))
 		return "invalid";
 	return vpnha_probe_check_names[c][1];
+}
+
+bool vpnha_probe_rx_can_wait(int64_t now, int64_t next_wakeup)
+{
+	return next_wakeup && next_wakeup - now <= VPNHA_PROBE_RX_COALESCE_US;
 }
 
 int vpnha_probe_overload_update(struct vpnha_probe_overload *o, int64_t now,

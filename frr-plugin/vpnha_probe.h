@@ -246,6 +246,29 @@ struct vpnha_probe_overload {
 int vpnha_probe_overload_update(struct vpnha_probe_overload *o, int64_t now,
 				uint64_t sent, uint64_t overdue);
 
+/*
+ * Replies are read by the engine's next timer wakeup instead of on a
+ * read event of their own when that wakeup is due within
+ * VPNHA_PROBE_RX_COALESCE_US: vpnha_probe_rx_can_wait(now, next) (next:
+ * absolute us, 0 = no wakeup scheduled).  At scale the timer wakes at
+ * every send slot (every 5 ms at the default interval), so the replies
+ * of a slot are read, in one recvmmsg(), by the wakeup that sends the
+ * next one, instead of one wakeup per burst of replies (each re-adding
+ * its read event: on libfrr 8.4 a write to the loop's wake-up pipe and
+ * one more poll).  Nothing is judged from the time a reply is read: its
+ * kernel timestamp is its arrival (RTT, late), and every timer wakeup
+ * reads all the replies waiting before it judges a deadline.  The bound
+ * is below the detection slack (VPNHA_HC_DETECT_SLACK_MS, asserted in
+ * vpnha_probe.c), so a reply read late still moves its tunnel's deadline
+ * before that deadline is due; what the delay can postpone is only a
+ * state change a reply causes (recovery), by at most the bound.  With
+ * few tunnels the next wakeup is usually further away: replies are read
+ * as they come.
+ */
+#define VPNHA_PROBE_RX_COALESCE_US 5000
+
+bool vpnha_probe_rx_can_wait(int64_t now, int64_t next_wakeup);
+
 /* Name of a check result ("wrong-nonce") and its JSON key ("wrongNonce"). */
 const char *vpnha_probe_check_name(enum vpnha_probe_check c);
 const char *vpnha_probe_check_key(enum vpnha_probe_check c);

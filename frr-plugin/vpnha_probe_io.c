@@ -190,25 +190,6 @@ static struct vpnha_io_batch vpnha_io_batches[2];
  */
 #define VPNHA_IO_RX_ALL (-1)
 
-/*
- * Replies are read at the engine's next wakeup instead of on their own
- * read event when that wakeup is due within VPNHA_IO_RX_COALESCE_US
- * (vpnha_io_rx_arm()).  At scale the timer wakes at every send slot
- * (every 5 ms at the default interval), so the replies of a slot are
- * read, in one recvmmsg(), by the wakeup that sends the next one:
- * at 1000 tunnels that is 200 wakeups a second instead of about 2000
- * (one per burst of replies, each with a read event re-added: on libfrr
- * 8.4 a write to the loop's wake-up pipe and one more poll).  Nothing
- * is judged from the time a reply is read: its kernel timestamp is
- * its arrival (RTT, late), and every timer wakeup reads all the replies
- * waiting before it judges a deadline.  The bound is below the
- * detection slack (VPNHA_HC_DETECT_SLACK_MS), so a reply read late
- * still moves its tunnel's deadline before that deadline is due; what
- * the delay can postpone is only a state change a reply causes
- * (recovery), by at most the bound.  With few tunnels the next wakeup
- * is usually further away: replies are read as they come.
- */
-#define VPNHA_IO_RX_COALESCE_US 5000
 
 /*
  * Engine counters ("show vpn-ha gateway json", probeEngine): how late
@@ -730,7 +711,7 @@ static int vpnha_io_busy;
 /*
  * A read event for each open socket whose replies the next timer wakeup
  * (when, absolute us; 0: none) would not read soon enough, see
- * VPNHA_IO_RX_COALESCE_US.  One already armed stays armed.
+ * VPNHA_PROBE_RX_COALESCE_US.  One already armed stays armed.
  */
 static void vpnha_io_rx_arm(int64_t when)
 {
@@ -742,7 +723,7 @@ static void vpnha_io_rx_arm(int64_t when)
 			continue;
 		if (when && !now)
 			now = vpnha->now();
-		if (when && when - now <= VPNHA_IO_RX_COALESCE_US)
+		if (vpnha_probe_rx_can_wait(now, when))
 			continue;
 		vpnha_add_read(master, vpnha_io_read, s, s->fd, &s->t_read);
 	}

@@ -2337,6 +2337,28 @@ static void test_probe_random(void)
 	CU_ASSERT(a != b || v[1] != v[2]);
 }
 
+/* --- Replies read by the next wakeup --- */
+
+static void test_probe_rx_can_wait(void)
+{
+	int64_t now = 1000000000LL;
+
+	/* No wakeup scheduled: nobody would read them. */
+	CU_ASSERT_FALSE(vpnha_probe_rx_can_wait(now, 0));
+	/* Due now, overdue, or within the bound: that wakeup reads them. */
+	CU_ASSERT_TRUE(vpnha_probe_rx_can_wait(now, now));
+	CU_ASSERT_TRUE(vpnha_probe_rx_can_wait(now, now - 50000));
+	CU_ASSERT_TRUE(vpnha_probe_rx_can_wait(
+		now, now + VPNHA_PROBE_RX_COALESCE_US));
+	/* Later: a read event of their own. */
+	CU_ASSERT_FALSE(vpnha_probe_rx_can_wait(
+		now, now + VPNHA_PROBE_RX_COALESCE_US + 1));
+	CU_ASSERT_FALSE(vpnha_probe_rx_can_wait(now, now + 100000));
+	/* Below the detection slack: a reply read late still moves its
+	 * tunnel's deadline in time. */
+	CU_ASSERT(VPNHA_PROBE_RX_COALESCE_US < VPNHA_HC_DETECT_SLACK_MS * 1000);
+}
+
 /* --- Probe engine overload --- */
 
 static void test_probe_overload(void)
@@ -2651,6 +2673,7 @@ static const struct vpnha_cunit_test probe_tests[] = {
 	{"pktinfo: arrival interface and address", test_probe_pktinfo},
 	{"verify: this very probe", test_probe_verify},
 	{"random", test_probe_random},
+	{"replies read by the next wakeup", test_probe_rx_can_wait},
 	{"engine overload", test_probe_overload},
 	{"scheduler heap", test_sched},
 };
