@@ -2348,8 +2348,8 @@ static void test_probe_rx_can_wait(void)
 	/* Due now, overdue, or within the bound: that wakeup reads them. */
 	CU_ASSERT_TRUE(vpnha_probe_rx_can_wait(now, now));
 	CU_ASSERT_TRUE(vpnha_probe_rx_can_wait(now, now - 50000));
-	CU_ASSERT_TRUE(vpnha_probe_rx_can_wait(
-		now, now + VPNHA_PROBE_RX_COALESCE_US));
+	CU_ASSERT_TRUE(
+		vpnha_probe_rx_can_wait(now, now + VPNHA_PROBE_RX_COALESCE_US));
 	/* Later: a read event of their own. */
 	CU_ASSERT_FALSE(vpnha_probe_rx_can_wait(
 		now, now + VPNHA_PROBE_RX_COALESCE_US + 1));
