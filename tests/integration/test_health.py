@@ -31,6 +31,7 @@ import json
 import os
 import re
 import select
+import signal
 import subprocess
 import threading
 import time
@@ -828,6 +829,59 @@ def test_late_replies_reason(vpnha_hc, block):
     with open(s.rt.daemons["vpnhad"].log_path) as f:
         log = f.read()
     assert "tunnel primary: up -> down (5 consecutive misses: replies late, rtt " in log, log[-3000:]
+
+
+# A stalled daemon: replies that came while it could not read count
+# at their arrival (kernel timestamp), and every reply waiting is read
+# before a timeout is judged.  The probe engine leans on both: at scale
+# it reads replies only at its next timer wakeup (vpnha_probe.h,
+# VPNHA_PROBE_RX_COALESCE_US).  Detection timeout, so the 200 ms RTT step
+# is no verdict; the timeout stays 500 ms.
+STALL = dict(detection="timeout")
+STALL_RTT_MS = 200
+STALL_S = 1.0
+
+
+@pytest.mark.vpnha_hc(**STALL)
+def test_replies_queued_during_a_stall_count_at_arrival(vpnha_hc, block):
+    """vpnhad stopped for 1 s while the primary's peer answers 200 ms
+    late: the replies to the 2 probes in flight wait in the socket past
+    their 500 ms timeout, yet none is lost or late, and nothing fails
+    over.  Judging timeouts before reading them, or timing a reply when
+    it is read, loses them (then counts them late)."""
+    s = vpnha_hc
+    peer, line = icmp_peer(s, "delay", "cvti1", "169.254.1.2", "169.254.1.1", STALL_RTT_MS)
+    assert line == "ready", line
+    block.drop("cvti1", "icmp type echo-request")
+
+    # The peer's RTT in place: replies come 200 ms after their probe.
+    vt.wait_for(lambda: tunnel(s, "primary")["healthCheck"], 5,
+                ok=lambda hc: hc["srttUs"] >= STALL_RTT_MS * 1000 * 0.8,
+                desc="primary's smoothed RTT near %d ms" % STALL_RTT_MS)
+    time.sleep(0.5)
+    before = tunnel(s, "primary")
+    assert before["state"] == "up", before
+    pid = s.rt.daemons["vpnhad"].pid
+    os.kill(pid, signal.SIGSTOP)
+    vt.current_registry().push(lambda: os.kill(pid, signal.SIGCONT), "resume vpnhad")
+    time.sleep(STALL_S)
+    os.kill(pid, signal.SIGCONT)
+    # Two intervals of fresh probes after the stall, answered.
+    sent0 = before["healthCheck"]["counters"]["probesSent"]
+    after = vt.wait_for(lambda: tunnel(s, "primary"), 5,
+                        ok=lambda t: t["healthCheck"]["counters"]["probesReceived"]
+                        >= before["healthCheck"]["counters"]["probesReceived"] + 3,
+                        desc="replies after the stall")
+    c0, c1 = before["healthCheck"]["counters"], after["healthCheck"]["counters"]
+    print("before %s\nafter %s" % (c0, c1))
+    assert c1["probesSent"] > sent0, c1
+    assert c1["probesLost"] == c0["probesLost"], (c0, c1)
+    assert c1["probesLate"] == c0["probesLate"], (c0, c1)
+    assert after["healthCheck"]["rejectedReplies"].get("late", 0) == \
+        before["healthCheck"]["rejectedReplies"].get("late", 0), after["healthCheck"]
+    assert after["state"] == "up" and after["transitions"] == before["transitions"], after
+    # The replies read after the stall kept their RTT (~200 ms, not 1 s).
+    assert after["healthCheck"]["window"]["rttMaxUs"] < TIMEOUT * 1000, after["healthCheck"]
 
 
 BFD_NP = dict(type="bfd", hold_down=3000)
