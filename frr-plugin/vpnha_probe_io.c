@@ -190,7 +190,6 @@ static struct vpnha_io_batch vpnha_io_batches[2];
  */
 #define VPNHA_IO_RX_ALL (-1)
 
-
 /*
  * Engine counters ("show vpn-ha gateway json", probeEngine): how late
  * probes were sent after their scheduled time, in power-of-two buckets
