@@ -780,6 +780,19 @@ class FrrRouter:
         raise CommandError on failure (rc or "%" output)."""
         cmds = ["configure terminal"] + self.config_lines(text)
         cp = self.vtysh_raw(*cmds)
+        # FRR 10.3's mgmtd releases the running datastore's lock only
+        # after its commit reply has resumed the vty, so the next command
+        # of the chain (staticd's, zebra's) can find it still taken:
+        # "could not lock running DS" (fixed upstream after 10.3: FRR
+        # PR 22404).  The chain again, a few times: what the first try
+        # applied is applied again (ip route is idempotent; a "no" of
+        # something already gone still fails, as it should).
+        for attempt in range(3):
+            if not (HAS_MGMTD and "could not lock running DS" in cp.stdout):
+                break
+            print("configure: mgmtd's running lock race (FRR PR 22404), try %d" % (attempt + 2))
+            time.sleep(0.1 * (attempt + 1))
+            cp = self.vtysh_raw(*cmds)
         if check:
             bad = [l for l in cp.stdout.splitlines() if l.lstrip().startswith("%")]
             if cp.returncode != 0 or bad:
