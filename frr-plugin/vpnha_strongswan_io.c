@@ -379,6 +379,17 @@ static void ss_apply(struct itun *it, const struct vpnha_ipsec_params *p)
 		return;
 	}
 	it->loaded = true;
+	/*
+	 * An IKE SA still being negotiated went with the old connection,
+	 * and charon reports nothing about it (no ike-updown for an SA never
+	 * established).  Left "connecting", the dump's grace skipped it and
+	 * the new connection was initiated only when a dump 5 to 10 s later
+	 * found nothing; meanwhile the peer, as responder, could hold the
+	 * SA we dropped.  Down now: initiated at once.
+	 */
+	if (reload && it->t->sa.state == VPNHA_SA_CONNECTING)
+		vpnha_ipsec_io_sa(it, VPNHA_SA_DOWN,
+				  "connection changed while negotiating");
 	/* Up already (vpnhad restarted)?  The dump says; if not: initiate. */
 	ss_dump(it->vr);
 }

@@ -117,6 +117,29 @@ def test_sa_loss_fails_over_at_once_and_is_reinitiated(sw):
     assert "tunnel primary: up -> down (IPsec SA down)" in log, log
 
 
+def test_connection_changed_while_negotiating_is_initiated_at_once(sw):
+    """Seen in CI (scheme testbed): a connection that changed while its
+    IKE SA was being negotiated was terminated by the reload and left
+    "connecting"; the new one was initiated only when a dump found
+    nothing, 5 to 10 s later.  Here: G1 drops what R sends, deletes the
+    SA, vpnhad re-initiates (stuck connecting); G1 answers again and the
+    connection changes (ipsec dpd): the SA must be up within 3 s."""
+    tb = sw
+    tb._add(1, 'iifname "%s" drop' % testbed.TUNNELS[1]["g_up"], "silent")
+    # Its DELETE reaches R; the answer does not (so "failed").
+    tb.charons[("g", 1)].swanctl("--terminate", "--ike", "t1", "--timeout", "1", check=False)
+    vt.wait_for(lambda: ipsec_state(tb)["primary"][1], 10, ok=lambda v: v == "connecting",
+                desc="primary re-initiated, negotiating with a silent G1")
+    tb._del(1, "silent")
+    t0 = time.monotonic()
+    tb.rt.configure("vpn-ha\n tunnel primary\n  ipsec dpd 2\n exit\nexit\n")
+    vt.wait_for(lambda: ipsec_state(tb)["primary"][1], 3, ok=lambda v: v == "up",
+                desc="the changed connection initiated at once and up")
+    print("\nconnection changed -> SA up: %.0f ms" % ((time.monotonic() - t0) * 1000))
+    log = vt.log_tail(os.path.join(tb.logdir, "vpnhad.log"), 200)
+    assert "connection changed while negotiating" in log, log
+
+
 def test_foreign_connections_are_never_touched(sw):
     tb = sw
     c = tb.charons[("r", 1)]
