@@ -207,7 +207,7 @@ static struct {
 	int64_t late_max;
 	uint64_t rx_calls, tx_calls;
 	uint64_t rx_events; /* read events (the rest: read by the timer) */
-	uint64_t overdue; /* sent VPNHA_PROBE_OVERDUE_US late or more */
+	uint64_t overdue;   /* sent VPNHA_PROBE_OVERDUE_US late or more */
 } vpnha_io_stats;
 
 /* vpnha_probe.h: probes sent VPNHA_PROBE_OVERDUE_US late, judged per period. */

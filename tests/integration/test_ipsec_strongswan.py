@@ -125,12 +125,12 @@ def test_connection_changed_while_negotiating_is_initiated_at_once(sw):
     SA, vpnhad re-initiates (stuck connecting); G1 answers again and the
     connection changes (ipsec dpd): the SA must be up within 3 s."""
     tb = sw
-    tb._add(1, 'iifname "%s" drop' % testbed.TUNNELS[1]["g_up"], "silent")
+    tb.silence(1)
     # Its DELETE reaches R; the answer does not (so "failed").
     tb.charons[("g", 1)].swanctl("--terminate", "--ike", "t1", "--timeout", "1", check=False)
     vt.wait_for(lambda: ipsec_state(tb)["primary"][1], 10, ok=lambda v: v == "connecting",
                 desc="primary re-initiated, negotiating with a silent G1")
-    tb._del(1, "silent")
+    tb.silence_restore(1)
     t0 = time.monotonic()
     tb.rt.configure("vpn-ha\n tunnel primary\n  ipsec dpd 2\n exit\nexit\n")
     vt.wait_for(lambda: ipsec_state(tb)["primary"][1], 3, ok=lambda v: v == "up",

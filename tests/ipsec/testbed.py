@@ -578,6 +578,14 @@ table inet vpnhat_inject {
     def loss_restore(self, i):
         return self._del(i, "loss")
 
+    def silence(self, i):
+        """Gateway i drops everything it receives from R, IKE included
+        (what it sends still leaves). Returns (t_before, t_after)."""
+        return self._add(i, 'iifname "%s" drop' % TUNNELS[i]["g_up"], "silence")
+
+    def silence_restore(self, i):
+        return self._del(i, "silence")
+
     def underlay_down(self, i):
         t0 = time.monotonic()
         self.r.link_set(TUNNELS[i]["r_up"], "down")
