@@ -30,6 +30,10 @@ void vpnha_sched_fini(struct vpnha_sched *s)
 void vpnha_sched_set(struct vpnha_sched *s, struct vpnha_sched_item *it,
 		     int64_t when)
 {
+	/* Unchanged (a reply that leaves the next probe the earliest
+	 * event, nearly every reply): no heap work. */
+	if (it->when == when)
+		return;
 	if (it->when)
 		vpnha_sched_heap_del(&s->heap, it);
 	it->when = when;

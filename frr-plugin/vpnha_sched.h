@@ -32,7 +32,8 @@ struct vpnha_sched {
 void vpnha_sched_init(struct vpnha_sched *s);
 void vpnha_sched_fini(struct vpnha_sched *s);
 
-/* (Re)queue it at when; when = 0 removes it.  O(log n). */
+/* (Re)queue it at when; when = 0 removes it.  O(log n); O(1) when
+ * when is the time it is already queued at. */
 void vpnha_sched_set(struct vpnha_sched *s, struct vpnha_sched_item *it,
 		     int64_t when);
 

@@ -2438,6 +2438,12 @@ static void test_sched(void)
 	vpnha_sched_set(&sch, &it[1].sitm, T0 + 250);
 	EXPECT_EQ(vpnha_sched_count(&sch), 5);
 	EXPECT_EQ(vpnha_sched_next(&sch), T0 + 200);
+	/* The same time again (a reply that leaves the next probe the
+	 * earliest event): no change, no duplicate. */
+	vpnha_sched_set(&sch, &it[3].sitm, T0 + 200);
+	EXPECT_EQ(vpnha_sched_count(&sch), 5);
+	EXPECT_EQ(vpnha_sched_next(&sch), T0 + 200);
+	EXPECT_EQ(it[3].sitm.when, T0 + 200);
 	/* 0 removes; removing twice is harmless. */
 	vpnha_sched_set(&sch, &it[4].sitm, 0);
 	vpnha_sched_set(&sch, &it[4].sitm, 0);
