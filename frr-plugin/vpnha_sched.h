@@ -11,22 +11,24 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "lib/typesafe.h"
-
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-PREDECL_HEAP(vpnha_sched_heap);
-
 /* Embed in whatever is scheduled; zero it before first use. */
 struct vpnha_sched_item {
-	struct vpnha_sched_heap_item hitm;
 	int64_t when; /* monotonic us; 0 = not queued */
+	uint32_t idx; /* in the heap array, while queued */
+};
+
+struct vpnha_sched_ent {
+	int64_t when;
+	struct vpnha_sched_item *it;
 };
 
 struct vpnha_sched {
-	struct vpnha_sched_heap_head heap;
+	struct vpnha_sched_ent *a; /* 4-ary min-heap on when */
+	uint32_t n, cap;
 };
 
 void vpnha_sched_init(struct vpnha_sched *s);

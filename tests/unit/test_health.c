@@ -2477,6 +2477,76 @@ static void test_sched(void)
 	EXPECT_EQ(vpnha_sched_min(7, 5), 5);
 }
 
+/* The heap against a plain array: random times, moves and removals
+ * (ties included); pops come out in time order and every item's
+ * queued time stays its own. */
+static void test_sched_random(void)
+{
+	enum { N = 300, OPS = 20000 };
+	static struct vpnha_sched sch;
+	static struct sched_test_item it[N];
+	static int64_t ref[N];
+	struct vpnha_sched_item *p;
+	uint32_t rnd = 12345;
+	unsigned int i, k, count = 0, bad = 0;
+	int64_t now = T0, last;
+
+	memset(it, 0, sizeof(it));
+	memset(ref, 0, sizeof(ref));
+	for (i = 0; i < N; i++)
+		it[i].id = i;
+	vpnha_sched_init(&sch);
+	for (k = 0; k < OPS; k++) {
+		int64_t when, min = 0;
+
+		rnd = rnd * 1103515245 + 12345;
+		i = (rnd >> 8) % N;
+		rnd = rnd * 1103515245 + 12345;
+		/* 1 in 8: remove; else a time in the next 1000 (ties). */
+		when = (rnd >> 8) % 8 ? now + 1 + (rnd >> 12) % 1000 : 0;
+		if (!ref[i] && when)
+			count++;
+		else if (ref[i] && !when)
+			count--;
+		ref[i] = when;
+		vpnha_sched_set(&sch, &it[i].sitm, when);
+		if (vpnha_sched_count(&sch) != count)
+			bad++;
+		for (i = 0; i < N; i++)
+			if (ref[i] && (!min || ref[i] < min))
+				min = ref[i];
+		if (vpnha_sched_next(&sch) != min)
+			bad++;
+		/* Now and then time moves on: the due items, in order. */
+		if (k % 50 == 49) {
+			now += 100;
+			last = 0;
+			while ((p = vpnha_sched_pop_due(&sch, now))) {
+				struct sched_test_item *ti = container_of(
+					p, struct sched_test_item, sitm);
+
+				if (ref[ti->id] > now || ref[ti->id] < last)
+					bad++;
+				last = ref[ti->id];
+				ref[ti->id] = 0;
+				count--;
+			}
+			for (i = 0; i < N; i++)
+				if ((ref[i] && ref[i] <= now) ||
+				    it[i].sitm.when != ref[i])
+					bad++;
+		}
+	}
+	EXPECT_EQ(bad, 0);
+	EXPECT_EQ(vpnha_sched_count(&sch), count);
+	vpnha_sched_fini(&sch);
+	for (i = 0; i < N; i++)
+		if (it[i].sitm.when)
+			bad++;
+	EXPECT_EQ(bad, 0);
+	EXPECT_EQ(vpnha_sched_count(&sch), 0);
+}
+
 /* --- Configuration changes and reasons --- */
 
 static int fate_alternate(struct sim *s, uint64_t n)
@@ -2682,6 +2752,7 @@ static const struct vpnha_cunit_test probe_tests[] = {
 	{"replies read by the next wakeup", test_probe_rx_can_wait},
 	{"engine overload", test_probe_overload},
 	{"scheduler heap", test_sched},
+	{"scheduler heap, random operations", test_sched_random},
 };
 
 static const struct vpnha_cunit_suite suites[] = {
