@@ -41,6 +41,11 @@ Env:
                     bench/tun_echo, a process answering the echo (the
                     peer's work and the reply's receive path are charged
                     to it, as on a real tunnel; point-to-point, no ARP)
+  BENCH_FLOOR       with BENCH_PEER=tun, after each window stop vpnhad
+                    and run bench/probe_floor on the same tunnels for
+                    BENCH_FLOOR_SECONDS (default 10): the kernel's share
+                    of a probe as vpnhad's engine sends and reads it,
+                    without vpnhad's own work (default 1; 0 = off)
   BENCH_NEIGH_GC    with BENCH_PEER=tun, raise the kernel's neighbour
                     table limits (net.ipv{4,6}.neigh.default.gc_thresh1-3,
                     global, not per namespace) above the tunnel count
@@ -62,6 +67,7 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -92,6 +98,8 @@ STATIC_NEIGH = os.environ.get("BENCH_STATIC_NEIGH", "1") == "1"
 CONFIG_EXIT = os.environ.get("BENCH_CONFIG_EXIT", "1") != "0"
 PERF_SECONDS = env_int("BENCH_PERF_SECONDS", 3)
 PERF = os.environ.get("BENCH_PERF", "1") != "0" and shutil.which("perf") is not None
+FLOOR = os.environ.get("BENCH_FLOOR", "1") != "0"
+FLOOR_SECONDS = env_int("BENCH_FLOOR_SECONDS", 10)
 PRELOAD = os.environ.get("BENCH_VPNHAD_PRELOAD", "")
 PEER = os.environ.get("BENCH_PEER", "veth")
 NEIGH_GC = os.environ.get("BENCH_NEIGH_GC", "1") != "0"
@@ -171,13 +179,47 @@ def build_net(work, n):
     return r, p
 
 
-def tun_echo_binary(work):
-    """bench/tun_echo built into the run's work directory."""
-    src = os.path.join(TOP, "bench", "tun_echo.c")
-    out = os.path.join(work, "tun_echo")
+def bench_binary(work, name):
+    """bench/NAME.c built into the run's work directory."""
+    src = os.path.join(TOP, "bench", name + ".c")
+    out = os.path.join(work, name)
     if not os.path.exists(out):
         subprocess.run(["cc", "-O2", "-Wall", "-o", out, src], check=True, timeout=120)
     return out
+
+
+def tun_echo_binary(work):
+    return bench_binary(work, "tun_echo")
+
+
+def kernel_floor(work, r, n, vpn_pid, peer_pid):
+    """bench/probe_floor on the same tunnels for the same window, with
+    vpnhad stopped (SIGSTOP, continued after): the kernel's share of a
+    probe sent and answered as vpnhad's engine does it, without vpnhad's
+    own work.  Pinned like vpnhad.  Returns its JSON line plus the TUN
+    peer's CPU per probe meanwhile, or None."""
+    binary = bench_binary(work, "probe_floor")
+    cpus = ",".join(map(str, sorted(VPNHAD_CPUS)))
+    out = {}
+    os.kill(vpn_pid, signal.SIGSTOP)
+    try:
+        for mode in ("bound", "unbound"):
+            q0 = proc_ticks(peer_pid)[0] if peer_pid else 0
+            cp = r.run(["taskset", "-c", cpus, binary, "vti", str(n), str(INTERVAL), str(FLOOR_SECONDS)]
+                       + (["unbound"] if mode == "unbound" else []),
+                       check=False, timeout=FLOOR_SECONDS + 60)
+            q1 = proc_ticks(peer_pid)[0] if peer_pid else 0
+            try:
+                res = json.loads(cp.stdout.strip().splitlines()[-1])
+            except (ValueError, IndexError):
+                log("N=%d: probe_floor failed: %s" % (n, (cp.stdout + cp.stderr).strip()[:500]))
+                return None
+            if peer_pid and res.get("sent"):
+                res["peer_cpu_us_per_probe"] = round((q1 - q0) / CLK_TCK * 1e6 / res["sent"], 1)
+            out[mode] = res
+    finally:
+        os.kill(vpn_pid, signal.SIGCONT)
+    return dict(out["bound"], unbound=out["unbound"])
 
 
 # With the TUN peer, tun_echo runs on the last CPU and vpnhad on the
@@ -391,6 +433,10 @@ def perf_stat(pid, logs):
 
 def run_size(work, vpnhad, n, win, tag="this"):
     logs = os.path.join(work, "n%d%s" % (n, "" if tag == "this" else "-" + tag))
+    k = 1
+    while os.path.exists(logs):  # the same size listed again
+        k += 1
+        logs = os.path.join(work, "n%d%s-%d" % (n, "" if tag == "this" else "-" + tag, k))
     os.makedirs(logs)
     os.chmod(logs, 0o777)
     row = {"n": n, "binary": tag}
@@ -476,6 +522,10 @@ def run_size(work, vpnhad, n, win, tag="this"):
         if not vpn.alive():
             raise RuntimeError("N=%d: vpnhad died (see %s)" % (n, vpn.log_path))
         perf = perf_stat(vpn.pid, logs) if PERF else None
+        floor = None
+        if PEER == "tun" and FLOOR and tag == "this":
+            log("N=%d: kernel floor (bench/probe_floor, %d s, vpnhad stopped)" % (n, FLOOR_SECONDS))
+            floor = kernel_floor(work, r, n, vpn.pid, peer_pid)
 
         w = window_summary(w0, w1)
         span = (tb0 + tb1) / 2 - (ta0 + ta1) / 2
@@ -516,6 +566,7 @@ def run_size(work, vpnhad, n, win, tag="this"):
         "log_state_changes_in_window": changes,
         "teardown_s": round(td1 - td0, 3),
         "perf": perf, "window": w, "send_late": lateness(e0, e1),
+        "kernel_floor": floor,
     })
     if peer_pid:
         qs = (q1 - q0) / CLK_TCK
@@ -623,6 +674,30 @@ def report(rows, meta, out_json, out_md):
             r.get("kernel_routes", "-"),
             "%.1f" % (r["vpnhad_hwm_kb"] / 1024.0) if r.get("vpnhad_hwm_kb") else "-",
             r.get("log_warnings", "-"), r.get("log_state_changes_in_window", "-")))
+    fl = [r for r in rows if r.get("kernel_floor") and r.get("vpnhad_cpu_us_per_probe")]
+    if fl:
+        L.append("")
+        L.append("Kernel floor: bench/probe_floor on the same tunnels right after the window "
+                 "(vpnhad stopped, pinned to its CPU, %s s): the same socket options, the "
+                 "same 40-byte probes on the same send grid, sendmmsg() in batches of 64 "
+                 "each bound to its tunnel (IP_PKTINFO), every reply read with recvmmsg() "
+                 "at the next wakeup; no health bookkeeping, scheduler or event loop.  "
+                 "*vpnhad's own* = vpnhad's CPU per probe minus the floor.  *unbound*: the "
+                 "same without IP_PKTINFO on the probes (routed by destination alone, through "
+                 "any interface) and without timestamp and arrival interface on the replies, "
+                 "i.e. without the guarantees vpnhad keeps."
+                 % (fl[0]["kernel_floor"].get("seconds")))
+        L.append("")
+        L.append("| N | vpnhad CPU us/probe | kernel floor us/probe | vpnhad's own us/probe | floor unbound us/probe | floor: probes sent / replies / send errors | peer CPU us/probe (floor run) |")
+        L.append("|---:|---:|---:|---:|---:|---|---:|")
+        for r in fl:
+            f = r["kernel_floor"]
+            u = f.get("unbound") or {}
+            L.append("| %d | %s | %.2f | %.2f | %s | %d / %d / %d | %s |" % (
+                r["n"], r["vpnhad_cpu_us_per_probe"], f["cpu_us_per_probe"],
+                r["vpnhad_cpu_us_per_probe"] - f["cpu_us_per_probe"],
+                "%.2f" % u["cpu_us_per_probe"] if u else "-",
+                f["sent"], f["replies"], f["send_errors"], f.get("peer_cpu_us_per_probe", "-")))
     bl.write_table(out_md, L)
 
 
