@@ -17,7 +17,7 @@
  *
  * Usage (as root, in the namespace of the tunnels):
  *
- *	probe_floor PREFIX N INTERVAL_MS SECONDS [unbound]
+ *	probe_floor PREFIX N INTERVAL_MS SECONDS [unbound|packet]
  *
  * Tunnel i (1..N) is interface PREFIX<i> with the /30 block i-1 of
  * 169.254.0.0/16: source .1, destination .2 (bench/probe_scale.py's
@@ -26,7 +26,10 @@
  * system, getrusage) and CPU per probe.  With "unbound" the probes carry
  * no IP_PKTINFO (the kernel routes them by destination alone, any
  * interface) and the replies no timestamp or arrival interface: what
- * those guarantees cost in the kernel.
+ * those guarantees cost in the kernel.  With "packet" the probes go out
+ * through an AF_PACKET socket straight to their tunnel's interface, IPv4
+ * header built here: no route lookup, no netfilter OUTPUT hook, no
+ * conntrack entry (replies read as in the default mode).
  *
  *	cc -O2 -Wall -o probe_floor bench/probe_floor.c
  */
@@ -41,6 +44,9 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <net/if.h>
+#include <netinet/ip.h>
+#include <linux/if_packet.h>
+#include <linux/if_ether.h>
 #include <netinet/in.h>
 #include <linux/icmp.h>
 #include <sys/resource.h>
@@ -53,6 +59,7 @@
 
 #define BATCH 64
 #define PROBE_LEN 40
+#define IP_LEN 20
 #define MAX_TUNNELS 16384
 
 struct tunnel {
@@ -63,8 +70,11 @@ struct tunnel {
 static struct tunnel tun[MAX_TUNNELS];
 
 static struct {
-	uint8_t buf[BATCH][PROBE_LEN];
-	struct sockaddr_in dst[BATCH];
+	uint8_t buf[BATCH][IP_LEN + PROBE_LEN];
+	union {
+		struct sockaddr_in in;
+		struct sockaddr_ll ll;
+	} dst[BATCH];
 	union {
 		char buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
 		struct cmsghdr align;
@@ -75,7 +85,7 @@ static struct {
 } tx;
 
 static uint64_t sent, send_errors, replies;
-static int bound = 1;
+static int bound = 1, packet;
 
 static uint16_t cksum(const uint8_t *p, size_t len)
 {
@@ -110,7 +120,8 @@ static void flush(int fd)
 
 static void queue(int fd, unsigned int t, uint16_t seq)
 {
-	unsigned int i;
+	unsigned int i, off = packet ? IP_LEN : 0;
+	uint8_t *b;
 	struct icmphdr *ic;
 	struct cmsghdr *cm;
 	struct in_pktinfo pi = {
@@ -121,23 +132,44 @@ static void queue(int fd, unsigned int t, uint16_t seq)
 	if (tx.n == BATCH)
 		flush(fd);
 	i = tx.n++;
-	memset(tx.buf[i], 0x5a, PROBE_LEN);
-	ic = (struct icmphdr *)tx.buf[i];
+	b = tx.buf[i] + off;
+	memset(b, 0x5a, PROBE_LEN);
+	ic = (struct icmphdr *)b;
 	ic->type = ICMP_ECHO;
 	ic->code = 0;
 	ic->un.echo.id = htons(t & 0xffff);
 	ic->un.echo.sequence = htons(seq);
 	ic->checksum = 0;
-	ic->checksum = cksum(tx.buf[i], PROBE_LEN);
+	ic->checksum = cksum(b, PROBE_LEN);
 	tx.iov[i].iov_base = tx.buf[i];
-	tx.iov[i].iov_len = PROBE_LEN;
-	tx.dst[i].sin_family = AF_INET;
-	tx.dst[i].sin_addr = tun[t].dst;
+	tx.iov[i].iov_len = off + PROBE_LEN;
 	memset(&tx.msg[i], 0, sizeof(tx.msg[i]));
 	tx.msg[i].msg_hdr.msg_name = &tx.dst[i];
-	tx.msg[i].msg_hdr.msg_namelen = sizeof(tx.dst[i]);
 	tx.msg[i].msg_hdr.msg_iov = &tx.iov[i];
 	tx.msg[i].msg_hdr.msg_iovlen = 1;
+	if (packet) {
+		struct iphdr *ip = (struct iphdr *)tx.buf[i];
+
+		memset(ip, 0, IP_LEN);
+		ip->version = 4;
+		ip->ihl = 5;
+		ip->tot_len = htons(IP_LEN + PROBE_LEN);
+		ip->frag_off = htons(IP_DF);
+		ip->ttl = 64;
+		ip->protocol = IPPROTO_ICMP;
+		ip->saddr = tun[t].src.s_addr;
+		ip->daddr = tun[t].dst.s_addr;
+		ip->check = cksum(tx.buf[i], IP_LEN);
+		memset(&tx.dst[i].ll, 0, sizeof(tx.dst[i].ll));
+		tx.dst[i].ll.sll_family = AF_PACKET;
+		tx.dst[i].ll.sll_protocol = htons(ETH_P_IP);
+		tx.dst[i].ll.sll_ifindex = tun[t].ifindex;
+		tx.msg[i].msg_hdr.msg_namelen = sizeof(tx.dst[i].ll);
+		return;
+	}
+	tx.dst[i].in.sin_family = AF_INET;
+	tx.dst[i].in.sin_addr = tun[t].dst;
+	tx.msg[i].msg_hdr.msg_namelen = sizeof(tx.dst[i].in);
 	if (!bound)
 		return;
 	tx.msg[i].msg_hdr.msg_control = tx.cmsg[i].buf;
@@ -209,15 +241,17 @@ int main(int argc, char **argv)
 	struct rusage ru;
 	uint16_t seq = 0;
 	char name[IF_NAMESIZE + 8];
-	int fd, tfd, warm = 1;
+	int fd, sfd, tfd, warm = 1;
 
 	if (argc == 6 && !strcmp(argv[5], "unbound"))
 		bound = 0, argc--;
+	else if (argc == 6 && !strcmp(argv[5], "packet"))
+		packet = 1, argc--;
 	if (argc != 5 || (n = strtoul(argv[2], NULL, 10)) < 1 ||
 	    n > MAX_TUNNELS || (interval_ms = strtol(argv[3], NULL, 10)) < 1 ||
 	    (seconds = strtol(argv[4], NULL, 10)) < 1) {
 		fprintf(stderr,
-			"usage: probe_floor PREFIX N INTERVAL_MS SECONDS [unbound]\n");
+			"usage: probe_floor PREFIX N INTERVAL_MS SECONDS [unbound|packet]\n");
 		return 2;
 	}
 	for (i = 0; i < n; i++) {
@@ -235,8 +269,10 @@ int main(int argc, char **argv)
 	}
 	fd = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
 		    IPPROTO_ICMP);
+	/* Protocol 0: sends, receives nothing. */
+	sfd = packet ? socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, 0) : fd;
 	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
-	if (fd < 0 || tfd < 0 ||
+	if (fd < 0 || sfd < 0 || tfd < 0 ||
 	    setsockopt(fd, SOL_RAW, ICMP_FILTER, &filt, sizeof(filt)) < 0 ||
 	    setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &bound, sizeof(bound)) < 0 ||
 	    setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &on, sizeof(on)) < 0 ||
@@ -273,8 +309,8 @@ int main(int argc, char **argv)
 		/* Tunnel i sends in slot i % slots, as vpnhad spreads
 		 * them over its grid. */
 		for (i = slot; i < n; i += slots)
-			queue(fd, i, seq);
-		flush(fd);
+			queue(sfd, i, seq);
+		flush(sfd);
 		if (++slot == slots) {
 			slot = 0;
 			seq++;
@@ -283,13 +319,16 @@ int main(int argc, char **argv)
 	drain(fd);
 	c1 = cpu_us(&ru);
 	cu1 = (int64_t)ru.ru_utime.tv_sec * 1000000 + ru.ru_utime.tv_usec;
-	printf("{\"n\": %u, \"bound\": %s, \"interval_ms\": %ld, "
+	printf("{\"n\": %u, \"mode\": \"%s\", \"interval_ms\": %ld, "
 	       "\"seconds\": %ld, "
 	       "\"sent\": %llu, \"send_errors\": %llu, \"replies\": %llu, "
 	       "\"cpu_us\": %lld, \"user_us\": %lld, "
 	       "\"cpu_us_per_probe\": %.2f}\n",
-	       n, bound ? "true" : "false", interval_ms, seconds,
-	       (unsigned long long)(sent - sent0),
+	       n,
+	       packet  ? "packet"
+	       : bound ? "bound"
+		       : "unbound",
+	       interval_ms, seconds, (unsigned long long)(sent - sent0),
 	       (unsigned long long)(send_errors - err0),
 	       (unsigned long long)(replies - rep0), (long long)(c1 - c0),
 	       (long long)(cu1 - cu0),

@@ -43,9 +43,10 @@ Env:
                     to it, as on a real tunnel; point-to-point, no ARP)
   BENCH_FLOOR       with BENCH_PEER=tun, after each window stop vpnhad
                     and run bench/probe_floor on the same tunnels for
-                    BENCH_FLOOR_SECONDS (default 10): the kernel's share
-                    of a probe as vpnhad's engine sends and reads it,
-                    without vpnhad's own work (default 1; 0 = off)
+                    BENCH_FLOOR_SECONDS (default 10) each way (bound,
+                    unbound, AF_PACKET): the kernel's share of a probe
+                    as vpnhad's engine sends and reads it, without
+                    vpnhad's own work (default 1; 0 = off)
   BENCH_NEIGH_GC    with BENCH_PEER=tun, raise the kernel's neighbour
                     table limits (net.ipv{4,6}.neigh.default.gc_thresh1-3,
                     global, not per namespace) above the tunnel count
@@ -193,20 +194,21 @@ def tun_echo_binary(work):
 
 
 def kernel_floor(work, r, n, vpn_pid, peer_pid):
-    """bench/probe_floor on the same tunnels for the same window, with
-    vpnhad stopped (SIGSTOP, continued after): the kernel's share of a
-    probe sent and answered as vpnhad's engine does it, without vpnhad's
-    own work.  Pinned like vpnhad.  Returns its JSON line plus the TUN
-    peer's CPU per probe meanwhile, or None."""
+    """bench/probe_floor on the same tunnels, with vpnhad stopped
+    (SIGSTOP, continued after): the kernel's share of a probe sent and
+    answered as vpnhad's engine does it, without vpnhad's own work; then
+    unbound and through a packet socket.  Pinned like vpnhad.  Returns
+    the first JSON line, the others under "unbound" and "packet", each
+    with the TUN peer's CPU per probe meanwhile; None on failure."""
     binary = bench_binary(work, "probe_floor")
     cpus = ",".join(map(str, sorted(VPNHAD_CPUS)))
     out = {}
     os.kill(vpn_pid, signal.SIGSTOP)
     try:
-        for mode in ("bound", "unbound"):
+        for mode in ("bound", "unbound", "packet"):
             q0 = proc_ticks(peer_pid)[0] if peer_pid else 0
             cp = r.run(["taskset", "-c", cpus, binary, "vti", str(n), str(INTERVAL), str(FLOOR_SECONDS)]
-                       + (["unbound"] if mode == "unbound" else []),
+                       + ([mode] if mode != "bound" else []),
                        check=False, timeout=FLOOR_SECONDS + 60)
             q1 = proc_ticks(peer_pid)[0] if peer_pid else 0
             try:
@@ -219,7 +221,7 @@ def kernel_floor(work, r, n, vpn_pid, peer_pid):
             out[mode] = res
     finally:
         os.kill(vpn_pid, signal.SIGCONT)
-    return dict(out["bound"], unbound=out["unbound"])
+    return dict(out["bound"], unbound=out["unbound"], packet=out["packet"])
 
 
 # With the TUN peer, tun_echo runs on the last CPU and vpnhad on the
@@ -522,10 +524,6 @@ def run_size(work, vpnhad, n, win, tag="this"):
         if not vpn.alive():
             raise RuntimeError("N=%d: vpnhad died (see %s)" % (n, vpn.log_path))
         perf = perf_stat(vpn.pid, logs) if PERF else None
-        floor = None
-        if PEER == "tun" and FLOOR and tag == "this":
-            log("N=%d: kernel floor (bench/probe_floor, %d s, vpnhad stopped)" % (n, FLOOR_SECONDS))
-            floor = kernel_floor(work, r, n, vpn.pid, peer_pid)
 
         w = window_summary(w0, w1)
         span = (tb0 + tb1) / 2 - (ta0 + ta1) / 2
@@ -535,6 +533,11 @@ def run_size(work, vpnhad, n, win, tag="this"):
             vlog = f.readlines()
         warnings = sum(1 for x in vlog if "warn" in x)
         changes = sum(1 for x in vlog[lines0:] if " -> " in x and "tunnel " in x)
+        # Last: vpnhad, stopped for it, misses every reply meanwhile.
+        floor = None
+        if PEER == "tun" and FLOOR and tag == "this":
+            log("N=%d: kernel floor (bench/probe_floor, %d s, vpnhad stopped)" % (n, FLOOR_SECONDS))
+            floor = kernel_floor(work, r, n, vpn.pid, peer_pid)
 
         log("N=%d: tearing down" % n)
         td0 = time.monotonic()
@@ -685,18 +688,23 @@ def report(rows, meta, out_json, out_md):
                  "*vpnhad's own* = vpnhad's CPU per probe minus the floor.  *unbound*: the "
                  "same without IP_PKTINFO on the probes (routed by destination alone, through "
                  "any interface) and without timestamp and arrival interface on the replies, "
-                 "i.e. without the guarantees vpnhad keeps."
+                 "i.e. without the guarantees vpnhad keeps.  *AF_PACKET*: the probes, IPv4 "
+                 "header built by the program, written to their tunnel's interface through a "
+                 "packet socket (no route lookup, no netfilter OUTPUT hook, no conntrack "
+                 "entry for the request), replies read as in the floor."
                  % (fl[0]["kernel_floor"].get("seconds")))
         L.append("")
-        L.append("| N | vpnhad CPU us/probe | kernel floor us/probe | vpnhad's own us/probe | floor unbound us/probe | floor: probes sent / replies / send errors | peer CPU us/probe (floor run) |")
-        L.append("|---:|---:|---:|---:|---:|---|---:|")
+        L.append("| N | vpnhad CPU us/probe | kernel floor us/probe | vpnhad's own us/probe | floor unbound us/probe | floor AF_PACKET us/probe | floor: probes sent / replies / send errors | peer CPU us/probe (floor run) |")
+        L.append("|---:|---:|---:|---:|---:|---:|---|---:|")
         for r in fl:
             f = r["kernel_floor"]
             u = f.get("unbound") or {}
-            L.append("| %d | %s | %.2f | %.2f | %s | %d / %d / %d | %s |" % (
+            pk = f.get("packet") or {}
+            L.append("| %d | %s | %.2f | %.2f | %s | %s | %d / %d / %d | %s |" % (
                 r["n"], r["vpnhad_cpu_us_per_probe"], f["cpu_us_per_probe"],
                 r["vpnhad_cpu_us_per_probe"] - f["cpu_us_per_probe"],
                 "%.2f" % u["cpu_us_per_probe"] if u else "-",
+                "%.2f" % pk["cpu_us_per_probe"] if pk else "-",
                 f["sent"], f["replies"], f["send_errors"], f.get("peer_cpu_us_per_probe", "-")))
     bl.write_table(out_md, L)
 
