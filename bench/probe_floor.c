@@ -181,6 +181,8 @@ static void queue(int fd, unsigned int t, uint16_t seq)
 	memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
 }
 
+/* The same receive loop as vpnha_io_drain() (frr-plugin/vpnha_probe_io.c),
+ * on purpose: the floor must ask the kernel for exactly the same. */
 static void drain(int fd)
 {
 	static uint8_t buf[BATCH][1500];
