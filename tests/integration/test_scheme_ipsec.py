@@ -360,6 +360,12 @@ def test_activation_without_traffic(sch):
         assert any("vici initiate" in l and "'vpnha-%s'" % name in l for l in log.splitlines()), log[-3000:]
         inits = tp.tunnel(init[0], name)["ipsec"]["initiations"]
         assert inits >= 1, inits
+        # One IKE SA initiated for the whole line-by-line configuration:
+        # each line used to reload the connection and drop the IKE SA just
+        # initiated ("without notification", its IKE_AUTH already sent),
+        # and A, authenticating two of them at once, kept a stale one.
+        ike = [l for l in log.splitlines() if "initiating IKE_SA vpnha-%s[" % name in l]
+        assert len(ike) == 1 and "without notification" not in log, ike
 
     # The first packets, both ways, at once: none lost, none late.
     streams = [vt.UdpStream(tp.hv, tp.hi, H_IDC, 5001, RATE_HZ, late_ms=LATE_MS, max_s=10).start(),
