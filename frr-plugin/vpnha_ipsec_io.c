@@ -97,7 +97,9 @@ static void itun_init_schedule(struct itun *it)
 	/* passive: the peer initiates; ours would cross its (two IKE SAs). */
 	if (it->t_init || it->t->ipsec->passive)
 		return;
-	/* First try at once, then 1 s, 2 s, ... 30 s. */
+	/* First try after backoff_ms (0: at once; strongSwan sets its
+	 * settle time for a new or changed connection), then doubling:
+	 * 1 s, 2 s, ... 30 s from 0. */
 	vpnha_add_timer_msec(master, itun_init, it, it->backoff_ms,
 			     &it->t_init);
 	it->backoff_ms = it->backoff_ms
